@@ -1,0 +1,4 @@
+import { CreateRolesAndGrants1764352800000 } from './1764352800000-create-roles-and-grants.js';
+
+/** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
+export const MIGRATIONS = [CreateRolesAndGrants1764352800000];

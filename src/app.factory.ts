@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { AppModule } from './app.module.js';
+import { DomainError, ErrorCode } from './common/errors/domain-error.js';
+import { writeProblem } from './common/errors/problem-details.filter.js';
+import { assignRequestId, requestIdOf } from './common/http/request-id.js';
+import { PinoNestLogger } from './common/logging/logger.js';
+import type { AppConfig } from './config/app-config.js';
+
+// Secrets are limited to 1 MiB by Kubernetes; JSON strings of that data stay well under 2 MiB.
+const BODY_LIMIT = '2mb';
+
+/** Builds the broker application (not yet listening); main.ts and the e2e tests share it. */
+export async function createApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    assignRequestId(request, response);
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (request) => requestIdOf(request),
+      customProps: (request) => ({ requestId: requestIdOf(request) }),
+      quietReqLogger: true,
+    }),
+  );
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => invalidInput(errors),
+    }),
+  );
+  app.enableShutdownHooks();
+  await app.init();
+  // Errors raised by Express middleware (body parsing) never reach Nest's filters.
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    writeProblem(request, response, error, logger);
+  });
+  return app;
+}
+
+function invalidInput(errors: ValidationError[]): DomainError {
+  const messages = flatten(errors);
+  return new DomainError(ErrorCode.InvalidInput, messages.join('; '), { details: { errors: messages } });
+}
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = `${prefix}${error.property}`;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? `${prefix}${message}` : `${path}: ${message}`,
+    );
+    return [...own, ...flatten(error.children ?? [], `${path}.`)];
+  });
+}

@@ -1,0 +1,42 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import { AuthModule } from './auth/auth.module.js';
+import { databaseOptions } from './common/database/database-options.js';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { graphqlOptions } from './common/graphql/graphql-options.js';
+import { ROOT_LOGGER } from './common/logging/logger.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { GrantsModule } from './grants/grants.module.js';
+import { HealthModule } from './health/health.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot(config),
+        // Fail fast: an orchestrator restarts the process, which is clearer than silent retries.
+        TypeOrmModule.forRoot({ ...databaseOptions(config.database), retryAttempts: 0 }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          ...graphqlOptions(config.nodeEnv === 'production'),
+        }),
+        AuthModule,
+        GrantsModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: logger },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+      exports: [ROOT_LOGGER],
+    };
+  }
+}

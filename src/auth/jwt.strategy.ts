@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { requestIdOf } from '../common/http/request-id.js';
+import { GROUP_PREFIX, USER_PREFIX, type Actor } from './actor.js';
+import { JwtKeyResolver } from './jwt-keys.js';
+import { inspectToken, TokenRejected } from './token-inspection.js';
+
+interface VerifiedClaims {
+  readonly sub?: unknown;
+  readonly exp?: unknown;
+  readonly iat?: unknown;
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * passport-jwt verifies signature, exp, nbf, iss and aud (jsonwebtoken). What jsonwebtoken does
+ * not do is added around it: pre-signature inspection in the key provider, and in validate()
+ * a required `exp`, a bounded `iat`, and a non-empty `sub`.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly groupsClaim: string;
+  private readonly clockToleranceSeconds: number;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const keys = new JwtKeyResolver(config.jwt);
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      passReqToCallback: true,
+      algorithms: [...keys.algorithms],
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: config.jwt.clockToleranceSeconds },
+      secretOrKeyProvider: (
+        _request: Request,
+        rawToken: string,
+        done: (error: Error | null, key?: string) => void,
+      ) => {
+        let header;
+        try {
+          header = inspectToken(rawToken, keys.algorithms);
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
+        keys.keyFor(header).then(
+          (key) => done(null, key),
+          (error: Error) => done(error),
+        );
+      },
+    });
+    this.groupsClaim = config.jwt.groupsClaim;
+    this.clockToleranceSeconds = config.jwt.clockToleranceSeconds;
+  }
+
+  validate(request: Request, claims: VerifiedClaims): Actor {
+    if (typeof claims.exp !== 'number') throw new TokenRejected('token has no exp claim');
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof claims.iat === 'number' && claims.iat > now + this.clockToleranceSeconds) {
+      throw new TokenRejected('token issued in the future');
+    }
+    if (typeof claims.sub !== 'string' || claims.sub.trim() === '') {
+      throw new TokenRejected('token has no sub claim');
+    }
+    const subject = `${USER_PREFIX}${claims.sub}`;
+    const groups = groupsFrom(claims[this.groupsClaim]);
+    return {
+      subject,
+      subjects: [subject, ...groups.map((group) => `${GROUP_PREFIX}${group}`)],
+      request: {
+        requestId: requestIdOf(request),
+        sourceIp: request.ip,
+        userAgent: request.headers['user-agent'],
+      },
+    };
+  }
+}
+
+function groupsFrom(claim: unknown): string[] {
+  if (typeof claim === 'string') return claim === '' ? [] : [claim];
+  if (Array.isArray(claim)) return claim.filter((group): group is string => typeof group === 'string' && group !== '');
+  return [];
+}

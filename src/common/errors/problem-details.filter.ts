@@ -1,0 +1,60 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { ErrorCode } from './domain-error.js';
+import { describeError } from './error-catalog.js';
+import { toDomainError } from './to-domain-error.js';
+import { ROOT_LOGGER } from '../logging/logger.js';
+import { requestIdOf } from '../http/request-id.js';
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+/**
+ * The single HTTP mapping of errors: problem+json (RFC 9457) with the request id. GraphQL
+ * errors pass through untouched; formatGraphqlError maps those.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(@Inject(ROOT_LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): unknown {
+    if (host.getType<string>() === 'graphql') return exception;
+    const http = host.switchToHttp();
+    writeProblem(http.getRequest<Request>(), http.getResponse<Response>(), exception, this.logger);
+    return undefined;
+  }
+}
+
+export function writeProblem(
+  request: Request,
+  response: Response,
+  exception: unknown,
+  logger: Logger,
+): void {
+  const error = toDomainError(exception);
+  const { status, title } = describeError(error.code);
+  const requestId = requestIdOf(request);
+  if (error.code === ErrorCode.Internal || error.code === ErrorCode.Unavailable) {
+    logger.error({ requestId, err: error.cause ?? error }, 'request failed');
+  }
+  if (response.headersSent) return;
+  if (error.code === ErrorCode.Unauthenticated) {
+    response.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+  }
+  if (error.retryAfterSeconds !== undefined) {
+    response.setHeader('Retry-After', String(error.retryAfterSeconds));
+  }
+  response
+    .status(status)
+    .type(PROBLEM_JSON)
+    .send(
+      JSON.stringify({
+        type: `urn:secrets-broker:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
+        title,
+        status,
+        detail: error.message,
+        requestId,
+        ...(error.details ? { details: error.details } : {}),
+      }),
+    );
+}

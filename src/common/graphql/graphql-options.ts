@@ -1,0 +1,69 @@
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Request } from 'express';
+import depthLimit from 'graphql-depth-limit';
+import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { GraphQLError } from 'graphql';
+import { formatGraphqlError } from '../errors/graphql-error.formatter.js';
+import { requestIdOf } from '../http/request-id.js';
+
+export const MAX_QUERY_DEPTH = 8;
+export const MAX_QUERY_COMPLEXITY = 500;
+
+interface BrokerGraphqlContext {
+  readonly req: Request;
+}
+
+/** Rejects operations whose estimated cost exceeds the limit before any resolver runs. */
+const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ request, document, schema }) {
+        const complexity = getComplexity({
+          schema,
+          query: document,
+          operationName: request.operationName,
+          variables: request.variables,
+          estimators: [simpleEstimator({ defaultComplexity: 1 })],
+        });
+        if (complexity > MAX_QUERY_COMPLEXITY) {
+          throw new GraphQLError(`Query cost ${complexity} exceeds the limit of ${MAX_QUERY_COMPLEXITY}`, {
+            extensions: { code: 'BAD_USER_INPUT' },
+          });
+        }
+      },
+    };
+  },
+};
+
+/** Every error leaves with the request id, as problem+json bodies do. */
+const requestIdOnErrors: ApolloServerPlugin<BrokerGraphqlContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, contextValue }) {
+        if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+        const requestId = requestIdOf(contextValue.req);
+        response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
+          ...error,
+          extensions: { ...error.extensions, requestId },
+        }));
+      },
+    };
+  },
+};
+
+export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'driver'> {
+  return {
+    path: '/graphql',
+    autoSchemaFile: true,
+    sortSchema: true,
+    playground: false,
+    introspection: !production,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+    plugins: [complexityLimit, requestIdOnErrors],
+    context: ({ req }: { req: Request }): BrokerGraphqlContext => ({ req }),
+    formatError: (formatted, error) => formatGraphqlError(formatted, error),
+  };
+}

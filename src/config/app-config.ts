@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** Runtime configuration, read once from the environment (SPEC §5) and frozen. */
+export interface AppConfig {
+  readonly nodeEnv: string;
+  readonly devMode: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseConfig;
+  readonly kubeconfigPath: string | undefined;
+  readonly jwt: JwtConfig;
+  readonly kubernetesTokenReview: boolean;
+  readonly bootstrapAdmins: readonly string[];
+  readonly encryptionKey: Buffer | undefined;
+  readonly managedNamespaces: readonly string[] | undefined;
+  readonly logLevel: string;
+}
+
+export type DatabaseConfig =
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'sqlite'; readonly path: string };
+
+export interface JwtConfig {
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  readonly jwksUrl: string | undefined;
+  readonly publicKeyPem: string | undefined;
+  readonly hs256Secret: string | undefined;
+  readonly groupsClaim: string;
+  /** Allowed clock skew for exp/nbf/iat, in seconds (RFC 8725 §3.10: keep it bounded). */
+  readonly clockToleranceSeconds: number;
+}
+
+/** Thrown when the environment is invalid; main prints its message as one line and exits. */
+export class ConfigError extends Error {}
+
+const SUBJECT = /^(user:.+|group:.+|serviceaccount:[a-z0-9-]+\/[a-z0-9-]+)$/;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1');
+
+const environmentSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  BROKER_DEV_MODE: booleanFlag,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/broker.sqlite')
+    .refine((value) => /^(postgres(ql)?:\/\/.+|sqlite:.+)$/.test(value), {
+      message: 'must be postgres://… or sqlite:<path>',
+    }),
+  KUBECONFIG: optionalString,
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  JWT_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  JWT_PUBLIC_KEY_FILE: optionalString,
+  JWT_HS256_SECRET: optionalString.pipe(
+    z.string().min(32, 'must be at least 32 characters (RFC 7518 §3.2)').optional(),
+  ),
+  JWT_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  KUBERNETES_TOKEN_REVIEW: booleanFlag,
+  BOOTSTRAP_ADMINS: csv.refine((subjects) => subjects.every((subject) => SUBJECT.test(subject)), {
+    message: 'each entry must be user:<sub>, group:<name> or serviceaccount:<namespace>/<name>',
+  }),
+  ENCRYPTION_KEY: optionalString,
+  ENCRYPTION_KEY_FILE: optionalString,
+  MANAGED_NAMESPACES: csv,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+type Environment = z.infer<typeof environmentSchema>;
+
+/** Validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const values = parsed.data;
+  const jwt = jwtConfig(values);
+  if (!values.BROKER_DEV_MODE && !jwt.hs256Secret && !jwt.publicKeyPem && !jwt.jwksUrl) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set',
+    );
+  }
+  return Object.freeze({
+    nodeEnv: values.NODE_ENV,
+    devMode: values.BROKER_DEV_MODE,
+    port: values.PORT,
+    host: values.HOST,
+    database: databaseConfig(values.DATABASE_URL),
+    kubeconfigPath: values.KUBECONFIG ?? defaultKubeconfig(),
+    jwt,
+    kubernetesTokenReview: values.KUBERNETES_TOKEN_REVIEW,
+    bootstrapAdmins: Object.freeze(values.BOOTSTRAP_ADMINS),
+    encryptionKey: encryptionKey(values),
+    managedNamespaces:
+      values.MANAGED_NAMESPACES.length > 0 ? Object.freeze(values.MANAGED_NAMESPACES) : undefined,
+    logLevel: values.LOG_LEVEL,
+  });
+}
+
+function databaseConfig(url: string): DatabaseConfig {
+  return url.startsWith('sqlite:')
+    ? { kind: 'sqlite', path: url.slice('sqlite:'.length) }
+    : { kind: 'postgres', url };
+}
+
+function jwtConfig(values: Environment): JwtConfig {
+  return Object.freeze({
+    issuer: values.JWT_ISSUER,
+    audience: values.JWT_AUDIENCE,
+    jwksUrl: values.JWT_JWKS_URL,
+    publicKeyPem: values.JWT_PUBLIC_KEY_FILE
+      ? readPublicKey(values.JWT_PUBLIC_KEY_FILE)
+      : undefined,
+    hs256Secret: values.JWT_HS256_SECRET,
+    groupsClaim: values.JWT_GROUPS_CLAIM,
+    clockToleranceSeconds: values.JWT_CLOCK_TOLERANCE_SECONDS,
+  });
+}
+
+function readPublicKey(path: string): string {
+  const pem = readFileOrFail('JWT_PUBLIC_KEY_FILE', path);
+  if (!pem.includes('-----BEGIN PUBLIC KEY-----')) {
+    throw new ConfigError(
+      `Invalid configuration: JWT_PUBLIC_KEY_FILE ${path} is not a PEM public key (BEGIN PUBLIC KEY)`,
+    );
+  }
+  return pem;
+}
+
+function encryptionKey(values: Environment): Buffer | undefined {
+  if (values.ENCRYPTION_KEY && values.ENCRYPTION_KEY_FILE) {
+    throw new ConfigError(
+      'Invalid configuration: ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are mutually exclusive',
+    );
+  }
+  const [name, encoded] = values.ENCRYPTION_KEY_FILE
+    ? ['ENCRYPTION_KEY_FILE', readFileOrFail('ENCRYPTION_KEY_FILE', values.ENCRYPTION_KEY_FILE)]
+    : ['ENCRYPTION_KEY', values.ENCRYPTION_KEY];
+  if (encoded === undefined) return undefined;
+  const key = Buffer.from(encoded.trim(), 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);
+  }
+  return key;
+}
+
+function readFileOrFail(variable: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new ConfigError(`Invalid configuration: ${variable} cannot be read (${reason}: ${path})`);
+  }
+}
+
+function defaultKubeconfig(): string | undefined {
+  const path = join(homedir(), '.kube', 'config');
+  try {
+    readFileSync(path);
+    return path;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,25 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../../auth/actor.js';
+import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { AccessReviewInput } from '../dto/access-review.input.js';
+import { GrantsService } from '../grants.service.js';
+import { AccessReviewView } from '../models/access-review.model.js';
+
+@ApiTags('grants')
+@ApiBearerAuth()
+@ApiProblemResponses()
+@Controller('v1/access-reviews')
+export class AccessReviewsController {
+  constructor(private readonly grants: GrantsService) {}
+
+  @Post()
+  @HttpCode(200)
+  // Anyone may review their own access; reviewing another subject needs grants:manage (service).
+  @RequireVerb(AUTHENTICATED)
+  @ApiOperation({ summary: 'May a subject (default: the caller) perform a verb on a secret?' })
+  review(@CurrentActor() actor: Actor, @Body() input: AccessReviewInput): Promise<AccessReviewView> {
+    return this.grants.review(actor, input);
+  }
+}

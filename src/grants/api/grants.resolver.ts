@@ -1,0 +1,73 @@
+import { ParseUUIDPipe } from '@nestjs/common';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { Actor } from '../../auth/actor.js';
+import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { AccessReviewInput } from '../dto/access-review.input.js';
+import { CreateGrantInput } from '../dto/create-grant.input.js';
+import { CreateRoleInput } from '../dto/create-role.input.js';
+import { ListGrantsArgs } from '../dto/list-grants.args.js';
+import { GrantsService } from '../grants.service.js';
+import { AccessReviewView } from '../models/access-review.model.js';
+import { GrantView } from '../models/grant.model.js';
+import { RoleView } from '../models/role.model.js';
+import { WhoamiView } from '../models/whoami.model.js';
+import { RolesService } from '../roles.service.js';
+
+@Resolver()
+export class GrantsResolver {
+  constructor(
+    private readonly grantsService: GrantsService,
+    private readonly rolesService: RolesService,
+  ) {}
+
+  @Query(() => WhoamiView)
+  @RequireVerb(AUTHENTICATED)
+  whoami(@CurrentActor() actor: Actor): Promise<WhoamiView> {
+    return this.grantsService.whoami(actor);
+  }
+
+  @Query(() => [GrantView])
+  @RequireVerb('grants:manage')
+  grants(@CurrentActor() actor: Actor, @Args() filters: ListGrantsArgs): Promise<GrantView[]> {
+    return this.grantsService.list(actor, filters);
+  }
+
+  @Query(() => [RoleView])
+  @RequireVerb('grants:manage')
+  roles(): Promise<RoleView[]> {
+    return this.rolesService.list();
+  }
+
+  @Query(() => AccessReviewView)
+  @RequireVerb(AUTHENTICATED)
+  accessReview(@CurrentActor() actor: Actor, @Args('input') input: AccessReviewInput): Promise<AccessReviewView> {
+    return this.grantsService.review(actor, input);
+  }
+
+  @Mutation(() => GrantView)
+  @RequireVerb('grants:manage')
+  createGrant(@CurrentActor() actor: Actor, @Args('input') input: CreateGrantInput): Promise<GrantView> {
+    return this.grantsService.create(actor, input);
+  }
+
+  @Mutation(() => GrantView)
+  @RequireVerb('grants:manage')
+  deleteGrant(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }, ParseUUIDPipe) id: string,
+  ): Promise<GrantView> {
+    return this.grantsService.delete(actor, id);
+  }
+
+  @Mutation(() => RoleView)
+  @RequireVerb('grants:manage')
+  createRole(@CurrentActor() actor: Actor, @Args('input') input: CreateRoleInput): Promise<RoleView> {
+    return this.rolesService.create(actor, input);
+  }
+
+  @Mutation(() => RoleView)
+  @RequireVerb('grants:manage')
+  deleteRole(@CurrentActor() actor: Actor, @Args('name') name: string): Promise<RoleView> {
+    return this.rolesService.delete(actor, name);
+  }
+}

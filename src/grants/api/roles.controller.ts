@@ -1,0 +1,37 @@
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../../auth/actor.js';
+import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { CreateRoleInput } from '../dto/create-role.input.js';
+import { RoleView } from '../models/role.model.js';
+import { RolesService } from '../roles.service.js';
+
+@ApiTags('roles')
+@ApiBearerAuth()
+@ApiProblemResponses()
+@Controller('v1/roles')
+export class RolesController {
+  constructor(private readonly roles: RolesService) {}
+
+  @Get()
+  @RequireVerb('grants:manage')
+  @ApiOperation({ summary: 'List built-in and custom roles' })
+  list(): Promise<RoleView[]> {
+    return this.roles.list();
+  }
+
+  @Post()
+  @RequireVerb('grants:manage')
+  @ApiOperation({ summary: 'Define a custom role (only from verbs you hold everywhere)' })
+  create(@CurrentActor() actor: Actor, @Body() input: CreateRoleInput): Promise<RoleView> {
+    return this.roles.create(actor, input);
+  }
+
+  @Delete(':name')
+  @RequireVerb('grants:manage')
+  @ApiOperation({ summary: 'Delete an unused custom role' })
+  delete(@CurrentActor() actor: Actor, @Param('name') name: string): Promise<RoleView> {
+    return this.roles.delete(actor, name);
+  }
+}

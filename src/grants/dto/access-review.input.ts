@@ -1,0 +1,29 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { VERBS, type Verb } from '../verbs.js';
+import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN, SUBJECT_MESSAGE, SUBJECT_PATTERN } from './patterns.js';
+
+@InputType()
+export class AccessReviewInput {
+  @ApiPropertyOptional({ example: 'user:alice', description: 'Defaults to the caller' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @Matches(SUBJECT_PATTERN, { message: SUBJECT_MESSAGE })
+  subject?: string;
+
+  @ApiProperty({ enum: VERBS, example: 'read' })
+  @Field(() => String)
+  @IsIn(VERBS, { message: `verb must be one of: ${VERBS.join(', ')}` })
+  verb: Verb;
+
+  @ApiProperty({ example: 'team-a' })
+  @Field()
+  @Matches(NAMESPACE_PATTERN, { message: 'namespace must be a Kubernetes namespace name' })
+  namespace: string;
+
+  @ApiProperty({ example: 'db-main' })
+  @Field()
+  @Matches(SECRET_NAME_PATTERN, { message: 'name must be a Kubernetes object name' })
+  name: string;
+}

@@ -1,0 +1,44 @@
+import { Field, GraphQLISODateTime, InputType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { NAME_PATTERN, NAMESPACE_SCOPE } from '../scope.js';
+import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN, SUBJECT_MESSAGE, SUBJECT_PATTERN } from './patterns.js';
+
+@InputType()
+export class CreateGrantInput {
+  @ApiProperty({ example: 'user:alice' })
+  @Field()
+  @Matches(SUBJECT_PATTERN, { message: SUBJECT_MESSAGE })
+  subject: string;
+
+  @ApiProperty({ example: 'reader' })
+  @Field()
+  @Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE })
+  role: string;
+
+  @ApiProperty({ example: 'team-a', description: 'A namespace, or * for all' })
+  @Field()
+  @Matches(NAMESPACE_SCOPE, { message: 'namespace must be a DNS label or *' })
+  namespace: string;
+
+  @ApiPropertyOptional({ example: 'db-*', default: '*', description: 'Glob over secret names: * and ?' })
+  @Field({ nullable: true })
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: 'namePattern may hold only a-z, 0-9, ., -, * and ?' })
+  namePattern?: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: Date;
+
+  @ApiPropertyOptional({ maxLength: 1024 })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  reason?: string;
+}

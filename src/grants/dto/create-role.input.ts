@@ -1,0 +1,27 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMinSize, ArrayUnique, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { VERBS, type Verb } from '../verbs.js';
+import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN } from './patterns.js';
+
+@InputType()
+export class CreateRoleInput {
+  @ApiProperty({ example: 'db-operator' })
+  @Field()
+  @Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE })
+  name: string;
+
+  @ApiProperty({ type: [String], enum: VERBS, example: ['read', 'rotate'] })
+  @Field(() => [String])
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(VERBS, { each: true, message: `each verb must be one of: ${VERBS.join(', ')}` })
+  verbs: Verb[];
+
+  @ApiPropertyOptional({ maxLength: 1024 })
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  description?: string;
+}

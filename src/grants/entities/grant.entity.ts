@@ -1,0 +1,32 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'grants' })
+export class GrantEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Index('idx_grants_subject')
+  @Column({ type: 'varchar', length: 320 })
+  subject: string;
+
+  @Column({ name: 'role_name', type: 'varchar', length: 63 })
+  roleName: string;
+
+  @Column({ type: 'varchar', length: 63 })
+  namespace: string;
+
+  @Column({ name: 'name_pattern', type: 'varchar', length: 253 })
+  namePattern: string;
+
+  @Column({ name: 'expires_at', type: Date, nullable: true })
+  expiresAt: Date | null;
+
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  reason: string | null;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 320 })
+  createdBy: string;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessReviewsController } from './api/access-reviews.controller.js';
+import { GrantsController } from './api/grants.controller.js';
+import { GrantsResolver } from './api/grants.resolver.js';
+import { RolesController } from './api/roles.controller.js';
+import { WhoamiController } from './api/whoami.controller.js';
+import { BootstrapAdminsService } from './bootstrap-admins.service.js';
+import { GrantEntity } from './entities/grant.entity.js';
+import { RoleEntity } from './entities/role.entity.js';
+import { GrantsService } from './grants.service.js';
+import { PolicyService } from './policy.service.js';
+import { RolesService } from './roles.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([GrantEntity, RoleEntity])],
+  controllers: [WhoamiController, GrantsController, RolesController, AccessReviewsController],
+  providers: [PolicyService, GrantsService, RolesService, BootstrapAdminsService, GrantsResolver],
+  exports: [PolicyService],
+})
+export class GrantsModule {}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { FindOptionsWhere, Repository } from 'typeorm';
+import type { Actor } from '../auth/actor.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { AccessReviewInput } from './dto/access-review.input.js';
+import { CreateGrantInput } from './dto/create-grant.input.js';
+import { ListGrantsArgs } from './dto/list-grants.args.js';
+import { GrantEntity } from './entities/grant.entity.js';
+import { RoleEntity } from './entities/role.entity.js';
+import { AccessReviewView } from './models/access-review.model.js';
+import { GrantView, toGrantView } from './models/grant.model.js';
+import { WhoamiView } from './models/whoami.model.js';
+import { PolicyService, toEffectiveGrant, type EffectiveGrant } from './policy.service.js';
+import { ANY } from './scope.js';
+
+/** Grant administration, access reviews and whoami (SPEC §2–§3). */
+@Injectable()
+export class GrantsService {
+  constructor(
+    @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    private readonly policy: PolicyService,
+  ) {}
+
+  async whoami(actor: Actor): Promise<WhoamiView> {
+    const grants = await this.policy.effectiveGrants(actor);
+    return Object.assign(new WhoamiView(), {
+      subject: actor.subject,
+      subjects: [...actor.subjects],
+      grants: grants.map(toGrantView),
+    });
+  }
+
+  async list(actor: Actor, filters: ListGrantsArgs): Promise<GrantView[]> {
+    const visible = await this.policy.managedNamespacesOf(actor);
+    const where: FindOptionsWhere<GrantEntity> = {};
+    if (filters.subject) where.subject = filters.subject;
+    if (filters.role) where.roleName = filters.role;
+    if (filters.namespace) where.namespace = filters.namespace;
+    const rows = await this.grants.find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
+    const inScope = rows.filter((row) => visible.has(ANY) || visible.has(row.namespace));
+    return (await this.policy.resolve(inScope)).map(toGrantView);
+  }
+
+  async get(actor: Actor, id: string): Promise<GrantView> {
+    const grant = await this.findOrThrow(id);
+    await this.policy.assertHoldsOver(actor, ['grants:manage'], grant);
+    return toGrantView(grant);
+  }
+
+  async create(actor: Actor, input: CreateGrantInput): Promise<GrantView> {
+    const role = await this.roles.findOneBy({ name: input.role });
+    if (!role) throw new DomainError(ErrorCode.Unprocessable, `Role ${input.role} does not exist`);
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+      throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
+    }
+    const scope = { namespace: input.namespace, namePattern: input.namePattern ?? ANY };
+    await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope);
+    const saved = await this.grants.save(
+      this.grants.create({
+        id: randomUUID(),
+        subject: input.subject,
+        roleName: role.name,
+        ...scope,
+        expiresAt: input.expiresAt ?? null,
+        reason: input.reason ?? null,
+        createdBy: actor.subject,
+      }),
+    );
+    return toGrantView(toEffectiveGrant(saved, role.verbs));
+  }
+
+  async delete(actor: Actor, id: string): Promise<GrantView> {
+    const grant = await this.findOrThrow(id);
+    await this.policy.assertHoldsOver(actor, ['grants:manage', ...grant.verbs], grant);
+    await this.grants.delete({ id });
+    return toGrantView(grant);
+  }
+
+  /** Self-reviews are open to everyone; reviewing another subject needs grants:manage there. */
+  async review(actor: Actor, input: AccessReviewInput): Promise<AccessReviewView> {
+    const target = { namespace: input.namespace, name: input.name };
+    const reviewsSelf = input.subject === undefined || input.subject === actor.subject;
+    if (!reviewsSelf) await this.policy.assertCan(actor, 'grants:manage', target);
+    const grants = reviewsSelf
+      ? await this.policy.effectiveGrants(actor)
+      : await this.policy.grantsOfSubjects([input.subject as string]);
+    const decision = this.policy.decideWith(grants, input.verb, target);
+    return Object.assign(new AccessReviewView(), {
+      allowed: decision.allowed,
+      reason: decision.reason,
+      matchedGrants: decision.matchedGrants.map(toGrantView),
+    });
+  }
+
+  private async findOrThrow(id: string): Promise<EffectiveGrant> {
+    const row = await this.grants.findOneBy({ id });
+    if (!row) throw new DomainError(ErrorCode.NotFound, `Grant ${id} not found`);
+    const [grant] = await this.policy.resolve([row]);
+    return grant;
+  }
+}

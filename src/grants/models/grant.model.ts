@@ -1,0 +1,61 @@
+import { Field, GraphQLISODateTime, ID, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import type { EffectiveGrant } from '../policy.service.js';
+
+@ObjectType('Grant', { description: 'A subject bound to a role on a namespace and secret-name pattern' })
+export class GrantView {
+  @ApiProperty({ format: 'uuid' })
+  @Field(() => ID)
+  id: string;
+
+  @ApiProperty({ example: 'user:alice' })
+  @Field()
+  subject: string;
+
+  @ApiProperty({ example: 'reader' })
+  @Field()
+  role: string;
+
+  @ApiProperty({ type: [String], example: ['read', 'list'] })
+  @Field(() => [String])
+  verbs: string[];
+
+  @ApiProperty({ example: 'team-a' })
+  @Field()
+  namespace: string;
+
+  @ApiProperty({ example: 'db-*' })
+  @Field()
+  namePattern: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  expiresAt: Date | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  reason: string | null;
+
+  @ApiProperty()
+  @Field()
+  createdBy: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  @Field(() => GraphQLISODateTime)
+  createdAt: Date;
+}
+
+export function toGrantView(grant: EffectiveGrant): GrantView {
+  return Object.assign(new GrantView(), {
+    id: grant.id,
+    subject: grant.subject,
+    role: grant.role,
+    verbs: [...grant.verbs],
+    namespace: grant.namespace,
+    namePattern: grant.namePattern,
+    expiresAt: grant.expiresAt,
+    reason: grant.reason,
+    createdBy: grant.createdBy,
+    createdAt: grant.createdAt,
+  });
+}

@@ -1,0 +1,36 @@
+import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import type { RoleEntity } from '../entities/role.entity.js';
+
+@ObjectType('Role', { description: 'A named set of verbs' })
+export class RoleView {
+  @ApiProperty({ example: 'reader' })
+  @Field()
+  name: string;
+
+  @ApiProperty({ type: [String], example: ['read', 'list'] })
+  @Field(() => [String])
+  verbs: string[];
+
+  @ApiProperty()
+  @Field()
+  builtIn: boolean;
+
+  @ApiProperty({ type: String, nullable: true })
+  @Field(() => String, { nullable: true })
+  description: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  @Field(() => GraphQLISODateTime)
+  createdAt: Date;
+}
+
+export function toRoleView(role: RoleEntity): RoleView {
+  return Object.assign(new RoleView(), {
+    name: role.name,
+    verbs: [...role.verbs],
+    builtIn: role.builtIn,
+    description: role.description,
+    createdAt: role.createdAt,
+  });
+}

@@ -1,0 +1,63 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { createLogger } from '../../src/common/logging/logger.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { HS256_SECRET, tokenFor } from './tokens.js';
+
+export const ADMIN = 'user:admin';
+
+export interface TestBroker {
+  readonly app: INestApplication;
+  readonly config: AppConfig;
+  readonly database: TestDatabase;
+  /** Every log line the broker wrote, as raw JSON text. */
+  readonly logLines: string[];
+  http(): supertest.Agent;
+  /** Supertest with a bearer token for `user:<sub>` already set. */
+  as(sub: string, groups?: string[]): supertest.Agent;
+  graphql(sub: string, query: string, variables?: Record<string, unknown>): Promise<GraphqlResult>;
+  close(): Promise<void>;
+}
+
+export interface GraphqlResult {
+  readonly status: number;
+  readonly data: Record<string, unknown> | null | undefined;
+  readonly errors: Array<{ message: string; extensions: Record<string, unknown> }> | undefined;
+}
+
+/** The real broker on a fresh database, with a captured log, HS256 auth and `user:admin` bootstrapped. */
+export async function startBroker(env: Record<string, string> = {}): Promise<TestBroker> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    JWT_HS256_SECRET: HS256_SECRET,
+    BOOTSTRAP_ADMINS: ADMIN,
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const logLines: string[] = [];
+  const logger = createLogger(config.logLevel, { write: (line: string) => void logLines.push(line) });
+  const app = await createApp(config, logger);
+  const server = app.getHttpServer() as Server;
+  const http = () => supertest.agent(server);
+  const as = (sub: string, groups: string[] = []) => http().auth(tokenFor(sub, groups), { type: 'bearer' });
+  return {
+    app,
+    config,
+    database,
+    logLines,
+    http,
+    as,
+    graphql: async (sub, query, variables) => {
+      const response = await as(sub).post('/graphql').send({ query, variables });
+      return { status: response.status, data: response.body.data, errors: response.body.errors };
+    },
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
