@@ -58,19 +58,12 @@ export class CreateRolesAndGrants1764352800000 implements MigrationInterface {
         onDelete: 'RESTRICT',
       }),
     );
-    await queryRunner.manager
-      .createQueryBuilder()
-      .insert()
-      .into('roles')
-      .values(
-        Object.entries(BUILT_IN_ROLES).map(([name, verbs]) => ({
-          name,
-          verbs: JSON.stringify(verbs),
-          built_in: true,
-          description: `Built-in role: ${verbs.join(', ')}`,
-        })),
-      )
-      .execute();
+    // Static literals (no caller input), so one statement serves both databases' placeholder styles.
+    for (const [name, verbs] of Object.entries(BUILT_IN_ROLES)) {
+      await queryRunner.query(
+        `INSERT INTO roles (name, verbs, built_in, description) VALUES ('${name}', '${JSON.stringify(verbs)}', TRUE, 'Built-in role: ${verbs.join(', ')}')`,
+      );
+    }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

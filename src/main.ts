@@ -19,4 +19,7 @@ async function main(): Promise<void> {
   logger.info({ port: config.port, host: config.host }, 'secrets-broker listening');
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(`secrets-broker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const SECRET = 'x'.repeat(32);
+
+describe('loadConfig', () => {
+  it('applies the SPEC §5 defaults', () => {
+    const config = loadConfig({ JWT_HS256_SECRET: SECRET, HOME: '/nonexistent' });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      database: { kind: 'sqlite', path: './data/broker.sqlite' },
+      jwt: { groupsClaim: 'groups', issuer: undefined, audience: undefined },
+      kubernetesTokenReview: false,
+      bootstrapAdmins: [],
+      managedNamespaces: undefined,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ JWT_HS256_SECRET: 'short' }, 'JWT_HS256_SECRET'],
+    [{ JWT_JWKS_URL: 'not a url' }, 'JWT_JWKS_URL'],
+    [{ BOOTSTRAP_ADMINS: 'alice' }, 'BOOTSTRAP_ADMINS'],
+    [{ KUBERNETES_TOKEN_REVIEW: 'yes' }, 'KUBERNETES_TOKEN_REVIEW'],
+    [{ ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, 'ENCRYPTION_KEY'],
+    [{ JWT_PUBLIC_KEY_FILE: '/nonexistent.pem' }, 'JWT_PUBLIC_KEY_FILE'],
+  ])('names the bad variable in %j', (env, variable) => {
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(variable);
+  });
+
+  it('requires a JWT verification method outside dev mode', () => {
+    expect(() => loadConfig({})).toThrow(/JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL/);
+    expect(loadConfig({ BROKER_DEV_MODE: 'true' }).devMode).toBe(true);
+  });
+
+  it('parses lists and the database kind', () => {
+    const config = loadConfig({
+      JWT_HS256_SECRET: SECRET,
+      DATABASE_URL: 'postgres://u@h/db',
+      BOOTSTRAP_ADMINS: 'user:alice, group:platform',
+      MANAGED_NAMESPACES: 'team-a,team-b',
+      ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(config.bootstrapAdmins).toEqual(['user:alice', 'group:platform']);
+    expect(config.managedNamespaces).toEqual(['team-a', 'team-b']);
+    expect(config.encryptionKey).toHaveLength(32);
+  });
+});

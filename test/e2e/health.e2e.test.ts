@@ -1,0 +1,33 @@
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type TestBroker } from '../support/broker.js';
+
+describe('health endpoints', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startBroker();
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it('answers liveness and readiness without a token', async () => {
+    expect((await broker.http().get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    const ready = await broker.http().get('/readyz').expect(200);
+    expect(ready.body.info.database.status).toBe('up');
+  });
+
+  it('reports not ready with 503 problem+json when the database is gone', async () => {
+    const dataSource = broker.app.get(DataSource);
+    await dataSource.destroy();
+    const response = await broker.http().get('/readyz').expect(503);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    await dataSource.initialize();
+    await broker.http().get('/readyz').expect(200);
+  });
+
+  it('answers unknown routes with 404 problem+json', async () => {
+    const response = await broker.as('admin').get('/v1/nothing-here').expect(404);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+});
