@@ -6,18 +6,15 @@ import type { JsonWebKey } from 'node:crypto';
 export class JwksServer {
   keys: JsonWebKey[] = [];
   fetches = 0;
-  private constructor(private readonly server: Server) {}
+  private readonly server: Server = createServer((_request, response) => {
+    this.fetches++;
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ keys: this.keys }));
+  });
 
   static async start(): Promise<JwksServer> {
-    let instance: JwksServer | undefined;
-    const server = createServer((_request, response) => {
-      if (!instance) return;
-      instance.fetches++;
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ keys: instance.keys }));
-    });
-    instance = new JwksServer(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const instance = new JwksServer();
+    await new Promise<void>((resolve) => instance.server.listen(0, '127.0.0.1', resolve));
     return instance;
   }
 
