@@ -23,8 +23,11 @@ describe('permission declarations', () => {
     const scanner = new MetadataScanner();
     const reflector = broker.app.get(Reflector);
     const rows: string[] = [];
-    const requirementOf = (handler: object, type: object) =>
-      reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, type]) ? 'public' : (reflector.getAllAndOverride<string>(REQUIRED_VERB, [handler, type]) ?? 'MISSING');
+    const requirementOf = (handler: object, type: object) => {
+      const targets = [handler, type] as Array<() => void>;
+      if (reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return 'public';
+      return reflector.getAllAndOverride<string>(REQUIRED_VERB, targets) ?? 'MISSING';
+    };
 
     for (const wrapper of modules.flatMap((module) => [...module.controllers.values()])) {
       const type = wrapper.metatype as object;
