@@ -1,0 +1,36 @@
+/** A fault for the next `times` requests matching `method` and `path` (a string matches the path exactly). */
+export interface FaultRule {
+  method?: string;
+  path: string | RegExp;
+  times?: number;
+  status?: number;
+  retryAfterSeconds?: number;
+  delayMs?: number;
+  drop?: boolean;
+}
+
+export class Faults {
+  private rules: Array<{ rule: FaultRule; remaining: number }> = [];
+
+  inject(rule: FaultRule): void {
+    this.rules.push({ rule, remaining: rule.times ?? 1 });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The first live rule matching the request, counted as used. */
+  take(method: string, path: string): FaultRule | undefined {
+    const entry = this.rules.find(
+      ({ rule, remaining }) =>
+        remaining > 0 &&
+        (!rule.method || rule.method.toUpperCase() === method) &&
+        (typeof rule.path === 'string' ? rule.path === path : rule.path.test(path)),
+    );
+    if (!entry) return undefined;
+    entry.remaining -= 1;
+    this.rules = this.rules.filter((e) => e.remaining > 0);
+    return entry.rule;
+  }
+}
