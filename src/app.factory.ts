@@ -37,6 +37,11 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     }),
   );
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  // GraphQL responses may carry secret values; no cache may keep them.
+  app.use('/graphql', (_request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -11,7 +11,9 @@ import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ClusterModule } from './cluster/cluster.module.js';
 import { GrantsModule } from './grants/grants.module.js';
+import { SecretsModule } from './secrets/secrets.module.js';
 import { HealthModule } from './health/health.module.js';
 
 @Module({})
@@ -30,6 +32,8 @@ export class AppModule {
         }),
         AuthModule,
         GrantsModule,
+        ClusterModule,
+        SecretsModule,
         HealthModule,
       ],
       providers: [

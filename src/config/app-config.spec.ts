@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './app-config.js';
 
 const SECRET = 'x'.repeat(32);
+const KEY = Buffer.alloc(32, 7).toString('base64');
 
 describe('loadConfig', () => {
   it('applies the SPEC §5 defaults', () => {
-    const config = loadConfig({ JWT_HS256_SECRET: SECRET, HOME: '/nonexistent' });
+    const config = loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, HOME: '/nonexistent' });
     expect(config).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
@@ -15,6 +16,7 @@ describe('loadConfig', () => {
       bootstrapAdmins: [],
       managedNamespaces: undefined,
       logLevel: 'info',
+      retainedVersions: 2,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -31,13 +33,18 @@ describe('loadConfig', () => {
     [{ ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, 'ENCRYPTION_KEY'],
     [{ JWT_PUBLIC_KEY_FILE: '/nonexistent.pem' }, 'JWT_PUBLIC_KEY_FILE'],
   ])('names the bad variable in %j', (env, variable) => {
-    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(ConfigError);
-    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(variable);
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(variable);
   });
 
   it('requires a JWT verification method outside dev mode', () => {
-    expect(() => loadConfig({})).toThrow(/JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL/);
-    expect(loadConfig({ BROKER_DEV_MODE: 'true' }).devMode).toBe(true);
+    expect(() => loadConfig({ ENCRYPTION_KEY: KEY })).toThrow(/JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL/);
+    expect(loadConfig({ BROKER_DEV_MODE: 'true', ENCRYPTION_KEY: KEY }).devMode).toBe(true);
+  });
+
+  it('requires the key-encryption key', () => {
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET })).toThrow(/ENCRYPTION_KEY or ENCRYPTION_KEY_FILE must be set/);
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ENCRYPTION_KEY_FILE: '/x' })).toThrow(/mutually exclusive/);
   });
 
   it('parses lists and the database kind', () => {
@@ -46,7 +53,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u@h/db',
       BOOTSTRAP_ADMINS: 'user:alice, group:platform',
       MANAGED_NAMESPACES: 'team-a,team-b',
-      ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      ENCRYPTION_KEY: KEY,
     });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
     expect(config.bootstrapAdmins).toEqual(['user:alice', 'group:platform']);

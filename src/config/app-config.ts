@@ -14,9 +14,14 @@ export interface AppConfig {
   readonly jwt: JwtConfig;
   readonly kubernetesTokenReview: boolean;
   readonly bootstrapAdmins: readonly string[];
-  readonly encryptionKey: Buffer | undefined;
+  /** The key-encryption key (KEK) of the envelope encryption of retained values. */
+  readonly encryptionKey: Buffer;
+  /** How many non-current versions keep their (encrypted) values for rollback. */
+  readonly retainedVersions: number;
   readonly managedNamespaces: readonly string[] | undefined;
   readonly logLevel: string;
+  readonly suspiciousActivity: SuspiciousActivityConfig;
+  readonly alertWebhook: AlertWebhookConfig | undefined;
 }
 
 export type DatabaseConfig =
@@ -32,6 +37,18 @@ export interface JwtConfig {
   readonly groupsClaim: string;
   /** Allowed clock skew for exp/nbf/iat, in seconds (RFC 8725 §3.10: keep it bounded). */
   readonly clockToleranceSeconds: number;
+}
+
+/** Repeated denials or failed authentications that raise one `suspicious_activity` event. */
+export interface SuspiciousActivityConfig {
+  readonly threshold: number;
+  readonly windowSeconds: number;
+}
+
+/** Where `suspicious_activity` events are POSTed, signed with HMAC-SHA-256 under `secret`. */
+export interface AlertWebhookConfig {
+  readonly url: string;
+  readonly secret: string;
 }
 
 /** Thrown when the environment is invalid; main prints its message as one line and exits. */
@@ -89,7 +106,12 @@ const environmentSchema = z.object({
   ENCRYPTION_KEY: optionalString,
   ENCRYPTION_KEY_FILE: optionalString,
   MANAGED_NAMESPACES: csv,
+  RETAINED_VERSIONS: z.coerce.number().int().min(1).max(100).default(2),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SUSPICIOUS_ACTIVITY_THRESHOLD: z.coerce.number().int().min(2).max(10_000).default(5),
+  SUSPICIOUS_ACTIVITY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  ALERT_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  ALERT_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -119,13 +141,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kubernetesTokenReview: values.KUBERNETES_TOKEN_REVIEW,
     bootstrapAdmins: Object.freeze(values.BOOTSTRAP_ADMINS),
     encryptionKey: encryptionKey(values),
+    retainedVersions: values.RETAINED_VERSIONS,
     managedNamespaces:
       values.MANAGED_NAMESPACES.length > 0 ? Object.freeze(values.MANAGED_NAMESPACES) : undefined,
     logLevel: values.LOG_LEVEL,
+    suspiciousActivity: Object.freeze({
+      threshold: values.SUSPICIOUS_ACTIVITY_THRESHOLD,
+      windowSeconds: values.SUSPICIOUS_ACTIVITY_WINDOW_SECONDS,
+    }),
+    alertWebhook: alertWebhook(values),
   });
 }
 
-function databaseConfig(url: string): DatabaseConfig {
+// An unsigned alert could be forged by anyone who can reach the receiver, so the URL needs a secret.
+function alertWebhook(values: Environment): AlertWebhookConfig | undefined {
+  if (values.ALERT_WEBHOOK_URL === undefined) return undefined;
+  if (values.ALERT_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError('Invalid configuration: ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL');
+  }
+  return Object.freeze({ url: values.ALERT_WEBHOOK_URL, secret: values.ALERT_WEBHOOK_SECRET });
+}
+
+export function databaseConfig(url: string): DatabaseConfig {
   return url.startsWith('sqlite:')
     ? { kind: 'sqlite', path: url.slice('sqlite:'.length) }
     : { kind: 'postgres', url };
@@ -155,7 +192,7 @@ function readPublicKey(path: string): string {
   return pem;
 }
 
-function encryptionKey(values: Environment): Buffer | undefined {
+function encryptionKey(values: Environment): Buffer {
   if (values.ENCRYPTION_KEY && values.ENCRYPTION_KEY_FILE) {
     throw new ConfigError(
       'Invalid configuration: ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are mutually exclusive',
@@ -164,7 +201,9 @@ function encryptionKey(values: Environment): Buffer | undefined {
   const [name, encoded] = values.ENCRYPTION_KEY_FILE
     ? ['ENCRYPTION_KEY_FILE', readFileOrFail('ENCRYPTION_KEY_FILE', values.ENCRYPTION_KEY_FILE)]
     : ['ENCRYPTION_KEY', values.ENCRYPTION_KEY];
-  if (encoded === undefined) return undefined;
+  if (encoded === undefined) {
+    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY or ENCRYPTION_KEY_FILE must be set (npm run dev generates one)');
+  }
   const key = Buffer.from(encoded.trim(), 'base64');
   if (key.length !== 32) {
     throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);

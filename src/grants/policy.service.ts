@@ -95,6 +95,15 @@ export class PolicyService {
     return decision;
   }
 
+  /** For namespace-wide operations (listing): some grant gives `verb` for some names there. */
+  async assertCanInNamespace(actor: Actor, verb: Verb, namespace: string): Promise<void> {
+    const grants = await this.effectiveGrants(actor);
+    const allowed =
+      this.isManagedNamespace(namespace) &&
+      grants.some((grant) => grant.verbs.includes(verb) && (grant.namespace === '*' || grant.namespace === namespace));
+    if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: no grant gives ${verb} in namespace ${namespace}`);
+  }
+
   async holdsVerbAnywhere(actor: Actor, verb: Verb): Promise<boolean> {
     return (await this.effectiveGrants(actor)).some((grant) => grant.verbs.includes(verb));
   }

@@ -15,6 +15,15 @@ describe('health endpoints', () => {
     expect((await broker.http().get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
     const ready = await broker.http().get('/readyz').expect(200);
     expect(ready.body.info.database.status).toBe('up');
+    expect(ready.body.info.cluster.status).toBe('up');
+  });
+
+  it('reports not ready when the Kubernetes API keeps failing', async () => {
+    broker.emulator.faults.inject({ method: 'GET', path: /^\/api\/v1\/namespaces$/, status: 503, times: 20 });
+    const response = await broker.http().get('/readyz').expect(503);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    broker.emulator.faults.clear();
+    await broker.http().get('/readyz').expect(200);
   });
 
   it('reports not ready with 503 problem+json when the database is gone', async () => {

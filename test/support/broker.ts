@@ -1,18 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import supertest from 'supertest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../src/app.factory.js';
+import { KubernetesEmulator } from '../../src/emulator/index.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { HS256_SECRET, tokenFor } from './tokens.js';
 
 export const ADMIN = 'user:admin';
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
 export interface TestBroker {
   readonly app: INestApplication;
   readonly config: AppConfig;
   readonly database: TestDatabase;
+  /** The Kubernetes API emulator this broker talks to through a kubeconfig. */
+  readonly emulator: KubernetesEmulator;
   /** Every log line the broker wrote, as raw JSON text. */
   readonly logLines: string[];
   http(): supertest.Agent;
@@ -28,13 +36,22 @@ export interface GraphqlResult {
   readonly errors: Array<{ message: string; extensions: Record<string, unknown> }> | undefined;
 }
 
-/** The real broker on a fresh database, with a captured log, HS256 auth and `user:admin` bootstrapped. */
+/**
+ * The real broker on a fresh database and its own Kubernetes API emulator (reached through a
+ * kubeconfig, as in production), with a captured log, HS256 auth and `user:admin` bootstrapped.
+ */
 export async function startBroker(env: Record<string, string> = {}): Promise<TestBroker> {
   const database = await createTestDatabase();
+  const emulator = await KubernetesEmulator.start();
+  const directory = mkdtempSync(join(tmpdir(), 'broker-kubeconfig-'));
+  const kubeconfig = join(directory, 'kubeconfig.json');
+  await emulator.writeKubeconfig(kubeconfig);
   const config = loadConfig({
     DATABASE_URL: database.url,
+    KUBECONFIG: kubeconfig,
     JWT_HS256_SECRET: HS256_SECRET,
     BOOTSTRAP_ADMINS: ADMIN,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     LOG_LEVEL: 'info',
     ...env,
   });
@@ -48,6 +65,7 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
     app,
     config,
     database,
+    emulator,
     logLines,
     http,
     as,
@@ -57,7 +75,9 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
     },
     close: async () => {
       await app.close();
+      await emulator.stop();
       await database.drop();
+      rmSync(directory, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,7 @@
 import { GrantEntity } from '../../grants/entities/grant.entity.js';
 import { RoleEntity } from '../../grants/entities/role.entity.js';
+import { SecretRecordEntity } from '../../secrets/entities/secret-record.entity.js';
+import { SecretVersionEntity } from '../../secrets/entities/secret-version.entity.js';
 
 /** Every TypeORM entity of the broker. */
-export const ENTITIES = [RoleEntity, GrantEntity];
+export const ENTITIES = [RoleEntity, GrantEntity, SecretRecordEntity, SecretVersionEntity];

@@ -12,6 +12,8 @@ export enum ErrorCode {
   Gone = 'GONE',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   RateLimited = 'RATE_LIMITED',
+  /** The cluster refused the broker itself (its own RBAC) or answered unexpectedly. */
+  ClusterRefused = 'CLUSTER_REFUSED',
   Unavailable = 'UNAVAILABLE',
   Internal = 'INTERNAL',
 }

@@ -41,6 +41,8 @@ export function describeError(code: ErrorCode): ErrorDescription {
         title: 'Too Many Requests',
         graphqlCode: 'RATE_LIMITED',
       };
+    case ErrorCode.ClusterRefused:
+      return { status: HttpStatus.BAD_GATEWAY, title: 'Bad Gateway', graphqlCode: 'UNAVAILABLE' };
     case ErrorCode.Unavailable:
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,
@@ -80,6 +82,8 @@ export function codeForHttpStatus(status: number): ErrorCode {
       return ErrorCode.Unprocessable;
     case 429:
       return ErrorCode.RateLimited;
+    case 502:
+      return ErrorCode.ClusterRefused;
     case 503:
       return ErrorCode.Unavailable;
     default:

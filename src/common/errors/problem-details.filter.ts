@@ -34,7 +34,7 @@ export function writeProblem(
   const error = toDomainError(exception);
   const { status, title } = describeError(error.code);
   const requestId = requestIdOf(request);
-  if (error.code === ErrorCode.Internal || error.code === ErrorCode.Unavailable) {
+  if ([ErrorCode.Internal, ErrorCode.Unavailable, ErrorCode.ClusterRefused].includes(error.code)) {
     logger.error({ requestId, err: error.cause ?? error }, 'request failed');
   }
   if (response.headersSent) return;

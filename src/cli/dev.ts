@@ -1,0 +1,95 @@
+/**
+ * `npm run dev`: the broker with everything embedded, as Vault's `-dev` server. SQLite in ./data,
+ * the bundled Kubernetes API emulator on loopback when no kubeconfig is found, a generated
+ * key-encryption key and signing secret kept in ./data, and a printed admin token.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { createApp } from '../app.factory.js';
+import { createLogger } from '../common/logging/logger.js';
+import { ConfigError, loadConfig } from '../config/app-config.js';
+import { KubernetesEmulator } from '../emulator/index.js';
+
+const DATA_DIR = resolve(process.env.BROKER_DATA_DIR ?? 'data');
+const ADMIN_SUBJECT = 'dev-admin';
+
+async function main(): Promise<void> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const signingSecret = process.env.JWT_HS256_SECRET ?? persistentSecret('dev-jwt-secret', 48);
+  const encryptionKeyFile = process.env.ENCRYPTION_KEY_FILE ?? join(DATA_DIR, 'encryption.key');
+  if (!process.env.ENCRYPTION_KEY && !existsSync(encryptionKeyFile)) {
+    writeFileSync(encryptionKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+  }
+  const { kubeconfig, emulator } = await kubeconfigForDev();
+
+  const config = loadConfig({
+    DATABASE_URL: `sqlite:${join(DATA_DIR, 'broker.sqlite')}`,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ...process.env,
+    BROKER_DEV_MODE: 'true',
+    JWT_HS256_SECRET: signingSecret,
+    ...(process.env.ENCRYPTION_KEY ? {} : { ENCRYPTION_KEY_FILE: encryptionKeyFile }),
+    KUBECONFIG: kubeconfig,
+    BOOTSTRAP_ADMINS: [process.env.BOOTSTRAP_ADMINS, `user:${ADMIN_SUBJECT}`].filter(Boolean).join(','),
+  });
+  const app = await createApp(config, createLogger(config.logLevel));
+  await app.listen(config.port, config.host);
+  const shutdown = async () => {
+    await app.close();
+    await emulator?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+
+  const token = jwt.sign({ sub: ADMIN_SUBJECT }, signingSecret, { algorithm: 'HS256', expiresIn: '12h' });
+  printBanner(`http://${config.host}:${config.port}`, token, kubeconfig, emulator !== undefined);
+}
+
+function persistentSecret(file: string, bytes: number): string {
+  const path = join(DATA_DIR, file);
+  if (!existsSync(path)) writeFileSync(path, randomBytes(bytes).toString('base64url'), { mode: 0o600 });
+  return readFileSync(path, 'utf8').trim();
+}
+
+/** A kubeconfig from the environment or ~/.kube/config; otherwise the emulator's. */
+async function kubeconfigForDev(): Promise<{ kubeconfig: string; emulator?: KubernetesEmulator }> {
+  const configured = process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config');
+  if (existsSync(configured)) return { kubeconfig: configured };
+  const emulator = await KubernetesEmulator.start({ host: '127.0.0.1' });
+  const kubeconfig = join(DATA_DIR, 'emulator-kubeconfig.json');
+  await emulator.writeKubeconfig(kubeconfig);
+  return { kubeconfig, emulator };
+}
+
+function printBanner(url: string, token: string, kubeconfig: string, emulated: boolean): void {
+  console.log(`
+secrets-broker is running in dev mode (not for production)
+
+  API:         ${url}  (REST under /v1, GraphQL at /graphql)
+  Database:    SQLite in ${DATA_DIR}
+  Kubernetes:  ${emulated ? `bundled emulator, kubeconfig ${kubeconfig}` : kubeconfig}
+  Admin:       user:${ADMIN_SUBJECT} (admin on every namespace)
+
+  export BROKER_TOKEN='${token}'
+
+Try it:
+  curl -s ${url}/v1/whoami -H "Authorization: Bearer $BROKER_TOKEN"
+  curl -s ${url}/v1/namespaces/default/secrets -H "Authorization: Bearer $BROKER_TOKEN" \\
+       -H 'Content-Type: application/json' -d '{"name":"db-main","generate":{"password":{"type":"password"}}}'
+  curl -s -X POST ${url}/v1/namespaces/default/secrets/db-main/request -H "Authorization: Bearer $BROKER_TOKEN"
+  curl -s -X POST ${url}/v1/namespaces/default/secrets/db-main/rotate -H "Authorization: Bearer $BROKER_TOKEN"
+  curl -s ${url}/v1/namespaces/default/secrets/db-main/versions -H "Authorization: Bearer $BROKER_TOKEN"
+  curl -s ${url}/graphql -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+       -d '{"query":"{ whoami { subject grants { role namespace } } }"}'
+`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `secrets-broker dev failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+/**
+ * What the broker needs of Kubernetes, in the broker's own terms. The domain depends on this
+ * abstract class (also the DI token); KubernetesClusterGateway is the only code that talks to
+ * the API server. Every method throws DomainError: NotFound, Conflict, Unprocessable,
+ * ClusterRefused (the broker lacks permission or the cluster answered unexpectedly) or
+ * Unavailable (unreachable after retries).
+ */
+export interface ClusterSecret {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly data: Readonly<Record<string, Buffer>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly resourceVersion: string;
+  readonly immutable: boolean;
+  readonly createdAt: Date | undefined;
+}
+
+export interface SecretWrite {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly data: Readonly<Record<string, Buffer>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface SecretPage {
+  readonly items: readonly ClusterSecret[];
+  readonly continueToken: string | undefined;
+}
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/** The parts of a pod template that can reference a Secret. */
+export interface PodTemplateReferences {
+  readonly containers: ReadonlyArray<{
+    readonly name: string;
+    readonly env?: ReadonlyArray<{ readonly name: string; readonly secretKeyRef?: { readonly name: string; readonly key: string } }>;
+    readonly envFromSecrets?: readonly string[];
+  }>;
+  readonly volumes: ReadonlyArray<{
+    readonly name: string;
+    readonly secretName?: string;
+    readonly projectedSecretNames?: readonly string[];
+  }>;
+}
+
+export interface ClusterWorkload {
+  readonly kind: WorkloadKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly template: PodTemplateReferences;
+}
+
+export abstract class ClusterGateway {
+  abstract getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined>;
+  abstract listSecrets(
+    namespace: string,
+    options: { labelSelector?: string; limit?: number; continueToken?: string },
+  ): Promise<SecretPage>;
+  abstract createSecret(secret: SecretWrite): Promise<ClusterSecret>;
+  /** Replaces the object only if it is still at `resourceVersion`; otherwise Conflict. */
+  abstract replaceSecret(secret: SecretWrite, resourceVersion: string): Promise<ClusterSecret>;
+  abstract deleteSecret(namespace: string, name: string, resourceVersion: string): Promise<void>;
+  abstract listWorkloads(namespace: string): Promise<ClusterWorkload[]>;
+  /** Restarts the workload's pods the way `kubectl rollout restart` does. */
+  abstract restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void>;
+  /** Resolves when the API server answers (readiness). */
+  abstract ping(): Promise<void>;
+}

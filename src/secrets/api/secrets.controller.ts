@@ -1,0 +1,145 @@
+import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../../auth/actor.js';
+import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
+import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { NamespacePipe, SecretNamePipe } from '../dto/kubernetes-name.pipe.js';
+import {
+  CreateSecretInput,
+  ListSecretsArgs,
+  RequestSecretInput,
+  RevokeSecretInput,
+  RollbackSecretInput,
+  RotateSecretInput,
+  UpdateSecretInput,
+} from '../dto/secret-inputs.js';
+import { SecretConsumerView } from '../models/consumer.model.js';
+import { SecretValuesView } from '../models/secret-values.model.js';
+import { SecretVersionView } from '../models/secret-version.model.js';
+import { SecretWriteResultView } from '../models/secret-write.model.js';
+import { SecretPageView, SecretView } from '../models/secret.model.js';
+import { SecretWriterService } from '../secret-writer.service.js';
+import { SecretsService } from '../secrets.service.js';
+
+@ApiTags('secrets')
+@ApiBearerAuth()
+@ApiProblemResponses()
+@Controller('v1/namespaces/:namespace/secrets')
+export class SecretsController {
+  constructor(
+    private readonly secrets: SecretsService,
+    private readonly writer: SecretWriterService,
+  ) {}
+
+  @Get()
+  @RequireVerb('list')
+  @ApiOperation({ summary: 'List secrets: names, keys, labels and versions, never values' })
+  list(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Query() args: ListSecretsArgs): Promise<SecretPageView> {
+    return this.secrets.list(actor, namespace, args);
+  }
+
+  @Post()
+  @RequireVerb('create')
+  @ApiOperation({ summary: 'Create a secret from values and/or generators' })
+  create(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Body() input: CreateSecretInput): Promise<SecretWriteResultView> {
+    return this.writer.create(actor, namespace, input);
+  }
+
+  @Get(':name')
+  @RequireVerb('list')
+  @ApiOperation({ summary: 'Metadata and current version of a secret, no values' })
+  get(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Param('name', SecretNamePipe) name: string): Promise<SecretView> {
+    return this.secrets.get(actor, namespace, name);
+  }
+
+  @Post(':name/request')
+  @HttpCode(200)
+  @RequireVerb('read')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Obtain the values of a secret' })
+  request(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+    @Body() input: RequestSecretInput,
+  ): Promise<SecretValuesView> {
+    return this.secrets.request(actor, namespace, name, input);
+  }
+
+  @Put(':name')
+  @RequireVerb('update')
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The version the caller expects to replace' })
+  @ApiOperation({ summary: 'Set explicit values (a new version)' })
+  update(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+    @Body() input: UpdateSecretInput,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<SecretWriteResultView> {
+    return this.writer.update(actor, namespace, name, input, parseIfMatch(ifMatch));
+  }
+
+  @Post(':name/rotate')
+  @HttpCode(200)
+  @RequireVerb('rotate')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Generate new values (a new version)' })
+  rotate(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+    @Body() input: RotateSecretInput,
+  ): Promise<SecretWriteResultView> {
+    return this.writer.rotate(actor, namespace, name, input);
+  }
+
+  @Post(':name/rollback')
+  @HttpCode(200)
+  @RequireVerb('rollback')
+  @ApiOperation({ summary: "Restore an earlier version's values (as a new version)" })
+  rollback(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+    @Body() input: RollbackSecretInput,
+  ): Promise<SecretWriteResultView> {
+    return this.writer.rollback(actor, namespace, name, input);
+  }
+
+  @Post(':name/revoke')
+  @HttpCode(200)
+  @RequireVerb('revoke')
+  @ApiOperation({ summary: 'Delete the secret from the cluster, keep its history, mark it revoked' })
+  revoke(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+    @Body() input: RevokeSecretInput,
+  ): Promise<SecretView> {
+    return this.writer.revoke(actor, namespace, name, input);
+  }
+
+  @Get(':name/versions')
+  @RequireVerb('list')
+  @ApiOperation({ summary: 'Version history: fingerprints, never values' })
+  versions(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Param('name', SecretNamePipe) name: string): Promise<SecretVersionView[]> {
+    return this.secrets.versions(actor, namespace, name);
+  }
+
+  @Get(':name/consumers')
+  @RequireVerb('list')
+  @ApiOperation({ summary: 'Workloads that reference the secret, and how (the blast radius)' })
+  consumers(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Param('name', SecretNamePipe) name: string): Promise<SecretConsumerView[]> {
+    return this.secrets.consumers(actor, namespace, name);
+  }
+}
+
+/** `If-Match: 3` or the entity-tag form `"3"`. */
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw new DomainError(ErrorCode.InvalidInput, 'If-Match must be a version number');
+  return Number(match[1]);
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { EnvelopeCipher } from './envelope-cipher.js';
+
+const values = { password: Buffer.from('canary-password-123'), cert: randomBytes(64) };
+
+describe('EnvelopeCipher', () => {
+  const cipher = new EnvelopeCipher(randomBytes(32));
+
+  it('round-trips values and never stores them in the clear', () => {
+    const sealed = cipher.seal(values, 'ns/name#1');
+    expect(JSON.stringify(sealed)).not.toContain('canary-password-123');
+    expect(JSON.stringify(sealed)).not.toContain(Buffer.from('canary-password-123').toString('base64'));
+    const opened = cipher.open(sealed, 'ns/name#1');
+    expect(opened.password.toString()).toBe('canary-password-123');
+    expect(opened.cert.equals(values.cert)).toBe(true);
+  });
+
+  it('uses a fresh data key per seal', () => {
+    expect(cipher.seal(values, 'a').wrappedDataKey).not.toBe(cipher.seal(values, 'a').wrappedDataKey);
+  });
+
+  it('refuses a ciphertext moved to another secret or version, or tampered with', () => {
+    const sealed = cipher.seal(values, 'ns/name#1');
+    expect(() => cipher.open(sealed, 'ns/name#2')).toThrow();
+    const bytes = Buffer.from(sealed.ciphertext, 'base64');
+    bytes[bytes.length - 1] ^= 1;
+    expect(() => cipher.open({ ...sealed, ciphertext: bytes.toString('base64') }, 'ns/name#1')).toThrow();
+  });
+
+  it('refuses values sealed under another key-encryption key', () => {
+    const other = new EnvelopeCipher(randomBytes(32));
+    expect(() => other.open(cipher.seal(values, 'x'), 'x')).toThrow(/Sealed with key/);
+  });
+
+  it('fingerprints per key, deterministically, keyed by the broker key', () => {
+    const first = cipher.fingerprint(values);
+    expect(Object.keys(first)).toEqual(['cert', 'password']);
+    expect(cipher.fingerprint(values)).toEqual(first);
+    expect(new EnvelopeCipher(randomBytes(32)).fingerprint(values)).not.toEqual(first);
+    expect(first.password).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

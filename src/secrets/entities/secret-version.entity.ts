@@ -1,0 +1,52 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+
+/** `pending` exists only between storing a new version and the cluster accepting it (SPEC §9). */
+export type VersionState = 'pending' | 'current' | 'previous' | 'deprecated';
+export type VersionReason = 'create' | 'adopt' | 'update' | 'rotate' | 'rollback';
+
+@Entity({ name: 'secret_versions' })
+@Unique('uq_secret_versions_secret_version', ['secretId', 'version'])
+@Index('idx_secret_versions_state', ['state'])
+export class SecretVersionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'secret_id', type: 'varchar', length: 36 })
+  secretId: string;
+
+  @Column({ type: 'integer' })
+  version: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  state: VersionState;
+
+  @Column({ type: 'varchar', length: 16 })
+  reason: VersionReason;
+
+  /** The version whose values a rollback restored. */
+  @Column({ name: 'source_version', type: 'integer', nullable: true })
+  sourceVersion: number | null;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 320 })
+  createdBy: string;
+
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  note: string | null;
+
+  /** Key name → HMAC-SHA-256 fingerprint; never a value. */
+  @Column({ type: 'simple-json' })
+  fingerprints: Record<string, string>;
+
+  /** Envelope-encrypted values; null once retention dropped them or the secret was revoked. */
+  @Column({ name: 'kek_id', type: 'varchar', length: 32, nullable: true })
+  kekId: string | null;
+
+  @Column({ name: 'wrapped_data_key', type: 'text', nullable: true })
+  wrappedDataKey: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  ciphertext: string | null;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+}

@@ -1,0 +1,53 @@
+import { Field, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { GraphQLJSONObject } from 'graphql-scalars';
+
+@ObjectType('Secret', { description: 'A Kubernetes Secret as the broker sees it: metadata, never values' })
+export class SecretView {
+  @ApiProperty({ example: 'team-a' })
+  @Field()
+  namespace: string;
+
+  @ApiProperty({ example: 'db-main' })
+  @Field()
+  name: string;
+
+  @ApiProperty({ example: 'Opaque' })
+  @Field()
+  type: string;
+
+  @ApiProperty({ type: [String], example: ['password'] })
+  @Field(() => [String])
+  keys: string[];
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  @Field(() => GraphQLJSONObject)
+  labels: Record<string, string>;
+
+  @ApiProperty({ enum: ['active', 'revoked', 'unmanaged'], description: 'unmanaged: in the cluster, not yet written by the broker' })
+  @Field(() => String)
+  state: 'active' | 'revoked' | 'unmanaged';
+
+  @ApiPropertyOptional({ type: Number, nullable: true })
+  @Field(() => Int, { nullable: true })
+  currentVersion: number | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'The cluster object version, for diagnostics' })
+  @Field(() => String, { nullable: true })
+  resourceVersion: string | null;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  createdAt: Date | null;
+}
+
+@ObjectType('SecretPage')
+export class SecretPageView {
+  @ApiProperty({ type: [SecretView] })
+  @Field(() => [SecretView])
+  items: SecretView[];
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Pass as `continue` for the next page' })
+  @Field(() => String, { nullable: true })
+  continue: string | null;
+}

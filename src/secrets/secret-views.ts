@@ -1,0 +1,72 @@
+import type { ClusterSecret } from '../cluster/cluster.gateway.js';
+import type { SecretConsumer } from './consumers.js';
+import type { SecretRecordEntity } from './entities/secret-record.entity.js';
+import type { SecretVersionEntity } from './entities/secret-version.entity.js';
+import { SecretConsumerView } from './models/consumer.model.js';
+import { SecretValuesView, SecretValueView } from './models/secret-values.model.js';
+import { SecretVersionView } from './models/secret-version.model.js';
+import { SecretView } from './models/secret.model.js';
+import { presentValue } from './secret-input.js';
+
+/** Mapping from cluster objects and entities to the API views, shared by REST and GraphQL. */
+export function toSecretView(secret: ClusterSecret, record: SecretRecordEntity | null): SecretView {
+  return Object.assign(new SecretView(), {
+    namespace: secret.namespace,
+    name: secret.name,
+    type: secret.type,
+    keys: Object.keys(secret.data).sort(),
+    labels: { ...secret.labels },
+    state: record?.state === 'active' ? 'active' : 'unmanaged',
+    currentVersion: record?.state === 'active' ? record.currentVersion : null,
+    resourceVersion: secret.resourceVersion,
+    createdAt: secret.createdAt ?? null,
+  });
+}
+
+/** A revoked secret no longer exists in the cluster; only the broker's record remains. */
+export function toRevokedSecretView(record: SecretRecordEntity): SecretView {
+  return Object.assign(new SecretView(), {
+    namespace: record.namespace,
+    name: record.name,
+    type: record.type,
+    keys: [],
+    labels: {},
+    state: 'revoked',
+    currentVersion: null,
+    resourceVersion: null,
+    createdAt: record.createdAt,
+  });
+}
+
+export function toVersionView(version: SecretVersionEntity): SecretVersionView {
+  return Object.assign(new SecretVersionView(), {
+    version: version.version,
+    state: version.state,
+    reason: version.reason,
+    sourceVersion: version.sourceVersion,
+    note: version.note,
+    createdBy: version.createdBy,
+    createdAt: version.createdAt,
+    fingerprints: Object.entries(version.fingerprints).map(([key, fingerprint]) => ({ key, fingerprint })),
+    valuesRetained: version.ciphertext !== null,
+  });
+}
+
+export function toValueViews(values: Readonly<Record<string, Buffer>>): SecretValueView[] {
+  return Object.keys(values)
+    .sort()
+    .map((key) => Object.assign(new SecretValueView(), { key, ...presentValue(values[key]) }));
+}
+
+export function toValuesView(namespace: string, name: string, version: number | null, values: Readonly<Record<string, Buffer>>): SecretValuesView {
+  return Object.assign(new SecretValuesView(), { namespace, name, version, values: toValueViews(values) });
+}
+
+export function toConsumerView(consumer: SecretConsumer): SecretConsumerView {
+  return Object.assign(new SecretConsumerView(), {
+    kind: consumer.kind,
+    namespace: consumer.namespace,
+    name: consumer.name,
+    usages: consumer.usages.map((usage) => ({ ...usage })),
+  });
+}

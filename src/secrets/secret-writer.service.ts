@@ -1,0 +1,206 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { Actor } from '../auth/actor.js';
+import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PolicyService } from '../grants/policy.service.js';
+import { findConsumers, type SecretConsumer } from './consumers.js';
+import type { CreateSecretInput, RollbackSecretInput, RotateSecretInput, RevokeSecretInput, UpdateSecretInput } from './dto/secret-inputs.js';
+import type { SecretRecordEntity } from './entities/secret-record.entity.js';
+import type { VersionReason } from './entities/secret-version.entity.js';
+import { generateValue, type GeneratorSpec } from './generators.js';
+import { SecretWriteResultView } from './models/secret-write.model.js';
+import type { SecretView } from './models/secret.model.js';
+import type { RotationPolicy } from './rotation-policy.js';
+import { assertDataKey, assertWithinSizeLimit, decodeValues, validateGenerators, validateLabels } from './secret-input.js';
+import { SecretVersionStore } from './secret-version.store.js';
+import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
+import { notFound, SecretsService } from './secrets.service.js';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'secrets-broker';
+export const VERSION_ANNOTATION = 'secrets-broker.io/version';
+
+interface Change {
+  readonly values: Readonly<Record<string, Buffer>>;
+  readonly reason: VersionReason;
+  readonly note?: string;
+  readonly sourceVersion?: number;
+  readonly restartWorkloads?: boolean;
+}
+
+/**
+ * Every change to a secret (SPEC §3, §9). The order never loses a value: the new version is
+ * stored sealed first, then the cluster object is written against the resourceVersion that was
+ * read, and only then does the version become current. A concurrent writer loses with 409.
+ */
+@Injectable()
+export class SecretWriterService {
+  constructor(
+    private readonly policy: PolicyService,
+    private readonly cluster: ClusterGateway,
+    private readonly store: SecretVersionStore,
+    private readonly secrets: SecretsService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async create(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
+    await this.policy.assertCan(actor, 'create', { namespace, name: input.name });
+    const supplied = decodeValues(input.data ?? {}, input.dataEncoding);
+    const generators = validateGenerators(input.generate ?? {});
+    const overlap = Object.keys(generators).filter((key) => key in supplied);
+    if (overlap.length > 0) throw new DomainError(ErrorCode.Unprocessable, `Keys ${overlap.join(', ')} are both supplied and generated`);
+    const values = { ...supplied, ...generateAll(generators) };
+    if (Object.keys(values).length === 0) throw new DomainError(ErrorCode.Unprocessable, 'A secret needs data or generate');
+    assertWithinSizeLimit(values);
+    const labels = validateLabels(input.labels ?? {});
+    const policy = rotationPolicyOf(input, generators);
+    const type = input.type ?? 'Opaque';
+
+    const record = await this.store.ensureRecord(namespace, input.name, type, policy);
+    const pending = await this.store.addPending(record, { values, reason: 'create', createdBy: actor.subject, note: input.reason });
+    let written: ClusterSecret;
+    try {
+      written = await this.cluster.createSecret({ namespace, name: input.name, type, data: values, labels: managedLabels(labels), annotations: { [VERSION_ANNOTATION]: String(pending.version) } });
+    } catch (error) {
+      await this.store.discard(pending);
+      throw error;
+    }
+    await this.store.promote(record, pending, { type, policy });
+    return this.result(written, record, pending.version, []);
+  }
+
+  async update(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
+    await this.policy.assertCan(actor, 'update', { namespace, name });
+    const values = decodeValues(input.data, input.dataEncoding);
+    assertWithinSizeLimit(values);
+    const { secret, record } = await this.adopt(actor, namespace, name);
+    if (ifMatch !== undefined && ifMatch !== record.currentVersion) {
+      throw new DomainError(ErrorCode.Conflict, `Secret ${namespace}/${name} is at version ${record.currentVersion}, not ${ifMatch}`);
+    }
+    return this.commit(actor, secret, record, { values, reason: 'update', note: input.reason, restartWorkloads: input.restartWorkloads });
+  }
+
+  async rotate(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
+    await this.policy.assertCan(actor, 'rotate', { namespace, name });
+    if (input.returnValues) await this.policy.assertCan(actor, 'read', { namespace, name });
+    const requested = validateGenerators(input.generate ?? {});
+    const { secret, record } = await this.adopt(actor, namespace, name);
+    const generators = { ...(record.rotationPolicy?.generators ?? {}), ...requested };
+    const keys = input.keys ?? Object.keys(generators).filter((key) => generators[key].type !== 'supplied');
+    if (keys.length === 0) throw new DomainError(ErrorCode.Unprocessable, `Secret ${namespace}/${name} has no generated keys; pass generate`);
+    const missing = keys.filter((key) => !generators[key]);
+    if (missing.length > 0) throw new DomainError(ErrorCode.Unprocessable, `No generator for key ${missing.join(', ')}; pass generate`);
+    keys.forEach(assertDataKey);
+    const rotated = generateAll(Object.fromEntries(keys.map((key) => [key, generators[key]])));
+    const values = { ...secret.data, ...rotated };
+    assertWithinSizeLimit(values);
+    const result = await this.commit(actor, secret, record, { values, reason: 'rotate', note: input.reason, restartWorkloads: input.restartWorkloads ?? record.rotationPolicy?.restartWorkloads });
+    if (input.returnValues) result.values = toValueViews(rotated);
+    return result;
+  }
+
+  async rollback(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
+    await this.policy.assertCan(actor, 'rollback', { namespace, name });
+    const { secret, record } = await this.adopt(actor, namespace, name);
+    const target = await this.store.findVersion(record, input.version);
+    if (!target) throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no version ${input.version}`);
+    if (target.state === 'current') throw new DomainError(ErrorCode.Conflict, `Version ${input.version} is already current`);
+    const values = this.store.openValues(record, target);
+    if (!values) throw new DomainError(ErrorCode.Unprocessable, `The values of version ${input.version} are no longer retained`);
+    return this.commit(actor, secret, record, { values, reason: 'rollback', sourceVersion: target.version, note: input.reason, restartWorkloads: input.restartWorkloads });
+  }
+
+  async revoke(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
+    await this.policy.assertCan(actor, 'revoke', { namespace, name });
+    const { secret, record } = await this.adopt(actor, namespace, name);
+    await this.cluster.deleteSecret(namespace, name, secret.resourceVersion);
+    await this.store.markRevoked(record, actor.subject, input.reason);
+    const revoked = await this.store.findRecord(namespace, name);
+    return toRevokedSecretView(revoked ?? record);
+  }
+
+  /** A secret the broker has not written yet is adopted: its live value becomes version 1. */
+  private async adopt(actor: Actor, namespace: string, name: string): Promise<{ secret: ClusterSecret; record: SecretRecordEntity }> {
+    const { secret, record } = await this.secrets.load(namespace, name);
+    if (record?.state === 'active' && record.currentVersion !== null) return { secret, record };
+    const adopted = await this.store.ensureRecord(namespace, name, secret.type, record?.rotationPolicy ?? null);
+    const pending = await this.store.addPending(adopted, { values: secret.data, reason: 'adopt', createdBy: actor.subject });
+    await this.store.promote(adopted, pending);
+    return { secret, record: { ...adopted, currentVersion: pending.version } };
+  }
+
+  private async commit(actor: Actor, secret: ClusterSecret, record: SecretRecordEntity, change: Change): Promise<SecretWriteResultView> {
+    const pending = await this.store.addPending(record, { values: change.values, reason: change.reason, createdBy: actor.subject, note: change.note, sourceVersion: change.sourceVersion });
+    let written: ClusterSecret;
+    try {
+      written = await this.cluster.replaceSecret(
+        {
+          namespace: secret.namespace,
+          name: secret.name,
+          type: secret.type,
+          data: change.values,
+          labels: managedLabels(secret.labels),
+          annotations: { ...secret.annotations, [VERSION_ANNOTATION]: String(pending.version) },
+        },
+        secret.resourceVersion,
+      );
+    } catch (error) {
+      await this.store.discard(pending);
+      throw error;
+    }
+    await this.store.promote(record, pending);
+    const restarted = change.restartWorkloads ? await this.restartConsumers(secret.namespace, secret.name) : [];
+    return this.result(written, record, pending.version, restarted);
+  }
+
+  /** Restarts run after the version is current; a failed restart is logged, not fatal. */
+  private async restartConsumers(namespace: string, name: string): Promise<SecretConsumer[]> {
+    const consumers = findConsumers(await this.cluster.listWorkloads(namespace), name);
+    const now = new Date();
+    const restarted: SecretConsumer[] = [];
+    for (const consumer of consumers) {
+      try {
+        await this.cluster.restartWorkload(consumer.kind, namespace, consumer.name, now);
+        restarted.push(consumer);
+      } catch (error) {
+        this.logger.warn({ err: error, workload: `${consumer.kind}/${namespace}/${consumer.name}` }, 'workload restart failed');
+      }
+    }
+    return restarted;
+  }
+
+  private async result(written: ClusterSecret, record: SecretRecordEntity, version: number, restarted: SecretConsumer[]): Promise<SecretWriteResultView> {
+    const refreshed = await this.store.findRecord(written.namespace, written.name);
+    const versionEntity = refreshed ? await this.store.findVersion(refreshed, version) : null;
+    if (!refreshed || !versionEntity) throw notFound(written.namespace, written.name);
+    return Object.assign(new SecretWriteResultView(), {
+      secret: toSecretView(written, refreshed ?? record),
+      version: toVersionView(versionEntity),
+      restarted: restarted.map(toConsumerView),
+    });
+  }
+}
+
+function generateAll(generators: Readonly<Record<string, GeneratorSpec>>): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(generators).filter(([, spec]) => spec.type !== 'supplied').map(([key, spec]) => [key, generateValue(key, spec)]));
+}
+
+function managedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+}
+
+/** Generated keys are remembered, so a later rotate needs no body. */
+function rotationPolicyOf(input: CreateSecretInput, generators: Readonly<Record<string, GeneratorSpec>>): RotationPolicy | null {
+  const declared = input.rotationPolicy;
+  const declaredGenerators = declared?.generators ? validateGenerators(declared.generators) : {};
+  const merged = { ...generators, ...declaredGenerators };
+  if (!declared && Object.keys(merged).length === 0) return null;
+  return {
+    generators: merged,
+    intervalSeconds: declared?.intervalSeconds,
+    restartWorkloads: declared?.restartWorkloads,
+    webhooks: declared?.webhooks,
+  };
+}

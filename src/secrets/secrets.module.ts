@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { GrantsModule } from '../grants/grants.module.js';
+import { SecretsController } from './api/secrets.controller.js';
+import { SecretsResolver } from './api/secrets.resolver.js';
+import { EnvelopeCipher } from './crypto/envelope-cipher.js';
+import { SecretRecordEntity } from './entities/secret-record.entity.js';
+import { SecretVersionEntity } from './entities/secret-version.entity.js';
+import { SecretVersionStore } from './secret-version.store.js';
+import { SecretWriterService } from './secret-writer.service.js';
+import { SecretsService } from './secrets.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SecretRecordEntity, SecretVersionEntity]), GrantsModule],
+  controllers: [SecretsController],
+  providers: [
+    { provide: EnvelopeCipher, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new EnvelopeCipher(config.encryptionKey) },
+    SecretVersionStore,
+    SecretsService,
+    SecretWriterService,
+    SecretsResolver,
+  ],
+})
+export class SecretsModule {}

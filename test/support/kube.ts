@@ -1,0 +1,36 @@
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { KubernetesEmulator } from '../../src/emulator/index.js';
+
+/** client-node clients for arranging and inspecting the emulator's state from a test. */
+export function kubeClients(emulator: KubernetesEmulator): { core: CoreV1Api; apps: AppsV1Api } {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(emulator.kubeconfig());
+  return { core: kubeConfig.makeApiClient(CoreV1Api), apps: kubeConfig.makeApiClient(AppsV1Api) };
+}
+
+export async function createNamespaces(emulator: KubernetesEmulator, ...names: string[]): Promise<void> {
+  const { core } = kubeClients(emulator);
+  for (const name of names) await core.createNamespace({ body: { metadata: { name } } });
+}
+
+/** A Deployment whose container reads `secretName` through an env secretKeyRef. */
+export async function createConsumerDeployment(emulator: KubernetesEmulator, namespace: string, name: string, secretName: string): Promise<void> {
+  const { apps } = kubeClients(emulator);
+  await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'registry.local/app:1', env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: 'password' } } }] },
+            ],
+          },
+        },
+      },
+    },
+  });
+}
