@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { databaseOptions } from './common/database/database-options.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
@@ -15,6 +16,7 @@ import { ClusterModule } from './cluster/cluster.module.js';
 import { GrantsModule } from './grants/grants.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
 @Module({})
 export class AppModule {
@@ -35,6 +37,8 @@ export class AppModule {
         ClusterModule,
         SecretsModule,
         HealthModule,
+        MetricsModule,
+        AuditModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: logger },

@@ -1,0 +1,48 @@
+import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Readable } from 'node:stream';
+import type { Actor } from '../../auth/actor.js';
+import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { AuditQueryService } from '../audit-query.service.js';
+import { ExportAuditEventsQuery, ListAuditEventsQuery } from '../dto/audit-events.query.js';
+import { AuditChainVerification, AuditEventPage, type AuditEventView } from '../models/audit-event.model.js';
+
+export const NDJSON = 'application/x-ndjson';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@ApiProblemResponses()
+@Controller('v1/audit-events')
+export class AuditEventsController {
+  constructor(private readonly audit: AuditQueryService) {}
+
+  @Get()
+  @RequireVerb('audit:read')
+  @ApiOperation({ summary: 'Audit events visible to the caller, newest first, with cursor pagination' })
+  list(@CurrentActor() actor: Actor, @Query() query: ListAuditEventsQuery): Promise<AuditEventPage> {
+    const { after, first, ...filter } = query;
+    return this.audit.list(actor, filter, after, first);
+  }
+
+  @Get('verify')
+  @RequireVerb('audit:read')
+  @ApiOperation({ summary: 'Verify the whole hash chain (needs audit:read on every namespace)' })
+  verify(@CurrentActor() actor: Actor): Promise<AuditChainVerification> {
+    return this.audit.verify(actor);
+  }
+
+  @Get('export')
+  @RequireVerb('audit:read')
+  @ApiOperation({ summary: 'Stream the visible audit events of a time range as NDJSON, oldest first' })
+  @ApiProduces(NDJSON)
+  @ApiOkResponse({ description: 'One audit event (as in the list) per line', schema: { type: 'string' } })
+  async export(@CurrentActor() actor: Actor, @Query() range: ExportAuditEventsQuery): Promise<StreamableFile> {
+    const events = await this.audit.export(actor, range);
+    return new StreamableFile(Readable.from(ndjsonLines(events)), { type: NDJSON });
+  }
+}
+
+async function* ndjsonLines(events: AsyncIterable<AuditEventView>): AsyncGenerator<string> {
+  for await (const event of events) yield `${JSON.stringify(event)}\n`;
+}

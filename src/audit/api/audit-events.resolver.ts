@@ -1,0 +1,22 @@
+import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import type { Actor } from '../../auth/actor.js';
+import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { AuditQueryService } from '../audit-query.service.js';
+import { AuditEventFilter } from '../dto/audit-event-filter.input.js';
+import { AuditEventPage } from '../models/audit-event.model.js';
+
+@Resolver()
+export class AuditEventsResolver {
+  constructor(private readonly audit: AuditQueryService) {}
+
+  @Query(() => AuditEventPage, { description: 'Audit events visible to the caller, newest first' })
+  @RequireVerb('audit:read')
+  auditEvents(
+    @CurrentActor() actor: Actor,
+    @Args('filter', { type: () => AuditEventFilter, nullable: true }) filter?: AuditEventFilter,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+    @Args('first', { type: () => Int, nullable: true }) first?: number,
+  ): Promise<AuditEventPage> {
+    return this.audit.list(actor, filter ?? {}, after ?? undefined, first ?? undefined);
+  }
+}

@@ -1,0 +1,47 @@
+import type { ChainedEvent, UnsealedEvent } from './audit-chain.js';
+import type { AuditEventStore } from './audit-event.store.js';
+
+interface Waiting {
+  readonly event: UnsealedEvent;
+  resolve(sealed: ChainedEvent): void;
+  reject(error: unknown): void;
+}
+
+// Bounded so one multi-row insert stays well under PostgreSQL's 65,535 bind parameters.
+const MAX_BATCH = 200;
+
+/**
+ * Group commit: while one append is in flight, events that arrive wait and go together in the
+ * next one, so concurrent requests share a lock, a head read and an insert instead of queueing
+ * on the chain lock one by one. Each caller's promise settles only after its event committed.
+ */
+export class AppendQueue {
+  private waiting: Waiting[] = [];
+  private flushing = false;
+
+  constructor(private readonly store: AuditEventStore) {}
+
+  append(event: UnsealedEvent): Promise<ChainedEvent> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, MAX_BATCH);
+        try {
+          const sealed = await this.store.append(batch.map((waiting) => waiting.event));
+          batch.forEach((waiting, index) => waiting.resolve(sealed[index]));
+        } catch (error) {
+          for (const waiting of batch) waiting.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * The broker's Prometheus metrics, on a registry of its own (not prom-client's global one), so
+ * several applications in one process (the tests) do not collide. Other modules record through
+ * these methods and never touch prom-client. Labels are bounded sets: verbs, outcomes, route
+ * patterns and status codes, never names, subjects or raw URLs.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly decisions = new Counter({
+    name: 'authz_decisions_total',
+    help: 'Authorization decisions by verb and outcome',
+    labelNames: ['verb', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly auditWriteDuration = new Histogram({
+    name: 'audit_write_duration_seconds',
+    help: 'Time to durably append one audit event, including waiting for the chain',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  private readonly auditWriteFailures = new Counter({
+    name: 'audit_write_failures_total',
+    help: 'Audit events that could not be written (each refused its operation)',
+    registers: [this.registry],
+  });
+  private readonly clusterDuration = new Histogram({
+    name: 'cluster_request_duration_seconds',
+    help: 'Kubernetes API call duration by verb',
+    labelNames: ['verb'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly clusterErrors = new Counter({
+    name: 'cluster_request_errors_total',
+    help: 'Failed Kubernetes API calls by verb',
+    labelNames: ['verb'] as const,
+    registers: [this.registry],
+  });
+  private readonly suspicious = new Counter({
+    name: 'suspicious_activity_total',
+    help: 'suspicious_activity audit events raised by repeated denials or failed authentications',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeHttpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  countDecision(verb: string, allowed: boolean): void {
+    this.decisions.inc({ verb, outcome: allowed ? 'allowed' : 'denied' });
+  }
+
+  observeAuditWrite(seconds: number, failed: boolean): void {
+    this.auditWriteDuration.observe(seconds);
+    if (failed) this.auditWriteFailures.inc();
+  }
+
+  /** `verb` is the Kubernetes verb (get, list, create, update, patch, delete, watch). */
+  observeClusterCall(verb: string, seconds: number, failed: boolean): void {
+    this.clusterDuration.observe({ verb }, seconds);
+    if (failed) this.clusterErrors.inc({ verb });
+  }
+
+  countSuspiciousActivity(): void {
+    this.suspicious.inc();
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
