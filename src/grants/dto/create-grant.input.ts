@@ -1,7 +1,8 @@
 import { Field, GraphQLISODateTime, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDate, IsOptional, Matches } from 'class-validator';
+import { OptionalReasonField } from '../../common/dto/fields.js';
 import { NAME_PATTERN, NAMESPACE_SCOPE } from '../scope.js';
 import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN, SUBJECT_MESSAGE, SUBJECT_PATTERN } from './patterns.js';
 
@@ -35,10 +36,6 @@ export class CreateGrantInput {
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: Date;
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalReasonField('Why the grant exists, shown with it')
   reason?: string;
 }

@@ -4,7 +4,6 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
-  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -18,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
+import { OptionalFlagField, OptionalReasonField } from '../../common/dto/fields.js';
 import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/patterns.js';
 
 const ENCODINGS = ['utf8', 'base64'] as const;
@@ -41,10 +41,7 @@ export class RotationPolicyInput {
   @Min(60)
   intervalSeconds?: number;
 
-  @ApiPropertyOptional()
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
   restartWorkloads?: boolean;
 
   @ApiPropertyOptional({ type: [String] })
@@ -101,11 +98,7 @@ export class CreateSecretInput {
   @Type(() => RotationPolicyInput)
   rotationPolicy?: RotationPolicyInput;
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalReasonField()
   reason?: string;
 }
 
@@ -122,17 +115,10 @@ export class UpdateSecretInput {
   @IsIn(ENCODINGS)
   dataEncoding?: (typeof ENCODINGS)[number];
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalReasonField()
   reason?: string;
 
-  @ApiPropertyOptional()
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
   restartWorkloads?: boolean;
 }
 
@@ -151,23 +137,13 @@ export class RotateSecretInput {
   @IsObject()
   generate?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalReasonField()
   reason?: string;
 
-  @ApiPropertyOptional()
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
   restartWorkloads?: boolean;
 
-  @ApiPropertyOptional({ description: 'Return the new values (needs read as well as rotate)' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlagField('Return the new values (needs read as well as rotate)')
   returnValues?: boolean;
 }
 
@@ -180,17 +156,10 @@ export class RollbackSecretInput {
   @Max(2_147_483_647)
   version: number;
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalReasonField()
   reason?: string;
 
-  @ApiPropertyOptional()
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsBoolean()
+  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
   restartWorkloads?: boolean;
 }
 
@@ -213,11 +182,7 @@ export class RequestSecretInput {
   @IsString({ each: true })
   keys?: string[];
 
-  @ApiPropertyOptional({ maxLength: 1024 })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
+  @OptionalReasonField()
   reason?: string;
 }
 
