@@ -1,23 +1,38 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Logger } from 'pino';
+import { ANONYMOUS } from '../audit/audit-event.js';
+import { AuditService } from '../audit/audit.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { requestIdOf } from '../common/http/request-id.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { IS_PUBLIC, requestOf } from './decorators.js';
 import type { Actor } from './actor.js';
 
-/** Authenticates every request that is not marked @Public(); failures are 401 problem+json. */
+/**
+ * Authenticates every request that is not marked @Public(); failures are 401 problem+json and
+ * an audit event for `anonymous` (which feeds suspicious-activity detection).
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    return isPublic ? true : super.canActivate(context);
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) await this.recordFailure(context, error.message);
+      throw error;
+    }
   }
 
   override getRequest(context: ExecutionContext) {
@@ -27,6 +42,24 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   override handleRequest<TUser = Actor>(error: unknown, user: TUser | false, info: unknown): TUser {
     if (user) return user;
     throw new DomainError(ErrorCode.Unauthenticated, `Authentication failed: ${failureReason(error ?? info)}`);
+  }
+
+  /** The 401 stands even if the audit write fails: refusing is already the safe answer. */
+  private async recordFailure(context: ExecutionContext, reason: string): Promise<void> {
+    const request = requestOf(context);
+    try {
+      await this.audit.record({
+        actor: {
+          subject: ANONYMOUS,
+          request: { requestId: requestIdOf(request), sourceIp: request.ip, userAgent: request.headers['user-agent'] },
+        },
+        action: 'authenticate',
+        outcome: 'failed',
+        reason,
+      });
+    } catch (error) {
+      this.logger.error({ err: error, requestId: requestIdOf(request) }, 'could not audit a failed authentication');
+    }
   }
 }
 

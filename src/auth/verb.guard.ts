@@ -26,6 +26,8 @@ export class VerbGuard implements CanActivate {
     if (requirement === AUTHENTICATED) return true;
     const actor = requestOf(context).user as Actor;
     if (await this.policy.holdsVerbAnywhere(actor, requirement)) return true;
-    throw new DomainError(ErrorCode.Forbidden, `Permission denied: no grant gives ${requirement}`);
+    const reason = `no grant gives ${requirement}`;
+    await this.policy.recordDecision(actor, requirement, { allowed: false, reason, matchedGrants: [] }, {});
+    throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
   }
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ClusterGateway } from './cluster.gateway.js';
 import { KubernetesClusterGateway } from './kubernetes-cluster.gateway.js';
 
@@ -18,8 +19,9 @@ export function loadKubeConfig(config: AppConfig): KubeConfig {
   providers: [
     {
       provide: ClusterGateway,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new KubernetesClusterGateway(loadKubeConfig(config)),
+      inject: [APP_CONFIG, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) =>
+        new KubernetesClusterGateway(loadKubeConfig(config), (verb, seconds, failed) => metrics.observeClusterCall(verb, seconds, failed)),
     },
   ],
   exports: [ClusterGateway],

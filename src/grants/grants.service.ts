@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../auth/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { AccessReviewInput } from './dto/access-review.input.js';
@@ -22,6 +23,7 @@ export class GrantsService {
     @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
     private readonly policy: PolicyService,
+    private readonly audit: AuditService,
   ) {}
 
   async whoami(actor: Actor): Promise<WhoamiView> {
@@ -69,6 +71,7 @@ export class GrantsService {
         createdBy: actor.subject,
       }),
     );
+    await this.recordChange(actor, 'create_grant', saved.id, saved);
     return toGrantView(toEffectiveGrant(saved, role.verbs));
   }
 
@@ -76,6 +79,7 @@ export class GrantsService {
     const grant = await this.findOrThrow(id);
     await this.policy.assertHoldsOver(actor, ['grants:manage', ...grant.verbs], grant);
     await this.grants.delete({ id });
+    await this.recordChange(actor, 'delete_grant', id, { subject: grant.subject, roleName: grant.role, namespace: grant.namespace, namePattern: grant.namePattern });
     return toGrantView(grant);
   }
 
@@ -92,6 +96,21 @@ export class GrantsService {
       allowed: decision.allowed,
       reason: decision.reason,
       matchedGrants: decision.matchedGrants.map(toGrantView),
+    });
+  }
+
+  private async recordChange(
+    actor: Actor,
+    operation: 'create_grant' | 'delete_grant',
+    grantId: string,
+    grant: { subject: string; roleName: string; namespace: string; namePattern: string },
+  ): Promise<void> {
+    await this.audit.record({
+      actor,
+      action: 'grants:manage',
+      outcome: 'succeeded',
+      target: { namespace: grant.namespace, name: grant.namePattern },
+      details: { operation, grantId, subject: grant.subject, role: grant.roleName },
     });
   }
 

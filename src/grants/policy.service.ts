@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../auth/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
 import { scopeCovers, scopeMatches, type Scope } from './scope.js';
@@ -33,6 +35,11 @@ export interface Decision {
   readonly matchedGrants: readonly EffectiveGrant[];
 }
 
+/** An allowed decision, with the id of the audit event that recorded it (a mutation's intent). */
+export interface RecordedDecision extends Decision {
+  readonly auditEventId: string;
+}
+
 /**
  * Authorization decisions (SPEC §2): default deny, grants matched by subject, verb, namespace
  * and name glob; expired grants never match. The only place that answers "may this caller…".
@@ -46,6 +53,8 @@ export class PolicyService {
     @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   effectiveGrants(actor: Actor): Promise<EffectiveGrant[]> {
@@ -88,20 +97,27 @@ export class PolicyService {
     return { allowed: true, reason: `allowed by ${matched.length} grant(s)`, matchedGrants: matched };
   }
 
-  /** Throws FORBIDDEN unless allowed; call before any lookup so denial leaks no existence. */
-  async assertCan(actor: Actor, verb: Verb, target: Target): Promise<Decision> {
+  /**
+   * Decides, records the decision in the audit trail (fail-closed: no event, no access) and
+   * throws FORBIDDEN unless allowed. Call before any lookup, so a denial leaks no existence.
+   */
+  async assertCan(actor: Actor, verb: Verb, target: Target): Promise<RecordedDecision> {
     const decision = await this.decide(actor, verb, target);
+    const event = await this.recordDecision(actor, verb, decision, target);
     if (!decision.allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${decision.reason}`);
-    return decision;
+    return { ...decision, auditEventId: event.id };
   }
 
   /** For namespace-wide operations (listing): some grant gives `verb` for some names there. */
   async assertCanInNamespace(actor: Actor, verb: Verb, namespace: string): Promise<void> {
     const grants = await this.effectiveGrants(actor);
-    const allowed =
-      this.isManagedNamespace(namespace) &&
-      grants.some((grant) => grant.verbs.includes(verb) && (grant.namespace === '*' || grant.namespace === namespace));
-    if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: no grant gives ${verb} in namespace ${namespace}`);
+    const matchedGrants = this.isManagedNamespace(namespace)
+      ? grants.filter((grant) => grant.verbs.includes(verb) && (grant.namespace === '*' || grant.namespace === namespace))
+      : [];
+    const allowed = matchedGrants.length > 0;
+    const reason = allowed ? `allowed by ${matchedGrants.length} grant(s)` : `no grant gives ${verb} in namespace ${namespace}`;
+    await this.recordDecision(actor, verb, { allowed, reason, matchedGrants }, { namespace });
+    if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
   }
 
   async holdsVerbAnywhere(actor: Actor, verb: Verb): Promise<boolean> {
@@ -117,12 +133,25 @@ export class PolicyService {
     const missing = [...new Set(verbs)].filter(
       (verb) => !grants.some((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope)),
     );
-    if (missing.length > 0) {
-      throw new DomainError(
-        ErrorCode.Forbidden,
-        `Permission denied: you do not hold ${missing.join(', ')} over namespace ${scope.namespace}, names ${scope.namePattern}`,
-      );
-    }
+    const allowed = missing.length === 0;
+    const reason = allowed
+      ? `holds ${verbs.join(', ')} over namespace ${scope.namespace}, names ${scope.namePattern}`
+      : `you do not hold ${missing.join(', ')} over namespace ${scope.namespace}, names ${scope.namePattern}`;
+    await this.recordDecision(actor, verbs[0], { allowed, reason, matchedGrants: [] }, { namespace: scope.namespace, name: scope.namePattern });
+    if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
+  }
+
+  /** Every decision is counted and audited; the audit write failing refuses the request (503). */
+  recordDecision(actor: Actor, verb: Verb, decision: Decision, target: { namespace?: string; name?: string }) {
+    this.metrics.countDecision(verb, decision.allowed);
+    return this.audit.record({
+      actor,
+      action: verb,
+      outcome: decision.allowed ? 'allowed' : 'denied',
+      target,
+      matchedGrants: decision.matchedGrants.map((grant) => grant.id),
+      reason: decision.reason,
+    });
   }
 
   /** Namespaces in which the caller manages grants (`*` for all). */

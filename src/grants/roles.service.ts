@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../auth/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { CreateRoleInput } from './dto/create-role.input.js';
@@ -20,6 +21,7 @@ export class RolesService {
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
     @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
     private readonly policy: PolicyService,
+    private readonly audit: AuditService,
   ) {}
 
   async list(): Promise<RoleView[]> {
@@ -39,6 +41,7 @@ export class RolesService {
         description: input.description ?? null,
       }),
     );
+    await this.recordChange(actor, 'create_role', role);
     return toRoleView(role);
   }
 
@@ -52,6 +55,16 @@ export class RolesService {
       throw new DomainError(ErrorCode.Conflict, `Role ${name} is used by ${uses} grant(s); delete them first`);
     }
     await this.roles.delete({ name });
+    await this.recordChange(actor, 'delete_role', role);
     return toRoleView(role);
+  }
+
+  private async recordChange(actor: Actor, operation: 'create_role' | 'delete_role', role: RoleEntity): Promise<void> {
+    await this.audit.record({
+      actor,
+      action: 'grants:manage',
+      outcome: 'succeeded',
+      details: { operation, role: role.name, verbs: role.verbs.join(',') },
+    });
   }
 }

@@ -126,6 +126,11 @@ export class SecretVersionStore {
     });
   }
 
+  /** Versions a crash left between store and cluster, newest first. */
+  pendingVersions(record: SecretRecordEntity): Promise<SecretVersionEntity[]> {
+    return this.versions.find({ where: { secretId: record.id, state: 'pending' }, order: { version: 'DESC' } });
+  }
+
   listVersions(record: SecretRecordEntity): Promise<SecretVersionEntity[]> {
     return this.versions.find({ where: { secretId: record.id, state: Not('pending') }, order: { version: 'DESC' } });
   }

@@ -4,7 +4,10 @@ import type { Actor } from '../auth/actor.js';
 import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
-import { PolicyService } from '../grants/policy.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { toDomainError } from '../common/errors/to-domain-error.js';
+import { PolicyService, type Target } from '../grants/policy.service.js';
+import type { Verb } from '../grants/verbs.js';
 import { findConsumers, type SecretConsumer } from './consumers.js';
 import type { CreateSecretInput, RollbackSecretInput, RotateSecretInput, RevokeSecretInput, UpdateSecretInput } from './dto/secret-inputs.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
@@ -42,11 +45,74 @@ export class SecretWriterService {
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
     private readonly secrets: SecretsService,
+    private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async create(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
-    await this.policy.assertCan(actor, 'create', { namespace, name: input.name });
+  create(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
+    return this.audited(actor, 'create', { namespace, name: input.name }, () => this.createAuthorized(actor, namespace, input));
+  }
+
+  update(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
+    return this.audited(actor, 'update', { namespace, name }, () => this.updateAuthorized(actor, namespace, name, input, ifMatch));
+  }
+
+  rotate(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
+    return this.audited(actor, 'rotate', { namespace, name }, () => this.rotateAuthorized(actor, namespace, name, input));
+  }
+
+  rollback(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
+    return this.audited(actor, 'rollback', { namespace, name }, () => this.rollbackAuthorized(actor, namespace, name, input));
+  }
+
+  revoke(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
+    return this.audited(actor, 'revoke', { namespace, name }, () => this.revokeAuthorized(actor, namespace, name, input));
+  }
+
+  /**
+   * The decision (allowed) is the intent, written before the cluster is touched; the outcome
+   * follows. An intent left without an outcome by a crash is settled by the reconciler at start.
+   */
+  private async audited<T extends SecretWriteResultView | SecretView>(actor: Actor, verb: Verb, target: Target, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const intent = await this.policy.assertCan(actor, verb, target);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await this.recordFailure(actor, verb, target, intent.auditEventId, error, started);
+      throw error;
+    }
+    const version = result instanceof SecretWriteResultView ? result.version.version : undefined;
+    await this.audit.record({
+      actor,
+      action: verb,
+      outcome: 'succeeded',
+      target: { ...target, version },
+      intentId: intent.auditEventId,
+      latencyMs: Math.round(performance.now() - started),
+    });
+    return result;
+  }
+
+  private async recordFailure(actor: Actor, verb: Verb, target: Target, intentId: string, error: unknown, started: number): Promise<void> {
+    try {
+      await this.audit.record({
+        actor,
+        action: verb,
+        outcome: 'failed',
+        target,
+        intentId,
+        reason: toDomainError(error).message,
+        latencyMs: Math.round(performance.now() - started),
+      });
+    } catch (auditError) {
+      // The operation already failed; its intent stays pending and the reconciler settles it.
+      this.logger.error({ err: auditError, requestId: actor.request.requestId }, 'could not audit a failed secret write');
+    }
+  }
+
+  private async createAuthorized(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
     const supplied = decodeValues(input.data ?? {}, input.dataEncoding);
     const generators = validateGenerators(input.generate ?? {});
     const overlap = Object.keys(generators).filter((key) => key in supplied);
@@ -71,8 +137,7 @@ export class SecretWriterService {
     return this.result(written, record, pending.version, []);
   }
 
-  async update(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
-    await this.policy.assertCan(actor, 'update', { namespace, name });
+  private async updateAuthorized(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
     const values = decodeValues(input.data, input.dataEncoding);
     assertWithinSizeLimit(values);
     const { secret, record } = await this.adopt(actor, namespace, name);
@@ -82,8 +147,7 @@ export class SecretWriterService {
     return this.commit(actor, secret, record, { values, reason: 'update', note: input.reason, restartWorkloads: input.restartWorkloads });
   }
 
-  async rotate(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
-    await this.policy.assertCan(actor, 'rotate', { namespace, name });
+  private async rotateAuthorized(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
     if (input.returnValues) await this.policy.assertCan(actor, 'read', { namespace, name });
     const requested = validateGenerators(input.generate ?? {});
     const { secret, record } = await this.adopt(actor, namespace, name);
@@ -101,8 +165,7 @@ export class SecretWriterService {
     return result;
   }
 
-  async rollback(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
-    await this.policy.assertCan(actor, 'rollback', { namespace, name });
+  private async rollbackAuthorized(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
     const { secret, record } = await this.adopt(actor, namespace, name);
     const target = await this.store.findVersion(record, input.version);
     if (!target) throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no version ${input.version}`);
@@ -112,8 +175,7 @@ export class SecretWriterService {
     return this.commit(actor, secret, record, { values, reason: 'rollback', sourceVersion: target.version, note: input.reason, restartWorkloads: input.restartWorkloads });
   }
 
-  async revoke(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
-    await this.policy.assertCan(actor, 'revoke', { namespace, name });
+  private async revokeAuthorized(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
     const { secret, record } = await this.adopt(actor, namespace, name);
     await this.cluster.deleteSecret(namespace, name, secret.resourceVersion);
     await this.store.markRevoked(record, actor.subject, input.reason);

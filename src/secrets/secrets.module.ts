@@ -9,6 +9,7 @@ import { EnvelopeCipher } from './crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { SecretReconcilerService } from './secret-reconciler.service.js';
 import { SecretWriterService } from './secret-writer.service.js';
 import { SecretsService } from './secrets.service.js';
 
@@ -20,6 +21,7 @@ import { SecretsService } from './secrets.service.js';
     SecretVersionStore,
     SecretsService,
     SecretWriterService,
+    SecretReconcilerService,
     SecretsResolver,
   ],
 })

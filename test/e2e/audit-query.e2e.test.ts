@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../../src/audit/audit-event.js';
 import { AuditService } from '../../src/audit/audit.service.js';
@@ -23,12 +24,15 @@ const event = (subject: string, action: AuditEventInput['action'], outcome: Audi
 describe('querying and exporting the audit trail', () => {
   let broker: TestBroker;
   let midpoint: string;
+  let seeded: string;
 
   beforeAll(async () => {
     broker = await startBroker();
     const audit = broker.app.get(AuditService);
     await broker.as('admin').post('/v1/grants').send({ subject: 'user:carol', role: 'auditor', namespace: 'team-a' }).expect(201);
     await broker.as('admin').post('/v1/grants').send({ subject: 'user:dan', role: 'auditor', namespace: 'team-b', namePattern: 'db-*' }).expect(201);
+    // The grant changes above are audited too; start the trail under test from empty.
+    await broker.app.get(DataSource).query('DELETE FROM audit_events');
     // Recorded one by one so ids and times follow this order.
     for (const input of [
       event('user:alice', 'read', 'allowed', 'team-a', 'db-main'),
@@ -48,6 +52,9 @@ describe('querying and exporting the audit trail', () => {
     ]) {
       await audit.record(input);
     }
+    // Later requests are audited too (their own decisions); ranges below stop at the seed.
+    seeded = new Date(Date.now() + 1).toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
   });
   afterAll(async () => {
     await broker?.close();
@@ -118,7 +125,7 @@ describe('querying and exporting the audit trail', () => {
   });
 
   it('exports the visible events of a range as NDJSON, oldest first', async () => {
-    const response = await broker.as('admin').get('/v1/audit-events/export').query({ since: midpoint }).expect(200);
+    const response = await broker.as('admin').get('/v1/audit-events/export').query({ since: midpoint, until: seeded }).expect(200);
     expect(response.headers['content-type']).toContain('application/x-ndjson');
     const lines = response.text.trimEnd().split('\n').map((line) => JSON.parse(line) as EventBody);
     expect(lines).toHaveLength(9);

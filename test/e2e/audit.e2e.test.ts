@@ -41,6 +41,7 @@ describe(`the audit chain (${kind})`, () => {
     await sql('DELETE FROM audit_events');
   });
 
+  // The verify request's own audit:read decision is appended before the walk, so it is counted too.
   const verify = async () => (await broker.as('admin').get('/v1/audit-events/verify').expect(200)).body;
   const recordMany = (count: number) =>
     Promise.all(Array.from({ length: count }, (_, index) => audit.record(auditInput({ actor: { subject: `user:u${index}`, request: { requestId: `r${index}`, sourceIp: undefined, userAgent: undefined } } }))));
@@ -50,11 +51,11 @@ describe(`the audit chain (${kind})`, () => {
     const second = await audit.record(auditInput({ outcome: 'denied', matchedGrants: [] }));
     expect(first.prevHash).toBe('0'.repeat(64));
     expect(second).toMatchObject({ prevHash: first.hash, outcome: 'denied' });
-    expect(await verify()).toEqual({ ok: true, checked: 2, firstBrokenId: null });
+    expect(await verify()).toEqual({ ok: true, checked: 3, firstBrokenId: null });
   });
 
-  it('verifies an empty chain', async () => {
-    expect(await verify()).toEqual({ ok: true, checked: 0, firstBrokenId: null });
+  it('verifies a chain holding only its own decision', async () => {
+    expect(await verify()).toEqual({ ok: true, checked: 1, firstBrokenId: null });
   });
 
   it('reports a modified event by its id', async () => {
@@ -72,13 +73,13 @@ describe(`the audit chain (${kind})`, () => {
 
   it('walks chains longer than one read batch', async () => {
     for (let round = 0; round < 5; round++) await recordMany(250);
-    expect(await verify()).toEqual({ ok: true, checked: 1250, firstBrokenId: null });
+    expect(await verify()).toEqual({ ok: true, checked: 1251, firstBrokenId: null });
   });
 
   it('keeps one chain under 200 concurrent records', async () => {
     const events = await recordMany(200);
     expect(new Set(events.map((event) => event.id)).size).toBe(200);
-    expect(await verify()).toEqual({ ok: true, checked: 200, firstBrokenId: null });
+    expect(await verify()).toEqual({ ok: true, checked: 201, firstBrokenId: null });
   });
 
   it.skipIf(kind !== 'postgres')('keeps one chain when two replicas record concurrently on one PostgreSQL database', async () => {
@@ -91,7 +92,7 @@ describe(`the audit chain (${kind})`, () => {
         Array.from({ length: 200 }, (_, index) => (index % 2 === 0 ? audit : other).record(auditInput({ reason: `call ${index}` }))),
       );
       expect(new Set(events.map((event) => event.id)).size).toBe(200);
-      expect(await verify()).toEqual({ ok: true, checked: 200, firstBrokenId: null });
+      expect(await verify()).toEqual({ ok: true, checked: 201, firstBrokenId: null });
     } finally {
       await replica.close();
     }
@@ -111,7 +112,7 @@ describe(`the audit chain (${kind})`, () => {
       await sql('ALTER TABLE audit_events_off RENAME TO audit_events');
     }
     await audit.record(auditInput());
-    expect(await verify()).toEqual({ ok: true, checked: 2, firstBrokenId: null });
+    expect(await verify()).toEqual({ ok: true, checked: 3, firstBrokenId: null });
     const metrics = (await broker.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/^audit_write_failures_total [1-9]/m);
   });
@@ -119,7 +120,7 @@ describe(`the audit chain (${kind})`, () => {
   it('refuses details that look like values and stores nothing', async () => {
     const refused = audit.record(auditInput({ details: { value: 'hunter2' } }));
     await expect(refused).rejects.toMatchObject({ code: ErrorCode.Internal });
-    expect(await verify()).toMatchObject({ checked: 0 });
+    expect(await verify()).toMatchObject({ checked: 1 });
   });
 
   it('lists mutation intents that have no outcome yet', async () => {

@@ -27,6 +27,8 @@ export interface TestBroker {
   /** Supertest with a bearer token for `user:<sub>` already set. */
   as(sub: string, groups?: string[]): supertest.Agent;
   graphql(sub: string, query: string, variables?: Record<string, unknown>): Promise<GraphqlResult>;
+  /** A process restart: a new application on the same database and cluster. */
+  restart(): Promise<TestBroker>;
   close(): Promise<void>;
 }
 
@@ -57,12 +59,13 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
   });
   const logLines: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logLines.push(line) });
-  const app = await createApp(config, logger);
-  const server = app.getHttpServer() as Server;
-  const http = () => supertest.agent(server);
+  let app = await createApp(config, logger);
+  const http = () => supertest.agent(app.getHttpServer() as Server);
   const as = (sub: string, groups: string[] = []) => http().auth(tokenFor(sub, groups), { type: 'bearer' });
-  return {
-    app,
+  const broker: TestBroker = {
+    get app() {
+      return app;
+    },
     config,
     database,
     emulator,
@@ -73,6 +76,11 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
       const response = await as(sub).post('/graphql').send({ query, variables });
       return { status: response.status, data: response.body.data, errors: response.body.errors };
     },
+    restart: async () => {
+      await app.close();
+      app = await createApp(config, logger);
+      return broker;
+    },
     close: async () => {
       await app.close();
       await emulator.stop();
@@ -80,4 +88,5 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
       rmSync(directory, { recursive: true, force: true });
     },
   };
+  return broker;
 }
