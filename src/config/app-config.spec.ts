@@ -32,6 +32,10 @@ describe('loadConfig', () => {
     [{ KUBERNETES_TOKEN_REVIEW: 'yes' }, 'KUBERNETES_TOKEN_REVIEW'],
     [{ ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, 'ENCRYPTION_KEY'],
     [{ JWT_PUBLIC_KEY_FILE: '/nonexistent.pem' }, 'JWT_PUBLIC_KEY_FILE'],
+    [{ RETAINED_VERSIONS: '0' }, 'RETAINED_VERSIONS'],
+    [{ SUSPICIOUS_ACTIVITY_THRESHOLD: '1' }, 'SUSPICIOUS_ACTIVITY_THRESHOLD'],
+    [{ ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/alerts' }, 'ALERT_WEBHOOK_SECRET'],
+    [{ ALERT_WEBHOOK_URL: 'ftp://host/alerts', ALERT_WEBHOOK_SECRET: 'x'.repeat(16) }, 'ALERT_WEBHOOK_URL'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(variable);
