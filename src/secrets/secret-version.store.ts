@@ -36,6 +36,13 @@ export class SecretVersionStore {
     return this.records.findOneBy({ namespace, name });
   }
 
+  /** The records of many secrets of one namespace in one query (for listings). */
+  async findRecords(namespace: string, names: readonly string[]): Promise<Map<string, SecretRecordEntity>> {
+    if (names.length === 0) return new Map();
+    const records = await this.records.findBy({ namespace, name: In([...names]) });
+    return new Map(records.map((record) => [record.name, record]));
+  }
+
   /** The record for a secret about to be written, created (or reactivated after revoke) if needed. */
   async ensureRecord(namespace: string, name: string, type: string, policy: RotationPolicy | null): Promise<SecretRecordEntity> {
     const existing = await this.findRecord(namespace, name);

@@ -28,9 +28,9 @@ export class SecretsService {
     const mayList = (name: string) => this.policy.decideWith(grants, 'list', { namespace, name }).allowed;
     const page = await this.cluster.listSecrets(namespace, { labelSelector: args.labelSelector, limit: args.limit ?? 100, continueToken: args.continue });
     const visible = page.items.filter((secret) => mayList(secret.name));
-    const records = await Promise.all(visible.map((secret) => this.store.findRecord(namespace, secret.name)));
+    const records = await this.store.findRecords(namespace, visible.map((secret) => secret.name));
     return Object.assign(new SecretPageView(), {
-      items: visible.map((secret, index) => toSecretView(secret, records[index])),
+      items: visible.map((secret) => toSecretView(secret, records.get(secret.name) ?? null)),
       continue: page.continueToken ?? null,
     });
   }
