@@ -18,6 +18,8 @@ export interface AppConfig {
   readonly encryptionKey: Buffer;
   /** How many non-current versions keep their (encrypted) values for rollback. */
   readonly retainedVersions: number;
+  /** Interrupted writes younger than this are left alone at start: another replica may own them. */
+  readonly reconcileGraceSeconds: number;
   readonly managedNamespaces: readonly string[] | undefined;
   readonly logLevel: string;
   readonly suspiciousActivity: SuspiciousActivityConfig;
@@ -107,6 +109,7 @@ const environmentSchema = z.object({
   ENCRYPTION_KEY_FILE: optionalString,
   MANAGED_NAMESPACES: csv,
   RETAINED_VERSIONS: z.coerce.number().int().min(1).max(100).default(2),
+  RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SUSPICIOUS_ACTIVITY_THRESHOLD: z.coerce.number().int().min(2).max(10_000).default(5),
   SUSPICIOUS_ACTIVITY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapAdmins: Object.freeze(values.BOOTSTRAP_ADMINS),
     encryptionKey: encryptionKey(values),
     retainedVersions: values.RETAINED_VERSIONS,
+    reconcileGraceSeconds: values.RECONCILE_GRACE_SECONDS,
     managedNamespaces:
       values.MANAGED_NAMESPACES.length > 0 ? Object.freeze(values.MANAGED_NAMESPACES) : undefined,
     logLevel: values.LOG_LEVEL,

@@ -4,6 +4,8 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuditEventView } from '../audit/models/audit-event.model.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { VERSION_ANNOTATION } from './secret-writer.service.js';
 
@@ -22,13 +24,17 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'reconciler' });
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    const settledBefore = Date.now() - this.config.reconcileGraceSeconds * 1000;
     for (const intent of await this.audit.findPendingIntents()) {
+      // A young intent may be another replica's write in flight; the next start settles it.
+      if (new Date(intent.time).getTime() > settledBefore) continue;
       try {
         await this.reconcile(intent);
       } catch (error) {

@@ -133,7 +133,7 @@ describe('the audit trail of a scripted session', () => {
 
 describe('reconciliation of interrupted writes at start', () => {
   it('marks a pending version the cluster holds as current, discards one it does not, and audits both', async () => {
-    const broker = await startBroker();
+    const broker = await startBroker({ RECONCILE_GRACE_SECONDS: '0' });
     try {
       await createNamespaces(broker.emulator, 'team-a');
       await broker.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'held', data: { password: 'v1' } }).expect(201);
@@ -153,6 +153,20 @@ describe('reconciliation of interrupted writes at start', () => {
       expect(byIntent[lostIntent].reason).toContain('never reached the cluster; discarded');
       const pending = await restarted.as('admin').get('/v1/audit-events/verify').expect(200);
       expect(pending.body.ok).toBe(true);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('leaves intents younger than the grace period to the replica that may still own them', async () => {
+    const broker = await startBroker({ RECONCILE_GRACE_SECONDS: '3600' });
+    try {
+      await createNamespaces(broker.emulator, 'team-a');
+      await broker.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'in-flight', data: { password: 'v1' } }).expect(201);
+      await crashMidRotation(broker, 'team-a', 'in-flight', { reachCluster: false });
+      const restarted = await broker.restart();
+      const events = (await restarted.as('admin').get('/v1/audit-events').query({ verb: 'reconcile' }).expect(200)).body.items;
+      expect(events).toEqual([]);
     } finally {
       await broker.close();
     }
