@@ -1,17 +1,29 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { SubjectThrottlerGuard } from '../common/rate-limit/subject-throttler.guard.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { VerbGuard } from './verb.guard.js';
 
-/** Authentication then route-level authorization, in that order, for every route and operation. */
+/** Authentication, the per-subject rate limit, then route-level authorization, in that order. */
 @Module({
-  imports: [PassportModule, GrantsModule],
+  imports: [
+    PassportModule,
+    GrantsModule,
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ throttlers: [{ name: 'subject', ttl: 60_000, limit: config.rateLimitPerMinute }], setHeaders: false }),
+    }),
+  ],
   providers: [
     JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: SubjectThrottlerGuard },
     { provide: APP_GUARD, useClass: VerbGuard },
   ],
 })

@@ -20,6 +20,8 @@ export interface AppConfig {
   readonly retainedVersions: number;
   /** Interrupted writes younger than this are left alone at start: another replica may own them. */
   readonly reconcileGraceSeconds: number;
+  /** Requests per minute allowed to one subject across the whole API (SPEC §9). */
+  readonly rateLimitPerMinute: number;
   readonly managedNamespaces: readonly string[] | undefined;
   readonly logLevel: string;
   readonly suspiciousActivity: SuspiciousActivityConfig;
@@ -110,6 +112,7 @@ const environmentSchema = z.object({
   MANAGED_NAMESPACES: csv,
   RETAINED_VERSIONS: z.coerce.number().int().min(1).max(100).default(2),
   RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SUSPICIOUS_ACTIVITY_THRESHOLD: z.coerce.number().int().min(2).max(10_000).default(5),
   SUSPICIOUS_ACTIVITY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     encryptionKey: encryptionKey(values),
     retainedVersions: values.RETAINED_VERSIONS,
     reconcileGraceSeconds: values.RECONCILE_GRACE_SECONDS,
+    rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE,
     managedNamespaces:
       values.MANAGED_NAMESPACES.length > 0 ? Object.freeze(values.MANAGED_NAMESPACES) : undefined,
     logLevel: values.LOG_LEVEL,

@@ -1,6 +1,6 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import depthLimit from 'graphql-depth-limit';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { GraphQLError } from 'graphql';
@@ -12,6 +12,7 @@ export const MAX_QUERY_COMPLEXITY = 500;
 
 interface BrokerGraphqlContext {
   readonly req: Request;
+  readonly res: Response;
 }
 
 /** Rejects operations whose estimated cost exceeds the limit before any resolver runs. */
@@ -63,7 +64,7 @@ export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'd
     includeStacktraceInErrorResponses: false,
     validationRules: [depthLimit(MAX_QUERY_DEPTH)],
     plugins: [complexityLimit, requestIdOnErrors],
-    context: ({ req }: { req: Request }): BrokerGraphqlContext => ({ req }),
+    context: ({ req, res }: { req: Request; res: Response }): BrokerGraphqlContext => ({ req, res }),
     formatError: (formatted, error) => formatGraphqlError(formatted, error),
   };
 }

@@ -1,0 +1,44 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { GqlExecutionContext } from '@nestjs/graphql';
+import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import type { Actor } from '../../auth/actor.js';
+import { IS_PUBLIC } from '../../auth/decorators.js';
+import { DomainError, ErrorCode } from '../errors/domain-error.js';
+
+/**
+ * Per-subject rate limit (SPEC §9) across every route and operation, for REST and GraphQL alike.
+ * Runs after authentication, so the bucket is the caller's subject; unauthenticated (public)
+ * requests are counted per source address. Probes and scrapes of @Public() routes are not limited.
+ */
+@Injectable()
+export class SubjectThrottlerGuard extends ThrottlerGuard {
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) ?? false;
+  }
+
+  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
+    const actor = request.user as Actor | undefined;
+    return actor ? actor.subject : `ip:${String(request.ip)}`;
+  }
+
+  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, unknown>; res: Record<string, unknown> } {
+    if (context.getType<string>() === 'graphql') {
+      const { req, res } = GqlExecutionContext.create(context).getContext<{ req: Request; res: Response }>();
+      return { req: req as unknown as Record<string, unknown>, res: res as unknown as Record<string, unknown> };
+    }
+    const http = context.switchToHttp();
+    return { req: http.getRequest(), res: http.getResponse() };
+  }
+
+  // One budget per subject, not one per route.
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${tracker}`;
+  }
+
+  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    throw new DomainError(ErrorCode.RateLimited, `Rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`, {
+      retryAfterSeconds: Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire)),
+    });
+  }
+}
