@@ -30,6 +30,9 @@ describe('secret safety: values, authorization, validation, concurrency and cons
     keep(await broker.as('admin').put(`${base}/canary`).send({ data: { password: CANARY, 'bad key!': CANARY } }).expect(422));
     keep(await broker.as('admin').put(`${base}/canary`).send({ data: { password: CANARY }, dataEncoding: 'base64' }).expect(422));
     keep(await broker.as('nobody').post(`${base}/canary/request`).send({}).expect(403));
+    const malformed = await broker.as('admin').put(`${base}/canary`).set('Content-Type', 'application/json').send(`{"data":{"password":${CANARY}}}`).expect(400);
+    expect(malformed.body.detail).toBe('Malformed JSON body');
+    keep(malformed);
     keep(await broker.as('admin').put(`${base}/canary`).send({ data: { password: `${CANARY}-2` } }).expect(200));
     keep(await broker.as('admin').post(`${base}/canary/rollback`).send({ version: 1 }).expect(200));
     const graphql = await broker.graphql('admin', '{ secret(namespace: "team-a", name: "canary") { name keys versions { version fingerprints { key fingerprint } } } }');

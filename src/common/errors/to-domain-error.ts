@@ -9,11 +9,15 @@ import { codeForHttpStatus } from './error-catalog.js';
 export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (error instanceof HttpException) {
-    const status = error.getStatus();
-    return new DomainError(codeForHttpStatus(status), httpExceptionMessage(error));
+    const code = codeForHttpStatus(error.getStatus());
+    // Nest wraps body-parser and URI errors, keeping their (body-quoting) message; replace it.
+    if (isHttpError(error.cause) || error.cause instanceof SyntaxError || error.cause instanceof URIError) {
+      return new DomainError(code, bodyErrorMessage((error.cause as { type?: string }).type));
+    }
+    return new DomainError(code, httpExceptionMessage(error));
   }
   if (isHttpError(error)) {
-    return new DomainError(codeForHttpStatus(error.status), error.expose ? error.message : 'Request failed');
+    return new DomainError(codeForHttpStatus(error.status), bodyErrorMessage(error.type));
   }
   return new DomainError(ErrorCode.Internal, 'An unexpected error occurred', { cause: error });
 }
@@ -28,8 +32,26 @@ function httpExceptionMessage(error: HttpException): string {
   return error.message;
 }
 
-/** Errors from Express middleware (body-parser) carry `status` and `expose`. */
-function isHttpError(error: unknown): error is { status: number; message: string; expose: boolean } {
+/**
+ * body-parser's own messages quote the request body (JSON.parse echoes the text around the
+ * error), which may hold a secret value, so they are replaced by fixed text per error type.
+ */
+function bodyErrorMessage(type: string | undefined): string {
+  switch (type) {
+    case 'entity.parse.failed':
+      return 'Malformed JSON body';
+    case 'entity.too.large':
+      return 'Request body too large';
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'Unsupported body encoding';
+    default:
+      return 'The request body could not be read';
+  }
+}
+
+/** Errors from Express middleware (body-parser) carry `status` and a `type`. */
+function isHttpError(error: unknown): error is { status: number; message: string; type?: string } {
   return (
     typeof error === 'object' &&
     error !== null &&
