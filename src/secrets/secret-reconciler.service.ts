@@ -6,15 +6,24 @@ import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { SecretRecordEntity } from './entities/secret-record.entity.js';
+import type { SecretVersionEntity } from './entities/secret-version.entity.js';
+import { VERSION_ANNOTATION } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
-import { VERSION_ANNOTATION } from './secret-writer.service.js';
 
 export const RECONCILER_SUBJECT = 'system:reconciler';
 
+interface Conclusion {
+  readonly text: string;
+  readonly version?: number;
+}
+
 /**
- * At start, settles every write whose intent was audited but whose outcome never was (a crash
- * between the two): a pending version the cluster holds becomes current, one it does not hold is
- * discarded, a revoke whose object is gone is marked. Each conclusion is itself audited.
+ * At start, settles what a crash (or an ambiguous cluster failure) left half done. Pending
+ * versions: one the cluster holds becomes current, one it does not is discarded. Then every
+ * audited intent without an outcome gets one, saying what was concluded for its secret. Only
+ * work older than RECONCILE_GRACE_SECONDS is touched: younger work may be another replica's,
+ * still in flight. Every conclusion is audited.
  */
 @Injectable()
 export class SecretReconcilerService implements OnApplicationBootstrap {
@@ -32,54 +41,75 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const settledBefore = Date.now() - this.config.reconcileGraceSeconds * 1000;
+    const conclusions = new Map<string, Conclusion>();
+    for (const { record, version } of await this.store.pendingVersions()) {
+      if (version.createdAt.getTime() > settledBefore) continue;
+      await this.attempt(`version ${version.version} of ${record.namespace}/${record.name}`, async () => {
+        const conclusion = await this.settleVersion(record, version);
+        conclusions.set(key(record.namespace, record.name), conclusion);
+        await this.recordConclusion({ namespace: record.namespace, name: record.name }, conclusion);
+      });
+    }
     for (const intent of await this.audit.findPendingIntents()) {
-      // A young intent may be another replica's write in flight; the next start settles it.
       if (new Date(intent.time).getTime() > settledBefore) continue;
-      try {
-        await this.reconcile(intent);
-      } catch (error) {
-        // Left pending: the next start tries again.
-        this.logger.warn({ err: error, intentId: intent.id }, 'could not reconcile an interrupted write');
-      }
+      await this.attempt(`intent ${intent.id}`, async () => {
+        const namespace = intent.namespace ?? undefined;
+        const name = intent.name ?? undefined;
+        const conclusion = (namespace && name && conclusions.get(key(namespace, name))) || (await this.settleIntent(intent, namespace, name));
+        await this.recordConclusion({ namespace, name }, conclusion, intent);
+      });
     }
   }
 
-  private async reconcile(intent: AuditEventView): Promise<void> {
-    const { conclusion, version } = intent.namespace && intent.name ? await this.settle(intent, intent.namespace, intent.name) : { conclusion: 'no target recorded; nothing to settle', version: undefined };
+  private async settleVersion(record: SecretRecordEntity, version: SecretVersionEntity): Promise<Conclusion> {
+    const live = await this.cluster.getSecret(record.namespace, record.name);
+    const held = live !== undefined && live.annotations[VERSION_ANNOTATION] === String(version.version) && sameFingerprints(this.store.fingerprint(live.data), version.fingerprints);
+    if (held) {
+      await this.store.promote(record, version);
+      return { text: `version ${version.version} reached the cluster; marked current`, version: version.version };
+    }
+    await this.store.discard(version);
+    return { text: `version ${version.version} never reached the cluster; discarded` };
+  }
+
+  private async settleIntent(intent: AuditEventView, namespace: string | undefined, name: string | undefined): Promise<Conclusion> {
+    if (!namespace || !name) return { text: 'no target recorded; nothing to settle' };
+    const record = await this.store.findRecord(namespace, name);
+    if (!record) return { text: 'the broker holds no record; nothing was written' };
+    if (intent.action === 'revoke' && record.state === 'active' && !(await this.cluster.getSecret(namespace, name))) {
+      await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
+      return { text: 'the secret is gone from the cluster; marked revoked' };
+    }
+    return { text: `nothing pending; current version ${record.currentVersion ?? 'none'} stands`, version: record.currentVersion ?? undefined };
+  }
+
+  private async recordConclusion(target: { namespace?: string; name?: string }, conclusion: Conclusion, intent?: AuditEventView): Promise<void> {
     await this.audit.record({
-      actor: { subject: RECONCILER_SUBJECT, request: { requestId: `reconcile-${intent.id}`, sourceIp: undefined, userAgent: undefined } },
+      actor: { subject: RECONCILER_SUBJECT, request: { requestId: `reconcile-${intent?.id ?? 'pending'}`, sourceIp: undefined, userAgent: undefined } },
       action: 'reconcile',
       outcome: 'succeeded',
-      target: { namespace: intent.namespace ?? undefined, name: intent.name ?? undefined, version },
-      intentId: intent.id,
-      reason: `${intent.action} by ${intent.subject}: ${conclusion}`,
+      target: { ...target, version: conclusion.version },
+      intentId: intent?.id,
+      reason: intent ? `${intent.action} by ${intent.subject}: ${conclusion.text}` : conclusion.text,
     });
-    this.logger.info({ intentId: intent.id, conclusion }, 'reconciled an interrupted write');
+    this.logger.info({ intentId: intent?.id, ...target, conclusion: conclusion.text }, 'reconciled an interrupted write');
   }
 
-  private async settle(intent: AuditEventView, namespace: string, name: string): Promise<{ conclusion: string; version?: number }> {
-    const record = await this.store.findRecord(namespace, name);
-    if (!record) return { conclusion: 'the broker holds no record; nothing was written' };
-    const live = await this.cluster.getSecret(namespace, name);
-    const pending = await this.store.pendingVersions(record);
-    for (const version of pending) {
-      const held = live?.annotations[VERSION_ANNOTATION] === String(version.version) && sameFingerprints(this.store.fingerprint(live.data), version.fingerprints);
-      if (held) {
-        await this.store.promote(record, version);
-        return { conclusion: `version ${version.version} reached the cluster; marked current`, version: version.version };
-      }
-      await this.store.discard(version);
+  /** A failure leaves the item as it was: the next start tries again. */
+  private async attempt(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn({ err: error, what }, 'could not reconcile an interrupted write');
     }
-    if (pending.length > 0) return { conclusion: `version(s) ${pending.map((v) => v.version).join(', ')} never reached the cluster; discarded` };
-    if (intent.action === 'revoke' && !live && record.state === 'active') {
-      await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
-      return { conclusion: 'the secret is gone from the cluster; marked revoked' };
-    }
-    return { conclusion: `nothing pending; current version ${record.currentVersion ?? 'none'} stands`, version: record.currentVersion ?? undefined };
   }
+}
+
+function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
 }
 
 function sameFingerprints(left: Record<string, string>, right: Record<string, string>): boolean {
   const keys = Object.keys(left);
-  return keys.length === Object.keys(right).length && keys.every((key) => left[key] === right[key]);
+  return keys.length === Object.keys(right).length && keys.every((name) => left[name] === right[name]);
 }

@@ -32,6 +32,24 @@ export class SecretVersionStore {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  // Per-secret chain of promotions in this process (SQLite has one connection; TypeORM would
+  // nest concurrent transactions on it as savepoints).
+  private readonly promotions = new Map<string, Promise<unknown>>();
+
+  private serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.promotions.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.promotions.set(key, settled);
+    void settled.then(() => {
+      if (this.promotions.get(key) === settled) this.promotions.delete(key);
+    });
+    return next;
+  }
+
   findRecord(namespace: string, name: string): Promise<SecretRecordEntity | null> {
     return this.records.findOneBy({ namespace, name });
   }
@@ -43,25 +61,18 @@ export class SecretVersionStore {
     return new Map(records.map((record) => [record.name, record]));
   }
 
-  /** The record for a secret about to be written, created (or reactivated after revoke) if needed. */
+  /**
+   * The record a write attaches its versions to, created if needed. A revoked record is reused
+   * as it is: only a successful write (promote) makes it active again, so a failed create keeps
+   * the revoke on record.
+   */
   async ensureRecord(namespace: string, name: string, type: string, policy: RotationPolicy | null): Promise<SecretRecordEntity> {
     const existing = await this.findRecord(namespace, name);
-    if (existing) {
-      if (existing.state === 'revoked') {
-        existing.state = 'active';
-        existing.type = type;
-        existing.rotationPolicy = policy ?? existing.rotationPolicy;
-        existing.revokedAt = null;
-        existing.revokedBy = null;
-        existing.revokeReason = null;
-        return this.records.save(existing);
-      }
-      return existing;
-    }
+    if (existing) return existing;
     try {
       await this.records.insert({ id: randomUUID(), namespace, name, state: 'active', type, currentVersion: null, rotationPolicy: policy });
     } catch (error) {
-      if (!(error instanceof QueryFailedError)) throw error;
+      if (!isUniqueViolation(error)) throw error;
       // Another writer created it first; carry on with theirs.
     }
     return this.records.findOneByOrFail({ namespace, name });
@@ -89,7 +100,7 @@ export class SecretVersionStore {
     try {
       await this.versions.insert(entity);
     } catch (error) {
-      if (error instanceof QueryFailedError) {
+      if (isUniqueViolation(error)) {
         throw new DomainError(ErrorCode.Conflict, `Secret ${record.namespace}/${record.name} is being changed by another request; retry`);
       }
       throw error;
@@ -103,39 +114,60 @@ export class SecretVersionStore {
   }
 
   /**
-   * The cluster accepted `pending`: it becomes current, the old current previous, older ones
-   * deprecated; only the newest N non-current versions keep their sealed values.
+   * The cluster accepted `pending`. States are recomputed from all live versions, so promotions
+   * that finish out of order still agree: the highest version the cluster accepted is current
+   * (cluster writes happen in version order, each against the resourceVersion read before its
+   * number was taken), the next is previous, the rest deprecated; only the newest N non-current
+   * versions keep their sealed values. Serialised per secret: in-process, and with a row lock
+   * on PostgreSQL for other replicas.
    */
-  async promote(record: SecretRecordEntity, pending: SecretVersionEntity, changes: { type?: string; policy?: RotationPolicy | null } = {}): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const versions = manager.getRepository(SecretVersionEntity);
-      await versions.update({ secretId: record.id, state: 'previous' }, { state: 'deprecated' });
-      await versions.update({ secretId: record.id, state: 'current' }, { state: 'previous' });
-      await versions.update({ id: pending.id }, { state: 'current' });
-      const retained = await versions.find({
-        select: { id: true },
-        where: { secretId: record.id, state: In(['previous', 'deprecated']) },
-        order: { version: 'DESC' },
-        take: this.config.retainedVersions,
-      });
-      await versions.update(
-        { secretId: record.id, state: In(['previous', 'deprecated']), id: Not(In(retained.map((row) => row.id))) },
-        { kekId: null, wrappedDataKey: null, ciphertext: null },
-      );
-      await manager.getRepository(SecretRecordEntity).update(
-        { id: record.id },
-        {
-          currentVersion: pending.version,
-          ...(changes.type ? { type: changes.type } : {}),
-          ...(changes.policy !== undefined ? { rotationPolicy: changes.policy } : {}),
-        },
-      );
-    });
+  promote(record: SecretRecordEntity, pending: SecretVersionEntity, changes: { type?: string; policy?: RotationPolicy | null } = {}): Promise<void> {
+    return this.serialized(record.id, () =>
+      this.dataSource.transaction(async (manager) => {
+        const records = manager.getRepository(SecretRecordEntity);
+        const versions = manager.getRepository(SecretVersionEntity);
+        if (manager.connection.options.type === 'postgres') {
+          await records.findOne({ where: { id: record.id }, lock: { mode: 'pessimistic_write' } });
+        }
+        const accepted = await versions.update({ id: pending.id, state: 'pending' }, { state: 'previous' });
+        if (accepted.affected !== 1) {
+          throw new DomainError(ErrorCode.Conflict, `Version ${pending.version} of ${record.namespace}/${record.name} was settled by reconciliation`);
+        }
+        const live = await versions.find({ select: { id: true, version: true }, where: { secretId: record.id, state: Not('pending') }, order: { version: 'DESC' } });
+        const [current, previous] = live;
+        await versions.update({ secretId: record.id, state: Not('pending'), id: Not(In([current.id, previous?.id ?? current.id])) }, { state: 'deprecated' });
+        if (previous) await versions.update({ id: previous.id }, { state: 'previous' });
+        await versions.update({ id: current.id }, { state: 'current' });
+        const retained = live.slice(1, 1 + this.config.retainedVersions).map((row) => row.id);
+        await versions.update(
+          { secretId: record.id, state: Not('pending'), id: Not(In([current.id, ...retained])) },
+          { kekId: null, wrappedDataKey: null, ciphertext: null },
+        );
+        await records.update(
+          { id: record.id },
+          {
+            currentVersion: current.version,
+            state: 'active',
+            revokedAt: null,
+            revokedBy: null,
+            revokeReason: null,
+            ...(changes.type ? { type: changes.type } : {}),
+            ...(changes.policy !== undefined ? { rotationPolicy: changes.policy } : {}),
+          },
+        );
+      }),
+    );
   }
 
-  /** Versions a crash left between store and cluster, newest first. */
-  pendingVersions(record: SecretRecordEntity): Promise<SecretVersionEntity[]> {
-    return this.versions.find({ where: { secretId: record.id, state: 'pending' }, order: { version: 'DESC' } });
+  /** All pending versions with their records: the reconciler settles those a crash left. */
+  async pendingVersions(): Promise<Array<{ record: SecretRecordEntity; version: SecretVersionEntity }>> {
+    const pending = await this.versions.find({ where: { state: 'pending' }, order: { version: 'ASC' } });
+    const records = await this.records.findBy({ id: In([...new Set(pending.map((version) => version.secretId))]) });
+    const byId = new Map(records.map((record) => [record.id, record]));
+    return pending.flatMap((version) => {
+      const record = byId.get(version.secretId);
+      return record ? [{ record, version }] : [];
+    });
   }
 
   listVersions(record: SecretRecordEntity): Promise<SecretVersionEntity[]> {
@@ -172,6 +204,13 @@ export class SecretVersionStore {
       );
     });
   }
+}
+
+/** PostgreSQL 23505; SQLite SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY. */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = String((error.driverError as { code?: unknown } | undefined)?.code ?? '');
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 function sealContext(record: SecretRecordEntity, version: number): string {

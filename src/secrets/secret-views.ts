@@ -10,14 +10,16 @@ import { presentValue } from './secret-input.js';
 
 /** Mapping from cluster objects and entities to the API views, shared by REST and GraphQL. */
 export function toSecretView(secret: ClusterSecret, record: SecretRecordEntity | null): SecretView {
+  // A record without a current version is a write that has not succeeded yet: still unmanaged.
+  const managed = record?.state === 'active' && record.currentVersion !== null;
   return Object.assign(new SecretView(), {
     namespace: secret.namespace,
     name: secret.name,
     type: secret.type,
     keys: Object.keys(secret.data).sort(),
     labels: { ...secret.labels },
-    state: record?.state === 'active' ? 'active' : 'unmanaged',
-    currentVersion: record?.state === 'active' ? record.currentVersion : null,
+    state: managed ? 'active' : 'unmanaged',
+    currentVersion: managed ? record.currentVersion : null,
     resourceVersion: secret.resourceVersion,
     createdAt: secret.createdAt ?? null,
   });

@@ -11,19 +11,17 @@ import type { Verb } from '../grants/verbs.js';
 import { findConsumers, type SecretConsumer } from './consumers.js';
 import type { CreateSecretInput, RollbackSecretInput, RotateSecretInput, RevokeSecretInput, UpdateSecretInput } from './dto/secret-inputs.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
-import type { VersionReason } from './entities/secret-version.entity.js';
+import type { SecretVersionEntity, VersionReason } from './entities/secret-version.entity.js';
 import { generateValue, type GeneratorSpec } from './generators.js';
 import { SecretWriteResultView } from './models/secret-write.model.js';
 import type { SecretView } from './models/secret.model.js';
 import type { RotationPolicy } from './rotation-policy.js';
 import { assertDataKey, assertWithinSizeLimit, decodeValues, validateGenerators, validateLabels } from './secret-input.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
 import { notFound, SecretsService } from './secrets.service.js';
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'secrets-broker';
-export const VERSION_ANNOTATION = 'secrets-broker.io/version';
 
 interface Change {
   readonly values: Readonly<Record<string, Buffer>>;
@@ -36,7 +34,8 @@ interface Change {
 /**
  * Every change to a secret (SPEC §3, §9). The order never loses a value: the new version is
  * stored sealed first, then the cluster object is written against the resourceVersion that was
- * read, and only then does the version become current. A concurrent writer loses with 409.
+ * read, and only then does the version become current. Of two writers that read the same
+ * object, one wins and the other gets 409.
  */
 @Injectable()
 export class SecretWriterService {
@@ -130,20 +129,25 @@ export class SecretWriterService {
     try {
       written = await this.cluster.createSecret({ namespace, name: input.name, type, data: values, labels: managedLabels(labels), annotations: { [VERSION_ANNOTATION]: String(pending.version) } });
     } catch (error) {
-      await this.store.discard(pending);
+      await this.discardIfRefused(pending, error);
       throw error;
     }
     await this.store.promote(record, pending, { type, policy });
-    return this.result(written, record, pending.version, []);
+    return this.result(written, pending.version, []);
   }
 
   private async updateAuthorized(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
     const values = decodeValues(input.data, input.dataEncoding);
     assertWithinSizeLimit(values);
-    const { secret, record } = await this.adopt(actor, namespace, name);
-    if (ifMatch !== undefined && ifMatch !== record.currentVersion) {
-      throw new DomainError(ErrorCode.Conflict, `Secret ${namespace}/${name} is at version ${record.currentVersion}, not ${ifMatch}`);
+    if (ifMatch !== undefined) {
+      // The version the cluster object holds is the truth a concurrent writer may have moved.
+      const { secret } = await this.secrets.load(namespace, name);
+      const live = secret.annotations[VERSION_ANNOTATION];
+      if (live !== String(ifMatch)) {
+        throw new DomainError(ErrorCode.Conflict, `Secret ${namespace}/${name} is at version ${live ?? 'none (not yet written by the broker)'}, not ${ifMatch}`);
+      }
     }
+    const { secret, record } = await this.adopt(actor, namespace, name);
     return this.commit(actor, secret, record, { values, reason: 'update', note: input.reason, restartWorkloads: input.restartWorkloads });
   }
 
@@ -154,7 +158,7 @@ export class SecretWriterService {
     const generators = { ...(record.rotationPolicy?.generators ?? {}), ...requested };
     const keys = input.keys ?? Object.keys(generators).filter((key) => generators[key].type !== 'supplied');
     if (keys.length === 0) throw new DomainError(ErrorCode.Unprocessable, `Secret ${namespace}/${name} has no generated keys; pass generate`);
-    const missing = keys.filter((key) => !generators[key]);
+    const missing = keys.filter((key) => !Object.hasOwn(generators, key));
     if (missing.length > 0) throw new DomainError(ErrorCode.Unprocessable, `No generator for key ${missing.join(', ')}; pass generate`);
     keys.forEach(assertDataKey);
     const rotated = generateAll(Object.fromEntries(keys.map((key) => [key, generators[key]])));
@@ -209,12 +213,12 @@ export class SecretWriterService {
         secret.resourceVersion,
       );
     } catch (error) {
-      await this.store.discard(pending);
+      await this.discardIfRefused(pending, error);
       throw error;
     }
     await this.store.promote(record, pending);
     const restarted = change.restartWorkloads ? await this.restartConsumers(secret.namespace, secret.name) : [];
-    return this.result(written, record, pending.version, restarted);
+    return this.result(written, pending.version, restarted);
   }
 
   /** Restarts run after the version is current; a failed restart is logged, not fatal. */
@@ -233,15 +237,24 @@ export class SecretWriterService {
     return restarted;
   }
 
-  private async result(written: ClusterSecret, record: SecretRecordEntity, version: number, restarted: SecretConsumer[]): Promise<SecretWriteResultView> {
-    const refreshed = await this.store.findRecord(written.namespace, written.name);
-    const versionEntity = refreshed ? await this.store.findVersion(refreshed, version) : null;
-    if (!refreshed || !versionEntity) throw notFound(written.namespace, written.name);
+  private async result(written: ClusterSecret, version: number, restarted: SecretConsumer[]): Promise<SecretWriteResultView> {
+    const record = await this.store.findRecord(written.namespace, written.name);
+    const versionEntity = record ? await this.store.findVersion(record, version) : null;
+    if (!record || !versionEntity) throw notFound(written.namespace, written.name);
     return Object.assign(new SecretWriteResultView(), {
-      secret: toSecretView(written, refreshed ?? record),
+      secret: toSecretView(written, record),
       version: toVersionView(versionEntity),
       restarted: restarted.map(toConsumerView),
     });
+  }
+
+  /**
+   * A definite refusal (conflict, invalid, forbidden…) means the cluster kept its old value, so
+   * the pending version never became real. After a timeout or 5xx the write may have landed: the
+   * version stays pending and the reconciler settles it against the cluster.
+   */
+  private async discardIfRefused(pending: SecretVersionEntity, error: unknown): Promise<void> {
+    if (toDomainError(error).code !== ErrorCode.Unavailable) await this.store.discard(pending);
   }
 }
 

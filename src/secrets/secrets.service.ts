@@ -11,7 +11,7 @@ import type { SecretValuesView } from './models/secret-values.model.js';
 import type { SecretVersionView } from './models/secret-version.model.js';
 import { SecretPageView, type SecretView } from './models/secret.model.js';
 import { SecretVersionStore } from './secret-version.store.js';
-import { toConsumerView, toRevokedSecretView, toSecretView, toValuesView, toVersionView } from './secret-views.js';
+import { toConsumerView, toSecretView, toValuesView, toVersionView } from './secret-views.js';
 
 /** Reading secrets (SPEC §3): every method authorises first, so a denial reveals nothing. */
 @Injectable()
@@ -45,7 +45,7 @@ export class SecretsService {
     await this.policy.assertCan(actor, 'read', { namespace, name });
     const { secret, record } = await this.load(namespace, name);
     const keys = input.keys ?? Object.keys(secret.data);
-    const missing = keys.filter((key) => !(key in secret.data));
+    const missing = keys.filter((key) => !Object.hasOwn(secret.data, key));
     if (missing.length > 0) throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no key ${missing.join(', ')}`);
     const values = Object.fromEntries(keys.map((key) => [key, secret.data[key]]));
     return toValuesView(namespace, name, record?.state === 'active' ? record.currentVersion : null, values);
@@ -59,14 +59,6 @@ export class SecretsService {
       throw notFound(namespace, name);
     }
     return (await this.store.listVersions(record)).map(toVersionView);
-  }
-
-  /** Revoked secrets keep answering with their history here, so callers can see what happened. */
-  async describeRevoked(actor: Actor, namespace: string, name: string): Promise<SecretView> {
-    await this.policy.assertCan(actor, 'list', { namespace, name });
-    const record = await this.store.findRecord(namespace, name);
-    if (record?.state !== 'revoked') throw notFound(namespace, name);
-    return toRevokedSecretView(record);
   }
 
   async consumers(actor: Actor, namespace: string, name: string): Promise<SecretConsumerView[]> {

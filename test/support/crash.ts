@@ -2,7 +2,7 @@ import type { Actor } from '../../src/auth/actor.js';
 import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
 import { PolicyService } from '../../src/grants/policy.service.js';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
-import { VERSION_ANNOTATION } from '../../src/secrets/secret-writer.service.js';
+import { VERSION_ANNOTATION } from '../../src/secrets/secret-labels.js';
 import type { TestBroker } from './broker.js';
 
 /**
