@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { toDomainError } from '../common/errors/to-domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AlertWebhook } from './alert-webhook.js';
@@ -38,6 +39,33 @@ export class AuditService {
     const event = await this.append(input);
     if (feedsDetector(input)) await this.detect(input);
     return event;
+  }
+
+  /**
+   * Runs a change whose intent event is `intentId`, then records its outcome: `succeeded` (with
+   * what `describe` adds) or `failed` with the error's message. A failure to record the failed
+   * outcome is logged and the original error rethrown; the intent stays open for reconciliation.
+   */
+  async recordOutcome<T>(
+    intent: OutcomeOf,
+    work: () => Promise<T>,
+    describe: (result: T) => Pick<AuditEventInput, 'target' | 'details'> = () => ({}),
+  ): Promise<T> {
+    const started = performance.now();
+    const latency = () => Math.round(performance.now() - started);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      try {
+        await this.record({ ...intent, outcome: 'failed', reason: toDomainError(error).message, latencyMs: latency() });
+      } catch (auditError) {
+        this.logger.error({ err: auditError, requestId: intent.actor.request.requestId }, 'could not audit a failed change');
+      }
+      throw error;
+    }
+    await this.record({ ...intent, ...describe(result), outcome: 'succeeded', latencyMs: latency() });
+    return result;
   }
 
   /**
@@ -85,6 +113,9 @@ export class AuditService {
     }
   }
 }
+
+/** What an outcome event repeats from its intent. */
+export type OutcomeOf = Pick<AuditEventInput, 'actor' | 'action' | 'target' | 'details'> & { readonly intentId: string };
 
 function feedsDetector(input: AuditEventInput): boolean {
   if (input.action === 'suspicious_activity') return false;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, Repository } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
 import type { Actor } from '../auth/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { AccessReviewInput } from './dto/access-review.input.js';
@@ -36,20 +36,18 @@ export class GrantsService {
   }
 
   async list(actor: Actor, filters: ListGrantsArgs): Promise<GrantView[]> {
-    const visible = await this.policy.managedNamespacesOf(actor);
     const where: FindOptionsWhere<GrantEntity> = {};
     if (filters.subject) where.subject = filters.subject;
     if (filters.role) where.roleName = filters.role;
     if (filters.namespace) where.namespace = filters.namespace;
     const rows = await this.grants.find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
-    const inScope = rows.filter((row) => visible.has(ANY) || visible.has(row.namespace));
-    return (await this.policy.resolve(inScope)).map(toGrantView);
+    const visible: GrantEntity[] = [];
+    for (const row of rows) if (await this.policy.managesScope(actor, row)) visible.push(row);
+    return (await this.policy.resolve(visible)).map(toGrantView);
   }
 
   async get(actor: Actor, id: string): Promise<GrantView> {
-    const grant = await this.findOrThrow(id);
-    await this.policy.assertHoldsOver(actor, ['grants:manage'], grant);
-    return toGrantView(grant);
+    return toGrantView(await this.findVisible(actor, id));
   }
 
   async create(actor: Actor, input: CreateGrantInput): Promise<GrantView> {
@@ -59,27 +57,28 @@ export class GrantsService {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
     const scope = { namespace: input.namespace, namePattern: input.namePattern ?? ANY };
-    await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope);
-    const saved = await this.grants.save(
-      this.grants.create({
-        id: randomUUID(),
-        subject: input.subject,
-        roleName: role.name,
-        ...scope,
-        expiresAt: input.expiresAt ?? null,
-        reason: input.reason ?? null,
-        createdBy: actor.subject,
-      }),
+    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope);
+    const id = randomUUID();
+    const saved = await this.audit.recordOutcome(changeOf(actor, intentId, 'create_grant', id, { subject: input.subject, roleName: role.name, ...scope }), () =>
+      this.grants.save(
+        this.grants.create({
+          id,
+          subject: input.subject,
+          roleName: role.name,
+          ...scope,
+          expiresAt: input.expiresAt ?? null,
+          reason: input.reason ?? null,
+          createdBy: actor.subject,
+        }),
+      ),
     );
-    await this.recordChange(actor, 'create_grant', saved.id, saved);
     return toGrantView(toEffectiveGrant(saved, role.verbs));
   }
 
   async delete(actor: Actor, id: string): Promise<GrantView> {
-    const grant = await this.findOrThrow(id);
-    await this.policy.assertHoldsOver(actor, ['grants:manage', ...grant.verbs], grant);
-    await this.grants.delete({ id });
-    await this.recordChange(actor, 'delete_grant', id, { subject: grant.subject, roleName: grant.role, namespace: grant.namespace, namePattern: grant.namePattern });
+    const grant = await this.findVisible(actor, id);
+    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...grant.verbs], grant);
+    await this.audit.recordOutcome(changeOf(actor, intentId, 'delete_grant', id, { ...grant, roleName: grant.role }), () => this.grants.delete({ id }));
     return toGrantView(grant);
   }
 
@@ -99,25 +98,27 @@ export class GrantsService {
     });
   }
 
-  private async recordChange(
-    actor: Actor,
-    operation: 'create_grant' | 'delete_grant',
-    grantId: string,
-    grant: { subject: string; roleName: string; namespace: string; namePattern: string },
-  ): Promise<void> {
-    await this.audit.record({
-      actor,
-      action: 'grants:manage',
-      outcome: 'succeeded',
-      target: { namespace: grant.namespace, name: grant.namePattern },
-      details: { operation, grantId, subject: grant.subject, role: grant.roleName },
-    });
-  }
-
-  private async findOrThrow(id: string): Promise<EffectiveGrant> {
+  /** Missing and out-of-scope grants answer alike, so ids reveal nothing beyond one's scope. */
+  private async findVisible(actor: Actor, id: string): Promise<EffectiveGrant> {
     const row = await this.grants.findOneBy({ id });
-    if (!row) throw new DomainError(ErrorCode.NotFound, `Grant ${id} not found`);
+    if (!row || !(await this.policy.managesScope(actor, row))) throw new DomainError(ErrorCode.NotFound, `Grant ${id} not found`);
     const [grant] = await this.policy.resolve([row]);
     return grant;
   }
+}
+
+function changeOf(
+  actor: Actor,
+  intentId: string,
+  operation: 'create_grant' | 'delete_grant',
+  grantId: string,
+  grant: { subject: string; roleName: string; namespace: string; namePattern: string },
+): OutcomeOf {
+  return {
+    actor,
+    action: 'grants:manage',
+    intentId,
+    target: { namespace: grant.namespace, name: grant.namePattern },
+    details: { operation, grantId, subject: grant.subject, role: grant.roleName },
+  };
 }

@@ -128,7 +128,7 @@ export class PolicyService {
    * The escalation rule (Kubernetes RBAC): each verb must be held by one grant whose scope
    * covers the whole of `scope`. Throws FORBIDDEN naming the verbs that are not.
    */
-  async assertHoldsOver(actor: Actor, verbs: readonly Verb[], scope: Scope): Promise<void> {
+  async assertHoldsOver(actor: Actor, verbs: readonly Verb[], scope: Scope): Promise<string> {
     const grants = await this.effectiveGrants(actor);
     const missing = [...new Set(verbs)].filter(
       (verb) => !grants.some((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope)),
@@ -137,8 +137,15 @@ export class PolicyService {
     const reason = allowed
       ? `holds ${verbs.join(', ')} over namespace ${scope.namespace}, names ${scope.namePattern}`
       : `you do not hold ${missing.join(', ')} over namespace ${scope.namespace}, names ${scope.namePattern}`;
-    await this.recordDecision(actor, verbs[0], { allowed, reason, matchedGrants: [] }, { namespace: scope.namespace, name: scope.namePattern });
+    const event = await this.recordDecision(actor, verbs[0], { allowed, reason, matchedGrants: [] }, { namespace: scope.namespace, name: scope.namePattern });
     if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
+    return event.id;
+  }
+
+  /** Whether the caller manages grants over the whole of `scope` (what it may see and touch). */
+  async managesScope(actor: Actor, scope: Scope): Promise<boolean> {
+    const grants = await this.effectiveGrants(actor);
+    return grants.some((grant) => grant.verbs.includes('grants:manage') && scopeCovers(grant, scope));
   }
 
   /** Every decision is counted and audited; the audit write failing refuses the request (503). */
@@ -152,12 +159,6 @@ export class PolicyService {
       matchedGrants: decision.matchedGrants.map((grant) => grant.id),
       reason: decision.reason,
     });
-  }
-
-  /** Namespaces in which the caller manages grants (`*` for all). */
-  async managedNamespacesOf(actor: Actor): Promise<Set<string>> {
-    const grants = await this.effectiveGrants(actor);
-    return new Set(grants.filter((grant) => grant.verbs.includes('grants:manage')).map((grant) => grant.namespace));
   }
 
   private isManagedNamespace(namespace: string): boolean {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
+import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
 import type { Actor } from '../auth/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { CreateRoleInput } from './dto/create-role.input.js';
@@ -29,42 +29,31 @@ export class RolesService {
   }
 
   async create(actor: Actor, input: CreateRoleInput): Promise<RoleView> {
-    await this.policy.assertHoldsOver(actor, ['grants:manage', ...input.verbs], EVERYWHERE);
-    if (await this.roles.existsBy({ name: input.name })) {
-      throw new DomainError(ErrorCode.Conflict, `Role ${input.name} already exists`);
-    }
-    const role = await this.roles.save(
-      this.roles.create({
-        name: input.name,
-        verbs: [...new Set<Verb>(input.verbs)],
-        builtIn: false,
-        description: input.description ?? null,
-      }),
-    );
-    await this.recordChange(actor, 'create_role', role);
+    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...input.verbs], EVERYWHERE);
+    const verbs = [...new Set<Verb>(input.verbs)];
+    const role = await this.audit.recordOutcome(changeOf(actor, intentId, 'create_role', input.name, verbs), async () => {
+      if (await this.roles.existsBy({ name: input.name })) {
+        throw new DomainError(ErrorCode.Conflict, `Role ${input.name} already exists`);
+      }
+      return this.roles.save(this.roles.create({ name: input.name, verbs, builtIn: false, description: input.description ?? null }));
+    });
     return toRoleView(role);
   }
 
   async delete(actor: Actor, name: string): Promise<RoleView> {
     const role = await this.roles.findOneBy({ name });
     if (!role) throw new DomainError(ErrorCode.NotFound, `Role ${name} not found`);
-    await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], EVERYWHERE);
-    if (role.builtIn) throw new DomainError(ErrorCode.Conflict, `Role ${name} is built in and cannot be deleted`);
-    const uses = await this.grants.countBy({ roleName: name });
-    if (uses > 0) {
-      throw new DomainError(ErrorCode.Conflict, `Role ${name} is used by ${uses} grant(s); delete them first`);
-    }
-    await this.roles.delete({ name });
-    await this.recordChange(actor, 'delete_role', role);
+    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], EVERYWHERE);
+    await this.audit.recordOutcome(changeOf(actor, intentId, 'delete_role', name, role.verbs), async () => {
+      if (role.builtIn) throw new DomainError(ErrorCode.Conflict, `Role ${name} is built in and cannot be deleted`);
+      const uses = await this.grants.countBy({ roleName: name });
+      if (uses > 0) throw new DomainError(ErrorCode.Conflict, `Role ${name} is used by ${uses} grant(s); delete them first`);
+      await this.roles.delete({ name });
+    });
     return toRoleView(role);
   }
+}
 
-  private async recordChange(actor: Actor, operation: 'create_role' | 'delete_role', role: RoleEntity): Promise<void> {
-    await this.audit.record({
-      actor,
-      action: 'grants:manage',
-      outcome: 'succeeded',
-      details: { operation, role: role.name, verbs: role.verbs.join(',') },
-    });
-  }
+function changeOf(actor: Actor, intentId: string, operation: 'create_role' | 'delete_role', role: string, verbs: readonly Verb[]): OutcomeOf {
+  return { actor, action: 'grants:manage', intentId, details: { operation, role, verbs: verbs.join(',') } };
 }

@@ -73,42 +73,10 @@ export class SecretWriterService {
    * follows. An intent left without an outcome by a crash is settled by the reconciler at start.
    */
   private async audited<T extends SecretWriteResultView | SecretView>(actor: Actor, verb: Verb, target: Target, work: () => Promise<T>): Promise<T> {
-    const started = performance.now();
     const intent = await this.policy.assertCan(actor, verb, target);
-    let result: T;
-    try {
-      result = await work();
-    } catch (error) {
-      await this.recordFailure(actor, verb, target, intent.auditEventId, error, started);
-      throw error;
-    }
-    const version = result instanceof SecretWriteResultView ? result.version.version : undefined;
-    await this.audit.record({
-      actor,
-      action: verb,
-      outcome: 'succeeded',
-      target: { ...target, version },
-      intentId: intent.auditEventId,
-      latencyMs: Math.round(performance.now() - started),
-    });
-    return result;
-  }
-
-  private async recordFailure(actor: Actor, verb: Verb, target: Target, intentId: string, error: unknown, started: number): Promise<void> {
-    try {
-      await this.audit.record({
-        actor,
-        action: verb,
-        outcome: 'failed',
-        target,
-        intentId,
-        reason: toDomainError(error).message,
-        latencyMs: Math.round(performance.now() - started),
-      });
-    } catch (auditError) {
-      // The operation already failed; its intent stays pending and the reconciler settles it.
-      this.logger.error({ err: auditError, requestId: actor.request.requestId }, 'could not audit a failed secret write');
-    }
+    return this.audit.recordOutcome({ actor, action: verb, target, intentId: intent.auditEventId }, work, (result) => ({
+      target: { ...target, version: result instanceof SecretWriteResultView ? result.version.version : undefined },
+    }));
   }
 
   private async createAuthorized(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {

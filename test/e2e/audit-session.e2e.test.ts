@@ -94,6 +94,19 @@ describe('the audit trail of a scripted session', () => {
     expect(verify.body).toMatchObject({ ok: true, firstBrokenId: null });
   });
 
+  it('links grant and role changes to their intent, including a change that failed', async () => {
+    const start = await lastEventId(broker);
+    await broker.as('admin').post('/v1/grants').set('X-Request-Id', 'g-create').send({ subject: 'user:kim', role: 'reader', namespace: 'team-a' }).expect(201);
+    await broker.as('admin').delete('/v1/roles/reader').set('X-Request-Id', 'r-delete').expect(409);
+    const events = (await eventsAfter(broker, start)).map((event) => ({ ...event, details: (event as unknown as { details: Record<string, unknown> }).details }));
+    const [grantIntent, grantOutcome, roleIntent, roleOutcome] = events;
+    expect([grantIntent.outcome, grantOutcome.outcome, roleIntent.outcome, roleOutcome.outcome]).toEqual(['allowed', 'succeeded', 'allowed', 'failed']);
+    expect(grantOutcome.intentId).toBe(grantIntent.id);
+    expect(grantOutcome.details).toMatchObject({ operation: 'create_grant', subject: 'user:kim', role: 'reader' });
+    expect(roleOutcome).toMatchObject({ intentId: roleIntent.id, requestId: 'r-delete' });
+    expect(roleOutcome.reason).toContain('built in');
+  });
+
   it('refuses a request with 503 and no value while the audit log cannot be written, then recovers', async () => {
     await broker.as('admin').post(base).send({ name: 'fail-closed', data: { password: CANARY } }).expect(201);
     const dataSource = broker.app.get(DataSource);

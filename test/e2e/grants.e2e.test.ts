@@ -70,6 +70,20 @@ describe('grants, roles, access reviews and whoami over REST', () => {
       await grant('tm', { subject: 'user:erin', role: 'reader', namespace: '*' }).expect(403);
     });
 
+    it('limits a name-pattern manager to grants inside its pattern', async () => {
+      await grant('admin', { subject: 'user:pm', role: 'grant-manager', namespace: 'team-a', namePattern: 'app-*' }).expect(201);
+      const db = await grant('admin', { subject: 'user:ivy', role: 'reader', namespace: 'team-a', namePattern: 'db-*' }).expect(201);
+      const listed = await broker.as('pm').get('/v1/grants').expect(200);
+      expect(listed.body.every((item: { namePattern: string }) => item.namePattern.startsWith('app-'))).toBe(true);
+      await broker.as('pm').delete(`/v1/grants/${db.body.id}`).expect(404);
+      await grant('pm', { subject: 'user:ivy', role: 'reader', namespace: 'team-a', namePattern: 'app-web' }).expect(201);
+    });
+
+    it('refuses a visible grant whose role holds verbs the manager does not', async () => {
+      const editorGrant = await grant('admin', { subject: 'user:jo', role: 'editor', namespace: 'team-a' }).expect(201);
+      await broker.as('tm').delete(`/v1/grants/${editorGrant.body.id}`).expect(403);
+    });
+
     it('refuses a role with verbs the manager does not hold', async () => {
       const response = await grant('tm', { subject: 'user:erin', role: 'editor', namespace: 'team-a' }).expect(403);
       expect(response.body.detail).toMatch(/rotate|create|update|revoke/);
@@ -79,9 +93,12 @@ describe('grants, roles, access reviews and whoami over REST', () => {
       await broker.as('tm').post('/v1/roles').send({ name: 'sneaky', verbs: ['read'] }).expect(403);
     });
 
-    it('refuses deleting a grant outside the manager scope', async () => {
+    it('hides grants outside the manager scope: 404 alike for missing and not yours', async () => {
       const outside = await grant('admin', { subject: 'user:frank', role: 'reader', namespace: 'team-b' }).expect(201);
-      await broker.as('tm').delete(`/v1/grants/${outside.body.id}`).expect(403);
+      const hidden = await broker.as('tm').delete(`/v1/grants/${outside.body.id}`).expect(404);
+      const missing = await broker.as('tm').delete(`/v1/grants/${randomUUID()}`).expect(404);
+      expect(hidden.body.detail.replace(outside.body.id, 'X')).toBe(missing.body.detail.replace(/[0-9a-f-]{36}/, 'X'));
+      await broker.as('tm').get(`/v1/grants/${outside.body.id}`).expect(404);
       const listed = await broker.as('tm').get('/v1/grants').expect(200);
       expect(listed.body.every((item: { namespace: string }) => item.namespace === 'team-a')).toBe(true);
       await broker.as('admin').delete(`/v1/grants/${outside.body.id}`).expect(200);
