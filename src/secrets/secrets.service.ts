@@ -4,7 +4,7 @@ import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.j
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { PolicyService } from '../grants/policy.service.js';
 import { findConsumers } from './consumers.js';
-import type { ListSecretsArgs, RequestSecretInput } from './dto/secret-inputs.js';
+import { DEFAULT_PAGE_SIZE, type ListSecretsArgs, type RequestSecretInput } from './dto/secret-inputs.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretConsumerView } from './models/consumer.model.js';
 import type { SecretValuesView } from './models/secret-values.model.js';
@@ -26,7 +26,7 @@ export class SecretsService {
     await this.policy.assertCanInNamespace(actor, 'list', namespace);
     const grants = await this.policy.effectiveGrants(actor);
     const mayList = (name: string) => this.policy.decideWith(grants, 'list', { namespace, name }).allowed;
-    const page = await this.cluster.listSecrets(namespace, { labelSelector: args.labelSelector, limit: args.limit ?? 100, continueToken: args.continue });
+    const page = await this.cluster.listSecrets(namespace, { labelSelector: args.labelSelector, limit: args.limit ?? DEFAULT_PAGE_SIZE, continueToken: args.continue });
     const visible = page.items.filter((secret) => mayList(secret.name));
     const records = await this.store.findRecords(namespace, visible.map((secret) => secret.name));
     return Object.assign(new SecretPageView(), {

@@ -78,10 +78,14 @@ describe('grants over GraphQL', () => {
   });
 
   it('limits query cost and blocks CSRF-style simple requests', async () => {
-    const aliases = Array.from({ length: 300 }, (_, i) => `w${i}: whoami { subject }`).join(' ');
-    const costly = await broker.graphql('admin', `{ ${aliases} }`);
+    // 500 secrets × (consumers and versions, each a cluster or database call per item).
+    const costly = await broker.graphql('admin', '{ secrets(namespace: "team-a", limit: 500) { items { name consumers { name } versions { version } } } }');
     expect(costly.errors?.[0].message).toMatch(/cost .* exceeds/);
     expect(costly.data).toBeUndefined();
+    const aliases = Array.from({ length: 3000 }, (_, i) => `w${i}: whoami { subject }`).join(' ');
+    expect((await broker.graphql('admin', `{ ${aliases} }`)).errors?.[0].message).toMatch(/cost .* exceeds/);
+    const affordable = await broker.graphql('admin', '{ secrets(namespace: "default") { items { name keys labels state currentVersion } continue } }');
+    expect(affordable.errors).toBeUndefined();
     const csrf = await broker.http().get('/graphql').query({ query: '{ whoami { subject } }' });
     expect(csrf.status).toBe(400);
   });

@@ -1,15 +1,17 @@
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import type { Actor } from '../../auth/actor.js';
 import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { perItem } from '../../common/graphql/graphql-options.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { AuditEventFilter } from '../dto/audit-event-filter.input.js';
+import { DEFAULT_PAGE_SIZE } from '../dto/audit-events.query.js';
 import { AuditEventPage } from '../models/audit-event.model.js';
 
 @Resolver()
 export class AuditEventsResolver {
   constructor(private readonly audit: AuditQueryService) {}
 
-  @Query(() => AuditEventPage, { description: 'Audit events visible to the caller, newest first' })
+  @Query(() => AuditEventPage, { description: 'Audit events visible to the caller, newest first', complexity: perItem('first', DEFAULT_PAGE_SIZE) })
   @RequireVerb('audit:read')
   auditEvents(
     @CurrentActor() actor: Actor,

@@ -2,13 +2,22 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, Response } from 'express';
 import depthLimit from 'graphql-depth-limit';
-import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 import { formatGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
 
 export const MAX_QUERY_DEPTH = 8;
-export const MAX_QUERY_COMPLEXITY = 500;
+export const MAX_QUERY_COMPLEXITY = 5_000;
+/** A field resolved per parent item that costs cluster or database calls (and audit events). */
+export const EXPENSIVE_FIELD_COST = 50;
+
+/** A list field's cost is its page size times the cost of one item. */
+export function perItem(pageArgument: string, defaultPageSize: number) {
+  return ({ args, childComplexity }: ComplexityEstimatorArgs): number =>
+    (Number(args[pageArgument]) || defaultPageSize) * Math.max(1, childComplexity);
+}
 
 interface BrokerGraphqlContext {
   readonly req: Request;
@@ -25,7 +34,7 @@ const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
           query: document,
           operationName: request.operationName,
           variables: request.variables,
-          estimators: [simpleEstimator({ defaultComplexity: 1 })],
+          estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
         });
         if (complexity > MAX_QUERY_COMPLEXITY) {
           throw new GraphQLError(`Query cost ${complexity} exceeds the limit of ${MAX_QUERY_COMPLEXITY}`, {

@@ -1,9 +1,11 @@
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { Actor } from '../../auth/actor.js';
 import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { EXPENSIVE_FIELD_COST, perItem } from '../../common/graphql/graphql-options.js';
 import { NamespacePipe, SecretNamePipe } from '../dto/kubernetes-name.pipe.js';
 import {
   CreateSecretInput,
+  DEFAULT_PAGE_SIZE,
   NamespacedListSecretsArgs,
   RequestSecretInput,
   RevokeSecretInput,
@@ -26,7 +28,7 @@ export class SecretsResolver {
     private readonly writer: SecretWriterService,
   ) {}
 
-  @Query(() => SecretPageView)
+  @Query(() => SecretPageView, { complexity: perItem('limit', DEFAULT_PAGE_SIZE) })
   @RequireVerb('list')
   secrets(@CurrentActor() actor: Actor, @Args() args: NamespacedListSecretsArgs): Promise<SecretPageView> {
     return this.secretsService.list(actor, args.namespace, args);
@@ -38,12 +40,12 @@ export class SecretsResolver {
     return this.secretsService.get(actor, namespace, name);
   }
 
-  @ResolveField(() => [SecretVersionView])
+  @ResolveField(() => [SecretVersionView], { complexity: EXPENSIVE_FIELD_COST })
   versions(@CurrentActor() actor: Actor, @Parent() secret: SecretView): Promise<SecretVersionView[]> {
     return this.secretsService.versions(actor, secret.namespace, secret.name);
   }
 
-  @ResolveField(() => [SecretConsumerView])
+  @ResolveField(() => [SecretConsumerView], { complexity: EXPENSIVE_FIELD_COST })
   consumers(@CurrentActor() actor: Actor, @Parent() secret: SecretView): Promise<SecretConsumerView[]> {
     return this.secretsService.consumers(actor, secret.namespace, secret.name);
   }

@@ -186,6 +186,8 @@ export class RequestSecretInput {
   reason?: string;
 }
 
+export const DEFAULT_PAGE_SIZE = 100;
+
 @ArgsType()
 export class ListSecretsArgs {
   @ApiPropertyOptional({ example: 'tier=db' })
@@ -195,7 +197,7 @@ export class ListSecretsArgs {
   @MaxLength(1024)
   labelSelector?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: DEFAULT_PAGE_SIZE })
   @Field(() => Int, { nullable: true })
   @IsOptional()
   @Type(() => Number)
