@@ -34,6 +34,7 @@ export class AuditQueryService {
     if (before !== undefined) query.andWhere('event.id < :before', { before });
     const rows = await query.orderBy('event.id', 'DESC').limit(first + 1).getMany();
     const items = rows.slice(0, first).map(toAuditEventView);
+    await this.policy.recordListing(actor, 'audit:read');
     return Object.assign(new AuditEventPage(), {
       items,
       nextCursor: rows.length > first ? encodeCursor(items[items.length - 1].id) : null,
@@ -44,6 +45,7 @@ export class AuditQueryService {
   async export(actor: Actor, range: AuditTimeRange): Promise<AsyncIterable<AuditEventView>> {
     const visibility = await this.visibilityOf(actor);
     checkRange(range);
+    await this.policy.recordListing(actor, 'audit:read');
     return this.walk((query) => restrictTo(this.applyFilter(query, range), visibility), toAuditEventView);
   }
 

@@ -43,11 +43,15 @@ export class GrantsService {
     const rows = await this.grants.find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
     const visible: GrantEntity[] = [];
     for (const row of rows) if (await this.policy.managesScope(actor, row)) visible.push(row);
-    return (await this.policy.resolve(visible)).map(toGrantView);
+    const views = (await this.policy.resolve(visible)).map(toGrantView);
+    await this.policy.recordListing(actor, 'grants:manage');
+    return views;
   }
 
   async get(actor: Actor, id: string): Promise<GrantView> {
-    return toGrantView(await this.findVisible(actor, id));
+    const grant = await this.findVisible(actor, id);
+    await this.policy.recordListing(actor, 'grants:manage');
+    return toGrantView(grant);
   }
 
   async create(actor: Actor, input: CreateGrantInput): Promise<GrantView> {

@@ -142,6 +142,18 @@ export class PolicyService {
     return event.id;
   }
 
+  /**
+   * Records the decision behind a listing that the route guard allowed (the caller holds `verb`
+   * somewhere; the service then filters what it shows), so every read is in the audit trail.
+   */
+  async recordListing(actor: Actor, verb: Verb): Promise<void> {
+    const matchedGrants = (await this.effectiveGrants(actor)).filter((grant) => grant.verbs.includes(verb));
+    const allowed = matchedGrants.length > 0;
+    const reason = allowed ? `listing allowed by ${matchedGrants.length} grant(s)` : `no grant gives ${verb}`;
+    await this.recordDecision(actor, verb, { allowed, reason, matchedGrants }, {});
+    if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
+  }
+
   /** Whether the caller manages grants over the whole of `scope` (what it may see and touch). */
   async managesScope(actor: Actor, scope: Scope): Promise<boolean> {
     const grants = await this.effectiveGrants(actor);

@@ -24,8 +24,10 @@ export class RolesService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(): Promise<RoleView[]> {
-    return (await this.roles.find({ order: { name: 'ASC' } })).map(toRoleView);
+  async list(actor: Actor): Promise<RoleView[]> {
+    const roles = (await this.roles.find({ order: { name: 'ASC' } })).map(toRoleView);
+    await this.policy.recordListing(actor, 'grants:manage');
+    return roles;
   }
 
   async create(actor: Actor, input: CreateRoleInput): Promise<RoleView> {

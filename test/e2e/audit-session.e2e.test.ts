@@ -94,6 +94,23 @@ describe('the audit trail of a scripted session', () => {
     expect(verify.body).toMatchObject({ ok: true, firstBrokenId: null });
   });
 
+  it('records the decision behind listings of grants, roles and audit events', async () => {
+    const start = await lastEventId(broker);
+    await broker.as('admin').get('/v1/grants').set('X-Request-Id', 'l-grants').expect(200);
+    await broker.graphql('admin', '{ roles { name } }');
+    await broker.as('admin').get('/v1/audit-events').set('X-Request-Id', 'l-audit').expect(200);
+    const rows: Array<{ request_id: string; action: string; outcome: string; reason: string }> = await broker.app
+      .get(DataSource)
+      .query(`SELECT request_id, action, outcome, reason FROM audit_events WHERE id > ${start} ORDER BY id`);
+    expect(rows.map((row) => [row.action, row.outcome])).toEqual([
+      ['grants:manage', 'allowed'],
+      ['grants:manage', 'allowed'],
+      ['audit:read', 'allowed'],
+    ]);
+    expect(rows[0]).toMatchObject({ request_id: 'l-grants' });
+    expect(rows[2].reason).toContain('listing allowed');
+  });
+
   it('links grant and role changes to their intent, including a change that failed', async () => {
     const start = await lastEventId(broker);
     await broker.as('admin').post('/v1/grants').set('X-Request-Id', 'g-create').send({ subject: 'user:kim', role: 'reader', namespace: 'team-a' }).expect(201);

@@ -34,8 +34,8 @@ export class GrantsResolver {
 
   @Query(() => [RoleView])
   @RequireVerb('grants:manage')
-  roles(): Promise<RoleView[]> {
-    return this.rolesService.list();
+  roles(@CurrentActor() actor: Actor): Promise<RoleView[]> {
+    return this.rolesService.list(actor);
   }
 
   @Query(() => AccessReviewView)

@@ -17,8 +17,8 @@ export class RolesController {
   @Get()
   @RequireVerb('grants:manage')
   @ApiOperation({ summary: 'List built-in and custom roles' })
-  list(): Promise<RoleView[]> {
-    return this.roles.list();
+  list(@CurrentActor() actor: Actor): Promise<RoleView[]> {
+    return this.roles.list(actor);
   }
 
   @Post()
