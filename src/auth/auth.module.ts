@@ -8,6 +8,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 import { VerbGuard } from './verb.guard.js';
 
 /** Authentication, the per-subject rate limit, then route-level authorization, in that order. */
@@ -22,6 +23,7 @@ import { VerbGuard } from './verb.guard.js';
   ],
   providers: [
     JwtStrategy,
+    ServiceAccountAuthenticator,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: SubjectThrottlerGuard },
     { provide: APP_GUARD, useClass: VerbGuard },

@@ -9,6 +9,7 @@ import { requestIdOf } from '../common/http/request-id.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { IS_PUBLIC, requestOf } from './decorators.js';
 import type { Actor } from './actor.js';
+import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 
 /**
  * Authenticates every request that is not marked @Public(); failures are 401 problem+json and
@@ -19,6 +20,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
+    private readonly serviceAccounts: ServiceAccountAuthenticator,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     super();
@@ -30,7 +32,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     try {
       return (await super.canActivate(context)) as boolean;
     } catch (error) {
-      if (error instanceof DomainError && error.code === ErrorCode.Unauthenticated) await this.recordFailure(context, error.message);
+      if (!(error instanceof DomainError) || error.code !== ErrorCode.Unauthenticated) throw error;
+      // Not one of ours: it may be a ServiceAccount token the cluster vouches for.
+      const request = requestOf(context);
+      const token = bearerToken(request.headers.authorization);
+      const serviceAccount = token ? await this.serviceAccounts.authenticate(token, request) : undefined;
+      if (serviceAccount) {
+        request.user = serviceAccount;
+        return true;
+      }
+      await this.recordFailure(context, error.message);
       throw error;
     }
   }
@@ -61,6 +72,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       this.logger.error({ err: error, requestId: requestIdOf(request) }, 'could not audit a failed authentication');
     }
   }
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
 }
 
 /** A caller-safe reason: passport-jwt and jsonwebtoken messages name the failed check only. */

@@ -55,6 +55,13 @@ export interface ClusterWorkload {
   readonly template: PodTemplateReferences;
 }
 
+/** What the API server says of a bearer token (TokenReview). */
+export interface TokenReviewResult {
+  readonly authenticated: boolean;
+  readonly username?: string;
+  readonly groups: readonly string[];
+}
+
 export abstract class ClusterGateway {
   abstract getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined>;
   abstract listSecrets(
@@ -68,6 +75,8 @@ export abstract class ClusterGateway {
   abstract listWorkloads(namespace: string): Promise<ClusterWorkload[]>;
   /** Restarts the workload's pods the way `kubectl rollout restart` does. */
   abstract restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void>;
+  /** Asks the API server whether it issued `token` and that it is still valid. */
+  abstract reviewToken(token: string): Promise<TokenReviewResult>;
   /** Resolves when the API server answers (readiness). */
   abstract ping(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import {
   AppsV1Api,
+  AuthenticationV1Api,
   CoreV1Api,
   KubeConfig,
   PatchStrategy,
@@ -14,6 +15,7 @@ import {
   type PodTemplateReferences,
   type SecretPage,
   type SecretWrite,
+  type TokenReviewResult,
   type WorkloadKind,
 } from './cluster.gateway.js';
 import { classifyForRetry, toClusterError } from './cluster-errors.js';
@@ -25,6 +27,7 @@ const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 export class KubernetesClusterGateway extends ClusterGateway {
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
+  private readonly authentication: AuthenticationV1Api;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -34,6 +37,7 @@ export class KubernetesClusterGateway extends ClusterGateway {
     super();
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
   }
 
   async getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined> {
@@ -126,6 +130,20 @@ export class KubernetesClusterGateway extends ClusterGateway {
       });
     } catch (error) {
       throw toClusterError(error, `restart ${kind} ${namespace}/${name}`);
+    }
+  }
+
+  async reviewToken(token: string): Promise<TokenReviewResult> {
+    try {
+      // A review creates nothing, so it is as safe to retry as a read.
+      const review = await this.read('review token', () => this.authentication.createTokenReview({ body: { spec: { token } } }));
+      return {
+        authenticated: review.status?.authenticated === true,
+        username: review.status?.user?.username,
+        groups: review.status?.user?.groups ?? [],
+      };
+    } catch (error) {
+      throw toClusterError(error, 'review a ServiceAccount token');
     }
   }
 
