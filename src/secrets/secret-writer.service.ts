@@ -107,22 +107,21 @@ export class SecretWriterService {
   private async updateAuthorized(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
     const values = decodeValues(input.data, input.dataEncoding);
     assertWithinSizeLimit(values);
-    if (ifMatch !== undefined) {
-      // The version the cluster object holds is the truth a concurrent writer may have moved.
-      const { secret } = await this.secrets.load(namespace, name);
-      const live = secret.annotations[VERSION_ANNOTATION];
-      if (live !== String(ifMatch)) {
-        throw new DomainError(ErrorCode.Conflict, `Secret ${namespace}/${name} is at version ${live ?? 'none (not yet written by the broker)'}, not ${ifMatch}`);
-      }
+    const loaded = await this.secrets.load(namespace, name);
+    // Checked on the object whose resourceVersion the write will be conditional on, so a writer
+    // that lands in between makes this write fail with 409 rather than be overwritten.
+    const live = loaded.secret.annotations[VERSION_ANNOTATION];
+    if (ifMatch !== undefined && live !== String(ifMatch)) {
+      throw new DomainError(ErrorCode.Conflict, `Secret ${namespace}/${name} is at version ${live ?? 'none (not yet written by the broker)'}, not ${ifMatch}`);
     }
-    const { secret, record } = await this.adopt(actor, namespace, name);
+    const { secret, record } = await this.adopt(actor, loaded);
     return this.commit(actor, secret, record, { values, reason: 'update', note: input.reason, restartWorkloads: input.restartWorkloads });
   }
 
   private async rotateAuthorized(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
     if (input.returnValues) await this.policy.assertCan(actor, 'read', { namespace, name });
     const requested = validateGenerators(input.generate ?? {});
-    const { secret, record } = await this.adopt(actor, namespace, name);
+    const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
     const generators = { ...(record.rotationPolicy?.generators ?? {}), ...requested };
     const keys = input.keys ?? Object.keys(generators).filter((key) => generators[key].type !== 'supplied');
     if (keys.length === 0) throw new DomainError(ErrorCode.Unprocessable, `Secret ${namespace}/${name} has no generated keys; pass generate`);
@@ -138,7 +137,7 @@ export class SecretWriterService {
   }
 
   private async rollbackAuthorized(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
-    const { secret, record } = await this.adopt(actor, namespace, name);
+    const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
     const target = await this.store.findVersion(record, input.version);
     if (!target) throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no version ${input.version}`);
     if (target.state === 'current') throw new DomainError(ErrorCode.Conflict, `Version ${input.version} is already current`);
@@ -148,7 +147,7 @@ export class SecretWriterService {
   }
 
   private async revokeAuthorized(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
-    const { secret, record } = await this.adopt(actor, namespace, name);
+    const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
     await this.cluster.deleteSecret(namespace, name, secret.resourceVersion);
     await this.store.markRevoked(record, actor.subject, input.reason);
     const revoked = await this.store.findRecord(namespace, name);
@@ -156,10 +155,10 @@ export class SecretWriterService {
   }
 
   /** A secret the broker has not written yet is adopted: its live value becomes version 1. */
-  private async adopt(actor: Actor, namespace: string, name: string): Promise<{ secret: ClusterSecret; record: SecretRecordEntity }> {
-    const { secret, record } = await this.secrets.load(namespace, name);
+  private async adopt(actor: Actor, loaded: { secret: ClusterSecret; record: SecretRecordEntity | null }): Promise<{ secret: ClusterSecret; record: SecretRecordEntity }> {
+    const { secret, record } = loaded;
     if (record?.state === 'active' && record.currentVersion !== null) return { secret, record };
-    const adopted = await this.store.ensureRecord(namespace, name, secret.type, record?.rotationPolicy ?? null);
+    const adopted = await this.store.ensureRecord(secret.namespace, secret.name, secret.type, record?.rotationPolicy ?? null);
     const pending = await this.store.addPending(adopted, { values: secret.data, reason: 'adopt', createdBy: actor.subject });
     await this.store.promote(adopted, pending);
     return { secret, record: { ...adopted, currentVersion: pending.version } };
