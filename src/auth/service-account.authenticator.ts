@@ -6,7 +6,7 @@ import { requestIdOf } from '../common/http/request-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GROUP_PREFIX, type Actor } from './actor.js';
-import { MAX_TOKEN_BYTES } from './token-inspection.js';
+import { decodeJoseSegment, MAX_TOKEN_BYTES } from './token-inspection.js';
 
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
 // Short enough that a deleted ServiceAccount or bound object stops working quickly.
@@ -70,10 +70,5 @@ function isServiceAccountShaped(token: string): boolean {
   if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) return false;
   const parts = token.split('.');
   if (parts.length !== 3) return false;
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return typeof payload === 'object' && payload !== null && typeof (payload as Record<string, unknown>)['kubernetes.io'] === 'object';
-  } catch {
-    return false;
-  }
+  return typeof decodeJoseSegment(parts[1])?.['kubernetes.io'] === 'object';
 }

@@ -20,7 +20,8 @@ export function inspectToken(token: string, allowedAlgorithms: readonly string[]
   if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part))) {
     throw new TokenRejected('malformed token');
   }
-  const header = decodeHeader(parts[0]);
+  const header = decodeJoseSegment(parts[0]);
+  if (!header) throw new TokenRejected('malformed token');
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
     throw new TokenRejected('unsigned tokens are not accepted');
   }
@@ -37,14 +38,13 @@ export function inspectToken(token: string, allowedAlgorithms: readonly string[]
   return header as JoseHeader;
 }
 
-function decodeHeader(segment: string): Record<string, unknown> {
+/** A base64url JSON object (a JWT header or, unverified, a payload); undefined when it is not one. */
+export function decodeJoseSegment(segment: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   } catch {
-    // falls through to the rejection below
+    // not JSON: the caller treats it as malformed
   }
-  throw new TokenRejected('malformed token');
+  return undefined;
 }
