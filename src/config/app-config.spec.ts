@@ -17,6 +17,11 @@ describe('loadConfig', () => {
       managedNamespaces: undefined,
       logLevel: 'info',
       retainedVersions: 2,
+      trustProxy: [],
+      tokenReviewAudiences: ['secrets-broker'],
+      authFailureLimitPerMinute: 30,
+      minGeneratedEntropyBits: 64,
+      auditCheckpoint: { intervalSeconds: 60, namespace: 'default', file: undefined },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -36,6 +41,11 @@ describe('loadConfig', () => {
     [{ SUSPICIOUS_ACTIVITY_THRESHOLD: '1' }, 'SUSPICIOUS_ACTIVITY_THRESHOLD'],
     [{ ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/alerts' }, 'ALERT_WEBHOOK_SECRET'],
     [{ ALERT_WEBHOOK_URL: 'ftp://host/alerts', ALERT_WEBHOOK_SECRET: 'x'.repeat(16) }, 'ALERT_WEBHOOK_URL'],
+    [{ TRUST_PROXY: 'proxy.example' }, 'TRUST_PROXY'],
+    [{ MIN_GENERATED_ENTROPY_BITS: '8' }, 'MIN_GENERATED_ENTROPY_BITS'],
+    [{ AUTH_FAILURE_LIMIT_PER_MINUTE: '0' }, 'AUTH_FAILURE_LIMIT_PER_MINUTE'],
+    [{ AUDIT_CHECKPOINT_SECONDS: '0' }, 'AUDIT_CHECKPOINT_SECONDS'],
+    [{ AUDIT_CHECKPOINT_NAMESPACE: 'Not_A_Namespace' }, 'AUDIT_CHECKPOINT_NAMESPACE'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(variable);

@@ -26,6 +26,24 @@ export interface AppConfig {
   readonly logLevel: string;
   readonly suspiciousActivity: SuspiciousActivityConfig;
   readonly alertWebhook: AlertWebhookConfig | undefined;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For is believed; empty: none. */
+  readonly trustProxy: readonly string[];
+  /** Audiences sent in TokenReview: a ServiceAccount token must be minted for one of them. */
+  readonly tokenReviewAudiences: readonly string[];
+  /** Failed authentications per source address per minute before it is refused outright (429). */
+  readonly authFailureLimitPerMinute: number;
+  /** Floor on the entropy of generator parameters (SPEC §2). */
+  readonly minGeneratedEntropyBits: number;
+  readonly auditCheckpoint: AuditCheckpointConfig;
+}
+
+/** Where and how often signed checkpoints of the audit chain head are written outside the database. */
+export interface AuditCheckpointConfig {
+  readonly intervalSeconds: number;
+  /** Namespace of the Kubernetes object holding the checkpoint (the broker's own namespace). */
+  readonly namespace: string;
+  /** Also written to this file (dev mode: under ./data). */
+  readonly file: string | undefined;
 }
 
 export type DatabaseConfig =
@@ -59,6 +77,12 @@ export interface AlertWebhookConfig {
 export class ConfigError extends Error {}
 
 const SUBJECT = /^(user:.+|group:.+|serviceaccount:[a-z0-9-]+\/[a-z0-9-]+)$/;
+/** The audience ServiceAccount tokens are minted for when they are meant for the broker. */
+export const DEFAULT_TOKEN_AUDIENCE = 'secrets-broker';
+const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+const IPV4_OR_CIDR = /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/;
+const IPV6_OR_CIDR = /^[0-9a-fA-F:]+(\/\d{1,3})?$/;
+const PROXY_KEYWORDS = ['loopback', 'linklocal', 'uniquelocal'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const optionalString = z
@@ -118,6 +142,18 @@ const environmentSchema = z.object({
   SUSPICIOUS_ACTIVITY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   ALERT_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   ALERT_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  TRUST_PROXY: csv.refine(
+    (entries) => entries.every((entry) => PROXY_KEYWORDS.includes(entry) || IPV4_OR_CIDR.test(entry) || IPV6_OR_CIDR.test(entry)),
+    { message: `each entry must be an IP address, a CIDR or one of ${PROXY_KEYWORDS.join(', ')}` },
+  ),
+  KUBERNETES_TOKEN_REVIEW_AUDIENCES: csv,
+  AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  MIN_GENERATED_ENTROPY_BITS: z.coerce.number().int().min(32).max(512).default(64),
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  AUDIT_CHECKPOINT_NAMESPACE: optionalString.pipe(
+    z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name').optional(),
+  ),
+  AUDIT_CHECKPOINT_FILE: optionalString,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -158,7 +194,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       windowSeconds: values.SUSPICIOUS_ACTIVITY_WINDOW_SECONDS,
     }),
     alertWebhook: alertWebhook(values),
+    trustProxy: Object.freeze(values.TRUST_PROXY),
+    tokenReviewAudiences: Object.freeze(
+      values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0 ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES : [DEFAULT_TOKEN_AUDIENCE],
+    ),
+    authFailureLimitPerMinute: values.AUTH_FAILURE_LIMIT_PER_MINUTE,
+    minGeneratedEntropyBits: values.MIN_GENERATED_ENTROPY_BITS,
+    auditCheckpoint: Object.freeze({
+      intervalSeconds: values.AUDIT_CHECKPOINT_SECONDS,
+      namespace: values.AUDIT_CHECKPOINT_NAMESPACE ?? ownNamespace(),
+      file: values.AUDIT_CHECKPOINT_FILE,
+    }),
   });
+}
+
+/** In a Pod, the namespace the broker runs in; elsewhere `default`. */
+function ownNamespace(): string {
+  try {
+    return readFileSync(IN_CLUSTER_NAMESPACE_FILE, 'utf8').trim() || 'default';
+  } catch {
+    return 'default';
+  }
 }
 
 // An unsigned alert could be forged by anyone who can reach the receiver, so the URL needs a secret.
