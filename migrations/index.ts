@@ -1,6 +1,12 @@
 import { CreateRolesAndGrants1764352800000 } from './1764352800000-create-roles-and-grants.js';
 import { CreateSecretsAndVersions1764360000000 } from './1764360000000-create-secrets-and-versions.js';
 import { CreateAuditEvents1764370000000 } from './1764370000000-create-audit-events.js';
+import { ValidBootstrapGrantIds1764800000000 } from './1764800000000-valid-bootstrap-grant-ids.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
-export const MIGRATIONS = [CreateRolesAndGrants1764352800000, CreateSecretsAndVersions1764360000000, CreateAuditEvents1764370000000];
+export const MIGRATIONS = [
+  CreateRolesAndGrants1764352800000,
+  CreateSecretsAndVersions1764360000000,
+  CreateAuditEvents1764370000000,
+  ValidBootstrapGrantIds1764800000000,
+];

@@ -61,7 +61,7 @@ export class GrantsService {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
     const scope = { namespace: input.namespace, namePattern: input.namePattern ?? ANY };
-    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope);
+    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope, { expiresAt: input.expiresAt ?? null });
     const id = randomUUID();
     const saved = await this.audit.recordOutcome(changeOf(actor, intentId, 'create_grant', id, { subject: input.subject, roleName: role.name, ...scope }), () =>
       this.grants.save(
@@ -95,10 +95,14 @@ export class GrantsService {
       ? await this.policy.effectiveGrants(actor)
       : await this.policy.grantsOfSubjects([input.subject as string]);
     const decision = this.policy.decideWith(grants, input.verb, target);
+    // A manager sees another subject's grants only inside its own grants:manage scope.
+    const shown: EffectiveGrant[] = [];
+    for (const grant of decision.matchedGrants) if (reviewsSelf || (await this.policy.managesScope(actor, grant))) shown.push(grant);
     return Object.assign(new AccessReviewView(), {
       allowed: decision.allowed,
       reason: decision.reason,
-      matchedGrants: decision.matchedGrants.map(toGrantView),
+      matchedGrants: shown.map(toGrantView),
+      hiddenMatchedGrants: decision.matchedGrants.length - shown.length,
     });
   }
 

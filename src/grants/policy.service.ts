@@ -100,12 +100,25 @@ export class PolicyService {
   /**
    * Decides, records the decision in the audit trail (fail-closed: no event, no access) and
    * throws FORBIDDEN unless allowed. Call before any lookup, so a denial leaks no existence.
+   * `alsoRequired` verbs must be held on the target too (a rotation with chosen generators also
+   * needs `update`); one event records the whole decision, or the first verb refused.
    */
-  async assertCan(actor: Actor, verb: Verb, target: Target): Promise<RecordedDecision> {
-    const decision = await this.decide(actor, verb, target);
-    const event = await this.recordDecision(actor, verb, decision, target);
-    if (!decision.allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${decision.reason}`);
-    return { ...decision, auditEventId: event.id };
+  async assertCan(actor: Actor, verb: Verb, target: Target, alsoRequired: readonly Verb[] = []): Promise<RecordedDecision> {
+    const grants = await this.effectiveGrants(actor);
+    const verbs = [verb, ...alsoRequired];
+    const refused = verbs.map((each) => [each, this.decideWith(grants, each, target)] as const).find(([, decision]) => !decision.allowed);
+    const decision = refused ? refused[1] : this.decideWith(grants, verb, target);
+    const combined =
+      refused || alsoRequired.length === 0
+        ? decision
+        : { ...decision, reason: `${decision.reason}; also holds ${alsoRequired.join(', ')}`, matchedGrants: this.matchedForAll(grants, verbs, target) };
+    const event = await this.recordDecision(actor, refused ? refused[0] : verb, combined, target);
+    if (!combined.allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${combined.reason}`);
+    return { ...combined, auditEventId: event.id };
+  }
+
+  private matchedForAll(grants: readonly EffectiveGrant[], verbs: readonly Verb[], target: Target): EffectiveGrant[] {
+    return [...new Set(verbs.flatMap((verb) => this.decideWith(grants, verb, target).matchedGrants))];
   }
 
   /** For namespace-wide operations (listing): some grant gives `verb` for some names there. */
@@ -126,19 +139,30 @@ export class PolicyService {
 
   /**
    * The escalation rule (Kubernetes RBAC): each verb must be held by one grant whose scope
-   * covers the whole of `scope`. Throws FORBIDDEN naming the verbs that are not.
+   * covers the whole of `scope`. With `lifetime` (the expiry of a grant being created, null for
+   * none), those grants must also last as long: a grant never outlives its granter's covering
+   * grant. Throws FORBIDDEN naming the verbs that are not held, or the latest expiry allowed.
    */
-  async assertHoldsOver(actor: Actor, verbs: readonly Verb[], scope: Scope): Promise<string> {
+  async assertHoldsOver(actor: Actor, verbs: readonly Verb[], scope: Scope, lifetime?: { readonly expiresAt: Date | null }): Promise<string> {
     const grants = await this.effectiveGrants(actor);
-    const missing = [...new Set(verbs)].filter(
-      (verb) => !grants.some((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope)),
-    );
-    const allowed = missing.length === 0;
-    const reason = allowed
-      ? `holds ${verbs.join(', ')} over namespace ${scope.namespace}, names ${scope.namePattern}`
-      : `you do not hold ${missing.join(', ')} over namespace ${scope.namespace}, names ${scope.namePattern}`;
-    const event = await this.recordDecision(actor, verbs[0], { allowed, reason, matchedGrants: [] }, { namespace: scope.namespace, name: scope.namePattern });
-    if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
+    const wanted = [...new Set(verbs)];
+    const coveringOf = (verb: Verb) => grants.filter((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope));
+    const missing = wanted.filter((verb) => coveringOf(verb).length === 0);
+    const where = `over namespace ${scope.namespace}, names ${scope.namePattern}`;
+    let refusal: { reason: string; details?: Record<string, unknown> } | undefined =
+      missing.length > 0 ? { reason: `you do not hold ${missing.join(', ')} ${where}` } : undefined;
+    if (!refusal && lifetime) {
+      const limit = earliest(wanted.map((verb) => latestExpiry(coveringOf(verb))));
+      if (limit !== null && (lifetime.expiresAt === null || lifetime.expiresAt > limit)) {
+        refusal = {
+          reason: `a grant you create must expire no later than ${limit.toISOString()}, when your own grant ${where} expires`,
+          details: { maxExpiresAt: limit.toISOString() },
+        };
+      }
+    }
+    const reason = refusal?.reason ?? `holds ${wanted.join(', ')} ${where}`;
+    const event = await this.recordDecision(actor, verbs[0], { allowed: !refusal, reason, matchedGrants: [] }, { namespace: scope.namespace, name: scope.namePattern });
+    if (refusal) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${refusal.reason}`, { details: refusal.details });
     return event.id;
   }
 
@@ -177,6 +201,18 @@ export class PolicyService {
     const managed = this.config.managedNamespaces;
     return managed === undefined || managed.includes(namespace);
   }
+}
+
+/** The latest expiry among `grants` (null: one never expires). */
+function latestExpiry(grants: readonly EffectiveGrant[]): Date | null {
+  if (grants.some((grant) => grant.expiresAt === null)) return null;
+  return new Date(Math.max(...grants.map((grant) => (grant.expiresAt as Date).getTime())));
+}
+
+/** The earliest of some limits (null: unlimited). */
+function earliest(limits: ReadonlyArray<Date | null>): Date | null {
+  const bounded = limits.filter((limit): limit is Date => limit !== null);
+  return bounded.length === 0 ? null : new Date(Math.min(...bounded.map((limit) => limit.getTime())));
 }
 
 export function toEffectiveGrant(row: GrantEntity, verbs: readonly Verb[]): EffectiveGrant {

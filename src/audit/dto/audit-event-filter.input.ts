@@ -3,6 +3,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/patterns.js';
+import { NoControlCharacters } from '../../common/dto/fields.js';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from '../audit-event.js';
 
 /** Time range of audit events; both ends inclusive. */
@@ -31,6 +32,7 @@ export class AuditEventFilter extends AuditTimeRange {
   @IsOptional()
   @IsString()
   @MaxLength(320)
+  @NoControlCharacters()
   subject?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS, example: 'read', description: 'The action (verb) of the event' })

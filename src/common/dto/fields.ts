@@ -1,9 +1,36 @@
 import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { Field } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
 
 export const MAX_REASON_LENGTH = 1024;
+
+/** C0 and C1 control characters and DEL: never meaningful in a name, subject, reason or label. */
+export const CONTROL_CHARACTER = /\p{Cc}/u;
+
+function freeOfControlCharacters(value: unknown): boolean {
+  if (typeof value === 'string') return !CONTROL_CHARACTER.test(value);
+  if (Array.isArray(value)) return value.every(freeOfControlCharacters);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).every(([key, entry]) => !CONTROL_CHARACTER.test(key) && freeOfControlCharacters(entry));
+  }
+  return true;
+}
+
+/** Refuses control characters in a string, or in the keys and strings of an array or object (400). */
+export function NoControlCharacters(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'noControlCharacters',
+      validator: {
+        validate: freeOfControlCharacters,
+        defaultMessage: (args) => `${args?.property ?? 'value'} must not contain control characters`,
+      },
+    },
+    options,
+  );
+}
 
 /** The optional free-text `reason` that most writes accept: REST, GraphQL and validation at once. */
 export function OptionalReasonField(description = "The caller's stated reason, recorded with the change"): PropertyDecorator {
@@ -13,7 +40,17 @@ export function OptionalReasonField(description = "The caller's stated reason, r
     IsOptional(),
     IsString(),
     MaxLength(MAX_REASON_LENGTH),
+    NoControlCharacters(),
   );
+}
+
+/**
+ * A free-form JSON object (values, generators, labels) taken as the caller sent it. Without this,
+ * class-transformer drops keys named like Object.prototype members (`constructor`, `toString`,
+ * `valueOf`), which are valid Secret keys.
+ */
+export function RawJsonObject(): PropertyDecorator {
+  return Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true });
 }
 
 /** An optional boolean switch, documented once for both transports. */

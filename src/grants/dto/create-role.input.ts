@@ -1,6 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMinSize, ArrayUnique, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { NoControlCharacters } from '../../common/dto/fields.js';
 import { VERBS, type Verb } from '../verbs.js';
 import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN } from './patterns.js';
 
@@ -23,5 +24,6 @@ export class CreateRoleInput {
   @IsOptional()
   @IsString()
   @MaxLength(1024)
+  @NoControlCharacters()
   description?: string;
 }

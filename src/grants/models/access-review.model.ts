@@ -1,4 +1,4 @@
-import { Field, ObjectType } from '@nestjs/graphql';
+import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { GrantView } from './grant.model.js';
 
@@ -12,7 +12,11 @@ export class AccessReviewView {
   @Field()
   reason: string;
 
-  @ApiProperty({ type: [GrantView] })
-  @Field(() => [GrantView])
+  @ApiProperty({ type: [GrantView], description: "The matching grants inside the caller's own grants:manage scope" })
+  @Field(() => [GrantView], { description: "The matching grants inside the caller's own grants:manage scope" })
   matchedGrants: GrantView[];
+
+  @ApiProperty({ description: 'Matching grants outside the caller\'s grants:manage scope: counted, not shown' })
+  @Field(() => Int, { description: "Matching grants outside the caller's grants:manage scope: counted, not shown" })
+  hiddenMatchedGrants: number;
 }
