@@ -1,8 +1,12 @@
-/** A fault for the next `times` requests matching `method` and `path` (a string matches the path exactly). */
+/**
+ * A fault for the next `times` requests matching `method` and `path` (a string matches the path
+ * exactly), after letting the first `after` of them through untouched.
+ */
 export interface FaultRule {
   method?: string;
   path: string | RegExp;
   times?: number;
+  after?: number;
   status?: number;
   retryAfterSeconds?: number;
   delayMs?: number;
@@ -10,10 +14,10 @@ export interface FaultRule {
 }
 
 export class Faults {
-  private rules: Array<{ rule: FaultRule; remaining: number }> = [];
+  private rules: Array<{ rule: FaultRule; passes: number; remaining: number }> = [];
 
   inject(rule: FaultRule): void {
-    this.rules.push({ rule, remaining: rule.times ?? 1 });
+    this.rules.push({ rule, passes: rule.after ?? 0, remaining: rule.times ?? 1 });
   }
 
   clear(): void {
@@ -29,6 +33,10 @@ export class Faults {
         (typeof rule.path === 'string' ? rule.path === path : rule.path.test(path)),
     );
     if (!entry) return undefined;
+    if (entry.passes > 0) {
+      entry.passes -= 1;
+      return undefined;
+    }
     entry.remaining -= 1;
     this.rules = this.rules.filter((e) => e.remaining > 0);
     return entry.rule;
