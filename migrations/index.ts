@@ -2,6 +2,7 @@ import { CreateRolesAndGrants1764352800000 } from './1764352800000-create-roles-
 import { CreateSecretsAndVersions1764360000000 } from './1764360000000-create-secrets-and-versions.js';
 import { CreateAuditEvents1764370000000 } from './1764370000000-create-audit-events.js';
 import { ValidBootstrapGrantIds1764800000000 } from './1764800000000-valid-bootstrap-grant-ids.js';
+import { PerSecretFingerprints1764800100000 } from './1764800100000-per-secret-fingerprints.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateSecretsAndVersions1764360000000,
   CreateAuditEvents1764370000000,
   ValidBootstrapGrantIds1764800000000,
+  PerSecretFingerprints1764800100000,
 ];

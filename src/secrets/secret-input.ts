@@ -18,18 +18,29 @@ export function assertDataKey(key: string): void {
   if (!DATA_KEY.test(key) || key === '.' || key === '..') {
     throw unprocessable(`Key ${JSON.stringify(key)} is invalid: keys consist of alphanumerics, -, _ or . (at most 253)`);
   }
+  // Valid for Kubernetes, but JavaScript clients (client-node's serializer among them) turn an
+  // assignment to it into a prototype change and silently lose the key.
+  if (key === '__proto__') throw unprocessable('Key "__proto__" is reserved');
 }
 
 /** Decodes caller-supplied values; the error names the key, never the value. */
 export function decodeValues(data: Readonly<Record<string, unknown>>, encoding: ValueEncoding = 'utf8'): Record<string, Buffer> {
-  const values: Record<string, Buffer> = {};
-  for (const [key, value] of Object.entries(data)) {
-    assertDataKey(key);
-    if (typeof value !== 'string') throw unprocessable(`Value of key ${key} must be a string`);
-    if (encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw unprocessable(`Value of key ${key} is not valid base64`);
-    values[key] = Buffer.from(value, encoding);
-  }
-  return values;
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => {
+      assertDataKey(key);
+      if (typeof value !== 'string') throw unprocessable(`Value of key ${key} must be a string`);
+      if (encoding === 'base64' && !isCanonicalBase64(value)) throw unprocessable(`Value of key ${key} is not valid base64`);
+      return [key, Buffer.from(value, encoding)];
+    }),
+  );
+}
+
+/**
+ * Strict (RFC 4648 §3.5) base64, as Go's decoder in the API server: padded to a multiple of four,
+ * no stray characters, no non-zero padding bits. Node's decoder accepts all of those silently.
+ */
+function isCanonicalBase64(text: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0 && Buffer.from(text, 'base64').toString('base64') === text;
 }
 
 export function assertWithinSizeLimit(values: Readonly<Record<string, Buffer>>): void {

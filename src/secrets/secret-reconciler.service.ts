@@ -40,6 +40,10 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.attempt('fingerprints of an earlier scheme', async () => {
+      const upgraded = await this.store.upgradeFingerprints();
+      if (upgraded > 0) this.logger.info({ upgraded }, 're-keyed version fingerprints per secret');
+    });
     const settledBefore = Date.now() - this.config.reconcileGraceSeconds * 1000;
     const conclusions = new Map<string, Conclusion>();
     for (const { record, version } of await this.store.pendingVersions()) {
@@ -63,7 +67,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
 
   private async settleVersion(record: SecretRecordEntity, version: SecretVersionEntity): Promise<Conclusion> {
     const live = await this.cluster.getSecret(record.namespace, record.name);
-    const held = live !== undefined && live.annotations[VERSION_ANNOTATION] === String(version.version) && sameFingerprints(this.store.fingerprint(live.data), version.fingerprints);
+    const held = live !== undefined && live.annotations[VERSION_ANNOTATION] === String(version.version) && this.store.holdsVersion(record, version, live.data);
     if (held) {
       await this.store.promote(record, version);
       return { text: `version ${version.version} reached the cluster; marked current`, version: version.version };
@@ -76,9 +80,16 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     if (!namespace || !name) return { text: 'no target recorded; nothing to settle' };
     const record = await this.store.findRecord(namespace, name);
     if (!record) return { text: 'the broker holds no record; nothing was written' };
-    if (intent.action === 'revoke' && record.state === 'active' && !(await this.cluster.getSecret(namespace, name))) {
-      await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
-      return { text: 'the secret is gone from the cluster; marked revoked' };
+    if (intent.action === 'revoke' && record.state !== 'revoked') {
+      const exists = (await this.cluster.getSecret(namespace, name)) !== undefined;
+      if (record.state === 'revoking') {
+        const settled = await this.store.settleRevocation(record, exists);
+        return { text: settled.state === 'revoked' ? 'the secret is gone from the cluster; revocation completed' : 'the secret is still in the cluster; revocation undone' };
+      }
+      if (!exists) {
+        await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
+        return { text: 'the secret is gone from the cluster; marked revoked' };
+      }
     }
     return { text: `nothing pending; current version ${record.currentVersion ?? 'none'} stands`, version: record.currentVersion ?? undefined };
   }
@@ -107,9 +118,4 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
 
 function key(namespace: string, name: string): string {
   return `${namespace}/${name}`;
-}
-
-function sameFingerprints(left: Record<string, string>, right: Record<string, string>): boolean {
-  const keys = Object.keys(left);
-  return keys.length === Object.keys(right).length && keys.every((name) => left[name] === right[name]);
 }

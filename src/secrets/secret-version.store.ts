@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EnvelopeCipher } from './crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
-import { SecretVersionEntity, type VersionReason } from './entities/secret-version.entity.js';
+import { FINGERPRINT_SCHEME, SecretVersionEntity, type VersionReason } from './entities/secret-version.entity.js';
 import type { RotationPolicy } from './rotation-policy.js';
 
 export interface NewVersion {
@@ -92,7 +92,8 @@ export class SecretVersionStore {
       sourceVersion: next.sourceVersion ?? null,
       createdBy: next.createdBy,
       note: next.note ?? null,
-      fingerprints: this.cipher.fingerprint(next.values),
+      fingerprints: this.cipher.fingerprint(next.values, record),
+      fingerprintScheme: FINGERPRINT_SCHEME,
       kekId: sealed.kekId,
       wrappedDataKey: sealed.wrappedDataKey,
       ciphertext: sealed.ciphertext,
@@ -100,7 +101,8 @@ export class SecretVersionStore {
     try {
       await this.versions.insert(entity);
     } catch (error) {
-      if (isUniqueViolation(error)) {
+      // A taken version number, or a record that a failed concurrent create just removed.
+      if (isConstraintViolation(error)) {
         throw new DomainError(ErrorCode.Conflict, `Secret ${record.namespace}/${record.name} is being changed by another request; retry`);
       }
       throw error;
@@ -108,9 +110,22 @@ export class SecretVersionStore {
     return entity;
   }
 
-  /** The cluster refused the write: the pending version never became real. */
+  /**
+   * The cluster refused the write: the pending version never became real. A record that was
+   * created for it and never written (no version left, none current) goes too, so a failed create
+   * leaves nothing behind — not even its rotation policy.
+   */
   async discard(pending: SecretVersionEntity): Promise<void> {
-    await this.versions.delete({ id: pending.id, state: 'pending' });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(SecretVersionEntity).delete({ id: pending.id, state: 'pending' });
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from(SecretRecordEntity)
+        .where('id = :id AND state = :active AND current_version IS NULL', { id: pending.secretId, active: 'active' })
+        .andWhere('NOT EXISTS (SELECT 1 FROM secret_versions WHERE secret_versions.secret_id = :id)', { id: pending.secretId })
+        .execute();
+    });
   }
 
   /**
@@ -186,8 +201,70 @@ export class SecretVersionStore {
     );
   }
 
-  fingerprint(values: Readonly<Record<string, Buffer>>): Record<string, string> {
-    return this.cipher.fingerprint(values);
+  /** Whether `values` are exactly what `version` recorded (same keys, same fingerprints). */
+  holdsVersion(record: SecretRecordEntity, version: SecretVersionEntity, values: Readonly<Record<string, Buffer>>): boolean {
+    const recorded = version.fingerprintScheme === FINGERPRINT_SCHEME ? version.fingerprints : this.cipher.rebindFingerprints(version.fingerprints, record);
+    const live = this.cipher.fingerprint(values, record);
+    const keys = Object.keys(live);
+    return keys.length === Object.keys(recorded).length && keys.every((key) => live[key] === recorded[key]);
+  }
+
+  /**
+   * Re-keys fingerprints written under the first, broker-wide scheme to the per-secret scheme.
+   * Deterministic and conditional on the old scheme, so replicas doing it at once agree.
+   */
+  async upgradeFingerprints(batchSize = 500): Promise<number> {
+    let upgraded = 0;
+    for (;;) {
+      const legacy = await this.versions.find({ where: { fingerprintScheme: Not(FINGERPRINT_SCHEME) }, take: batchSize, order: { id: 'ASC' } });
+      if (legacy.length === 0) return upgraded;
+      const records = await this.records.findBy({ id: In([...new Set(legacy.map((version) => version.secretId))]) });
+      const byId = new Map(records.map((record) => [record.id, record]));
+      for (const version of legacy) {
+        const record = byId.get(version.secretId) as SecretRecordEntity;
+        const fingerprints = this.cipher.rebindFingerprints(version.fingerprints, record);
+        await this.versions.update({ id: version.id, fingerprintScheme: version.fingerprintScheme }, { fingerprints, fingerprintScheme: FINGERPRINT_SCHEME });
+      }
+      upgraded += legacy.length;
+    }
+  }
+
+  /**
+   * First step of a revocation, before the cluster object is deleted: marks the record so that,
+   * whatever fails next, the secret ends up fully revoked or untouched (settleRevocation).
+   * Not a change of the record, so `updated_at` stays as it was.
+   */
+  async beginRevocation(record: SecretRecordEntity, revokedBy: string, reason: string): Promise<void> {
+    const marked = await this.setRevocationMark(record, { from: 'active', to: 'revoking', revokedBy, revokeReason: reason });
+    if (!marked) throw new DomainError(ErrorCode.Conflict, `Secret ${record.namespace}/${record.name} is being changed by another request; retry`);
+  }
+
+  /** The cluster object is still there: the revocation did not happen. */
+  async cancelRevocation(record: SecretRecordEntity): Promise<void> {
+    await this.setRevocationMark(record, { from: 'revoking', to: 'active', revokedBy: null, revokeReason: null });
+  }
+
+  /**
+   * Finishes a revocation interrupted after its first step: revoked if the cluster object is gone,
+   * active again if it is not. Returns the record as it now stands.
+   */
+  async settleRevocation(record: SecretRecordEntity, clusterObjectExists: boolean): Promise<SecretRecordEntity> {
+    if (clusterObjectExists) await this.cancelRevocation(record);
+    else await this.markRevoked(record, record.revokedBy ?? 'unknown', record.revokeReason ?? 'revocation completed');
+    return this.records.findOneByOrFail({ id: record.id });
+  }
+
+  private async setRevocationMark(
+    record: SecretRecordEntity,
+    change: { from: 'active' | 'revoking'; to: 'active' | 'revoking'; revokedBy: string | null; revokeReason: string | null },
+  ): Promise<boolean> {
+    const result = await this.records
+      .createQueryBuilder()
+      .update()
+      .set({ state: change.to, revokedBy: change.revokedBy, revokeReason: change.revokeReason, updatedAt: () => 'updated_at' })
+      .where('id = :id AND state = :from', { id: record.id, from: change.from })
+      .execute();
+    return result.affected === 1;
   }
 
   /** Revoked: history stays (fingerprints, who, when), every sealed value is destroyed. */
@@ -208,9 +285,17 @@ export class SecretVersionStore {
 
 /** PostgreSQL 23505; SQLite SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY. */
 function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const code = String((error.driverError as { code?: unknown } | undefined)?.code ?? '');
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return ['23505', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(driverCode(error));
+}
+
+/** A unique or a foreign-key violation (PostgreSQL 23503; SQLite SQLITE_CONSTRAINT_FOREIGNKEY). */
+function isConstraintViolation(error: unknown): boolean {
+  return isUniqueViolation(error) || ['23503', 'SQLITE_CONSTRAINT_FOREIGNKEY'].includes(driverCode(error));
+}
+
+function driverCode(error: unknown): string {
+  if (!(error instanceof QueryFailedError)) return '';
+  return String((error.driverError as { code?: unknown } | undefined)?.code ?? '');
 }
 
 function sealContext(record: SecretRecordEntity, version: number): string {

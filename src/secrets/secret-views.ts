@@ -11,7 +11,7 @@ import { presentValue } from './secret-input.js';
 /** Mapping from cluster objects and entities to the API views, shared by REST and GraphQL. */
 export function toSecretView(secret: ClusterSecret, record: SecretRecordEntity | null): SecretView {
   // A record without a current version is a write that has not succeeded yet: still unmanaged.
-  const managed = record?.state === 'active' && record.currentVersion !== null;
+  const managed = record !== null && record.state !== 'revoked' && record.currentVersion !== null;
   return Object.assign(new SecretView(), {
     namespace: secret.namespace,
     name: secret.name,

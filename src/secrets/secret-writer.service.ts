@@ -22,7 +22,6 @@ import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
 import { notFound, SecretsService } from './secrets.service.js';
 
-
 interface Change {
   readonly values: Readonly<Record<string, Buffer>>;
   readonly reason: VersionReason;
@@ -49,64 +48,70 @@ export class SecretWriterService {
   ) {}
 
   create(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
-    return this.audited(actor, 'create', { namespace, name: input.name }, () => this.createAuthorized(actor, namespace, input));
+    const plan = planCreate(input);
+    return this.audited(actor, ['create'], { namespace, name: input.name }, () => this.createAuthorized(actor, namespace, input.name, plan));
   }
 
   update(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
-    return this.audited(actor, 'update', { namespace, name }, () => this.updateAuthorized(actor, namespace, name, input, ifMatch));
+    const values = decodeValues(input.data, input.dataEncoding);
+    assertWithinSizeLimit(values);
+    return this.audited(actor, ['update'], { namespace, name }, () => this.updateAuthorized(actor, namespace, name, values, input, ifMatch));
   }
 
+  /**
+   * Rotation with the stored policy needs `rotate`; choosing generators or keys in the request
+   * also needs `update` (whoever picks the generator picks what the value can be), and returning
+   * the new values also needs `read`. All of it is decided before anything happens.
+   */
   rotate(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
-    return this.audited(actor, 'rotate', { namespace, name }, () => this.rotateAuthorized(actor, namespace, name, input));
+    const requested = validateGenerators(input.generate ?? {});
+    (input.keys ?? []).forEach(assertDataKey);
+    const choosesGenerators = input.generate !== undefined || input.keys !== undefined;
+    const verbs: [Verb, ...Verb[]] = ['rotate', ...(choosesGenerators ? (['update'] as const) : []), ...(input.returnValues ? (['read'] as const) : [])];
+    return this.audited(actor, verbs, { namespace, name }, () => this.rotateAuthorized(actor, namespace, name, requested, input));
   }
 
   rollback(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
-    return this.audited(actor, 'rollback', { namespace, name }, () => this.rollbackAuthorized(actor, namespace, name, input));
+    return this.audited(actor, ['rollback'], { namespace, name }, () => this.rollbackAuthorized(actor, namespace, name, input));
   }
 
   revoke(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
-    return this.audited(actor, 'revoke', { namespace, name }, () => this.revokeAuthorized(actor, namespace, name, input));
+    return this.audited(actor, ['revoke'], { namespace, name }, () => this.revokeAuthorized(actor, namespace, name, input));
   }
 
   /**
    * The decision (allowed) is the intent, written before the cluster is touched; the outcome
    * follows. An intent left without an outcome by a crash is settled by the reconciler at start.
    */
-  private async audited<T extends SecretWriteResultView | SecretView>(actor: Actor, verb: Verb, target: Target, work: () => Promise<T>): Promise<T> {
-    const intent = await this.policy.assertCan(actor, verb, target);
+  private async audited<T extends SecretWriteResultView | SecretView>(actor: Actor, [verb, ...alsoRequired]: [Verb, ...Verb[]], target: Target, work: () => Promise<T>): Promise<T> {
+    const intent = await this.policy.assertCan(actor, verb, target, alsoRequired);
     return this.audit.recordOutcome({ actor, action: verb, target, intentId: intent.auditEventId }, work, (result) => ({
       target: { ...target, version: result instanceof SecretWriteResultView ? result.version.version : undefined },
     }));
   }
 
-  private async createAuthorized(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
-    const supplied = decodeValues(input.data ?? {}, input.dataEncoding);
-    const generators = validateGenerators(input.generate ?? {});
-    const overlap = Object.keys(generators).filter((key) => key in supplied);
-    if (overlap.length > 0) throw new DomainError(ErrorCode.Unprocessable, `Keys ${overlap.join(', ')} are both supplied and generated`);
-    const values = { ...supplied, ...generateAll(generators) };
-    if (Object.keys(values).length === 0) throw new DomainError(ErrorCode.Unprocessable, 'A secret needs data or generate');
+  /**
+   * All or nothing: the record (with its policy) and the pending version exist before the cluster
+   * is asked; if the cluster refuses, or the answer is lost and the object is not there, both go.
+   */
+  private async createAuthorized(actor: Actor, namespace: string, name: string, plan: CreatePlan): Promise<SecretWriteResultView> {
+    const values = { ...plan.supplied, ...generateAll(plan.generators) };
     assertWithinSizeLimit(values);
-    const labels = validateLabels(input.labels ?? {});
-    const policy = rotationPolicyOf(input, generators);
-    const type = input.type ?? 'Opaque';
-
-    const record = await this.store.ensureRecord(namespace, input.name, type, policy);
-    const pending = await this.store.addPending(record, { values, reason: 'create', createdBy: actor.subject, note: input.reason });
+    // A half-finished revocation must complete (destroying its retained values) before the name is reused.
+    await this.secrets.settleRevocationOf(namespace, name);
+    const record = await this.store.ensureRecord(namespace, name, plan.type, plan.policy);
+    const pending = await this.store.addPending(record, { values, reason: 'create', createdBy: actor.subject, note: plan.note });
     let written: ClusterSecret;
     try {
-      written = await this.cluster.createSecret({ namespace, name: input.name, type, data: values, labels: managedLabels(labels), annotations: { [VERSION_ANNOTATION]: String(pending.version) } });
+      written = await this.cluster.createSecret({ namespace, name, type: plan.type, data: values, labels: managedLabels(plan.labels), annotations: { [VERSION_ANNOTATION]: String(pending.version) } });
     } catch (error) {
-      await this.discardIfRefused(pending, error);
-      throw error;
+      written = await this.settleFailedWrite(record, pending, error);
     }
-    await this.store.promote(record, pending, { type, policy });
+    await this.store.promote(record, pending, { type: plan.type, policy: plan.policy });
     return this.result(written, pending.version, []);
   }
 
-  private async updateAuthorized(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
-    const values = decodeValues(input.data, input.dataEncoding);
-    assertWithinSizeLimit(values);
+  private async updateAuthorized(actor: Actor, namespace: string, name: string, values: Record<string, Buffer>, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
     const loaded = await this.secrets.load(namespace, name);
     // Checked on the object whose resourceVersion the write will be conditional on, so a writer
     // that lands in between makes this write fail with 409 rather than be overwritten.
@@ -118,16 +123,13 @@ export class SecretWriterService {
     return this.commit(actor, secret, record, { values, reason: 'update', note: input.reason, restartWorkloads: input.restartWorkloads });
   }
 
-  private async rotateAuthorized(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
-    if (input.returnValues) await this.policy.assertCan(actor, 'read', { namespace, name });
-    const requested = validateGenerators(input.generate ?? {});
+  private async rotateAuthorized(actor: Actor, namespace: string, name: string, requested: Readonly<Record<string, GeneratorSpec>>, input: RotateSecretInput): Promise<SecretWriteResultView> {
     const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
     const generators = { ...(record.rotationPolicy?.generators ?? {}), ...requested };
     const keys = input.keys ?? Object.keys(generators).filter((key) => generators[key].type !== 'supplied');
     if (keys.length === 0) throw new DomainError(ErrorCode.Unprocessable, `Secret ${namespace}/${name} has no generated keys; pass generate`);
     const missing = keys.filter((key) => !Object.hasOwn(generators, key));
     if (missing.length > 0) throw new DomainError(ErrorCode.Unprocessable, `No generator for key ${missing.join(', ')}; pass generate`);
-    keys.forEach(assertDataKey);
     const rotated = generateAll(Object.fromEntries(keys.map((key) => [key, generators[key]])));
     const values = { ...secret.data, ...rotated };
     assertWithinSizeLimit(values);
@@ -146,9 +148,21 @@ export class SecretWriterService {
     return this.commit(actor, secret, record, { values, reason: 'rollback', sourceVersion: target.version, note: input.reason, restartWorkloads: input.restartWorkloads });
   }
 
+  /**
+   * Fully revoked or untouched: the record is marked before the cluster object is deleted, and
+   * every value destroyed after. A refused delete unmarks it; anything that stops in between
+   * (a lost answer, a database failure, a crash) is settled by the next access or by the
+   * reconciler, from whether the cluster object still exists (SecretsService.load).
+   */
   private async revokeAuthorized(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
     const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
-    await this.cluster.deleteSecret(namespace, name, secret.resourceVersion);
+    await this.store.beginRevocation(record, actor.subject, input.reason);
+    try {
+      await this.cluster.deleteSecret(namespace, name, secret.resourceVersion);
+    } catch (error) {
+      if (isDefiniteRefusal(error)) await this.store.cancelRevocation(record);
+      throw error;
+    }
     await this.store.markRevoked(record, actor.subject, input.reason);
     const revoked = await this.store.findRecord(namespace, name);
     return toRevokedSecretView(revoked ?? record);
@@ -180,8 +194,7 @@ export class SecretWriterService {
         secret.resourceVersion,
       );
     } catch (error) {
-      await this.discardIfRefused(pending, error);
-      throw error;
+      written = await this.settleFailedWrite(record, pending, error);
     }
     await this.store.promote(record, pending);
     const restarted = change.restartWorkloads ? await this.restartConsumers(secret.namespace, secret.name) : [];
@@ -216,13 +229,31 @@ export class SecretWriterService {
   }
 
   /**
-   * A definite refusal (conflict, invalid, forbidden…) means the cluster kept its old value, so
-   * the pending version never became real. After a timeout or 5xx the write may have landed: the
-   * version stays pending and the reconciler settles it against the cluster.
+   * A definite refusal (conflict, invalid, forbidden…) means the cluster kept its old state, so
+   * the pending version never became real: it is discarded and the error stands. After a lost
+   * answer (timeout, 5xx) the write may have landed: the object is read back once; holding the
+   * pending version, the write succeeded after all; holding anything else, it did not. If even
+   * that read fails, the version stays pending and the reconciler settles it at start.
    */
-  private async discardIfRefused(pending: SecretVersionEntity, error: unknown): Promise<void> {
-    if (toDomainError(error).code !== ErrorCode.Unavailable) await this.store.discard(pending);
+  private async settleFailedWrite(record: SecretRecordEntity, pending: SecretVersionEntity, error: unknown): Promise<ClusterSecret> {
+    if (isDefiniteRefusal(error)) {
+      await this.store.discard(pending);
+      throw error;
+    }
+    let live: ClusterSecret | undefined;
+    try {
+      live = await this.cluster.getSecret(record.namespace, record.name);
+    } catch {
+      throw error;
+    }
+    if (live && live.annotations[VERSION_ANNOTATION] === String(pending.version) && this.store.holdsVersion(record, pending, live.data)) return live;
+    await this.store.discard(pending);
+    throw error;
   }
+}
+
+function isDefiniteRefusal(error: unknown): boolean {
+  return toDomainError(error).code !== ErrorCode.Unavailable;
 }
 
 function generateAll(generators: Readonly<Record<string, GeneratorSpec>>): Record<string, Buffer> {
@@ -231,6 +262,33 @@ function generateAll(generators: Readonly<Record<string, GeneratorSpec>>): Recor
 
 function managedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
   return { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+}
+
+interface CreatePlan {
+  readonly type: string;
+  readonly supplied: Readonly<Record<string, Buffer>>;
+  readonly generators: Readonly<Record<string, GeneratorSpec>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly policy: RotationPolicy | null;
+  readonly note: string | undefined;
+}
+
+/** Everything a create can check before it is authorised and anything is generated or written. */
+function planCreate(input: CreateSecretInput): CreatePlan {
+  const supplied = decodeValues(input.data ?? {}, input.dataEncoding);
+  const generators = validateGenerators(input.generate ?? {});
+  const overlap = Object.keys(generators).filter((key) => Object.hasOwn(supplied, key));
+  if (overlap.length > 0) throw new DomainError(ErrorCode.Unprocessable, `Keys ${overlap.join(', ')} are both supplied and generated`);
+  if (Object.keys(supplied).length + Object.keys(generators).length === 0) throw new DomainError(ErrorCode.Unprocessable, 'A secret needs data or generate');
+  assertWithinSizeLimit(supplied);
+  return {
+    type: input.type ?? 'Opaque',
+    supplied,
+    generators,
+    labels: validateLabels(input.labels ?? {}),
+    policy: rotationPolicyOf(input, generators),
+    note: input.reason,
+  };
 }
 
 /** Generated keys are remembered, so a later rotate needs no body. */

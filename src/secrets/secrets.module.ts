@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { deriveKey } from '../common/crypto/derived-keys.js';
+import { CursorCodec } from '../common/paging/cursor-codec.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { SecretsController } from './api/secrets.controller.js';
 import { SecretsResolver } from './api/secrets.resolver.js';
@@ -18,6 +20,7 @@ import { SecretsService } from './secrets.service.js';
   controllers: [SecretsController],
   providers: [
     { provide: EnvelopeCipher, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new EnvelopeCipher(config.encryptionKey) },
+    { provide: CursorCodec, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new CursorCodec(deriveKey(config.encryptionKey, 'cursor')) },
     SecretVersionStore,
     SecretsService,
     SecretWriterService,

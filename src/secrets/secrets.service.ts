@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Actor } from '../auth/actor.js';
 import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { CursorCodec } from '../common/paging/cursor-codec.js';
 import { PolicyService } from '../grants/policy.service.js';
 import { findConsumers } from './consumers.js';
 import { DEFAULT_PAGE_SIZE, type ListSecretsArgs, type RequestSecretInput } from './dto/secret-inputs.js';
@@ -20,18 +21,26 @@ export class SecretsService {
     private readonly policy: PolicyService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
+    private readonly cursors: CursorCodec,
   ) {}
 
+  /**
+   * The cluster's own `continue` token names the last key it read (possibly a secret outside the
+   * caller's grants), so callers only ever see it sealed in the broker's cursor, bound to this
+   * caller, namespace and selector.
+   */
   async list(actor: Actor, namespace: string, args: ListSecretsArgs): Promise<SecretPageView> {
+    const listing = `secrets|${namespace}|${args.labelSelector ?? ''}|${actor.subject}`;
+    const continueToken = args.continue === undefined ? undefined : this.cursors.open(args.continue, listing);
     await this.policy.assertCanInNamespace(actor, 'list', namespace);
     const grants = await this.policy.effectiveGrants(actor);
     const mayList = (name: string) => this.policy.decideWith(grants, 'list', { namespace, name }).allowed;
-    const page = await this.cluster.listSecrets(namespace, { labelSelector: args.labelSelector, limit: args.limit ?? DEFAULT_PAGE_SIZE, continueToken: args.continue });
+    const page = await this.cluster.listSecrets(namespace, { labelSelector: args.labelSelector, limit: args.limit ?? DEFAULT_PAGE_SIZE, continueToken });
     const visible = page.items.filter((secret) => mayList(secret.name));
     const records = await this.store.findRecords(namespace, visible.map((secret) => secret.name));
     return Object.assign(new SecretPageView(), {
       items: visible.map((secret) => toSecretView(secret, records.get(secret.name) ?? null)),
-      continue: page.continueToken ?? null,
+      continue: page.continueToken === undefined ? null : this.cursors.seal(page.continueToken, listing),
     });
   }
 
@@ -66,9 +75,19 @@ export class SecretsService {
     return findConsumers(await this.cluster.listWorkloads(namespace), name).map(toConsumerView);
   }
 
-  /** The live object and the broker's record; a revoked secret is 410 Gone. */
+  /** Settles a revocation of `namespace/name` that was interrupted (before a create reuses its record). */
+  async settleRevocationOf(namespace: string, name: string): Promise<void> {
+    const record = await this.store.findRecord(namespace, name);
+    if (record?.state === 'revoking') await this.store.settleRevocation(record, (await this.cluster.getSecret(namespace, name)) !== undefined);
+  }
+
+  /**
+   * The live object and the broker's record; a revoked secret is 410 Gone. A revocation that was
+   * interrupted is settled first, so a half-revoked secret is never served or written to.
+   */
   async load(namespace: string, name: string): Promise<{ secret: ClusterSecret; record: SecretRecordEntity | null }> {
-    const [secret, record] = await Promise.all([this.cluster.getSecret(namespace, name), this.store.findRecord(namespace, name)]);
+    const [secret, found] = await Promise.all([this.cluster.getSecret(namespace, name), this.store.findRecord(namespace, name)]);
+    const record = found?.state === 'revoking' ? await this.store.settleRevocation(found, secret !== undefined) : found;
     if (!secret) {
       if (record?.state === 'revoked') {
         throw new DomainError(ErrorCode.Gone, `Secret ${namespace}/${name} was revoked`, { details: { revokedAt: record.revokedAt?.toISOString() ?? null } });

@@ -87,7 +87,7 @@ describe('secret safety: values, authorization, validation, concurrency and cons
     expect(versions.body).toHaveLength(2);
     const { core } = kubeClients(broker.emulator);
     const live = await core.readNamespacedSecret({ name: 'contended', namespace: 'team-a' });
-    const liveFingerprints = broker.app.get(EnvelopeCipher).fingerprint({ password: Buffer.from(live.data?.password ?? '', 'base64') });
+    const liveFingerprints = broker.app.get(EnvelopeCipher).fingerprint({ password: Buffer.from(live.data?.password ?? '', 'base64') }, { namespace: 'team-a', name: 'contended' });
     expect(current[0].fingerprints).toEqual([{ key: 'password', fingerprint: liveFingerprints.password }]);
     expect(live.metadata?.annotations?.['secrets-broker.io/version']).toBe(String(current[0].version));
   });

@@ -32,10 +32,22 @@ describe('the write path under failures and races', () => {
     expect((await broker.as('admin').get(`${base}/ordered`).expect(200)).body.currentVersion).toBe(3);
   });
 
-  it('keeps a version pending after an ambiguous cluster failure, and the reconciler settles it', async () => {
+  it('reads the object back after an ambiguous cluster failure, and discards a version that did not land', async () => {
+    await broker.as('admin').post(base).send({ name: 'read-back', generate: { password: { type: 'password' } } }).expect(201);
+    broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/read-back$/, status: 503, times: 1 });
+    await broker.as('admin').post(`${base}/read-back/rotate`).send({}).expect(503);
+    expect(await broker.app.get(SecretVersionStore).pendingVersions()).toEqual([]);
+    const versions = await broker.as('admin').get(`${base}/read-back/versions`).expect(200);
+    expect(states(versions.body)).toEqual([[1, 'current']]);
+  });
+
+  it('keeps a version pending when even the read-back fails, and the reconciler settles it', async () => {
     await broker.as('admin').post(base).send({ name: 'ambiguous', generate: { password: { type: 'password' } } }).expect(201);
     broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/ambiguous$/, status: 503, times: 1 });
+    // The rotation reads the object once before it writes; every read after the write fails.
+    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/ambiguous$/, status: 503, times: 10, after: 1 });
     await broker.as('admin').post(`${base}/ambiguous/rotate`).send({}).expect(503);
+    broker.emulator.faults.clear();
     const store = broker.app.get(SecretVersionStore);
     expect((await store.pendingVersions()).map(({ version }) => version.version)).toEqual([2]);
 

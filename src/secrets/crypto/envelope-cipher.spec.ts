@@ -33,11 +33,19 @@ describe('EnvelopeCipher', () => {
     expect(() => other.open(cipher.seal(values, 'x'), 'x')).toThrow(/Sealed with key/);
   });
 
-  it('fingerprints per key, deterministically, keyed by the broker key', () => {
-    const first = cipher.fingerprint(values);
+  it('fingerprints per key, deterministically, keyed by the broker key and the secret', () => {
+    const secret = { namespace: 'team-a', name: 'db-main' };
+    const first = cipher.fingerprint(values, secret);
     expect(Object.keys(first)).toEqual(['cert', 'password']);
-    expect(cipher.fingerprint(values)).toEqual(first);
-    expect(new EnvelopeCipher(randomBytes(32)).fingerprint(values)).not.toEqual(first);
+    expect(cipher.fingerprint(values, secret)).toEqual(first);
+    expect(new EnvelopeCipher(randomBytes(32)).fingerprint(values, secret)).not.toEqual(first);
     expect(first.password).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('gives the same value different fingerprints in different secrets', () => {
+    const same = { password: Buffer.from('shared-value') };
+    const inA = cipher.fingerprint(same, { namespace: 'team-a', name: 'db-main' });
+    expect(cipher.fingerprint(same, { namespace: 'team-b', name: 'db-main' }).password).not.toBe(inA.password);
+    expect(cipher.fingerprint(same, { namespace: 'team-a', name: 'db-copy' }).password).not.toBe(inA.password);
   });
 });

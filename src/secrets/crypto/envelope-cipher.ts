@@ -10,6 +10,12 @@ export interface SealedValues {
   readonly ciphertext: string;
 }
 
+/** Which secret a fingerprint belongs to. */
+export interface SecretRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -55,13 +61,33 @@ export class EnvelopeCipher {
     }
   }
 
-  /** HMAC-SHA-256 per key under a broker key: compares versions without storing values. */
-  fingerprint(values: Readonly<Record<string, Buffer>>): Record<string, string> {
+  /**
+   * HMAC-SHA-256 per key under a key of this secret's own, derived from the KEK: versions of one
+   * secret compare with each other, the same value in two secrets never gives the same fingerprint.
+   */
+  fingerprint(values: Readonly<Record<string, Buffer>>, secret: SecretRef): Record<string, string> {
     return Object.fromEntries(
       Object.keys(values)
         .sort()
-        .map((key) => [key, createHmac('sha256', this.fingerprintKey).update(key).update('\0').update(values[key]).digest('hex')]),
+        .map((key) => [key, this.bindToSecret(this.brokerWideFingerprint(key, values[key]), secret)]),
     );
+  }
+
+  /**
+   * Upgrades fingerprints of the first scheme (one broker-wide key) to the per-secret scheme,
+   * without the values: the per-secret fingerprint is an HMAC of the broker-wide one.
+   */
+  rebindFingerprints(legacy: Readonly<Record<string, string>>, secret: SecretRef): Record<string, string> {
+    return Object.fromEntries(Object.entries(legacy).map(([key, fingerprint]) => [key, this.bindToSecret(fingerprint, secret)]));
+  }
+
+  private brokerWideFingerprint(key: string, value: Buffer): string {
+    return createHmac('sha256', this.fingerprintKey).update(key).update('\0').update(value).digest('hex');
+  }
+
+  private bindToSecret(fingerprint: string, secret: SecretRef): string {
+    const secretKey = createHmac('sha256', this.fingerprintKey).update(`secret:${secret.namespace}/${secret.name}`).digest();
+    return createHmac('sha256', secretKey).update(fingerprint).digest('hex');
   }
 }
 

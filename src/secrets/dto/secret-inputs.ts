@@ -17,7 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { OptionalFlagField, OptionalReasonField } from '../../common/dto/fields.js';
+import { NoControlCharacters, OptionalFlagField, OptionalReasonField, RawJsonObject } from '../../common/dto/fields.js';
 import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/patterns.js';
 
 const ENCODINGS = ['utf8', 'base64'] as const;
@@ -32,6 +32,7 @@ export class RotationPolicyInput {
   @Field(() => GraphQLJSONObject, { nullable: true })
   @IsOptional()
   @IsObject()
+  @RawJsonObject()
   generators?: Record<string, unknown>;
 
   @ApiPropertyOptional({ minimum: 60, description: 'Rotate on this interval (stored for the scheduler)' })
@@ -71,6 +72,7 @@ export class CreateSecretInput {
   @Field(() => GraphQLJSONObject, { nullable: true })
   @IsOptional()
   @IsObject()
+  @RawJsonObject()
   data?: Record<string, unknown>;
 
   @ApiPropertyOptional({ enum: ENCODINGS, default: 'utf8' })
@@ -83,12 +85,15 @@ export class CreateSecretInput {
   @Field(() => GraphQLJSONObject, { nullable: true })
   @IsOptional()
   @IsObject()
+  @RawJsonObject()
   generate?: Record<string, unknown>;
 
   @ApiPropertyOptional(stringMap)
   @Field(() => GraphQLJSONObject, { nullable: true })
   @IsOptional()
   @IsObject()
+  @RawJsonObject()
+  @NoControlCharacters()
   labels?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: RotationPolicyInput })
@@ -107,6 +112,7 @@ export class UpdateSecretInput {
   @ApiProperty(stringMap)
   @Field(() => GraphQLJSONObject)
   @IsObject()
+  @RawJsonObject()
   data: Record<string, unknown>;
 
   @ApiPropertyOptional({ enum: ENCODINGS, default: 'utf8' })
@@ -135,6 +141,7 @@ export class RotateSecretInput {
   @Field(() => GraphQLJSONObject, { nullable: true })
   @IsOptional()
   @IsObject()
+  @RawJsonObject()
   generate?: Record<string, unknown>;
 
   @OptionalReasonField()
@@ -170,6 +177,7 @@ export class RevokeSecretInput {
   @IsString()
   @MinLength(1, { message: 'reason is required to revoke' })
   @MaxLength(1024)
+  @NoControlCharacters()
   reason: string;
 }
 

@@ -1,7 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
 import type { RotationPolicy } from '../rotation-policy.js';
 
-export type SecretState = 'active' | 'revoked';
+/**
+ * `revoking`: a revocation was decided and the cluster object may already be deleted; the next
+ * access settles it, to `revoked` if the object is gone, back to `active` if it is not (SPEC §9).
+ */
+export type SecretState = 'active' | 'revoking' | 'revoked';
 
 /** The broker's record of a Secret it created or adopted: lifecycle and version pointer. */
 @Entity({ name: 'secrets' })

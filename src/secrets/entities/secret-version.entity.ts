@@ -2,6 +2,9 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique } from '
 
 /** `pending` exists only between storing a new version and the cluster accepting it (SPEC §9). */
 export type VersionState = 'pending' | 'current' | 'previous' | 'deprecated';
+/** The fingerprint scheme new versions are written with. */
+export const FINGERPRINT_SCHEME = 2;
+
 export type VersionReason = 'create' | 'adopt' | 'update' | 'rotate' | 'rollback';
 
 @Entity({ name: 'secret_versions' })
@@ -36,6 +39,10 @@ export class SecretVersionEntity {
   /** Key name → HMAC-SHA-256 fingerprint; never a value. */
   @Column({ type: 'simple-json' })
   fingerprints: Record<string, string>;
+
+  /** 1: under one broker-wide key (re-keyed at start); 2: under a key of this secret's own. */
+  @Column({ name: 'fingerprint_scheme', type: 'integer', default: FINGERPRINT_SCHEME })
+  fingerprintScheme: number;
 
   /** Envelope-encrypted values; null once retention dropped them or the secret was revoked. */
   @Column({ name: 'kek_id', type: 'varchar', length: 32, nullable: true })
