@@ -1,15 +1,15 @@
 import 'reflect-metadata';
-import { INestApplication, ValidationError, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module.js';
-import { DomainError, ErrorCode } from './common/errors/domain-error.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
 import { assignRequestId, requestIdOf } from './common/http/request-id.js';
 import { PinoNestLogger } from './common/logging/logger.js';
+import { BrokerValidationPipe } from './common/validation/broker-validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 
 // Secrets are limited to 1 MiB by Kubernetes; JSON strings of that data stay well under 2 MiB.
@@ -42,14 +42,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     response.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => invalidInput(errors),
-    }),
-  );
+  app.useGlobalPipes(new BrokerValidationPipe());
   app.enableShutdownHooks();
   await app.init();
   // Errors raised by Express middleware (body parsing) never reach Nest's filters.
@@ -57,19 +50,4 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     writeProblem(request, response, error, logger);
   });
   return app;
-}
-
-function invalidInput(errors: ValidationError[]): DomainError {
-  const messages = flatten(errors);
-  return new DomainError(ErrorCode.InvalidInput, messages.join('; '), { details: { errors: messages } });
-}
-
-function flatten(errors: ValidationError[], prefix = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = `${prefix}${error.property}`;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith(error.property) ? `${prefix}${message}` : `${path}: ${message}`,
-    );
-    return [...own, ...flatten(error.children ?? [], `${path}.`)];
-  });
 }

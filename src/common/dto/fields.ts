@@ -1,5 +1,4 @@
 import { applyDecorators } from '@nestjs/common';
-import { Transform } from 'class-transformer';
 import { Field } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
@@ -42,15 +41,6 @@ export function OptionalReasonField(description = "The caller's stated reason, r
     MaxLength(MAX_REASON_LENGTH),
     NoControlCharacters(),
   );
-}
-
-/**
- * A free-form JSON object (values, generators, labels) taken as the caller sent it. Without this,
- * class-transformer drops keys named like Object.prototype members (`constructor`, `toString`,
- * `valueOf`), which are valid Secret keys.
- */
-export function RawJsonObject(): PropertyDecorator {
-  return Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true });
 }
 
 /** An optional boolean switch, documented once for both transports. */

@@ -17,7 +17,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { NoControlCharacters, OptionalFlagField, OptionalReasonField, RawJsonObject } from '../../common/dto/fields.js';
+import { NoControlCharacters, OptionalFlagField, OptionalReasonField } from '../../common/dto/fields.js';
+import { RawJsonObject } from '../../common/validation/broker-validation.pipe.js';
 import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/patterns.js';
 
 const ENCODINGS = ['utf8', 'base64'] as const;
