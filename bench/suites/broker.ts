@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { KubernetesEmulator } from '../../src/emulator/index.js';
+import { type Suite, type SuiteReport, mib, ms, ratio } from '../harness.js';
+import { createBenchDatabase, type BenchDatabase } from '../support/databases.js';
+import { firstJsonLine, freePort, peakRssOfMiB, runJson, startChild, waitUntilReady, type Child } from '../support/processes.js';
+import type { LoadJob, LoadResult } from '../processes/load.js';
+
+const SECRETS = 100;
+const SUBJECTS = 10;
+const CONNECTIONS = 32;
+const SECONDS = Number(process.env.BENCH_BROKER_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_BROKER_ROUNDS ?? 3);
+const SIGNING_SECRET = randomBytes(32).toString('base64url');
+const NAMESPACE = 'default';
+const HERE = resolve(import.meta.dirname, '..');
+const MAIN = resolve(HERE, '../../src/main.js');
+
+type Scenario = 'bare' | 'healthz' | 'rest' | 'graphql';
+const SCENARIOS: Scenario[] = ['bare', 'healthz', 'rest', 'graphql'];
+const LABELS: Record<Scenario, string> = {
+  bare: 'bare node:http `{"status":"ok"}`',
+  healthz: 'broker `GET /healthz`',
+  rest: 'broker `POST …/request` (REST)',
+  graphql: 'broker `requestSecret` (GraphQL)',
+};
+
+interface Run extends LoadResult {
+  readonly clusterCalls: number;
+  readonly auditEvents: number;
+  /** 2xx answers the broker itself counted (autocannon misses those still in flight when a run ends). */
+  readonly served: number;
+}
+
+const ROUTES: Record<Scenario, string | undefined> = {
+  bare: undefined,
+  healthz: '/healthz',
+  rest: '/v1/namespaces/:namespace/secrets/:name/request',
+  graphql: '/graphql',
+};
+
+/** The broker's own count of 2xx answers on `route`, from its Prometheus histogram. */
+async function servedCount(url: string, route: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('http_request_duration_seconds_count{') && line.includes(`route="${route}"`) && /status="2\d\d"/.test(line))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Waits until the broker has answered every request of a run (the count stops moving). */
+async function settledCount(url: string, route: string): Promise<number> {
+  let previous = -1;
+  for (;;) {
+    const current = await servedCount(url, route);
+    if (current === previous) return current;
+    previous = current;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+const token = (sub: string) => jwt.sign({ sub }, SIGNING_SECRET, { algorithm: 'HS256', expiresIn: '2h' });
+const secretName = (i: number) => `bench-${String(i).padStart(3, '0')}`;
+
+/** The built broker (`dist/src/main.js`) in its own process, against the emulator and `database`. */
+async function startBroker(emulator: KubernetesEmulator, database: BenchDatabase, directory: string): Promise<{ child: Child; url: string }> {
+  const kubeconfig = join(directory, 'kubeconfig.json');
+  await emulator.writeKubeconfig(kubeconfig);
+  const port = await freePort();
+  const child = startChild(MAIN, [], {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    KUBECONFIG: kubeconfig,
+    JWT_HS256_SECRET: SIGNING_SECRET,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    BOOTSTRAP_ADMINS: 'user:bench-admin',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(`${url}/readyz`);
+  return { child, url };
+}
+
+async function call(url: string, path: string, body: unknown, sub = 'bench-admin'): Promise<void> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token(sub)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status >= 300) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+}
+
+async function seed(url: string): Promise<void> {
+  for (let i = 0; i < SECRETS; i++) await call(url, `/v1/namespaces/${NAMESPACE}/secrets`, { name: secretName(i), generate: { password: { type: 'password' } } });
+  for (let s = 0; s < SUBJECTS; s++) await call(url, '/v1/grants', { subject: `user:app-${s}`, role: 'reader', namespace: NAMESPACE });
+}
+
+function job(scenario: Scenario, brokerUrl: string, bareUrl: string, size: Pick<LoadJob, 'amount' | 'durationSeconds'>): LoadJob {
+  const tokens = Array.from({ length: SUBJECTS }, (_, s) => token(`app-${s}`));
+  const reads = (build: (name: string, auth: string) => LoadJob['requests'][number]) =>
+    Array.from({ length: SECRETS * SUBJECTS }, (_, i) => build(secretName(i % SECRETS), `Bearer ${tokens[Math.floor(i / SECRETS)]}`));
+  const base = { connections: CONNECTIONS, ...size };
+  switch (scenario) {
+    case 'bare':
+      return { ...base, url: bareUrl, requests: [{ method: 'GET', path: '/healthz' }] };
+    case 'healthz':
+      return { ...base, url: brokerUrl, requests: [{ method: 'GET', path: '/healthz' }] };
+    case 'rest':
+      return {
+        ...base,
+        url: brokerUrl,
+        requests: reads((name, authorization) => ({ method: 'POST', path: `/v1/namespaces/${NAMESPACE}/secrets/${name}/request`, headers: { authorization, 'content-type': 'application/json' }, body: '{}' })),
+      };
+    case 'graphql':
+      return {
+        ...base,
+        url: brokerUrl,
+        requests: reads((name, authorization) => ({
+          method: 'POST',
+          path: '/graphql',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ query: `mutation { requestSecret(namespace: "${NAMESPACE}", name: "${name}") { version values { key value } } }` }),
+        })),
+      };
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function measure(kind: 'sqlite' | 'postgres', bareUrl: string): Promise<{ runs: Record<Scenario, Run[]>; peakRss: number }> {
+  const emulator = await KubernetesEmulator.start();
+  const directory = mkdtempSync(join(tmpdir(), 'broker-bench-'));
+  const database = await createBenchDatabase(kind);
+  const broker = await startBroker(emulator, database, directory);
+  try {
+    await seed(broker.url);
+    const loadScript = resolve(HERE, 'processes/load.js');
+    const load = (scenario: Scenario, size: Pick<LoadJob, 'amount' | 'durationSeconds'>) => {
+      const jobFile = join(directory, `${scenario}.json`);
+      writeFileSync(jobFile, JSON.stringify(job(scenario, broker.url, bareUrl, size)));
+      return runJson<LoadResult>(loadScript, [jobFile]);
+    };
+    // A warm-up run per scenario sizes the measured runs: each a fixed number of requests (about
+    // SECONDS long), so that every request sent is answered and counted before the next run.
+    const amounts = {} as Record<Scenario, number>;
+    for (const scenario of SCENARIOS) amounts[scenario] = Math.max(200, Math.round((await load(scenario, { durationSeconds: 1 })).requestsPerSecond * SECONDS));
+    const runs = Object.fromEntries(SCENARIOS.map((scenario) => [scenario, [] as Run[]])) as Record<Scenario, Run[]>;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const scenario of SCENARIOS) {
+        const route = ROUTES[scenario];
+        const servedBefore = route ? await servedCount(broker.url, route) : 0;
+        const callsBefore = emulator.requests.length;
+        const eventsBefore = await database.count('audit_events');
+        const result = await load(scenario, { amount: amounts[scenario] });
+        const served = route ? (await settledCount(broker.url, route)) - servedBefore : result.ok;
+        const clusterCalls = emulator.requests.slice(callsBefore).filter((request) => request.path.includes('/secrets/')).length;
+        runs[scenario].push({ ...result, served, clusterCalls, auditEvents: (await database.count('audit_events')) - eventsBefore });
+      }
+    }
+    return { runs, peakRss: peakRssOfMiB(broker.child.process.pid as number) };
+  } finally {
+    await broker.child.stop();
+    await emulator.stop();
+    await database.drop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+export const brokerSuite: Suite = {
+  name: 'broker',
+  title: 'Broker request path (`dist/src/main.js`, SQLite and PostgreSQL)',
+  description: `The built broker in its own process (NODE_ENV=production) against the in-process Kubernetes API emulator, one emulator per database, loaded by autocannon from a third process with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run, so none is left in flight), the scenarios alternating (bare node:http, /healthz, REST read, GraphQL read) for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${SECRETS} secrets × ${SUBJECTS} subjects holding real HS256 JWTs and reader grants; every read is authorised and audited.`,
+  async run(): Promise<SuiteReport> {
+    const bare = startChild(resolve(HERE, 'processes/bare-server.js'));
+    try {
+      const { port } = await firstJsonLine<{ port: number }>(bare);
+      const bareUrl = `http://127.0.0.1:${port}`;
+      const tables: SuiteReport['tables'] = [];
+      const ratios: Array<[string, string]> = [];
+      for (const kind of ['sqlite', 'postgres'] as const) {
+        const { runs, peakRss } = await measure(kind, bareUrl);
+        const rps = (scenario: Scenario) => median(runs[scenario].map((run) => run.requestsPerSecond));
+        tables.push({
+          title: `${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (broker peak RSS ${mib(peakRss)})`,
+          columns: ['scenario', 'req/s', 'p50', 'p99', 'non-2xx + errors', 'Kubernetes API calls per read', 'audit events / reads served'],
+          rows: SCENARIOS.map((scenario) => {
+            const served = runs[scenario].reduce((sum, run) => sum + run.served, 0);
+            const isRead = scenario === 'rest' || scenario === 'graphql';
+            return [
+              LABELS[scenario],
+              rps(scenario).toFixed(0),
+              ms(median(runs[scenario].map((run) => run.p50Ms))),
+              ms(median(runs[scenario].map((run) => run.p99Ms))),
+              runs[scenario].reduce((sum, run) => sum + run.non2xx + run.errors, 0),
+              isRead ? (runs[scenario].reduce((sum, run) => sum + run.clusterCalls, 0) / Math.max(1, served)).toFixed(2) : '—',
+              isRead ? `${runs[scenario].reduce((sum, run) => sum + run.auditEvents, 0)} / ${served}` : '—',
+            ];
+          }),
+        });
+        ratios.push(
+          [`${kind}: /healthz ÷ bare node:http (target ≥ 0.4)`, ratio(rps('healthz') / rps('bare'))],
+          [`${kind}: REST read ÷ /healthz (target ≥ 0.5)`, ratio(rps('rest') / rps('healthz'))],
+          [`${kind}: GraphQL read ÷ REST read (target ≥ 0.8)`, ratio(rps('graphql') / rps('rest'))],
+        );
+      }
+      tables.push({ title: 'Ratios (medians, measured side by side in this run)', columns: ['ratio', 'value'], rows: ratios });
+      return {
+        tables,
+        notes: [
+          'Kubernetes API calls per read counts the emulator requests for single secrets during the read runs, divided by the reads the broker served (its own count from /metrics, which includes requests still in flight when autocannon stopped).',
+          'Audit events / reads served: every read writes exactly one audit event (its decision); a mismatch would mean lost or extra events.',
+          'The emulator runs in the benchmark process, the load generator in a process of its own, the broker in a third; all share the 2 cores.',
+        ],
+      };
+    } finally {
+      await bare.stop();
+    }
+  },
+};

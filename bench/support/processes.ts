@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A child process the suite started; `stop()` ends it. */
+export interface Child {
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function startChild(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Child {
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return {
+    process: child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The first line the child prints, parsed as JSON. */
+export function firstJsonLine<T>(child: Child): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      child.process.stdout?.off('data', onData);
+      try {
+        resolve(JSON.parse(buffered.slice(0, newline)) as T);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    child.process.stdout?.on('data', onData);
+    child.process.once('exit', (code) => reject(new Error(`child exited with ${code} before printing`)));
+  });
+}
+
+/** Runs a script to completion and returns what it printed as JSON. */
+export async function runJson<T>(script: string, args: string[]): Promise<T> {
+  const child = startChild(script, args);
+  const result = await firstJsonLine<T>(child);
+  await new Promise<void>((resolve) => (child.process.exitCode !== null ? resolve() : child.process.once('exit', () => resolve())));
+  return result;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Polls `url` until it answers 200, for at most `timeoutMs`. */
+export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+/** A process's peak resident set size (VmHWM), in MiB. */
+export function peakRssOfMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
