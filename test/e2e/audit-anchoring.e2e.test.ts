@@ -236,10 +236,11 @@ describe(`audit chain anchoring (${kind})`, () => {
       // A database from before keyed links: its chain is plain SHA-256 and no checkpoint exists yet.
       await kubeClients(started.emulator).core.deleteNamespacedConfigMap({ name: CHECKPOINT_CONFIGMAP, namespace: started.config.auditCheckpoint.namespace });
       rmSync(file);
-      await withDatabase(started, (dataSource) => writeUnkeyedChain(dataSource, 5));
+      // Longer than one re-keying batch, so the relinking carries across batches.
+      await withDatabase(started, (dataSource) => writeUnkeyedChain(dataSource, 1_201));
     });
     expect(started.logLines.some((line) => line.includes('re-keyed the audit chain'))).toBe(true);
-    expect(await verify(started)).toMatchObject({ ok: true, checked: 6, findings: [], checkpoint: { id: '5', count: 5 } });
+    expect(await verify(started)).toMatchObject({ ok: true, checked: 1_202, findings: [], checkpoint: { id: '1201', count: 1_201 } });
 
     await started.restart(async () => {
       // Someone replaces the table with a chain of their own, linked the only way they can.
@@ -247,7 +248,7 @@ describe(`audit chain anchoring (${kind})`, () => {
     });
     expect(started.logLines.some((line) => line.includes('not re-keyed'))).toBe(true);
     const report = await verify(started);
-    expect(report).toMatchObject({ ok: false, firstBrokenId: '1', checkpoint: { id: '6' } });
+    expect(report).toMatchObject({ ok: false, firstBrokenId: '1', checkpoint: { id: '1202' } });
     expect(report.findings).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ kind: 'hash-mismatch', fromId: '1', toId: '3' }),
