@@ -22,10 +22,14 @@ export class LegacyChainRekeying {
   /**
    * Settles once the chain is ready for appends. Started by the first caller (an append or the
    * start-up hook, whichever comes first), so no appender waits on a hook that has not run yet.
-   * Rejects, failing the start, when a re-key is due but the checkpoints cannot be read.
+   * Rejects, failing the start, when a re-key is due but the checkpoints cannot be read; a later
+   * call tries again.
    */
   ready(): Promise<void> {
-    this.preparing ??= this.prepare();
+    this.preparing ??= this.prepare().catch((error: unknown) => {
+      this.preparing = undefined;
+      throw error;
+    });
     return this.preparing;
   }
 
