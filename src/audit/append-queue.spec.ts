@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AppendQueue } from './append-queue.js';
-import { sealAfter, type ChainedEvent, type ChainHead, type UnsealedEvent } from './audit-chain.js';
+import { keyedLinkHasher, sealAfter, type ChainedEvent, type ChainHead, type UnsealedEvent } from './audit-chain.js';
 import { toUnsealedEvent } from './audit-event.js';
-import { AuditEventStore } from './audit-event.store.js';
+import type { AuditEventStore } from './audit-event.store.js';
 
 /** An in-memory store that records the batches it was given. */
-class MemoryStore extends AuditEventStore {
+class MemoryStore implements Pick<AuditEventStore, 'append'> {
   batches: number[] = [];
   failNext = false;
   private head: ChainHead = { id: 0, hash: '0'.repeat(64) };
@@ -17,7 +17,7 @@ class MemoryStore extends AuditEventStore {
       throw new Error('disk full');
     }
     this.batches.push(events.length);
-    const sealed = sealAfter(this.head, events);
+    const sealed = sealAfter(this.head, events, keyedLinkHasher(Buffer.alloc(32)));
     this.head = sealed[sealed.length - 1];
     return sealed;
   }
@@ -42,5 +42,14 @@ describe('AppendQueue', () => {
     store.failNext = true;
     await expect(queue.append(event('lost'))).rejects.toThrow('disk full');
     await expect(queue.append(event('kept'))).resolves.toMatchObject({ id: 1, requestId: 'kept' });
+  });
+
+  it('drains: resolves once every event appended before has settled', async () => {
+    const queue = new AppendQueue(new MemoryStore());
+    const settled: string[] = [];
+    for (const id of ['a', 'b', 'c']) void queue.append(event(id)).then((sealed) => settled.push(sealed.requestId));
+    await queue.drained();
+    expect(settled).toEqual(['a', 'b', 'c']);
+    await queue.drained();
   });
 });

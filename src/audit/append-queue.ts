@@ -17,19 +17,23 @@ const MAX_BATCH = 200;
  */
 export class AppendQueue {
   private waiting: Waiting[] = [];
-  private flushing = false;
+  private flushing: Promise<void> | undefined;
 
-  constructor(private readonly store: AuditEventStore) {}
+  constructor(private readonly store: Pick<AuditEventStore, 'append'>) {}
 
   append(event: UnsealedEvent): Promise<ChainedEvent> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.flushing ??= this.flush();
     });
   }
 
+  /** Resolves once every event appended so far has settled (graceful shutdown). */
+  async drained(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, MAX_BATCH);
@@ -41,7 +45,7 @@ export class AppendQueue {
         }
       }
     } finally {
-      this.flushing = false;
+      this.flushing = undefined;
     }
   }
 }

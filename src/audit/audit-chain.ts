@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** What the first event chains to. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -65,39 +65,107 @@ export function canonicalForm(event: Omit<ChainedEvent, 'hash'>): string {
   return JSON.stringify(Object.fromEntries(Object.keys(fields).sort().map((key) => [key, fields[key]])));
 }
 
-export function hashOf(event: Omit<ChainedEvent, 'hash'>): string {
-  return createHash('sha256').update(event.prevHash).update(canonicalForm(event)).digest('hex');
+/** Computes an event's link: its hash over prevHash and the canonical form. */
+export type LinkHasher = (event: Omit<ChainedEvent, 'hash'>) => string;
+
+/**
+ * HMAC-SHA-256 under a key the database never holds: whoever can write the table can delete or
+ * change rows, but cannot compute the links that would make the chain verify again.
+ */
+export function keyedLinkHasher(key: Buffer): LinkHasher {
+  return (event) => createHmac('sha256', key).update(event.prevHash).update(canonicalForm(event)).digest('hex');
 }
 
+/** Plain SHA-256: how chains were linked before they were keyed; only read to re-key them. */
+export const plainLinkHasher: LinkHasher = (event) =>
+  createHash('sha256').update(event.prevHash).update(canonicalForm(event)).digest('hex');
+
 /** Places events after `head`, in order: consecutive ids, each linked to the previous hash. */
-export function sealAfter(head: ChainHead, events: readonly UnsealedEvent[]): ChainedEvent[] {
+export function sealAfter(head: ChainHead, events: readonly UnsealedEvent[], hasher: LinkHasher): ChainedEvent[] {
   let previous = head;
   return events.map((event) => {
     const linked = { ...event, id: previous.id + 1, prevHash: previous.hash };
-    const sealed = { ...linked, hash: hashOf(linked) };
+    const sealed = { ...linked, hash: hasher(linked) };
     previous = sealed;
     return sealed;
   });
 }
 
 /**
- * Checks a chain fed in id order. An event is broken when its own hash does not match its
- * fields (modification) or its prevHash is not the previous event's hash (deletion, insertion).
+ * What a walk found: ids missing (`gap`), an event whose prevHash is not its predecessor's hash
+ * (`broken-link`: deletion, insertion), or events whose hash does not match their fields under
+ * the key (`hash-mismatch`: modified, or re-hashed by someone without the key).
+ */
+export interface ChainFinding {
+  readonly kind: 'gap' | 'broken-link' | 'hash-mismatch';
+  readonly fromId: number;
+  readonly toId: number;
+}
+
+/** Bounds the report of a badly damaged chain; runs of mismatches are merged into one finding. */
+export const MAX_CHAIN_FINDINGS = 100;
+
+/** Where the chain stood at an id a checkpoint names. */
+export interface AnchorObservation {
+  /** The stored hash of the event at that id, if it exists. */
+  readonly hash: string | undefined;
+  /** Events with an id up to and including it. */
+  readonly count: number;
+}
+
+/**
+ * Checks a chain fed in id order, to the end: it keeps walking after the first break, so the
+ * report covers every kind of damage. `checked` and `firstBrokenId` describe the walk up to the
+ * first break.
  */
 export class ChainVerifier {
   checked = 0;
   firstBrokenId: number | null = null;
-  private previousHash = GENESIS_HASH;
+  readonly findings: ChainFinding[] = [];
+  head: ChainHead = EMPTY_CHAIN;
+  private readonly anchors = new Map<number, { hash: string | undefined; count: number }>();
 
-  /** Returns false once a break has been found; the caller may stop reading. */
-  accept(event: ChainedEvent): boolean {
-    if (this.firstBrokenId !== null) return false;
-    this.checked++;
-    if (event.prevHash !== this.previousHash || event.hash !== hashOf(event)) {
-      this.firstBrokenId = event.id;
-      return false;
+  /** `anchorIds`: ids whose hash and preceding count the caller wants to compare (checkpoints). */
+  constructor(
+    private readonly hasher: LinkHasher,
+    anchorIds: readonly number[] = [],
+  ) {
+    for (const id of anchorIds) this.anchors.set(id, { hash: id === 0 ? GENESIS_HASH : undefined, count: 0 });
+  }
+
+  accept(event: ChainedEvent): void {
+    const expectedId = this.head.id + 1;
+    const gap = event.id > expectedId;
+    if (gap) this.report('gap', expectedId, event.id - 1);
+    const linked = event.prevHash === this.head.hash;
+    if (!linked) this.report('broken-link', event.id, event.id);
+    const sealed = event.hash === this.hasher(event);
+    if (!sealed) this.report('hash-mismatch', event.id, event.id);
+    if (this.firstBrokenId === null) {
+      this.checked++;
+      if (gap || !linked || !sealed) this.firstBrokenId = event.id;
     }
-    this.previousHash = event.hash;
-    return true;
+    for (const [id, anchor] of this.anchors) {
+      if (event.id <= id) anchor.count++;
+      if (event.id === id) anchor.hash = event.hash;
+    }
+    this.head = { id: event.id, hash: event.hash };
+  }
+
+  get intact(): boolean {
+    return this.findings.length === 0;
+  }
+
+  anchor(id: number): AnchorObservation {
+    return this.anchors.get(id) ?? { hash: undefined, count: 0 };
+  }
+
+  private report(kind: ChainFinding['kind'], fromId: number, toId: number): void {
+    const last = this.findings.at(-1);
+    if (last && last.kind === kind && kind === 'hash-mismatch' && last.toId === fromId - 1) {
+      this.findings[this.findings.length - 1] = { ...last, toId };
+    } else if (this.findings.length < MAX_CHAIN_FINDINGS) {
+      this.findings.push({ kind, fromId, toId });
+    }
   }
 }

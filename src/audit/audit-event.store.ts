@@ -1,9 +1,40 @@
-import type { DataSource } from 'typeorm';
-import { EMPTY_CHAIN, sealAfter, type ChainedEvent, type ChainHead, type UnsealedEvent } from './audit-chain.js';
+import { Between, type DataSource, type EntityManager } from 'typeorm';
+import { ChainVerifier, EMPTY_CHAIN, sealAfter, type ChainedEvent, type ChainHead, type LinkHasher, type UnsealedEvent } from './audit-chain.js';
+import { AuditEventEntity } from './entities/audit-event.entity.js';
 
-/** Appends events to the one chain, atomically and in order, whichever replica writes. */
+/**
+ * The one chain in the database: appends (atomic and in order, whichever replica writes), the
+ * reads a checkpoint writer needs, and the one-time re-keying of a chain linked before keys.
+ */
 export abstract class AuditEventStore {
+  constructor(
+    protected readonly dataSource: DataSource,
+    protected readonly hasher: LinkHasher,
+  ) {}
+
   abstract append(events: readonly UnsealedEvent[]): Promise<ChainedEvent[]>;
+
+  /**
+   * Under the chain lock: when every event verifies under `legacy` (ids from 1, links, hashes),
+   * relinks the whole chain under the store's hasher and returns how many events it rewrote;
+   * otherwise changes nothing and returns undefined.
+   */
+  abstract rekey(legacy: LinkHasher): Promise<number | undefined>;
+
+  async newest(): Promise<ChainedEvent | undefined> {
+    const [event] = await this.dataSource.getRepository(AuditEventEntity).find({ order: { id: 'DESC' }, take: 1 });
+    return event;
+  }
+
+  async hashAt(id: number): Promise<string | undefined> {
+    const event = await this.dataSource.getRepository(AuditEventEntity).findOne({ where: { id }, select: { id: true, hash: true } });
+    return event?.hash;
+  }
+
+  /** Events with `afterId` < id ≤ `upToId`. */
+  countBetween(afterId: number, upToId: number): Promise<number> {
+    return this.dataSource.getRepository(AuditEventEntity).count({ where: { id: Between(afterId + 1, upToId) } });
+  }
 }
 
 const COLUMNS = [
@@ -14,6 +45,8 @@ const COLUMNS = [
 const HEAD_QUERY = 'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1';
 // Any constant shared by every replica; names the chain in pg_locks.
 const CHAIN_LOCK_KEY = 0x5ec7e75;
+// Rows read and rewritten at a time while re-keying: bounded memory and statement size.
+const REKEY_BATCH = 500;
 
 function rowValues(event: ChainedEvent, time: string | Date): unknown[] {
   return [
@@ -27,6 +60,11 @@ function headOf(rows: ReadonlyArray<{ id: string | number; hash: string }>): Cha
   return rows.length === 0 ? EMPTY_CHAIN : { id: Number(rows[0].id), hash: rows[0].hash };
 }
 
+/** The same events linked anew from `previousHash`, keeping their ids (which re-keying checked are consecutive). */
+function relink(events: readonly ChainedEvent[], previousHash: string, hasher: LinkHasher): ChainedEvent[] {
+  return sealAfter({ id: events[0].id - 1, hash: previousHash }, events, hasher);
+}
+
 /**
  * PostgreSQL: a transaction-scoped advisory lock serialises appenders across replicas; under it,
  * one head read and one multi-row insert. READ COMMITTED sees the previous holder's commit
@@ -34,14 +72,10 @@ function headOf(rows: ReadonlyArray<{ id: string | number; hash: string }>): Cha
  * writer that bypassed the lock would fail on a duplicate id rather than fork the chain.
  */
 export class PostgresAuditEventStore extends AuditEventStore {
-  constructor(private readonly dataSource: DataSource) {
-    super();
-  }
-
   async append(events: readonly UnsealedEvent[]): Promise<ChainedEvent[]> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
-      const sealed = sealAfter(headOf(await manager.query(HEAD_QUERY)), events);
+      const sealed = sealAfter(headOf(await manager.query(HEAD_QUERY)), events, this.hasher);
       const placeholders = sealed.map(
         (_event, row) => `(${COLUMNS.map((_column, column) => `$${row * COLUMNS.length + column + 1}`).join(', ')})`,
       );
@@ -51,6 +85,44 @@ export class PostgresAuditEventStore extends AuditEventStore {
       );
       return sealed;
     });
+  }
+
+  // One transaction holds the lock throughout: no append can chain to a half re-keyed head.
+  async rekey(legacy: LinkHasher): Promise<number | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
+      const verifier = new ChainVerifier(legacy);
+      for await (const batch of batchesOf(manager)) batch.forEach((event) => verifier.accept(event));
+      if (!verifier.intact || verifier.head.id === 0) return undefined;
+      let previousHash = EMPTY_CHAIN.hash;
+      for await (const batch of batchesOf(manager)) {
+        const relinked = relink(batch, previousHash, this.hasher);
+        const rows = relinked.map((_event, row) => `($${row * 3 + 1}::bigint, $${row * 3 + 2}, $${row * 3 + 3})`);
+        await manager.query(
+          `UPDATE audit_events AS event SET prev_hash = linked.prev_hash, hash = linked.hash
+             FROM (VALUES ${rows.join(', ')}) AS linked(id, prev_hash, hash) WHERE event.id = linked.id`,
+          relinked.flatMap((event) => [event.id, event.prevHash, event.hash]),
+        );
+        previousHash = relinked[relinked.length - 1].hash;
+      }
+      return verifier.head.id;
+    });
+  }
+}
+
+async function* batchesOf(manager: EntityManager): AsyncGenerator<AuditEventEntity[]> {
+  let afterId = 0;
+  for (;;) {
+    const batch = await manager
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('event')
+      .where('event.id > :afterId', { afterId })
+      .orderBy('event.id', 'ASC')
+      .limit(REKEY_BATCH)
+      .getMany();
+    if (batch.length > 0) yield batch;
+    if (batch.length < REKEY_BATCH) return;
+    afterId = batch[batch.length - 1].id;
   }
 }
 
@@ -76,15 +148,11 @@ const IDLE_WAIT_LIMIT_MS = 5_000;
  * rollback erase an audit event that the next event already chains to.
  */
 export class SqliteAuditEventStore extends AuditEventStore {
-  constructor(private readonly dataSource: DataSource) {
-    super();
-  }
-
   async append(events: readonly UnsealedEvent[]): Promise<ChainedEvent[]> {
     const connection = await this.idleConnection();
     const write = connection.transaction(() => {
       const head = headOf(connection.prepare(HEAD_QUERY).all() as Array<{ id: number; hash: string }>);
-      const sealed = sealAfter(head, events);
+      const sealed = sealAfter(head, events, this.hasher);
       const insert = connection.prepare(
         `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
       );
@@ -92,6 +160,34 @@ export class SqliteAuditEventStore extends AuditEventStore {
       return sealed;
     });
     return write.immediate();
+  }
+
+  // Synchronous like the append, for the same reason; it runs once, at start.
+  async rekey(legacy: LinkHasher): Promise<number | undefined> {
+    const connection = await this.idleConnection();
+    const select = connection.prepare(`SELECT ${COLUMNS.join(', ')} FROM audit_events WHERE id > ? ORDER BY id LIMIT ${REKEY_BATCH}`);
+    const batches = function* (): Generator<ChainedEvent[]> {
+      for (let afterId = 0; ; ) {
+        const batch = (select.all(afterId) as SqliteRow[]).map(fromSqliteRow);
+        if (batch.length > 0) yield batch;
+        if (batch.length < REKEY_BATCH) return;
+        afterId = batch[batch.length - 1].id;
+      }
+    };
+    const rewrite = connection.transaction(() => {
+      const verifier = new ChainVerifier(legacy);
+      for (const batch of batches()) batch.forEach((event) => verifier.accept(event));
+      if (!verifier.intact || verifier.head.id === 0) return undefined;
+      const update = connection.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE id = ?');
+      let previousHash = EMPTY_CHAIN.hash;
+      for (const batch of batches()) {
+        const relinked = relink(batch, previousHash, this.hasher);
+        for (const event of relinked) update.run(event.prevHash, event.hash, event.id);
+        previousHash = relinked[relinked.length - 1].hash;
+      }
+      return verifier.head.id;
+    });
+    return rewrite.immediate();
   }
 
   private async idleConnection(): Promise<SqliteConnection> {
@@ -104,6 +200,34 @@ export class SqliteAuditEventStore extends AuditEventStore {
     }
     return connection;
   }
+}
+
+type SqliteRow = Record<(typeof COLUMNS)[number], string | number | null>;
+
+/** A raw row as TypeORM would hydrate it: the datetime text is UTC with milliseconds. */
+function fromSqliteRow(row: SqliteRow): ChainedEvent {
+  const text = (value: string | number | null) => (value === null ? null : String(value));
+  const number = (value: string | number | null) => (value === null ? null : Number(value));
+  return {
+    id: Number(row.id),
+    time: new Date(`${String(row.time).replace(' ', 'T')}Z`),
+    requestId: String(row.request_id),
+    subject: String(row.subject),
+    action: String(row.action),
+    outcome: String(row.outcome),
+    namespace: text(row.namespace),
+    name: text(row.name),
+    version: number(row.version),
+    matchedGrants: String(row.matched_grants),
+    reason: text(row.reason),
+    sourceIp: text(row.source_ip),
+    userAgent: text(row.user_agent),
+    latencyMs: number(row.latency_ms),
+    intentId: number(row.intent_id),
+    details: text(row.details),
+    prevHash: String(row.prev_hash),
+    hash: String(row.hash),
+  };
 }
 
 /** The text TypeORM writes and reads back for a SQLite datetime column (UTC, milliseconds). */

@@ -6,11 +6,15 @@ import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { PolicyService } from '../grants/policy.service.js';
 import { ANY } from '../grants/scope.js';
 import { ChainVerifier } from './audit-chain.js';
+import { AuditCheckpoints } from './audit-checkpoints.js';
+import { AuditKeys } from './audit-keys.js';
+import { validCheckpoints, verificationReport } from './audit-verification.js';
 import { auditVisibility, restrictTo, type AuditVisibility } from './audit-visibility.js';
 import type { AuditEventFilter, AuditTimeRange } from './dto/audit-event-filter.input.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './dto/audit-events.query.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
-import { AuditChainVerification, AuditEventPage, AuditEventView, toAuditEventView } from './models/audit-event.model.js';
+import { AuditChainVerification } from './models/audit-chain-verification.model.js';
+import { AuditEventPage, AuditEventView, toAuditEventView } from './models/audit-event.model.js';
 
 // Rows read per query while walking the chain or streaming an export: bounded memory either way.
 const BATCH_SIZE = 1_000;
@@ -22,6 +26,8 @@ export class AuditQueryService {
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
     private readonly policy: PolicyService,
+    private readonly checkpoints: AuditCheckpoints,
+    private readonly keys: AuditKeys,
   ) {}
 
   /** Newest first; `after` is the nextCursor of the previous page. */
@@ -50,20 +56,17 @@ export class AuditQueryService {
   }
 
   /**
-   * Walks the whole chain in id order. Only an auditor of everything may: the chain spans every
-   * namespace, and a narrower auditor would learn of events it cannot see.
+   * Walks the whole chain in id order, checking every link under the key, and compares it with
+   * the checkpoints kept outside the database. Only an auditor of everything may: the chain spans
+   * every namespace, and a narrower auditor would learn of events it cannot see.
    */
   async verify(actor: Actor): Promise<AuditChainVerification> {
     await this.policy.assertHoldsOver(actor, ['audit:read'], { namespace: ANY, namePattern: ANY });
-    const verifier = new ChainVerifier();
-    for await (const event of this.walk(() => undefined, (row) => row)) {
-      if (!verifier.accept(event)) break;
-    }
-    return Object.assign(new AuditChainVerification(), {
-      ok: verifier.firstBrokenId === null,
-      checked: verifier.checked,
-      firstBrokenId: verifier.firstBrokenId === null ? null : String(verifier.firstBrokenId),
-    });
+    // Read first: a checkpoint never names an event the walk that follows could miss.
+    const readings = await this.checkpoints.readAll();
+    const verifier = new ChainVerifier(this.keys.link, validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id));
+    for await (const event of this.walk(() => undefined, (row) => row)) verifier.accept(event);
+    return verificationReport(verifier, readings);
   }
 
   private async *walk<T>(

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -9,10 +10,15 @@ import { GrantsModule } from '../grants/grants.module.js';
 import { AlertWebhook } from './alert-webhook.js';
 import { AuditEventsController } from './api/audit-events.controller.js';
 import { AuditEventsResolver } from './api/audit-events.resolver.js';
+import { AuditCheckpointWriter } from './audit-checkpoint.writer.js';
+import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditEventStore, PostgresAuditEventStore, SqliteAuditEventStore } from './audit-event.store.js';
+import { AuditKeys } from './audit-keys.js';
 import { AuditQueryService } from './audit-query.service.js';
 import { AuditService } from './audit.service.js';
+import { ConfigMapCheckpointLocation, FileCheckpointLocation } from './checkpoint-locations.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
+import { LegacyChainRekeying } from './legacy-chain.js';
 import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
 
 /** The audit trail: global, so every domain service records through AuditService. */
@@ -21,13 +27,32 @@ import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
   imports: [TypeOrmModule.forFeature([AuditEventEntity]), GrantsModule],
   controllers: [AuditEventsController],
   providers: [
+    { provide: AuditKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new AuditKeys(config.encryptionKey) },
     {
       provide: AuditEventStore,
-      inject: [DataSource, APP_CONFIG],
-      useFactory: (dataSource: DataSource, config: AppConfig) =>
+      inject: [DataSource, APP_CONFIG, AuditKeys],
+      useFactory: (dataSource: DataSource, config: AppConfig, keys: AuditKeys) =>
         config.database.kind === 'postgres'
-          ? new PostgresAuditEventStore(dataSource)
-          : new SqliteAuditEventStore(dataSource),
+          ? new PostgresAuditEventStore(dataSource, keys.link)
+          : new SqliteAuditEventStore(dataSource, keys.link),
+    },
+    {
+      provide: AuditCheckpoints,
+      inject: [ClusterGateway, APP_CONFIG, AuditKeys],
+      useFactory: (cluster: ClusterGateway, { auditCheckpoint }: AppConfig, keys: AuditKeys) =>
+        new AuditCheckpoints(
+          [
+            new ConfigMapCheckpointLocation(cluster, auditCheckpoint.namespace),
+            ...(auditCheckpoint.file === undefined ? [] : [new FileCheckpointLocation(auditCheckpoint.file)]),
+          ],
+          keys.checkpoint,
+        ),
+    },
+    {
+      provide: LegacyChainRekeying,
+      inject: [AuditEventStore, AuditCheckpoints, AuditKeys, ROOT_LOGGER],
+      useFactory: (store: AuditEventStore, checkpoints: AuditCheckpoints, keys: AuditKeys, logger: Logger) =>
+        new LegacyChainRekeying(store, checkpoints, keys.link, logger.child({ component: 'audit' })),
     },
     {
       provide: SuspiciousActivityDetector,
@@ -42,6 +67,7 @@ import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
         new AlertWebhook(config.alertWebhook, logger.child({ component: 'alert-webhook' })),
     },
     AuditService,
+    AuditCheckpointWriter,
     AuditQueryService,
     AuditEventsResolver,
   ],

@@ -11,6 +11,7 @@ import { AppendQueue } from './append-queue.js';
 import { AuditEventStore } from './audit-event.store.js';
 import { MUTATION_VERBS, toUnsealedEvent, type AuditEventInput } from './audit-event.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
+import { LegacyChainRekeying } from './legacy-chain.js';
 import { AuditEventView, toAuditEventView } from './models/audit-event.model.js';
 import { SuspiciousActivityDetector, type SuspiciousActivity } from './suspicious-activity.detector.js';
 
@@ -29,6 +30,7 @@ export class AuditService {
     private readonly metrics: MetricsService,
     private readonly detector: SuspiciousActivityDetector,
     private readonly webhook: AlertWebhook,
+    private readonly rekeying: LegacyChainRekeying,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.queue = new AppendQueue(store);
@@ -83,10 +85,16 @@ export class AuditService {
     return rows.map(toAuditEventView);
   }
 
+  /** Resolves once every event recorded so far is committed or has failed (graceful shutdown). */
+  drained(): Promise<void> {
+    return this.queue.drained();
+  }
+
   private async append(input: AuditEventInput): Promise<AuditEventView> {
     const unsealed = toUnsealedEvent(input, new Date());
     const started = process.hrtime.bigint();
     try {
+      await this.rekeying.ready();
       const sealed = await this.queue.append(unsealed);
       this.metrics.observeAuditWrite(elapsedSeconds(started), false);
       return toAuditEventView(sealed);

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     DATABASE_URL: `sqlite:${join(DATA_DIR, 'broker.sqlite')}`,
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    AUDIT_CHECKPOINT_FILE: join(DATA_DIR, 'audit-checkpoint.json'),
     ...process.env,
     BROKER_DEV_MODE: 'true',
     JWT_HS256_SECRET: signingSecret,

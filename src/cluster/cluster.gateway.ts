@@ -31,6 +31,22 @@ export interface SecretPage {
   readonly continueToken: string | undefined;
 }
 
+/** A ConfigMap's string data: small, non-secret state kept in the cluster (e.g. the audit checkpoint). */
+export interface ClusterConfigMap {
+  readonly namespace: string;
+  readonly name: string;
+  readonly data: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly resourceVersion: string;
+}
+
+export interface ConfigMapWrite {
+  readonly namespace: string;
+  readonly name: string;
+  readonly data: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
@@ -72,6 +88,11 @@ export abstract class ClusterGateway {
   /** Replaces the object only if it is still at `resourceVersion`; otherwise Conflict. */
   abstract replaceSecret(secret: SecretWrite, resourceVersion: string): Promise<ClusterSecret>;
   abstract deleteSecret(namespace: string, name: string, resourceVersion: string): Promise<void>;
+  abstract getConfigMap(namespace: string, name: string): Promise<ClusterConfigMap | undefined>;
+  /** Conflict when a ConfigMap of that name already exists. */
+  abstract createConfigMap(configMap: ConfigMapWrite): Promise<ClusterConfigMap>;
+  /** Replaces the object only if it is still at `resourceVersion`; otherwise Conflict. */
+  abstract replaceConfigMap(configMap: ConfigMapWrite, resourceVersion: string): Promise<ClusterConfigMap>;
   abstract listWorkloads(namespace: string): Promise<ClusterWorkload[]>;
   /** Restarts the workload's pods the way `kubectl rollout restart` does. */
   abstract restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void>;

@@ -5,12 +5,15 @@ import {
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  type V1ConfigMap,
   type V1PodTemplateSpec,
   type V1Secret,
 } from '@kubernetes/client-node';
 import {
   ClusterGateway,
+  type ClusterConfigMap,
   type ClusterSecret,
+  type ConfigMapWrite,
   type ClusterWorkload,
   type PodTemplateReferences,
   type SecretPage,
@@ -92,6 +95,36 @@ export class KubernetesClusterGateway extends ClusterGateway {
       );
     } catch (error) {
       throw toClusterError(error, `delete secret ${namespace}/${name}`);
+    }
+  }
+
+  async getConfigMap(namespace: string, name: string): Promise<ClusterConfigMap | undefined> {
+    try {
+      return fromV1ConfigMap(await this.read('get configmap', () => this.core.readNamespacedConfigMap({ name, namespace })));
+    } catch (error) {
+      const domainError = toClusterError(error, `read configmap ${namespace}/${name}`);
+      if (domainError.code === 'NOT_FOUND') return undefined;
+      throw domainError;
+    }
+  }
+
+  async createConfigMap(configMap: ConfigMapWrite): Promise<ClusterConfigMap> {
+    try {
+      const body = toV1ConfigMap(configMap);
+      return fromV1ConfigMap(await this.write('create configmap', () => this.core.createNamespacedConfigMap({ namespace: configMap.namespace, body })));
+    } catch (error) {
+      throw toClusterError(error, `create configmap ${configMap.namespace}/${configMap.name}`);
+    }
+  }
+
+  async replaceConfigMap(configMap: ConfigMapWrite, resourceVersion: string): Promise<ClusterConfigMap> {
+    try {
+      const body = toV1ConfigMap(configMap, resourceVersion);
+      return fromV1ConfigMap(
+        await this.write('replace configmap', () => this.core.replaceNamespacedConfigMap({ name: configMap.name, namespace: configMap.namespace, body })),
+      );
+    } catch (error) {
+      throw toClusterError(error, `replace configmap ${configMap.namespace}/${configMap.name}`);
     }
   }
 
@@ -203,6 +236,25 @@ function toV1Secret(secret: SecretWrite, resourceVersion?: string): V1Secret {
     },
     type: secret.type,
     data: Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, value.toString('base64')])),
+  };
+}
+
+function fromV1ConfigMap(configMap: V1ConfigMap): ClusterConfigMap {
+  return {
+    namespace: configMap.metadata?.namespace ?? '',
+    name: configMap.metadata?.name ?? '',
+    data: configMap.data ?? {},
+    labels: configMap.metadata?.labels ?? {},
+    resourceVersion: configMap.metadata?.resourceVersion ?? '',
+  };
+}
+
+function toV1ConfigMap(configMap: ConfigMapWrite, resourceVersion?: string): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: configMap.name, namespace: configMap.namespace, labels: { ...configMap.labels }, resourceVersion },
+    data: { ...configMap.data },
   };
 }
 

@@ -51,17 +51,30 @@ function toObject(def: ResourceDef, body: JsonObject, query: URLSearchParams): K
   checkFields(def, body, query);
   const obj = { ...clone(body), apiVersion: apiVersionOf(def), kind: def.kind } as KObject;
   obj.metadata = isObject(body.metadata) ? (clone(body.metadata) as KObject['metadata']) : {};
-  if (def.kind === 'Secret' && body.data !== undefined && body.data !== null) {
-    const cannot = `Secret in version "v1" cannot be handled as a Secret:`;
-    if (!isObject(body.data)) throw errors.badRequest(`${cannot} json: cannot unmarshal ${typeof body.data} into Go struct field Secret.data of type map[string][]uint8`);
-    for (const value of Object.values(body.data)) {
-      if (value === null) continue;
-      if (typeof value !== 'string') throw errors.badRequest(`${cannot} json: cannot unmarshal ${typeof value} into Go struct field Secret.data of type []uint8`);
-      const problem = base64Problem(value);
-      if (problem) throw errors.badRequest(`${cannot} ${problem}`);
-    }
-  }
+  for (const field of def.stringMaps ?? []) checkMap(def.kind, field, body[field], 'string');
+  for (const field of def.byteMaps ?? []) checkMap(def.kind, field, body[field], '[]uint8');
   return obj;
+}
+
+/** What encoding/json says when a map of strings or of bytes holds something else. */
+function checkMap(kind: string, field: string, map: JsonValue | undefined, valueType: 'string' | '[]uint8'): void {
+  if (map === undefined || map === null) return;
+  const cannot = `${kind} in version "v1" cannot be handled as a ${kind}:`;
+  const target = `Go struct field ${kind}.${field} of type`;
+  if (!isObject(map)) throw errors.badRequest(`${cannot} json: cannot unmarshal ${jsonType(map)} into ${target} map[string]${valueType}`);
+  for (const value of Object.values(map)) {
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'string') throw errors.badRequest(`${cannot} json: cannot unmarshal ${jsonType(value)} into ${target} ${valueType}`);
+    const problem = valueType === '[]uint8' ? base64Problem(value) : undefined;
+    if (problem) throw errors.badRequest(`${cannot} ${problem}`);
+  }
+}
+
+/** The JSON type names encoding/json uses in its errors. */
+function jsonType(value: JsonValue): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value;
 }
 
 /** Drops what clients may not set, as the registry strategies' PrepareForCreate/Update do. */

@@ -73,6 +73,7 @@ const deploymentSpec: Schema = {
 /** Keyed by apiVersion/kind: the top-level messages kubectl's typed clients send. */
 const KINDS: Record<string, Schema> = {
   'v1/Secret': { 1: ['metadata', objectMeta], 2: ['data', 'byteMap'], 3: ['type', 'string'], 4: ['stringData', 'map'], 5: ['immutable', 'boolPtr'] },
+  'v1/ConfigMap': { 1: ['metadata', objectMeta], 2: ['data', 'map'], 3: ['binaryData', 'byteMap'], 4: ['immutable', 'boolPtr'] },
   'v1/ServiceAccount': {
     1: ['metadata', objectMeta],
     2: ['secrets', [{ 1: ['kind', 'string'], 2: ['namespace', 'string'], 3: ['name', 'string'] }]],

@@ -2,7 +2,7 @@ import type { FieldError } from './errors.js';
 import type { JsonValue, KObject } from './types.js';
 import { isObject } from './types.js';
 import type { NameRule } from './validation.js';
-import { validateMeta, validateSecret, validateSecretUpdate } from './validation.js';
+import { validateConfigMap, validateConfigMapUpdate, validateMeta, validateSecret, validateSecretUpdate } from './validation.js';
 import { completedStatus, defaultWorkload, nextGeneration, validateWorkload } from './workloads.js';
 
 export interface Column {
@@ -26,6 +26,9 @@ export interface ResourceDef {
   fieldSelectors?: Record<string, (obj: KObject) => string>;
   /** Top-level fields of the kind, for `fieldValidation=Strict`. */
   fields: string[];
+  /** Fields holding a map of strings (`map[string]string`) or of base64 bytes (`map[string][]byte`), typed as the decoder types them. */
+  stringMaps?: string[];
+  byteMaps?: string[];
   /** Defaulting and normalisation, run on create and on every update before validation. */
   prepare?: (obj: KObject, old?: KObject) => void;
   validate?: (obj: KObject, old?: KObject) => FieldError[];
@@ -57,6 +60,10 @@ function status(o: KObject): Record<string, JsonValue | undefined> {
 
 function num(value: JsonValue | undefined): number {
   return typeof value === 'number' ? value : 0;
+}
+
+function keyCount(value: JsonValue | undefined): number {
+  return isObject(value) ? Object.keys(value).length : 0;
 }
 
 function workload(kind: string, plural: string, shortNames: string[], columns: Column[]): ResourceDef {
@@ -111,6 +118,7 @@ export const RESOURCES: ResourceDef[] = [
     namespaced: true,
     nameRule: 'subdomain',
     fields: ['data', 'stringData', 'type', 'immutable'],
+    byteMaps: ['data'],
     fieldSelectors: { type: (o) => String(o.type ?? '') },
     prepare: (o) => {
       // stringData is write-only: the real server folds it into data (base64) and never returns it.
@@ -127,9 +135,28 @@ export const RESOURCES: ResourceDef[] = [
     columns: [
       name,
       { name: 'Type', type: 'string', cell: (o) => String(o.type ?? '') },
-      { name: 'Data', type: 'integer', cell: (o) => (isObject(o.data) ? Object.keys(o.data).length : 0) },
+      { name: 'Data', type: 'integer', cell: (o) => keyCount(o.data) },
       age,
     ],
+  },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    namespaced: true,
+    shortNames: ['cm'],
+    nameRule: 'subdomain',
+    fields: ['data', 'binaryData', 'immutable'],
+    stringMaps: ['data'],
+    byteMaps: ['binaryData'],
+    prepare: (o) => {
+      // Empty maps are omitted on the wire (omitempty), so they are not stored either.
+      for (const field of ['data', 'binaryData']) if (isObject(o[field]) && keyCount(o[field]) === 0) delete o[field];
+    },
+    validate: (o, old) => [...validateConfigMap(o), ...(old ? validateConfigMapUpdate(o, old) : [])],
+    columns: [name, { name: 'Data', type: 'integer', cell: (o) => keyCount(o.data) + keyCount(o.binaryData) }, age],
   },
   {
     group: '',

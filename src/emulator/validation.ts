@@ -110,14 +110,45 @@ export function validateSecret(secret: KObject): FieldError[] {
 }
 
 export function validateSecretUpdate(next: KObject, old: KObject): FieldError[] {
+  const errs = immutableContent(next, old, ['data']);
+  if (next.type !== old.type) errs.push({ type: 'FieldValueInvalid', field: 'type', value: next.type, detail: 'field is immutable' });
+  return errs;
+}
+
+/** ValidateConfigMap: keys of both bags, no key in both, and 1 MiB over string and binary values together. */
+export function validateConfigMap(configMap: KObject): FieldError[] {
   const errs: FieldError[] = [];
-  if (old.immutable === true) {
-    if (next.immutable !== true) errs.push({ type: 'FieldValueForbidden', field: 'immutable', detail: 'field is immutable when `immutable` is set' });
-    if (JSON.stringify(sortKeys(next.data)) !== JSON.stringify(sortKeys(old.data))) {
-      errs.push({ type: 'FieldValueForbidden', field: 'data', detail: 'field is immutable when `immutable` is set' });
+  const data = isObject(configMap.data) ? configMap.data : {};
+  const binaryData = isObject(configMap.binaryData) ? configMap.binaryData : {};
+  let total = 0;
+  for (const [key, value] of Object.entries(data)) {
+    for (const p of configKeyProblems(key)) errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: p });
+    if (key in binaryData) errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: 'duplicate of key present in binaryData' });
+    total += Buffer.byteLength(String(value ?? ''), 'utf8');
+  }
+  for (const [key, value] of Object.entries(binaryData)) {
+    for (const p of configKeyProblems(key)) errs.push({ type: 'FieldValueInvalid', field: `binaryData[${key}]`, value: key, detail: p });
+    total += Buffer.byteLength(String(value ?? ''), 'base64');
+  }
+  // The real validator names no field here: the error is about the whole object.
+  if (total > MAX_SECRET_SIZE) errs.push({ type: 'FieldValueTooLong', field: '', detail: `may not be more than ${MAX_SECRET_SIZE} bytes` });
+  return errs;
+}
+
+export function validateConfigMapUpdate(next: KObject, old: KObject): FieldError[] {
+  return immutableContent(next, old, ['data', 'binaryData']);
+}
+
+/** Once `immutable` is set it stays set, and the content fields keep their values. */
+function immutableContent(next: KObject, old: KObject, fields: string[]): FieldError[] {
+  const errs: FieldError[] = [];
+  if (old.immutable !== true) return errs;
+  if (next.immutable !== true) errs.push({ type: 'FieldValueForbidden', field: 'immutable', detail: 'field is immutable when `immutable` is set' });
+  for (const field of fields) {
+    if (JSON.stringify(sortKeys(next[field])) !== JSON.stringify(sortKeys(old[field]))) {
+      errs.push({ type: 'FieldValueForbidden', field, detail: 'field is immutable when `immutable` is set' });
     }
   }
-  if (next.type !== old.type) errs.push({ type: 'FieldValueInvalid', field: 'type', value: next.type, detail: 'field is immutable' });
   return errs;
 }
 

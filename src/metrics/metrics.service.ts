@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The broker's Prometheus metrics, on a registry of its own (not prom-client's global one), so
@@ -33,6 +33,18 @@ export class MetricsService {
   private readonly auditWriteFailures = new Counter({
     name: 'audit_write_failures_total',
     help: 'Audit events that could not be written (each refused its operation)',
+    registers: [this.registry],
+  });
+  private readonly auditCheckpointFailures = new Counter({
+    name: 'audit_checkpoint_write_failures_total',
+    help: 'Audit checkpoints not written, by location (configmap, file): errors, and refusals to overwrite evidence of tampering',
+    labelNames: ['location'] as const,
+    registers: [this.registry],
+  });
+  private readonly auditCheckpointWritten = new Gauge({
+    name: 'audit_checkpoint_last_written_timestamp_seconds',
+    help: 'When this process last wrote an audit checkpoint, by location (Unix time)',
+    labelNames: ['location'] as const,
     registers: [this.registry],
   });
   private readonly clusterDuration = new Histogram({
@@ -69,6 +81,12 @@ export class MetricsService {
   observeAuditWrite(seconds: number, failed: boolean): void {
     this.auditWriteDuration.observe(seconds);
     if (failed) this.auditWriteFailures.inc();
+  }
+
+  /** `location` is where checkpoints are kept: configmap or file. */
+  observeAuditCheckpoint(location: string, written: boolean): void {
+    if (written) this.auditCheckpointWritten.set({ location }, Date.now() / 1000);
+    else this.auditCheckpointFailures.inc({ location });
   }
 
   /** `verb` is the Kubernetes verb (get, list, create, update, patch, delete, watch). */

@@ -27,8 +27,8 @@ export interface TestBroker {
   /** Supertest with a bearer token for `user:<sub>` already set. */
   as(sub: string, groups?: string[]): supertest.Agent;
   graphql(sub: string, query: string, variables?: Record<string, unknown>): Promise<GraphqlResult>;
-  /** A process restart: a new application on the same database and cluster. */
-  restart(): Promise<TestBroker>;
+  /** A process restart: a new application on the same database and cluster; `whileStopped` runs in between. */
+  restart(whileStopped?: () => Promise<void>): Promise<TestBroker>;
   close(): Promise<void>;
 }
 
@@ -76,8 +76,9 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
       const response = await as(sub).post('/graphql').send({ query, variables });
       return { status: response.status, data: response.body.data, errors: response.body.errors };
     },
-    restart: async () => {
+    restart: async (whileStopped) => {
       await app.close();
+      await whileStopped?.();
       app = await createApp(config, logger);
       return broker;
     },

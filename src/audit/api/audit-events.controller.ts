@@ -6,7 +6,8 @@ import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
 import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { ExportAuditEventsQuery, ListAuditEventsQuery } from '../dto/audit-events.query.js';
-import { AuditChainVerification, AuditEventPage, type AuditEventView } from '../models/audit-event.model.js';
+import { AuditChainVerification } from '../models/audit-chain-verification.model.js';
+import { AuditEventPage, type AuditEventView } from '../models/audit-event.model.js';
 
 export const NDJSON = 'application/x-ndjson';
 
@@ -27,7 +28,10 @@ export class AuditEventsController {
 
   @Get('verify')
   @RequireVerb('audit:read')
-  @ApiOperation({ summary: 'Verify the whole hash chain (needs audit:read on every namespace)' })
+  @ApiOperation({
+    summary: 'Verify the whole hash chain and compare it with the signed checkpoints kept outside the database (needs audit:read on every namespace)',
+  })
+  @ApiOkResponse({ type: AuditChainVerification, description: 'What the walk found; `ok` is false when anything was' })
   verify(@CurrentActor() actor: Actor): Promise<AuditChainVerification> {
     return this.audit.verify(actor);
   }

@@ -7,7 +7,7 @@ const bigintAsNumber: ValueTransformer = {
   from: (value: string | number | null) => (value === null ? null : Number(value)),
 };
 
-/** One stored audit event; rows are only ever inserted (by AuditEventStore), never updated. */
+/** One stored audit event; rows are only ever inserted (by AuditEventStore), never updated, except once when a legacy chain is re-keyed. */
 @Entity({ name: 'audit_events' })
 export class AuditEventEntity implements ChainedEvent {
   @PrimaryColumn({ type: 'bigint', transformer: bigintAsNumber })

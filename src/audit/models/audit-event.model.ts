@@ -70,11 +70,11 @@ export class AuditEventView {
   @Field(() => GraphQLJSONObject, { nullable: true })
   details: Record<string, AuditDetailValue> | null;
 
-  @ApiProperty({ description: 'SHA-256 (hex) of the previous event' })
+  @ApiProperty({ description: 'The hash (hex) of the previous event; 64 zeros for the first' })
   @Field()
   prevHash: string;
 
-  @ApiProperty({ description: 'SHA-256 (hex) of prevHash and this event’s canonical form' })
+  @ApiProperty({ description: 'HMAC-SHA-256 (hex) of prevHash and this event’s canonical form, under a key derived from the KEK' })
   @Field()
   hash: string;
 }
@@ -88,17 +88,6 @@ export class AuditEventPage {
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `after` for the next (older) page' })
   @Field(() => String, { nullable: true })
   nextCursor: string | null;
-}
-
-export class AuditChainVerification {
-  @ApiProperty({ description: 'True when every event links to its predecessor and matches its hash' })
-  ok: boolean;
-
-  @ApiProperty({ description: 'Events examined (up to and including the first broken one)' })
-  checked: number;
-
-  @ApiProperty({ type: String, nullable: true, example: null })
-  firstBrokenId: string | null;
 }
 
 export function toAuditEventView(event: ChainedEvent): AuditEventView {

@@ -1,0 +1,112 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { GENESIS_HASH } from './audit-chain.js';
+import type { AuditCheckpoint } from './audit-checkpoint.js';
+import { AuditCheckpoints, type WriteOutcome } from './audit-checkpoints.js';
+import { AuditEventStore } from './audit-event.store.js';
+import { AuditKeys } from './audit-keys.js';
+import { AuditService } from './audit.service.js';
+import { LegacyChainRekeying } from './legacy-chain.js';
+
+/**
+ * Writes a signed checkpoint of the chain head outside the database: at start (after a legacy
+ * chain was re-keyed), every AUDIT_CHECKPOINT_SECONDS while the head moves, and at graceful
+ * shutdown once pending audit writes are flushed. A failure is logged and counted, and never
+ * reaches a request.
+ */
+@Injectable()
+export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  /** The head every location holds (or holds something newer than), so an idle broker writes nothing. */
+  private anchoredId: number | undefined;
+  /** Events up to `id`, so each checkpoint counts only the events added since the last one. */
+  private counted = { id: 0, count: 0 };
+
+  constructor(
+    private readonly store: AuditEventStore,
+    private readonly checkpoints: AuditCheckpoints,
+    private readonly rekeying: LegacyChainRekeying,
+    private readonly audit: AuditService,
+    private readonly keys: AuditKeys,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.logger = rootLogger.child({ component: 'audit-checkpoint' });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.rekeying.ready();
+    await this.writeNow();
+    this.timer = setInterval(() => void this.writeNow(), this.config.auditCheckpoint.intervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.audit.drained();
+    // A periodic write already under way may have read an older head: let it finish, then write.
+    while (this.writing) await this.writing;
+    await this.writeNow();
+  }
+
+  /** Checkpoints the current head unless a write is under way (then waits for that one). */
+  writeNow(): Promise<void> {
+    this.writing ??= this.writeHead().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  private async writeHead(): Promise<void> {
+    try {
+      const head = await this.store.newest();
+      const id = head?.id ?? 0;
+      if (id === this.anchoredId) return;
+      if (head !== undefined && this.keys.link(head) !== head.hash) {
+        // Checkpointing a head that does not verify would vouch for a forgery.
+        for (const location of this.checkpoints.locations) {
+          this.report({ location: location.name, result: 'refused', detail: `the newest event ${id} does not match its hash under the key` });
+        }
+        return;
+      }
+      const checkpoint: AuditCheckpoint = { id, hash: head?.hash ?? GENESIS_HASH, count: await this.countUpTo(id), writtenAt: new Date() };
+      const outcomes = await this.checkpoints.write(checkpoint, (at) => this.store.hashAt(at));
+      outcomes.forEach((outcome) => this.report(outcome, checkpoint));
+      if (outcomes.every((outcome) => outcome.result === 'written' || outcome.result === 'current')) this.anchoredId = id;
+    } catch (error) {
+      for (const location of this.checkpoints.locations) this.report({ location: location.name, result: 'failed', error });
+    }
+  }
+
+  private async countUpTo(id: number): Promise<number> {
+    const count = id >= this.counted.id ? this.counted.count + (await this.store.countBetween(this.counted.id, id)) : await this.store.countBetween(0, id);
+    this.counted = { id, count };
+    return count;
+  }
+
+  private report(outcome: WriteOutcome, checkpoint?: AuditCheckpoint): void {
+    const { location } = outcome;
+    switch (outcome.result) {
+      case 'written':
+        this.metrics.observeAuditCheckpoint(location, true);
+        this.logger.debug({ location, id: checkpoint?.id }, 'audit checkpoint written');
+        return;
+      case 'current':
+        return;
+      case 'refused':
+        this.metrics.observeAuditCheckpoint(location, false);
+        this.logger.error({ location, reason: outcome.detail }, 'audit checkpoint not advanced: the chain or the checkpoint was tampered with');
+        return;
+      case 'failed':
+        this.metrics.observeAuditCheckpoint(location, false);
+        this.logger.error({ location, err: outcome.error }, 'could not write the audit checkpoint');
+    }
+  }
+}

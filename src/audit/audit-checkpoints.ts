@@ -1,0 +1,95 @@
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { advanceDecision, decodeCheckpoint, encodeCheckpoint, type AuditCheckpoint, type CheckpointReading } from './audit-checkpoint.js';
+import type { CheckpointLocation, StoredCheckpoint } from './checkpoint-locations.js';
+
+type LocationName = CheckpointLocation['name'];
+
+/** What one location held; `reading` is undefined when it could not be read (then `error` says why). */
+export interface LocationReading {
+  readonly location: LocationName;
+  readonly reading: CheckpointReading | undefined;
+  readonly error?: string;
+}
+
+export interface WriteOutcome {
+  readonly location: LocationName;
+  /** `current`: it already holds this checkpoint or a newer one (another replica's). */
+  readonly result: 'written' | 'current' | 'refused' | 'failed';
+  readonly detail?: string;
+  readonly error?: unknown;
+}
+
+// Replicas racing for one ConfigMap: each conflict means another one just advanced it.
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The checkpoints kept outside the database, in every configured location: read for verify and
+ * for the re-keying decision, and advanced by the writer under the rules of advanceDecision.
+ */
+export class AuditCheckpoints {
+  /** Locations seen holding a checkpoint during this process's life: one vanishing is not recreated. */
+  private readonly seen = new Set<LocationName>();
+
+  constructor(
+    readonly locations: readonly CheckpointLocation[],
+    private readonly key: Buffer,
+  ) {}
+
+  async readAll(): Promise<LocationReading[]> {
+    return Promise.all(
+      this.locations.map(async (location): Promise<LocationReading> => {
+        try {
+          return { location: location.name, reading: this.decode(location, await location.read()) };
+        } catch (error) {
+          return { location: location.name, reading: undefined, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+  }
+
+  /** Whether any location holds anything, even an invalid checkpoint; throws when one cannot be read. */
+  async anyPresent(): Promise<boolean> {
+    const stored = await Promise.all(this.locations.map((location) => location.read()));
+    return stored.some((item) => item !== undefined);
+  }
+
+  /** Advances every location to `next`; never throws. `hashAt` looks an event's hash up in the database. */
+  async write(next: AuditCheckpoint, hashAt: (id: number) => Promise<string | undefined>): Promise<WriteOutcome[]> {
+    return Promise.all(
+      this.locations.map(async (location): Promise<WriteOutcome> => {
+        try {
+          return await this.advance(location, next, hashAt);
+        } catch (error) {
+          return { location: location.name, result: 'failed', error };
+        }
+      }),
+    );
+  }
+
+  private async advance(location: CheckpointLocation, next: AuditCheckpoint, hashAt: (id: number) => Promise<string | undefined>): Promise<WriteOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const stored = await location.read();
+      const current = this.decode(location, stored);
+      const hashAtCurrent = current.state === 'valid' && current.checkpoint.id > 0 ? await hashAt(current.checkpoint.id) : undefined;
+      const decision = advanceDecision(current, next, { seenBefore: this.seen.has(location.name), hashAtCurrent });
+      if (!decision.write) {
+        return decision.refusal === undefined
+          ? { location: location.name, result: 'current' }
+          : { location: location.name, result: 'refused', detail: decision.refusal };
+      }
+      try {
+        await location.write(encodeCheckpoint(next, this.key), stored);
+        this.seen.add(location.name);
+        return { location: location.name, result: 'written' };
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === ErrorCode.Conflict) || attempt === MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private decode(location: CheckpointLocation, stored: StoredCheckpoint | undefined): CheckpointReading {
+    if (stored === undefined) return { state: 'missing' };
+    this.seen.add(location.name);
+    return decodeCheckpoint(stored.text, this.key);
+  }
+}

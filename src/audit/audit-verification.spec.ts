@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ChainVerifier, EMPTY_CHAIN, keyedLinkHasher, sealAfter } from './audit-chain.js';
+import { toUnsealedEvent } from './audit-event.js';
+import type { LocationReading } from './audit-checkpoints.js';
+import { verificationReport } from './audit-verification.js';
+
+const link = keyedLinkHasher(Buffer.alloc(32, 1));
+const events = sealAfter(
+  EMPTY_CHAIN,
+  Array.from({ length: 6 }, (_, index) =>
+    toUnsealedEvent({ actor: { subject: 'user:a', request: { requestId: `r${index}`, sourceIp: undefined, userAgent: undefined } }, action: 'read', outcome: 'allowed' }, new Date(index)),
+  ),
+  link,
+);
+const checkpointAt = (id: number, writtenAt = new Date('2025-01-01T00:00:00Z')) => ({ id, hash: events[id - 1].hash, count: id, writtenAt });
+
+function report(walked: typeof events, readings: LocationReading[]) {
+  const anchors = readings.flatMap(({ reading }) => (reading?.state === 'valid' ? [reading.checkpoint.id] : []));
+  const verifier = new ChainVerifier(link, anchors);
+  walked.forEach((event) => verifier.accept(event));
+  return verificationReport(verifier, readings);
+}
+
+describe('the verify report', () => {
+  it('is ok with nothing found, naming the newest valid checkpoint', () => {
+    const result = report(events, [
+      { location: 'configmap', reading: { state: 'valid', checkpoint: checkpointAt(4) } },
+      { location: 'file', reading: { state: 'valid', checkpoint: checkpointAt(5) } },
+    ]);
+    expect(result).toEqual({
+      ok: true,
+      checked: 6,
+      firstBrokenId: null,
+      checkpoint: { id: '5', count: 5, writtenAt: new Date('2025-01-01T00:00:00Z'), location: 'file' },
+      findings: [],
+    });
+  });
+
+  it('compares the chain with every valid checkpoint and reports each location that holds none', () => {
+    const result = report(events.slice(0, 3), [
+      { location: 'configmap', reading: { state: 'valid', checkpoint: checkpointAt(5) } },
+      { location: 'file', reading: undefined, error: 'EACCES: permission denied' },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.findings.map(({ kind, fromId, toId, location, message }) => [kind, fromId, toId, location, message])).toEqual([
+      ['truncated', '4', '5', 'configmap', 'The chain ends at event 3, but a checkpoint recorded it up to event 5'],
+      ['checkpoint-unreadable', null, null, 'file', 'Could not read the checkpoint file: EACCES: permission denied'],
+    ]);
+  });
+
+  it('reports a missing and a badly signed checkpoint, with no checkpoint to compare against', () => {
+    const result = report(events, [
+      { location: 'configmap', reading: { state: 'missing' } },
+      { location: 'file', reading: { state: 'invalid', reason: 'holds a checkpoint whose signature does not verify' } },
+    ]);
+    expect(result).toMatchObject({ ok: false, checkpoint: null });
+    expect(result.findings.map((finding) => finding.message)).toEqual([
+      'There is no checkpoint ConfigMap',
+      'The checkpoint file holds a checkpoint whose signature does not verify',
+    ]);
+  });
+
+  it('words chain findings for one event and for a run', () => {
+    const tampered = events.map((event) => (event.id >= 4 ? { ...event, reason: 'edited' } : event));
+    const result = report([...tampered.slice(0, 1), ...tampered.slice(2)], []);
+    expect(result.findings.map((finding) => finding.message)).toEqual([
+      'Event 2 is missing',
+      'Event 3 does not link to the event before it',
+      'Events 4–6 do not match their hash under the key (modified, or re-hashed without it)',
+    ]);
+    expect(result).toMatchObject({ firstBrokenId: '3', checked: 2 });
+  });
+});

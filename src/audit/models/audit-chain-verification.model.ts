@@ -1,0 +1,64 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export const FINDING_KINDS = ['gap', 'broken-link', 'hash-mismatch', 'truncated', 'checkpoint-missing', 'checkpoint-invalid', 'checkpoint-unreadable'] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+export const CHECKPOINT_LOCATIONS = ['configmap', 'file'] as const;
+
+export class AuditChainFinding {
+  @ApiProperty({
+    enum: FINDING_KINDS,
+    description:
+      'gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose ' +
+      'hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint ' +
+      'recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds ' +
+      'none, one whose signature does not verify, or could not be read',
+  })
+  kind: FindingKind;
+
+  @ApiProperty({ type: String, nullable: true, example: '41', description: 'First event id concerned (null for checkpoint findings)' })
+  fromId: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '57', description: 'Last event id concerned (null for checkpoint findings)' })
+  toId: string | null;
+
+  @ApiProperty({ enum: CHECKPOINT_LOCATIONS, nullable: true, description: 'Where the checkpoint concerned is kept (null for chain findings)' })
+  location: (typeof CHECKPOINT_LOCATIONS)[number] | null;
+
+  @ApiProperty({ example: 'Events 41–57 do not match their hash under the key (modified, or re-hashed without it)' })
+  message: string;
+}
+
+export class AuditCheckpointReference {
+  @ApiProperty({ example: '1200', description: 'Id of the newest event the checkpoint recorded ("0": an empty chain)' })
+  id: string;
+
+  @ApiProperty({ example: 1200, description: 'Events the chain held up to that id' })
+  count: number;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  writtenAt: Date;
+
+  @ApiProperty({ enum: CHECKPOINT_LOCATIONS })
+  location: (typeof CHECKPOINT_LOCATIONS)[number];
+}
+
+export class AuditChainVerification {
+  @ApiProperty({ description: 'True when nothing was found: the chain is whole, links and hashes match, and it still holds what the checkpoints recorded' })
+  ok: boolean;
+
+  @ApiProperty({ description: 'Events examined up to and including the first broken one (all of them when none is)' })
+  checked: number;
+
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'The first stored event that is broken (after a gap, unlinked or mismatched)' })
+  firstBrokenId: string | null;
+
+  @ApiProperty({
+    type: AuditCheckpointReference,
+    nullable: true,
+    description: 'The newest validly signed checkpoint the chain was compared against (every valid one is compared)',
+  })
+  checkpoint: AuditCheckpointReference | null;
+
+  @ApiProperty({ type: [AuditChainFinding], description: 'What was found, chain findings in id order first (at most 100 of those)' })
+  findings: AuditChainFinding[];
+}
