@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module.js';
 import { DomainError, ErrorCode } from './common/errors/domain-error.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
+import { rejectDeepJson } from './common/http/json-depth.js';
 import { assignRequestId, requestIdOf } from './common/http/request-id.js';
 import { PinoNestLogger } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
@@ -37,6 +38,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     }),
   );
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(rejectDeepJson);
   // GraphQL responses may carry secret values; no cache may keep them.
   app.use('/graphql', (_request: Request, response: Response, next: NextFunction) => {
     response.setHeader('Cache-Control', 'no-store');
