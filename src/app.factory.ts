@@ -10,7 +10,7 @@ import { DomainError, ErrorCode } from './common/errors/domain-error.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
 import { rejectDeepJson } from './common/http/json-depth.js';
 import { assignRequestId, requestIdOf } from './common/http/request-id.js';
-import { PinoNestLogger } from './common/logging/logger.js';
+import { logSafeRequest, PinoNestLogger } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
 
 // Secrets are limited to 1 MiB by Kubernetes; JSON strings of that data stay well under 2 MiB.
@@ -35,6 +35,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
       genReqId: (request) => requestIdOf(request),
       customProps: (request) => ({ requestId: requestIdOf(request) }),
       quietReqLogger: true,
+      serializers: { req: logSafeRequest },
     }),
   );
   app.useBodyParser('json', { limit: BODY_LIMIT });
