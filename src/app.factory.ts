@@ -10,6 +10,7 @@ import { DomainError, ErrorCode } from './common/errors/domain-error.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
 import { rejectDeepJson } from './common/http/json-depth.js';
 import { assignRequestId, requestIdOf } from './common/http/request-id.js';
+import { trustProxySetting } from './common/http/source-address.js';
 import { logSafeRequest, PinoNestLogger } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
 
@@ -24,7 +25,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.use((request: Request, response: Response, next: NextFunction) => {
     assignRequestId(request, response);
     next();

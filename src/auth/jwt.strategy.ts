@@ -5,6 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { requestIdOf } from '../common/http/request-id.js';
+import { sourceAddressOf } from '../common/http/source-address.js';
 import { GROUP_PREFIX, USER_PREFIX, type Actor } from './actor.js';
 import { JwtKeyResolver } from './jwt-keys.js';
 import { hasUnprintableCharacters, inspectToken, TokenRejected } from './token-inspection.js';
@@ -77,7 +78,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       subjects: [subject, ...groups.map((group) => `${GROUP_PREFIX}${group}`)],
       request: {
         requestId: requestIdOf(request),
-        sourceIp: request.ip,
+        sourceIp: sourceAddressOf(request),
         userAgent: request.headers['user-agent'],
       },
     };
