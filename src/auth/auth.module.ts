@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { Clock } from '../common/rate-limit/clock.js';
 import { SubjectThrottlerGuard } from '../common/rate-limit/subject-throttler.guard.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -22,6 +23,7 @@ import { VerbGuard } from './verb.guard.js';
     }),
   ],
   providers: [
+    Clock,
     JwtStrategy,
     ServiceAccountAuthenticator,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
