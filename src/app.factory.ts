@@ -7,8 +7,10 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
+import { rejectDeepJson } from './common/http/json-depth.js';
 import { assignRequestId, requestIdOf } from './common/http/request-id.js';
-import { PinoNestLogger } from './common/logging/logger.js';
+import { trustProxySetting } from './common/http/source-address.js';
+import { logSafeRequest, PinoNestLogger } from './common/logging/logger.js';
 import { BrokerValidationPipe } from './common/validation/broker-validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 
@@ -23,7 +25,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.use((request: Request, response: Response, next: NextFunction) => {
     assignRequestId(request, response);
     next();
@@ -34,9 +36,11 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
       genReqId: (request) => requestIdOf(request),
       customProps: (request) => ({ requestId: requestIdOf(request) }),
       quietReqLogger: true,
+      serializers: { req: logSafeRequest },
     }),
   );
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(rejectDeepJson);
   // GraphQL responses may carry secret values; no cache may keep them.
   app.use('/graphql', (_request: Request, response: Response, next: NextFunction) => {
     response.setHeader('Cache-Control', 'no-store');

@@ -54,6 +54,8 @@ const MAX_DETAILS = 16;
 const MAX_DETAIL_STRING = 256;
 // A JWT (three base64url segments, the first a JSON header) pasted into a free-text reason.
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const UNSTORABLE = /[\p{Cc}\p{Cs}]/gu;
+const TRAILING_LONE_SURROGATE = /\p{Cs}$/u;
 
 /** Validates and normalises an input into the stored fields; throws on anything value-like. */
 export function toUnsealedEvent(input: AuditEventInput, time: Date): UnsealedEvent {
@@ -101,7 +103,20 @@ function intentIdOf(id: string): number {
 
 // Longer text than a column holds would fail the insert, refusing the operation over a log detail.
 function clip(text: string, length: number): string {
-  return text.length <= length ? text : text.slice(0, length);
+  const storable = escapeUnstorable(text);
+  if (storable.length <= length) return storable;
+  // A cut between the two halves of a surrogate pair would leave a lone one.
+  return storable.slice(0, length).replace(TRAILING_LONE_SURROGATE, '');
+}
+
+/**
+ * The last line of defence for caller-influenced text (a subject, a reason quoting a token
+ * header, a User-Agent): control characters and lone surrogates are stored escaped (`\u0000`).
+ * PostgreSQL refuses NUL outright, which would lose the event or fail the operation, and a lone
+ * surrogate would be stored as U+FFFD, no longer matching the hash sealed over it.
+ */
+function escapeUnstorable(text: string): string {
+  return text.replace(UNSTORABLE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function optionalClip(text: string | undefined, length: number): string | null {

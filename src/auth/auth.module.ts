@@ -2,14 +2,20 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { SubjectThrottlerGuard } from '../common/rate-limit/subject-throttler.guard.js';
+import { Clock } from '../common/rate-limit/clock.js';
+import { InMemoryWindowCounter, WindowCounter } from '../common/rate-limit/window-counter.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
+import { SubjectThrottlerGuard } from './subject-throttler.guard.js';
 import { VerbGuard } from './verb.guard.js';
+
+// Addresses whose failed authentications are counted at once (about 100 bytes each).
+const MAX_TRACKED_ADDRESSES = 10_000;
 
 /** Authentication, the per-subject rate limit, then route-level authorization, in that order. */
 @Module({
@@ -22,6 +28,9 @@ import { VerbGuard } from './verb.guard.js';
     }),
   ],
   providers: [
+    Clock,
+    { provide: WindowCounter, inject: [Clock], useFactory: (clock: Clock) => new InMemoryWindowCounter(clock, MAX_TRACKED_ADDRESSES) },
+    AuthFailureLimiter,
     JwtStrategy,
     ServiceAccountAuthenticator,
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -1,26 +1,35 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { ANONYMOUS } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { requestIdOf } from '../common/http/request-id.js';
+import { sourceAddressOf } from '../common/http/source-address.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
-import { IS_PUBLIC, requestOf } from './decorators.js';
 import type { Actor } from './actor.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { IS_PUBLIC, requestOf } from './decorators.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 
 /**
  * Authenticates every request that is not marked @Public(); failures are 401 problem+json and
- * an audit event for `anonymous` (which feeds suspicious-activity detection).
+ * an audit event for `anonymous` (which feeds suspicious-activity detection). An address with
+ * too many recent failures is refused with 429 before any of that work.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
+  // GraphQL runs the guards once per root field (aliases included): one HTTP request is
+  // authenticated once, its outcome shared, so aliases cannot multiply audit rows or TokenReviews.
+  private readonly outcomes = new WeakMap<Request, Promise<Actor>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
     private readonly serviceAccounts: ServiceAccountAuthenticator,
+    private readonly failures: AuthFailureLimiter,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     super();
@@ -29,21 +38,14 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    try {
-      return (await super.canActivate(context)) as boolean;
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== ErrorCode.Unauthenticated) throw error;
-      // Not one of ours: it may be a ServiceAccount token the cluster vouches for.
-      const request = requestOf(context);
-      const token = bearerToken(request.headers.authorization);
-      const serviceAccount = token ? await this.serviceAccounts.authenticate(token, request) : undefined;
-      if (serviceAccount) {
-        request.user = serviceAccount;
-        return true;
-      }
-      await this.recordFailure(context, error.message);
-      throw error;
+    const request = requestOf(context);
+    let outcome = this.outcomes.get(request);
+    if (outcome === undefined) {
+      outcome = this.authenticate(context, request);
+      this.outcomes.set(request, outcome);
     }
+    request.user = await outcome;
+    return true;
   }
 
   override getRequest(context: ExecutionContext) {
@@ -55,14 +57,31 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     throw new DomainError(ErrorCode.Unauthenticated, `Authentication failed: ${failureReason(error ?? info)}`);
   }
 
+  private async authenticate(context: ExecutionContext, request: Request): Promise<Actor> {
+    const address = sourceAddressOf(request);
+    await this.failures.refuseIfBlocked(address);
+    try {
+      await super.canActivate(context);
+      return request.user as Actor;
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== ErrorCode.Unauthenticated) throw error;
+      // Not one of ours: it may be a ServiceAccount token the cluster vouches for.
+      const token = bearerToken(request.headers.authorization);
+      const serviceAccount = token ? await this.serviceAccounts.authenticate(token, request) : undefined;
+      if (serviceAccount) return serviceAccount;
+      await this.failures.recordFailure(address);
+      await this.recordFailure(request, error.message);
+      throw error;
+    }
+  }
+
   /** The 401 stands even if the audit write fails: refusing is already the safe answer. */
-  private async recordFailure(context: ExecutionContext, reason: string): Promise<void> {
-    const request = requestOf(context);
+  private async recordFailure(request: Request, reason: string): Promise<void> {
     try {
       await this.audit.record({
         actor: {
           subject: ANONYMOUS,
-          request: { requestId: requestIdOf(request), sourceIp: request.ip, userAgent: request.headers['user-agent'] },
+          request: { requestId: requestIdOf(request), sourceIp: sourceAddressOf(request), userAgent: request.headers['user-agent'] },
         },
         action: 'authenticate',
         outcome: 'failed',

@@ -5,9 +5,10 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { requestIdOf } from '../common/http/request-id.js';
+import { sourceAddressOf } from '../common/http/source-address.js';
 import { GROUP_PREFIX, USER_PREFIX, type Actor } from './actor.js';
 import { JwtKeyResolver } from './jwt-keys.js';
-import { inspectToken, TokenRejected } from './token-inspection.js';
+import { hasUnprintableCharacters, inspectToken, TokenRejected } from './token-inspection.js';
 
 interface VerifiedClaims {
   readonly sub?: unknown;
@@ -19,7 +20,8 @@ interface VerifiedClaims {
 /**
  * passport-jwt verifies signature, exp, nbf, iss and aud (jsonwebtoken). What jsonwebtoken does
  * not do is added around it: pre-signature inspection in the key provider, and in validate()
- * a required `exp`, a bounded `iat`, and a non-empty `sub`.
+ * a required `exp`, a bounded `iat`, and a non-empty `sub`; `sub` and groups without control
+ * characters.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -67,14 +69,16 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof claims.sub !== 'string' || claims.sub.trim() === '') {
       throw new TokenRejected('token has no sub claim');
     }
-    const subject = `${USER_PREFIX}${claims.sub}`;
+    if (hasUnprintableCharacters(claims.sub)) throw new TokenRejected('token sub has control characters');
     const groups = groupsFrom(claims[this.groupsClaim]);
+    if (groups.some(hasUnprintableCharacters)) throw new TokenRejected('token groups have control characters');
+    const subject = `${USER_PREFIX}${claims.sub}`;
     return {
       subject,
       subjects: [subject, ...groups.map((group) => `${GROUP_PREFIX}${group}`)],
       request: {
         requestId: requestIdOf(request),
-        sourceIp: request.ip,
+        sourceIp: sourceAddressOf(request),
         userAgent: request.headers['user-agent'],
       },
     };

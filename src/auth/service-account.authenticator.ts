@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { ClusterGateway } from '../cluster/cluster.gateway.js';
+import { ClusterGateway, type TokenReviewResult } from '../cluster/cluster.gateway.js';
 import { requestIdOf } from '../common/http/request-id.js';
+import { sourceAddressOf } from '../common/http/source-address.js';
+import { Clock } from '../common/rate-limit/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GROUP_PREFIX, type Actor } from './actor.js';
@@ -10,20 +12,30 @@ import { decodeJoseSegment, MAX_TOKEN_BYTES } from './token-inspection.js';
 
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
 // Short enough that a deleted ServiceAccount or bound object stops working quickly.
-const CACHE_TTL_MS = 30_000;
+const ACCEPTED_TTL_MS = 30_000;
+// Long enough that replaying one bad token costs one review, short enough not to matter otherwise.
+const REFUSED_TTL_MS = 5_000;
 const CACHE_MAX_ENTRIES = 1_000;
 
-interface CachedReview {
+interface Review {
   readonly subject: string;
   readonly groups: readonly string[];
-  readonly expiresAt: number;
+}
+
+interface CachedReview {
+  readonly review: Promise<Review | undefined>;
+  /** Infinity while the review is in flight, so concurrent requests share it. */
+  expiresAt: number;
 }
 
 /**
  * KUBERNETES_TOKEN_REVIEW (SPEC §2, §5): a Kubernetes ServiceAccount token is accepted when the
- * cluster's TokenReview says it is valid, as `serviceaccount:<namespace>/<name>` with its groups.
- * Only tokens that carry the `kubernetes.io` claim are sent, so arbitrary junk is not relayed to
- * the API server. Positive answers are cached briefly by token digest (never the token itself).
+ * cluster's TokenReview says it is valid for one of KUBERNETES_TOKEN_REVIEW_AUDIENCES, as
+ * `serviceaccount:<namespace>/<name>` with its groups. A token minted for another audience (the
+ * API server's own, say) is refused, so a workload cannot replay a token it was given for
+ * something else. Only tokens that carry the `kubernetes.io` claim are sent, so arbitrary junk is
+ * not relayed to the API server. Answers, refusals included, are cached briefly by token digest
+ * (never the token itself).
  */
 @Injectable()
 export class ServiceAccountAuthenticator {
@@ -32,36 +44,52 @@ export class ServiceAccountAuthenticator {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cluster: ClusterGateway,
+    private readonly clock: Clock,
   ) {}
 
   /** The actor for a valid ServiceAccount token; undefined when the token is not one. */
   async authenticate(token: string, request: Request): Promise<Actor | undefined> {
     if (!this.config.kubernetesTokenReview || !isServiceAccountShaped(token)) return undefined;
-    const digest = createHash('sha256').update(token).digest('hex');
-    const review = this.cached(digest) ?? (await this.review(token, digest));
+    const review = await this.reviewOnce(token);
     if (!review) return undefined;
     return {
       subject: review.subject,
       subjects: [review.subject, ...review.groups.map((group) => `${GROUP_PREFIX}${group}`)],
-      request: { requestId: requestIdOf(request), sourceIp: request.ip, userAgent: request.headers['user-agent'] },
+      request: { requestId: requestIdOf(request), sourceIp: sourceAddressOf(request), userAgent: request.headers['user-agent'] },
     };
   }
 
-  private cached(digest: string): CachedReview | undefined {
-    const entry = this.reviews.get(digest);
-    if (entry && entry.expiresAt > Date.now()) return entry;
+  private reviewOnce(token: string): Promise<Review | undefined> {
+    const digest = createHash('sha256').update(token).digest('hex');
+    const cached = this.reviews.get(digest);
+    if (cached && cached.expiresAt > this.clock.now()) return cached.review;
     this.reviews.delete(digest);
-    return undefined;
+    if (this.reviews.size >= CACHE_MAX_ENTRIES) this.reviews.delete(this.reviews.keys().next().value as string);
+    const entry: CachedReview = { review: this.review(token), expiresAt: Infinity };
+    this.reviews.set(digest, entry);
+    entry.review.then(
+      (review) => {
+        entry.expiresAt = this.clock.now() + (review ? ACCEPTED_TTL_MS : REFUSED_TTL_MS);
+      },
+      // The cluster could not answer: nothing is known, so the next request asks again.
+      () => {
+        if (this.reviews.get(digest) === entry) this.reviews.delete(digest);
+      },
+    );
+    return entry.review;
   }
 
-  private async review(token: string, digest: string): Promise<CachedReview | undefined> {
-    const result = await this.cluster.reviewToken(token);
-    const match = result.authenticated ? SERVICE_ACCOUNT_USER.exec(result.username ?? '') : null;
+  private async review(token: string): Promise<Review | undefined> {
+    const result = await this.cluster.reviewToken(token, this.config.tokenReviewAudiences);
+    if (!result.authenticated || !this.forOurAudience(result)) return undefined;
+    const match = SERVICE_ACCOUNT_USER.exec(result.username ?? '');
     if (!match) return undefined;
-    const review = { subject: `serviceaccount:${match[1]}/${match[3]}`, groups: result.groups, expiresAt: Date.now() + CACHE_TTL_MS };
-    if (this.reviews.size >= CACHE_MAX_ENTRIES) this.reviews.delete(this.reviews.keys().next().value as string);
-    this.reviews.set(digest, review);
-    return review;
+    return { subject: `serviceaccount:${match[1]}/${match[3]}`, groups: result.groups };
+  }
+
+  // An API server that ignored spec.audiences answers with none: that is not a yes for the broker.
+  private forOurAudience(result: TokenReviewResult): boolean {
+    return result.audiences.some((audience) => this.config.tokenReviewAudiences.includes(audience));
   }
 }
 

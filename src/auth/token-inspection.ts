@@ -48,3 +48,12 @@ export function decodeJoseSegment(segment: string): Record<string, unknown> | un
   }
   return undefined;
 }
+
+// Control characters (C0, DEL, C1) and lone surrogates: no identifier has them, and text holding
+// them breaks storage (PostgreSQL refuses NUL) or misleads whoever reads the audit trail.
+const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u;
+
+/** Whether a claim value that becomes a subject holds characters no subject may have. */
+export function hasUnprintableCharacters(text: string): boolean {
+  return UNPRINTABLE.test(text);
+}

@@ -76,6 +76,8 @@ export interface TokenReviewResult {
   readonly authenticated: boolean;
   readonly username?: string;
   readonly groups: readonly string[];
+  /** The requested audiences the token is valid for (empty from a server that ignores audiences). */
+  readonly audiences: readonly string[];
 }
 
 export abstract class ClusterGateway {
@@ -96,8 +98,8 @@ export abstract class ClusterGateway {
   abstract listWorkloads(namespace: string): Promise<ClusterWorkload[]>;
   /** Restarts the workload's pods the way `kubectl rollout restart` does. */
   abstract restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void>;
-  /** Asks the API server whether it issued `token` and that it is still valid. */
-  abstract reviewToken(token: string): Promise<TokenReviewResult>;
+  /** Asks the API server whether it issued `token`, for one of `audiences`, and that it is still valid. */
+  abstract reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult>;
   /** Resolves when the API server answers (readiness). */
   abstract ping(): Promise<void>;
 }

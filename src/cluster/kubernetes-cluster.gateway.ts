@@ -166,14 +166,17 @@ export class KubernetesClusterGateway extends ClusterGateway {
     }
   }
 
-  async reviewToken(token: string): Promise<TokenReviewResult> {
+  async reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult> {
     try {
       // A review creates nothing, so it is as safe to retry as a read.
-      const review = await this.read('review token', () => this.authentication.createTokenReview({ body: { spec: { token } } }));
+      const review = await this.read('review token', () =>
+        this.authentication.createTokenReview({ body: { spec: { token, audiences: [...audiences] } } }),
+      );
       return {
         authenticated: review.status?.authenticated === true,
         username: review.status?.user?.username,
         groups: review.status?.user?.groups ?? [],
+        audiences: review.status?.audiences ?? [],
       };
     } catch (error) {
       throw toClusterError(error, 'review a ServiceAccount token');

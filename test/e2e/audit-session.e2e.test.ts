@@ -220,7 +220,7 @@ describe('suspicious activity', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as AddressInfo).port;
-    broker = await startBroker({ ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`, ALERT_WEBHOOK_SECRET: webhookSecret });
+    broker = await startBroker({ ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`, ALERT_WEBHOOK_SECRET: webhookSecret, TRUST_PROXY: 'loopback' });
     await createNamespaces(broker.emulator, 'team-a');
     await broker.as('admin').post('/v1/grants').send({ subject: 'user:mallory', role: 'reader', namespace: 'team-b' }).expect(201);
   });
@@ -246,7 +246,7 @@ describe('suspicious activity', () => {
   });
 
   it('counts failed authentications from one source address too', async () => {
-    // Loopback proxies are trusted, so X-Forwarded-For sets the source address of these calls.
+    // TRUST_PROXY=loopback: X-Forwarded-For sets the source address of these calls.
     const before = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200)).body.items.length;
     for (let i = 0; i < 5; i++) {
       const forged = signToken({ sub: `x${i}` }, { key: 'wrong-secret-wrong-secret-wrong-secret' });

@@ -77,13 +77,15 @@ describe('grants over GraphQL', () => {
     expect((await broker.graphql('admin', 'mutation { deleteRole(name: "viewer") { name } }')).data?.deleteRole).toEqual({ name: 'viewer' });
   });
 
-  it('limits query cost and blocks CSRF-style simple requests', async () => {
+  it('limits query cost and aliases, and blocks CSRF-style simple requests', async () => {
     // 500 secrets × (consumers and versions, each a cluster or database call per item).
     const costly = await broker.graphql('admin', '{ secrets(namespace: "team-a", limit: 500) { items { name consumers { name } versions { version } } } }');
     expect(costly.errors?.[0].message).toMatch(/cost .* exceeds/);
     expect(costly.data).toBeUndefined();
     const aliases = Array.from({ length: 3000 }, (_, i) => `w${i}: whoami { subject }`).join(' ');
-    expect((await broker.graphql('admin', `{ ${aliases} }`)).errors?.[0].message).toMatch(/cost .* exceeds/);
+    const aliased = await broker.graphql('admin', `{ ${aliases} }`);
+    expect(aliased.status).toBe(400);
+    expect(aliased.errors?.[0]).toMatchObject({ message: expect.stringMatching(/Aliases limit of 15 exceeded/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     const affordable = await broker.graphql('admin', '{ secrets(namespace: "default") { items { name keys labels state currentVersion } continue } }');
     expect(affordable.errors).toBeUndefined();
     const csrf = await broker.http().get('/graphql').query({ query: '{ whoami { subject } }' });

@@ -1,20 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubernetesEmulator } from '../../src/emulator/index.js';
 import { startBroker, type TestBroker } from '../support/broker.js';
 import { createNamespaces, kubeClients } from '../support/kube.js';
-
-async function serviceAccountToken(emulator: KubernetesEmulator, namespace: string, name: string, boundSecret?: { name: string; uid: string }): Promise<string> {
-  const { core } = kubeClients(emulator);
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch((error: { code?: number }) => {
-    if (error.code !== 409) throw error;
-  });
-  const request = await core.createNamespacedServiceAccountToken({
-    name,
-    namespace,
-    body: { spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600, boundObjectRef: boundSecret ? { kind: 'Secret', apiVersion: 'v1', ...boundSecret } : undefined } },
-  });
-  return request.status?.token ?? '';
-}
+import { API_SERVER_AUDIENCE, serviceAccountToken, tokenReviewsSeen } from '../support/service-account-tokens.js';
+import { auditEventsSince, captureState, expectUnchanged } from '../support/state.js';
 
 describe('ServiceAccount tokens through TokenReview', () => {
   let broker: TestBroker;
@@ -46,12 +34,42 @@ describe('ServiceAccount tokens through TokenReview', () => {
   it('refuses a token whose bound object was deleted, and tokens the cluster did not issue', async () => {
     const { core } = kubeClients(broker.emulator);
     const bound = await core.createNamespacedSecret({ namespace: 'team-a', body: { metadata: { name: 'pod-binding' }, data: {} } });
-    const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing', { name: 'pod-binding', uid: bound.metadata?.uid ?? '' });
+    const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing', { boundSecret: { name: 'pod-binding', uid: bound.metadata?.uid ?? '' } });
     await core.deleteNamespacedSecret({ name: 'pod-binding', namespace: 'team-a' });
     const response = await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
     const [header, payload] = token.split('.');
     await broker.http().get('/v1/whoami').auth(`${header}.${payload}.forged`, { type: 'bearer' }).expect(401);
+  });
+
+  it('refuses a token minted for another audience (the API server default), though the cluster issued it', async () => {
+    const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing', { audiences: [API_SERVER_AUDIENCE] });
+    const before = await captureState(broker);
+    broker.emulator.clearRequestLog();
+    const response = await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    const graphql = await broker.http().post('/graphql').auth(token, { type: 'bearer' }).send({ query: '{ whoami { subject } }' }).expect(200);
+    expect(graphql.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    // Without spec.audiences the API server checks its own audience and would have said yes.
+    // The cluster's refusal is cached briefly: the second request asked nobody.
+    expect(tokenReviewsSeen(broker.emulator)).toBe(1);
+    const refusals = await expectUnchanged(broker, before);
+    expect(refusals.filter((event) => event.action === 'authenticate').map((event) => event.outcome)).toEqual(['failed', 'failed']);
+  });
+
+  it('accepts a token minted for any of several configured audiences', async () => {
+    const multi = await startBroker({ KUBERNETES_TOKEN_REVIEW: 'true', KUBERNETES_TOKEN_REVIEW_AUDIENCES: 'vault,secrets-broker.example' });
+    try {
+      await createNamespaces(multi.emulator, 'team-a');
+      const token = await serviceAccountToken(multi.emulator, 'team-a', 'billing', { audiences: ['secrets-broker.example'] });
+      await multi.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(200);
+      const other = await serviceAccountToken(multi.emulator, 'team-a', 'billing', { audiences: ['secrets-broker'] });
+      const before = await captureState(multi);
+      await multi.http().get('/v1/whoami').auth(other, { type: 'bearer' }).expect(401);
+      expect((await auditEventsSince(multi, before)).map((event) => event.action)).toEqual(['authenticate']);
+    } finally {
+      await multi.close();
+    }
   });
 });
 
@@ -63,7 +81,7 @@ describe('ServiceAccount tokens without KUBERNETES_TOKEN_REVIEW', () => {
       const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing');
       broker.emulator.clearRequestLog();
       await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
-      expect(broker.emulator.requests.filter((request) => request.path.includes('tokenreviews'))).toEqual([]);
+      expect(tokenReviewsSeen(broker.emulator)).toBe(0);
     } finally {
       await broker.close();
     }

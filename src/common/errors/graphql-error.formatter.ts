@@ -10,7 +10,8 @@ import { toDomainError } from './to-domain-error.js';
  */
 export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original === undefined || original === null) return formatted;
+  // Apollo gives a validation error itself as its originalError.
+  if (original === undefined || original === null || original instanceof GraphQLError) return formatted;
   const domainError = toDomainError(original);
   const { graphqlCode, status } = describeError(domainError.code);
   return {

@@ -14,7 +14,7 @@ export function toDomainError(error: unknown): DomainError {
     if (isHttpError(error.cause) || error.cause instanceof SyntaxError || error.cause instanceof URIError) {
       return new DomainError(code, bodyErrorMessage((error.cause as { type?: string }).type));
     }
-    return new DomainError(code, httpExceptionMessage(error));
+    return new DomainError(code, withoutQueryString(httpExceptionMessage(error)));
   }
   if (isHttpError(error)) {
     return new DomainError(codeForHttpStatus(error.status), bodyErrorMessage(error.type));
@@ -30,6 +30,11 @@ function httpExceptionMessage(error: HttpException): string {
     if (typeof message === 'string') return message;
   }
   return error.message;
+}
+
+// Nest's not-found message quotes the request URL (`Cannot GET /path?…`); a query string may carry a token.
+function withoutQueryString(message: string): string {
+  return message.replace(/^(Cannot [A-Z]+ [^?]*)\?.*$/s, '$1');
 }
 
 /**

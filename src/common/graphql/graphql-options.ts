@@ -1,15 +1,18 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { Request, Response } from 'express';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ValidationContext } from 'graphql';
 import { formatGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
 
 export const MAX_QUERY_DEPTH = 8;
 export const MAX_QUERY_COMPLEXITY = 5_000;
+/** Aliases per operation: each aliased root field runs its resolver (and its audit) again. */
+export const MAX_ALIASES = 15;
 /** A field resolved per parent item that costs cluster or database calls (and audit events). */
 export const EXPENSIVE_FIELD_COST = 50;
 
@@ -62,6 +65,12 @@ const requestIdOnErrors: ApolloServerPlugin<BrokerGraphqlContext> = {
   },
 };
 
+// As a validation rule the context is always there; the null case (armor's plugin form) fails closed.
+function reportRejection(context: ValidationContext | null, error: GraphQLError): void {
+  if (context === null) throw error;
+  context.reportError(error);
+}
+
 export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'driver'> {
   return {
     path: '/graphql',
@@ -71,7 +80,11 @@ export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'd
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [depthLimit(MAX_QUERY_DEPTH)],
+    validationRules: [
+      depthLimit(MAX_QUERY_DEPTH),
+      // Reported as a validation error (GRAPHQL_VALIDATION_FAILED) rather than thrown out of validation.
+      maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
+    ],
     plugins: [complexityLimit, requestIdOnErrors],
     context: ({ req, res }: { req: Request; res: Response }): BrokerGraphqlContext => ({ req, res }),
     formatError: (formatted, error) => formatGraphqlError(formatted, error),

@@ -2,14 +2,15 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import type { Actor } from '../../auth/actor.js';
-import { IS_PUBLIC } from '../../auth/decorators.js';
-import { DomainError, ErrorCode } from '../errors/domain-error.js';
+import type { Actor } from './actor.js';
+import { IS_PUBLIC } from './decorators.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 
 /**
  * Per-subject rate limit (SPEC §9) across every route and operation, for REST and GraphQL alike.
- * Runs after authentication, so the bucket is the caller's subject; unauthenticated (public)
- * requests are counted per source address. Probes and scrapes of @Public() routes are not limited.
+ * Runs after authentication, so the bucket is the caller's subject (the address only if a
+ * request ever arrived here unauthenticated). Requests that fail authentication never get here:
+ * AuthFailureLimiter counts those per source address. @Public() probes and scrapes are not limited.
  */
 @Injectable()
 export class SubjectThrottlerGuard extends ThrottlerGuard {

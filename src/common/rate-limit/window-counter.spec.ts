@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { Clock } from './clock.js';
+import { InMemoryWindowCounter } from './window-counter.js';
+
+class ManualClock extends Clock {
+  time = 1_000_000;
+  override now(): number {
+    return this.time;
+  }
+}
+
+describe('InMemoryWindowCounter', () => {
+  it('counts hits in a fixed window that closes windowMs after the first hit', async () => {
+    const clock = new ManualClock();
+    const counter = new InMemoryWindowCounter(clock, 10);
+    expect(await counter.peek('a')).toBeUndefined();
+    expect(await counter.hit('a', 60_000)).toEqual({ count: 1, closesAt: 1_060_000 });
+    clock.time += 59_999;
+    expect(await counter.hit('a', 60_000)).toEqual({ count: 2, closesAt: 1_060_000 });
+    clock.time += 1;
+    expect(await counter.peek('a')).toBeUndefined();
+    expect(await counter.hit('a', 60_000)).toEqual({ count: 1, closesAt: 1_120_000 });
+  });
+
+  it('holds at most maxKeys windows, dropping closed ones first, then the oldest open one', async () => {
+    const clock = new ManualClock();
+    const counter = new InMemoryWindowCounter(clock, 3);
+    await counter.hit('old', 1_000);
+    clock.time += 500;
+    await counter.hit('b', 1_000);
+    await counter.hit('c', 1_000);
+    clock.time += 600;
+    await counter.hit('d', 1_000);
+    expect(counter.size).toBe(3);
+    expect(await counter.peek('b')).toMatchObject({ count: 1 });
+    await counter.hit('e', 1_000);
+    expect(counter.size).toBe(3);
+    expect(await counter.peek('b')).toBeUndefined();
+    expect(await counter.peek('e')).toMatchObject({ count: 1 });
+  });
+});
