@@ -227,15 +227,20 @@ describe('key generation off the event loop', () => {
 });
 
 describe('key names', () => {
-  it('treats __proto__, constructor and toString as ordinary keys', async () => {
-    const generate = JSON.parse('{"__proto__": {"type": "uuid"}, "constructor": {"type": "password"}, "toString": {"type": "bytes"}}') as Record<string, unknown>;
+  it('keeps constructor, toString and valueOf as ordinary keys', async () => {
+    const generate = JSON.parse('{"constructor": {"type": "uuid"}, "toString": {"type": "password"}, "valueOf": {"type": "bytes"}}') as Record<string, unknown>;
     const generators = validateGeneratorMap(generate, limits);
-    expect(Object.getPrototypeOf(generators)).toBe(Object.prototype);
-    expect(Object.keys(generators)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.keys(generators)).toEqual(['constructor', 'toString', 'valueOf']);
+    const values = await generateValues(generators);
+    expect(Object.keys(values)).toEqual(['constructor', 'toString', 'valueOf']);
+    expect(Object.values(values).every(Buffer.isBuffer)).toBe(true);
+  });
+
+  it('generates a __proto__ key as an own key, never a prototype change', async () => {
+    const generators = JSON.parse('{"__proto__": {"type": "uuid"}, "k": {"type": "uuid"}}') as Record<string, GeneratorSpec>;
     const values = await generateValues(generators);
     expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
-    expect(Object.keys(values)).toEqual(['__proto__', 'constructor', 'toString']);
-    expect(Object.values(values).every(Buffer.isBuffer)).toBe(true);
+    expect(Object.keys(values)).toEqual(['__proto__', 'k']);
     expect(values['__proto__'].toString()).toMatch(/^[0-9a-f-]{36}$/);
   });
 
