@@ -1,5 +1,4 @@
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { validateGenerator, type GeneratorSpec } from './generators.js';
 
 /** Kubernetes' own limits (validation.go), checked before anything reaches the cluster. */
 export const MAX_SECRET_BYTES = 1024 * 1024;
@@ -56,15 +55,6 @@ export function validateLabels(labels: Readonly<Record<string, unknown>>): Recor
     if (typeof value !== 'string' || !LABEL_VALUE.test(value)) throw unprocessable(`Label ${key} has an invalid value`);
   }
   return labels as Record<string, string>;
-}
-
-export function validateGenerators(generate: Readonly<Record<string, unknown>>): Record<string, GeneratorSpec> {
-  return Object.fromEntries(
-    Object.entries(generate).map(([key, spec]) => {
-      assertDataKey(key);
-      return [key, validateGenerator(key, spec)];
-    }),
-  );
 }
 
 /** Valid UTF-8 values are returned as text; anything else as base64, flagged. */

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Actor } from '../auth/actor.js';
 import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -12,11 +14,11 @@ import { findConsumers, type SecretConsumer } from './consumers.js';
 import type { CreateSecretInput, RollbackSecretInput, RotateSecretInput, RevokeSecretInput, UpdateSecretInput } from './dto/secret-inputs.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity, VersionReason } from './entities/secret-version.entity.js';
-import { generateValue, type GeneratorSpec } from './generators.js';
+import { generateValues, validateGeneratorMap, type GeneratorLimits, type GeneratorSpec } from './generators.js';
 import { SecretWriteResultView } from './models/secret-write.model.js';
 import type { SecretView } from './models/secret.model.js';
 import type { RotationPolicy } from './rotation-policy.js';
-import { assertDataKey, assertWithinSizeLimit, decodeValues, validateGenerators, validateLabels } from './secret-input.js';
+import { assertDataKey, assertWithinSizeLimit, decodeValues, validateLabels } from './secret-input.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
@@ -45,10 +47,15 @@ export class SecretWriterService {
     private readonly secrets: SecretsService,
     private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  private get generatorLimits(): GeneratorLimits {
+    return { minEntropyBits: this.config.minGeneratedEntropyBits };
+  }
+
   create(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
-    const plan = planCreate(input);
+    const plan = planCreate(input, this.generatorLimits);
     return this.audited(actor, ['create'], { namespace, name: input.name }, () => this.createAuthorized(actor, namespace, input.name, plan));
   }
 
@@ -64,7 +71,7 @@ export class SecretWriterService {
    * the new values also needs `read`. All of it is decided before anything happens.
    */
   rotate(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
-    const requested = validateGenerators(input.generate ?? {});
+    const requested = validateGeneratorMap(input.generate ?? {}, this.generatorLimits);
     (input.keys ?? []).forEach(assertDataKey);
     const choosesGenerators = input.generate !== undefined || input.keys !== undefined;
     const verbs: [Verb, ...Verb[]] = ['rotate', ...(choosesGenerators ? (['update'] as const) : []), ...(input.returnValues ? (['read'] as const) : [])];
@@ -95,7 +102,7 @@ export class SecretWriterService {
    * is asked; if the cluster refuses, or the answer is lost and the object is not there, both go.
    */
   private async createAuthorized(actor: Actor, namespace: string, name: string, plan: CreatePlan): Promise<SecretWriteResultView> {
-    const values = { ...plan.supplied, ...generateAll(plan.generators) };
+    const values = { ...plan.supplied, ...(await generateValues(plan.generators)) };
     assertWithinSizeLimit(values);
     // A half-finished revocation must complete (destroying its retained values) before the name is reused.
     await this.secrets.settleRevocationOf(namespace, name);
@@ -130,7 +137,7 @@ export class SecretWriterService {
     if (keys.length === 0) throw new DomainError(ErrorCode.Unprocessable, `Secret ${namespace}/${name} has no generated keys; pass generate`);
     const missing = keys.filter((key) => !Object.hasOwn(generators, key));
     if (missing.length > 0) throw new DomainError(ErrorCode.Unprocessable, `No generator for key ${missing.join(', ')}; pass generate`);
-    const rotated = generateAll(Object.fromEntries(keys.map((key) => [key, generators[key]])));
+    const rotated = await generateValues(validateGeneratorMap(Object.fromEntries(keys.map((key) => [key, generators[key]])), this.generatorLimits));
     const values = { ...secret.data, ...rotated };
     assertWithinSizeLimit(values);
     const result = await this.commit(actor, secret, record, { values, reason: 'rotate', note: input.reason, restartWorkloads: input.restartWorkloads ?? record.rotationPolicy?.restartWorkloads });
@@ -256,10 +263,6 @@ function isDefiniteRefusal(error: unknown): boolean {
   return toDomainError(error).code !== ErrorCode.Unavailable;
 }
 
-function generateAll(generators: Readonly<Record<string, GeneratorSpec>>): Record<string, Buffer> {
-  return Object.fromEntries(Object.entries(generators).filter(([, spec]) => spec.type !== 'supplied').map(([key, spec]) => [key, generateValue(key, spec)]));
-}
-
 function managedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
   return { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
 }
@@ -274,9 +277,9 @@ interface CreatePlan {
 }
 
 /** Everything a create can check before it is authorised and anything is generated or written. */
-function planCreate(input: CreateSecretInput): CreatePlan {
+function planCreate(input: CreateSecretInput, limits: GeneratorLimits): CreatePlan {
   const supplied = decodeValues(input.data ?? {}, input.dataEncoding);
-  const generators = validateGenerators(input.generate ?? {});
+  const generators = validateGeneratorMap(input.generate ?? {}, limits);
   const overlap = Object.keys(generators).filter((key) => Object.hasOwn(supplied, key));
   if (overlap.length > 0) throw new DomainError(ErrorCode.Unprocessable, `Keys ${overlap.join(', ')} are both supplied and generated`);
   if (Object.keys(supplied).length + Object.keys(generators).length === 0) throw new DomainError(ErrorCode.Unprocessable, 'A secret needs data or generate');
@@ -286,15 +289,15 @@ function planCreate(input: CreateSecretInput): CreatePlan {
     supplied,
     generators,
     labels: validateLabels(input.labels ?? {}),
-    policy: rotationPolicyOf(input, generators),
+    policy: rotationPolicyOf(input, generators, limits),
     note: input.reason,
   };
 }
 
 /** Generated keys are remembered, so a later rotate needs no body. */
-function rotationPolicyOf(input: CreateSecretInput, generators: Readonly<Record<string, GeneratorSpec>>): RotationPolicy | null {
+function rotationPolicyOf(input: CreateSecretInput, generators: Readonly<Record<string, GeneratorSpec>>, limits: GeneratorLimits): RotationPolicy | null {
   const declared = input.rotationPolicy;
-  const declaredGenerators = declared?.generators ? validateGenerators(declared.generators) : {};
+  const declaredGenerators = declared?.generators ? validateGeneratorMap(declared.generators, limits) : {};
   const merged = { ...generators, ...declaredGenerators };
   if (!declared && Object.keys(merged).length === 0) return null;
   return {

@@ -35,7 +35,7 @@ describe('secrets under attack', () => {
 
   describe('a caller holding only rotate cannot choose what the new value is', () => {
     it.each([
-      ['a one-letter-pair alphabet', { generate: { password: { type: 'password', length: 8, alphabet: 'ab' } } }],
+      ['a one-letter-pair alphabet', { generate: { password: { type: 'password', length: 64, alphabet: 'ab' } } }],
       ['an extra key', { generate: { extra: { type: 'uuid' } } }],
       ['the keys to rotate', { keys: ['password'] }],
     ])('refuses %s with 403 before anything is written', async (_label, body) => {
@@ -49,7 +49,7 @@ describe('secrets under attack', () => {
     it('refuses it over GraphQL too', async () => {
       const before = await captureState(broker);
       const result = await broker.graphql('rot', 'mutation($input: RotateSecretInput) { rotateSecret(namespace: "team-a", name: "db-main", input: $input) { version { version } } }', {
-        input: { generate: { password: { type: 'password', length: 8, alphabet: 'ab' } } },
+        input: { generate: { password: { type: 'password', length: 64, alphabet: 'ab' } } },
       });
       expect(result.errors?.[0].extensions.code).toBe('FORBIDDEN');
       await expectUnchanged(broker, before);
