@@ -134,7 +134,8 @@ describe('generator parameters', () => {
   it.each([
     [{ type: 'magic' }, 'unknown generator'],
     [{}, 'needs a type'],
-    [{ type: 'password', length: 4 }, 'length'],
+    [{ type: 'password', length: 0 }, 'length'],
+    [{ type: 'password', length: 4 }, 'gives 24.8 bits of entropy'],
     [{ type: 'password', length: '64' }, 'length'],
     [{ type: 'password', alphabet: 'aaaa' }, 'at least 2 distinct'],
     [{ type: 'password', alphabet: 7 }, 'alphabet must be a string'],

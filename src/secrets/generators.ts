@@ -149,7 +149,8 @@ function parseGenerator(key: string, spec: unknown): GeneratorSpec {
     case 'password': {
       const length = candidate.length ?? DEFAULT_PASSWORD_LENGTH;
       const alphabet = candidate.alphabet ?? DEFAULT_ALPHABET;
-      if (!Number.isInteger(length) || (length as number) < 8 || (length as number) > 4096) throw invalid('password length must be an integer from 8 to 4096');
+      // No separate minimum length: the entropy floor decides, naming the bits a short password would give.
+      if (!Number.isInteger(length) || (length as number) < 1 || (length as number) > 4096) throw invalid('password length must be an integer from 1 to 4096');
       if (typeof alphabet !== 'string') throw invalid('alphabet must be a string');
       if ([...alphabet].length > MAX_ALPHABET_LENGTH) throw invalid(`alphabet must hold at most ${MAX_ALPHABET_LENGTH} characters`);
       if (DISALLOWED_ALPHABET_CHARACTER.test(alphabet)) throw invalid('alphabet must not hold control, format or unpaired surrogate characters');

@@ -42,9 +42,13 @@ function isCanonicalBase64(text: string): boolean {
   return /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0 && Buffer.from(text, 'base64').toString('base64') === text;
 }
 
-export function assertWithinSizeLimit(values: Readonly<Record<string, Buffer>>): void {
-  const size = Object.entries(values).reduce((total, [key, value]) => total + key.length + value.length, 0);
-  if (size > MAX_SECRET_BYTES) throw unprocessable(`Secret data is ${size} bytes; Kubernetes allows at most ${MAX_SECRET_BYTES}`);
+/** `values` plus at most `generatedBytes` still to be generated fit in one Secret (checked before generating). */
+export function assertWithinSizeLimit(values: Readonly<Record<string, Buffer>>, generatedBytes = 0): void {
+  const size = Object.entries(values).reduce((total, [key, value]) => total + key.length + value.length, 0) + generatedBytes;
+  if (size > MAX_SECRET_BYTES) {
+    const what = generatedBytes > 0 ? `Secret data could take ${size} bytes with the generated values` : `Secret data is ${size} bytes`;
+    throw unprocessable(`${what}; Kubernetes allows at most ${MAX_SECRET_BYTES}`);
+  }
 }
 
 export function validateLabels(labels: Readonly<Record<string, unknown>>): Record<string, string> {

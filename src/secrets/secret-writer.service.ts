@@ -14,7 +14,7 @@ import { findConsumers, type SecretConsumer } from './consumers.js';
 import type { CreateSecretInput, RollbackSecretInput, RotateSecretInput, RevokeSecretInput, UpdateSecretInput } from './dto/secret-inputs.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity, VersionReason } from './entities/secret-version.entity.js';
-import { generateValues, validateGeneratorMap, type GeneratorLimits, type GeneratorSpec } from './generators.js';
+import { generateValues, maxGeneratedBytes, validateGeneratorMap, type GeneratorLimits, type GeneratorSpec } from './generators.js';
 import { SecretWriteResultView } from './models/secret-write.model.js';
 import type { SecretView } from './models/secret.model.js';
 import type { RotationPolicy } from './rotation-policy.js';
@@ -137,7 +137,9 @@ export class SecretWriterService {
     if (keys.length === 0) throw new DomainError(ErrorCode.Unprocessable, `Secret ${namespace}/${name} has no generated keys; pass generate`);
     const missing = keys.filter((key) => !Object.hasOwn(generators, key));
     if (missing.length > 0) throw new DomainError(ErrorCode.Unprocessable, `No generator for key ${missing.join(', ')}; pass generate`);
-    const rotated = await generateValues(validateGeneratorMap(Object.fromEntries(keys.map((key) => [key, generators[key]])), this.generatorLimits));
+    const chosen = validateGeneratorMap(Object.fromEntries(keys.map((key) => [key, generators[key]])), this.generatorLimits);
+    assertWithinSizeLimit(Object.fromEntries(Object.entries(secret.data).filter(([key]) => !Object.hasOwn(chosen, key))), maxGeneratedBytes(chosen));
+    const rotated = await generateValues(chosen);
     const values = { ...secret.data, ...rotated };
     assertWithinSizeLimit(values);
     const result = await this.commit(actor, secret, record, { values, reason: 'rotate', note: input.reason, restartWorkloads: input.restartWorkloads ?? record.rotationPolicy?.restartWorkloads });
@@ -283,7 +285,7 @@ function planCreate(input: CreateSecretInput, limits: GeneratorLimits): CreatePl
   const overlap = Object.keys(generators).filter((key) => Object.hasOwn(supplied, key));
   if (overlap.length > 0) throw new DomainError(ErrorCode.Unprocessable, `Keys ${overlap.join(', ')} are both supplied and generated`);
   if (Object.keys(supplied).length + Object.keys(generators).length === 0) throw new DomainError(ErrorCode.Unprocessable, 'A secret needs data or generate');
-  assertWithinSizeLimit(supplied);
+  assertWithinSizeLimit(supplied, maxGeneratedBytes(generators));
   return {
     type: input.type ?? 'Opaque',
     supplied,

@@ -61,6 +61,39 @@ describe('secrets under attack', () => {
     });
   });
 
+  describe('generators refuse weak or oversized requests before anything is generated', () => {
+    it.each([
+      ['a 4-digit PIN', { pin: { type: 'password', length: 4, alphabet: '0123456789' } }, /pin \(password\) gives 13\.3 bits of entropy; at least 64 are required/],
+      ['a two-letter alphabet', { p: { type: 'password', length: 32, alphabet: 'ab' } }, /p \(password\) gives 32(\.0)? bits/],
+      ['four random bytes', { b: { type: 'bytes', length: 4 } }, /b \(bytes\) gives 32(\.0)? bits/],
+      ['five RSA keys', Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((key) => [key, { type: 'rsa', bits: 4096 }])), /at most 4 are generated per request/],
+      ['33 generated keys', Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, { type: 'uuid' }])), /at most 32 are generated per request/],
+      ['more than a Secret holds', { a: { type: 'bytes', length: 65536, encoding: 'hex' }, b: { type: 'bytes', length: 65536, encoding: 'hex' }, c: { type: 'bytes', length: 65536, encoding: 'hex' }, d: { type: 'bytes', length: 65536, encoding: 'hex' }, e: { type: 'bytes', length: 65536, encoding: 'hex' }, f: { type: 'bytes', length: 65536, encoding: 'hex' }, g: { type: 'bytes', length: 65536, encoding: 'hex' }, h: { type: 'bytes', length: 65536, encoding: 'hex' }, i: { type: 'bytes', length: 65536, encoding: 'hex' } }, /a Secret holds at most 1048576/],
+    ])('refuses %s with 422 naming the generator or the cap, even from an admin', async (_label, generate, message) => {
+      const before = await captureState(broker);
+      const refused = await broker.as('admin').post(base).send({ name: 'weak', generate }).expect(422);
+      expect(refused.body.detail).toMatch(message);
+      expect(await expectUnchanged(broker, before)).toEqual([]);
+    });
+
+    it('refuses a weak generator in a rotation and over GraphQL', async () => {
+      const before = await captureState(broker);
+      const rotation = await broker.as('admin').post(`${base}/db-main/rotate`).send({ generate: { password: { type: 'password', length: 8 } } }).expect(422);
+      expect(rotation.body.details).toMatchObject({ key: 'password', generator: 'password', minimumBits: 64 });
+      const result = await broker.graphql('admin', 'mutation { createSecret(namespace: "team-a", input: { name: "weak", generate: { pin: { type: "password", length: 6, alphabet: "0123456789" } } }) { version { version } } }');
+      expect(result.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0].message).toContain('gives 19.9 bits of entropy');
+      expect(await expectUnchanged(broker, before)).toEqual([]);
+    });
+
+    it('refuses supplied data that leaves no room for the generated keys, before generating them', async () => {
+      const before = await captureState(broker);
+      const refused = await broker.as('admin').post(base).send({ name: 'full', data: { blob: 'x'.repeat(1_047_000) }, generate: { key: { type: 'rsa', bits: 4096 } } }).expect(422);
+      expect(refused.body.detail).toContain('with the generated values');
+      expect(await expectUnchanged(broker, before)).toEqual([]);
+    });
+  });
+
   describe('a failed create leaves nothing behind', () => {
     it('planting a rotation policy on an existing secret the broker does not manage: 409, no record', async () => {
       const before = await captureState(broker);
