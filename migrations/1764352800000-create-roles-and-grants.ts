@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
 import { timestampType } from './column-types.js';
 
-// The built-in roles as of this migration (SPEC §2); later changes need a migration of their own.
+// The built-in roles as of this migration; later changes need a migration of their own.
 const ALL_VERBS = ['read', 'list', 'create', 'update', 'rotate', 'rollback', 'revoke', 'audit:read', 'grants:manage'];
 const BUILT_IN_ROLES: Record<string, string[]> = {
   reader: ['read', 'list'],

@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 import { timestampType } from './column-types.js';
 
 /**
- * The audit trail (SPEC §2): one append-only hash chain. `id` is assigned by the writer as
+ * The audit trail: one append-only hash chain. `id` is assigned by the writer as
  * head + 1 under the chain lock, so it is both the chain position and the pagination cursor.
  */
 export class CreateAuditEvents1764370000000 implements MigrationInterface {

@@ -20,7 +20,7 @@ import { AuditEventPage, AuditEventView, toAuditEventView } from './models/audit
 const BATCH_SIZE = 1_000;
 const CURSOR_ID = /^[1-9][0-9]{0,15}$/;
 
-/** Reading the audit trail, for REST and GraphQL alike (SPEC §3, §4). */
+/** Reading the audit trail, for REST and GraphQL alike. */
 @Injectable()
 export class AuditQueryService {
   constructor(

@@ -16,7 +16,7 @@ import { AuditEventView, toAuditEventView } from './models/audit-event.model.js'
 import { SuspiciousActivityDetector, type SuspiciousActivity } from './suspicious-activity.detector.js';
 
 /**
- * Writes the audit trail (SPEC §2, §9). Fail-closed: `record` resolves only once the event is
+ * Writes the audit trail. Fail-closed: `record` resolves only once the event is
  * committed, and throws UNAVAILABLE otherwise, so the caller refuses the operation.
  */
 @Injectable()

@@ -29,7 +29,7 @@ interface CachedReview {
 }
 
 /**
- * KUBERNETES_TOKEN_REVIEW (SPEC §2, §5): a Kubernetes ServiceAccount token is accepted when the
+ * KUBERNETES_TOKEN_REVIEW: a Kubernetes ServiceAccount token is accepted when the
  * cluster's TokenReview says it is valid for one of KUBERNETES_TOKEN_REVIEW_AUDIENCES, as
  * `serviceaccount:<namespace>/<name>` with its groups. A token minted for another audience (the
  * API server's own, say) is refused, so a workload cannot replay a token it was given for

@@ -7,7 +7,7 @@ import { IS_PUBLIC } from './decorators.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 
 /**
- * Per-subject rate limit (SPEC §9) across every route and operation, for REST and GraphQL alike.
+ * Per-subject rate limit across every route and operation, for REST and GraphQL alike.
  * Runs after authentication, so the bucket is the caller's subject (the address only if a
  * request ever arrived here unauthenticated). Requests that fail authentication never get here:
  * AuthFailureLimiter counts those per source address. @Public() probes and scrapes are not limited.

@@ -5,7 +5,7 @@ const SECRET = 'x'.repeat(32);
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
 describe('loadConfig', () => {
-  it('applies the SPEC §5 defaults', () => {
+  it('applies the documented defaults', () => {
     const config = loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, HOME: '/nonexistent' });
     expect(config).toMatchObject({
       port: 8080,

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-/** Runtime configuration, read once from the environment (SPEC §5) and frozen. */
+/** Runtime configuration, read once from the environment and frozen. */
 export interface AppConfig {
   readonly nodeEnv: string;
   readonly devMode: boolean;
@@ -20,7 +20,7 @@ export interface AppConfig {
   readonly retainedVersions: number;
   /** Interrupted writes younger than this are left alone at start: another replica may own them. */
   readonly reconcileGraceSeconds: number;
-  /** Requests per minute allowed to one subject across the whole API (SPEC §9). */
+  /** Requests per minute allowed to one subject across the whole API. */
   readonly rateLimitPerMinute: number;
   readonly managedNamespaces: readonly string[] | undefined;
   readonly logLevel: string;
@@ -32,7 +32,7 @@ export interface AppConfig {
   readonly tokenReviewAudiences: readonly string[];
   /** Failed authentications per source address per minute before it is refused outright (429). */
   readonly authFailureLimitPerMinute: number;
-  /** Floor on the entropy of generator parameters (SPEC §2). */
+  /** Floor on the entropy of generator parameters. */
   readonly minGeneratedEntropyBits: number;
   readonly auditCheckpoint: AuditCheckpointConfig;
 }

@@ -16,7 +16,7 @@ import { WhoamiView } from './models/whoami.model.js';
 import { PolicyService, toEffectiveGrant, type EffectiveGrant } from './policy.service.js';
 import { ANY } from './scope.js';
 
-/** Grant administration, access reviews and whoami (SPEC §2–§3). */
+/** Grant administration, access reviews and whoami. */
 @Injectable()
 export class GrantsService {
   constructor(

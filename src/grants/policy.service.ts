@@ -41,7 +41,7 @@ export interface RecordedDecision extends Decision {
 }
 
 /**
- * Authorization decisions (SPEC §2): default deny, grants matched by subject, verb, namespace
+ * Authorization decisions: default deny, grants matched by subject, verb, namespace
  * and name glob; expired grants never match. The only place that answers "may this caller…".
  */
 @Injectable()

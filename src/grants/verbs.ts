@@ -1,4 +1,4 @@
-/** The verbs of SPEC §2, in the order they are documented. */
+/** The verbs, in the order the docs list them. */
 export const VERBS = [
   'read',
   'list',

@@ -2,7 +2,7 @@ import { generateKeyPair, randomBytes, randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { assertDataKey, MAX_SECRET_BYTES } from './secret-input.js';
 
-/** How a key's value is produced (SPEC §2 rotation policy generators). */
+/** How a key's value is produced. */
 export type GeneratorSpec =
   | { readonly type: 'password'; readonly length?: number; readonly alphabet?: string }
   | { readonly type: 'bytes'; readonly length?: number; readonly encoding?: 'hex' | 'base64' }

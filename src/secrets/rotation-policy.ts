@@ -1,6 +1,6 @@
 import type { GeneratorSpec } from './generators.js';
 
-/** Per-secret rotation settings (SPEC §2). Schedules and webhooks are stored for the scheduler. */
+/** Per-secret rotation settings. Schedules and webhooks are stored for the scheduler. */
 export interface RotationPolicy {
   readonly generators: Readonly<Record<string, GeneratorSpec>>;
   readonly intervalSeconds?: number;

@@ -20,7 +20,7 @@ export interface NewVersion {
 
 /**
  * Persistence of secret records and their versions. Values are sealed before they are stored
- * and a pending version exists before the cluster is touched (SPEC §9).
+ * and a pending version exists before the cluster is touched.
  */
 @Injectable()
 export class SecretVersionStore {

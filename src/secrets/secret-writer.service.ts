@@ -33,7 +33,7 @@ interface Change {
 }
 
 /**
- * Every change to a secret (SPEC §3, §9). The order never loses a value: the new version is
+ * Every change to a secret. The order never loses a value: the new version is
  * stored sealed first, then the cluster object is written against the resourceVersion that was
  * read, and only then does the version become current. Of two writers that read the same
  * object, one wins and the other gets 409.

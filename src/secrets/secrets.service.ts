@@ -14,7 +14,7 @@ import { SecretPageView, type SecretView } from './models/secret.model.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toSecretView, toValuesView, toVersionView } from './secret-views.js';
 
-/** Reading secrets (SPEC §3): every method authorises first, so a denial reveals nothing. */
+/** Reading secrets: every method authorises first, so a denial reveals nothing. */
 @Injectable()
 export class SecretsService {
   constructor(

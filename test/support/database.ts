@@ -11,7 +11,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** The PostgreSQL server the suite runs against, or undefined for SQLite (SPEC §6). */
+/** The PostgreSQL server the suite runs against, or undefined for SQLite. */
 export function postgresBaseUrl(): string | undefined {
   const url = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   return url?.startsWith('postgres') ? url : undefined;

@@ -4,7 +4,7 @@ import { assertUnreachable, ErrorCode } from './domain-error.js';
 export interface ErrorDescription {
   readonly status: number;
   readonly title: string;
-  /** GraphQL `extensions.code` (SPEC §4). */
+  /** GraphQL `extensions.code`. */
   readonly graphqlCode: string;
 }
 

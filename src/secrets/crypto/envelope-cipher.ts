@@ -20,7 +20,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /**
- * Envelope encryption with AES-256-GCM (SPEC §2): each version gets its own data key; only the
+ * Envelope encryption with AES-256-GCM: each version gets its own data key; only the
  * wrapped data key is stored. The associated data binds a ciphertext to its secret and version,
  * so sealed values cannot be swapped between rows.
  */

@@ -3,7 +3,7 @@ import type { RotationPolicy } from '../rotation-policy.js';
 
 /**
  * `revoking`: a revocation was decided and the cluster object may already be deleted; the next
- * access settles it, to `revoked` if the object is gone, back to `active` if it is not (SPEC §9).
+ * access settles it, to `revoked` if the object is gone, back to `active` if it is not.
  */
 export type SecretState = 'active' | 'revoking' | 'revoked';
 

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 
-/** `pending` exists only between storing a new version and the cluster accepting it (SPEC §9). */
+/** `pending` exists only between storing a new version and the cluster accepting it. */
 export type VersionState = 'pending' | 'current' | 'previous' | 'deprecated';
 /** The fingerprint scheme new versions are written with. */
 export const FINGERPRINT_SCHEME = 2;
