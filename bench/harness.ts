@@ -77,7 +77,11 @@ export async function sample(count: number, fn: (i: number) => Promise<unknown>,
  * Runs several operations alternately (A, B, A, B, …) `count` times each, so that machine noise hits
  * them alike and their ratio is meaningful. Returns one sample array per operation.
  */
-export async function interleave(count: number, fns: ReadonlyArray<(i: number) => Promise<unknown>>, warmup = 0): Promise<number[][]> {
+export async function interleave(
+  count: number,
+  fns: ReadonlyArray<(i: number) => Promise<unknown>>,
+  warmup = 0,
+): Promise<number[][]> {
   for (let i = 0; i < warmup; i++) for (const fn of fns) await fn(i);
   const out = fns.map(() => [] as number[]);
   for (let i = 0; i < count; i++) {
@@ -133,7 +137,10 @@ export function statsRow(label: string, stats: Stats): Array<string | number> {
 
 export function markdownTable(table: Table): string {
   const escape = (cell: string | number): string => String(cell).replace(/\|/g, '\\|');
-  const lines = [`| ${table.columns.map(escape).join(' | ')} |`, `| ${table.columns.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`];
+  const lines = [
+    `| ${table.columns.map(escape).join(' | ')} |`,
+    `| ${table.columns.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+  ];
   for (const row of table.rows) lines.push(`| ${row.map(escape).join(' | ')} |`);
   return `${table.title ? `**${table.title}**\n\n` : ''}${lines.join('\n')}`;
 }
@@ -161,7 +168,11 @@ export function renderSection(suite: Suite, report: SuiteReport, info: RunInfo, 
   const parts = [
     `## ${suite.title}`,
     suite.description,
-    [`- Command: \`${info.command}\``, `- Date: ${info.date} (suite took ${(durationMs / 1000).toFixed(1)} s)`, `- Machine: ${info.machine}`].join('\n'),
+    [
+      `- Command: \`${info.command}\``,
+      `- Date: ${info.date} (suite took ${(durationMs / 1000).toFixed(1)} s)`,
+      `- Machine: ${info.machine}`,
+    ].join('\n'),
     ...report.tables.map(markdownTable),
   ];
   if (report.notes?.length) parts.push(report.notes.map((n) => `- ${n}`).join('\n'));
@@ -172,6 +183,7 @@ export function renderSection(suite: Suite, report: SuiteReport, info: RunInfo, 
 export function upsertSection(document: string, name: string, section: string): string {
   const start = document.indexOf(sectionStart(name));
   const end = document.indexOf(sectionEnd(name));
-  if (start >= 0 && end > start) return document.slice(0, start) + section + document.slice(end + sectionEnd(name).length);
+  if (start >= 0 && end > start)
+    return document.slice(0, start) + section + document.slice(end + sectionEnd(name).length);
   return `${document.replace(/\s*$/, '')}\n\n${section}\n`;
 }

@@ -46,9 +46,13 @@ function main(): Promise<void> | void {
     for (const suite of suites) process.stdout.write(`${suite.name}\t${suite.title}\n`);
     return;
   }
-  const wanted = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const wanted = (values.only ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((name) => !suites.some((s) => s.name === name));
-  if (unknown.length) throw new UsageError(`unknown suite(s): ${unknown.join(', ')} (known: ${suites.map((s) => s.name).join(', ')})`);
+  if (unknown.length)
+    throw new UsageError(`unknown suite(s): ${unknown.join(', ')} (known: ${suites.map((s) => s.name).join(', ')})`);
   const selected = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   return runSuites(selected, command, resolve(values.out), !values['no-write']);
@@ -74,6 +78,8 @@ async function runSuites(selected: typeof suites, command: string, outPath: stri
 try {
   await main();
 } catch (err) {
-  process.stderr.write(`bench: ${err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `bench: ${err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exitCode = 1;
 }

@@ -46,7 +46,10 @@ export class CreateRolesAndGrants1764352800000 implements MigrationInterface {
     );
     // Decisions look grants up by subject; list filters by namespace and role.
     await queryRunner.createIndex('grants', new TableIndex({ name: 'idx_grants_subject', columnNames: ['subject'] }));
-    await queryRunner.createIndex('grants', new TableIndex({ name: 'idx_grants_namespace', columnNames: ['namespace'] }));
+    await queryRunner.createIndex(
+      'grants',
+      new TableIndex({ name: 'idx_grants_namespace', columnNames: ['namespace'] }),
+    );
     await queryRunner.createIndex('grants', new TableIndex({ name: 'idx_grants_role', columnNames: ['role_name'] }));
     await queryRunner.createForeignKey(
       'grants',

@@ -45,11 +45,16 @@ export class CreateSecretsAndVersions1764360000000 implements MigrationInterface
           { name: 'created_at', type: timestamp, default: 'CURRENT_TIMESTAMP' },
         ],
         // Two writers computing the same next version number collide here: one wins, one gets 409.
-        uniques: [new TableUnique({ name: 'uq_secret_versions_secret_version', columnNames: ['secret_id', 'version'] })],
+        uniques: [
+          new TableUnique({ name: 'uq_secret_versions_secret_version', columnNames: ['secret_id', 'version'] }),
+        ],
       }),
     );
     // Pending versions are looked up at start for reconciliation.
-    await queryRunner.createIndex('secret_versions', new TableIndex({ name: 'idx_secret_versions_state', columnNames: ['state'] }));
+    await queryRunner.createIndex(
+      'secret_versions',
+      new TableIndex({ name: 'idx_secret_versions_state', columnNames: ['state'] }),
+    );
     await queryRunner.createForeignKey(
       'secret_versions',
       new TableForeignKey({

@@ -9,13 +9,20 @@ export class ValidBootstrapGrantIds1764800000000 implements MigrationInterface {
   name = 'ValidBootstrapGrantIds1764800000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const rows = (await queryRunner.query(`SELECT id, subject FROM grants WHERE created_by = 'system:bootstrap'`)) as Array<{ id: string; subject: string }>;
+    const rows = (await queryRunner.query(
+      `SELECT id, subject FROM grants WHERE created_by = 'system:bootstrap'`,
+    )) as Array<{ id: string; subject: string }>;
     for (const row of rows) {
       const id = bootstrapGrantId(row.subject);
       if (id === row.id) continue;
       // A replica that started on the new code first may already have inserted the new id.
       await queryRunner.manager.createQueryBuilder().delete().from('grants').where('id = :id', { id }).execute();
-      await queryRunner.manager.createQueryBuilder().update('grants').set({ id }).where('id = :old', { old: row.id }).execute();
+      await queryRunner.manager
+        .createQueryBuilder()
+        .update('grants')
+        .set({ id })
+        .where('id = :old', { old: row.id })
+        .execute();
     }
   }
 

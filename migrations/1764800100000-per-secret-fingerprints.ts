@@ -9,7 +9,10 @@ export class PerSecretFingerprints1764800100000 implements MigrationInterface {
   name = 'PerSecretFingerprints1764800100000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn('secret_versions', new TableColumn({ name: 'fingerprint_scheme', type: 'integer', default: 1 }));
+    await queryRunner.addColumn(
+      'secret_versions',
+      new TableColumn({ name: 'fingerprint_scheme', type: 'integer', default: 1 }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

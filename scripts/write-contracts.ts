@@ -2,7 +2,12 @@
 // test/contracts.test.ts fails while the committed files differ from what this writes.
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { buildOpenApiDocument, GRAPHQL_SDL_PATH, OPENAPI_PATH, printGraphqlSchema } from '../src/common/http/api-contracts.js';
+import {
+  buildOpenApiDocument,
+  GRAPHQL_SDL_PATH,
+  OPENAPI_PATH,
+  printGraphqlSchema,
+} from '../src/common/http/api-contracts.js';
 import { startContractApp } from './contract-app.js';
 
 const app = await startContractApp();

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { INestApplication } from '@nestjs/common';
-import { buildOpenApiDocument, GRAPHQL_SDL_PATH, OPENAPI_PATH, printGraphqlSchema } from '../src/common/http/api-contracts.js';
+import {
+  buildOpenApiDocument,
+  GRAPHQL_SDL_PATH,
+  OPENAPI_PATH,
+  printGraphqlSchema,
+} from '../src/common/http/api-contracts.js';
 import { startContractApp } from '../scripts/contract-app.js';
 
 describe('committed API contracts', () => {

@@ -13,7 +13,12 @@ export interface LoadJob {
   /** …or until this many requests were answered, none left in flight (measured runs). */
   readonly amount?: number;
   /** Requests cycled through in order, one per request sent. */
-  readonly requests: ReadonlyArray<{ method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }>;
+  readonly requests: ReadonlyArray<{
+    method: 'GET' | 'POST';
+    path: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }>;
 }
 
 export interface LoadResult {
@@ -37,7 +42,13 @@ const result = await autocannon({
     {
       setupRequest: (request) => {
         const chosen = job.requests[next++ % job.requests.length];
-        return { ...request, method: chosen.method, path: chosen.path, headers: { ...request.headers, ...chosen.headers }, body: chosen.body };
+        return {
+          ...request,
+          method: chosen.method,
+          path: chosen.path,
+          headers: { ...request.headers, ...chosen.headers },
+          body: chosen.body,
+        };
       },
     },
   ],

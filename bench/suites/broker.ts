@@ -6,7 +6,15 @@ import jwt from 'jsonwebtoken';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
 import { type Suite, type SuiteReport, mib, ms, ratio } from '../harness.js';
 import { createBenchDatabase, type BenchDatabase } from '../support/databases.js';
-import { firstJsonLine, freePort, peakRssOfMiB, runJson, startChild, waitUntilReady, type Child } from '../support/processes.js';
+import {
+  firstJsonLine,
+  freePort,
+  peakRssOfMiB,
+  runJson,
+  startChild,
+  waitUntilReady,
+  type Child,
+} from '../support/processes.js';
 import type { LoadJob, LoadResult } from '../processes/load.js';
 
 const SECRETS = 100;
@@ -47,7 +55,12 @@ async function servedCount(url: string, route: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return text
     .split('\n')
-    .filter((line) => line.startsWith('http_request_duration_seconds_count{') && line.includes(`route="${route}"`) && /status="2\d\d"/.test(line))
+    .filter(
+      (line) =>
+        line.startsWith('http_request_duration_seconds_count{') &&
+        line.includes(`route="${route}"`) &&
+        /status="2\d\d"/.test(line),
+    )
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
@@ -66,7 +79,11 @@ const token = (sub: string) => jwt.sign({ sub }, SIGNING_SECRET, { algorithm: 'H
 const secretName = (i: number) => `bench-${String(i).padStart(3, '0')}`;
 
 /** The built broker (`dist/src/main.js`) in its own process, against the emulator and `database`. */
-async function startBroker(emulator: KubernetesEmulator, database: BenchDatabase, directory: string): Promise<{ child: Child; url: string }> {
+async function startBroker(
+  emulator: KubernetesEmulator,
+  database: BenchDatabase,
+  directory: string,
+): Promise<{ child: Child; url: string }> {
   const kubeconfig = join(directory, 'kubeconfig.json');
   await emulator.writeKubeconfig(kubeconfig);
   const port = await freePort();
@@ -89,19 +106,35 @@ async function startBroker(emulator: KubernetesEmulator, database: BenchDatabase
 }
 
 async function call(url: string, path: string, body: unknown, sub = 'bench-admin'): Promise<void> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token(sub)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token(sub)}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (response.status >= 300) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
 }
 
 async function seed(url: string): Promise<void> {
-  for (let i = 0; i < SECRETS; i++) await call(url, `/v1/namespaces/${NAMESPACE}/secrets`, { name: secretName(i), generate: { password: { type: 'password' } } });
-  for (let s = 0; s < SUBJECTS; s++) await call(url, '/v1/grants', { subject: `user:app-${s}`, role: 'reader', namespace: NAMESPACE });
+  for (let i = 0; i < SECRETS; i++)
+    await call(url, `/v1/namespaces/${NAMESPACE}/secrets`, {
+      name: secretName(i),
+      generate: { password: { type: 'password' } },
+    });
+  for (let s = 0; s < SUBJECTS; s++)
+    await call(url, '/v1/grants', { subject: `user:app-${s}`, role: 'reader', namespace: NAMESPACE });
 }
 
-function job(scenario: Scenario, brokerUrl: string, bareUrl: string, size: Pick<LoadJob, 'amount' | 'durationSeconds'>): LoadJob {
+function job(
+  scenario: Scenario,
+  brokerUrl: string,
+  bareUrl: string,
+  size: Pick<LoadJob, 'amount' | 'durationSeconds'>,
+): LoadJob {
   const tokens = Array.from({ length: SUBJECTS }, (_, s) => token(`app-${s}`));
   const reads = (build: (name: string, auth: string) => LoadJob['requests'][number]) =>
-    Array.from({ length: SECRETS * SUBJECTS }, (_, i) => build(secretName(i % SECRETS), `Bearer ${tokens[Math.floor(i / SECRETS)]}`));
+    Array.from({ length: SECRETS * SUBJECTS }, (_, i) =>
+      build(secretName(i % SECRETS), `Bearer ${tokens[Math.floor(i / SECRETS)]}`),
+    );
   const base = { connections: CONNECTIONS, ...size };
   switch (scenario) {
     case 'bare':
@@ -112,7 +145,12 @@ function job(scenario: Scenario, brokerUrl: string, bareUrl: string, size: Pick<
       return {
         ...base,
         url: brokerUrl,
-        requests: reads((name, authorization) => ({ method: 'POST', path: `/v1/namespaces/${NAMESPACE}/secrets/${name}/request`, headers: { authorization, 'content-type': 'application/json' }, body: '{}' })),
+        requests: reads((name, authorization) => ({
+          method: 'POST',
+          path: `/v1/namespaces/${NAMESPACE}/secrets/${name}/request`,
+          headers: { authorization, 'content-type': 'application/json' },
+          body: '{}',
+        })),
       };
     case 'graphql':
       return {
@@ -122,7 +160,9 @@ function job(scenario: Scenario, brokerUrl: string, bareUrl: string, size: Pick<
           method: 'POST',
           path: '/graphql',
           headers: { authorization, 'content-type': 'application/json' },
-          body: JSON.stringify({ query: `mutation { requestSecret(namespace: "${NAMESPACE}", name: "${name}") { version values { key value } } }` }),
+          body: JSON.stringify({
+            query: `mutation { requestSecret(namespace: "${NAMESPACE}", name: "${name}") { version values { key value } } }`,
+          }),
         })),
       };
   }
@@ -130,7 +170,10 @@ function job(scenario: Scenario, brokerUrl: string, bareUrl: string, size: Pick<
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function measure(kind: 'sqlite' | 'postgres', bareUrl: string): Promise<{ runs: Record<Scenario, Run[]>; peakRss: number }> {
+async function measure(
+  kind: 'sqlite' | 'postgres',
+  bareUrl: string,
+): Promise<{ runs: Record<Scenario, Run[]>; peakRss: number }> {
   const emulator = await KubernetesEmulator.start();
   const directory = mkdtempSync(join(tmpdir(), 'broker-bench-'));
   const database = await createBenchDatabase(kind);
@@ -146,7 +189,11 @@ async function measure(kind: 'sqlite' | 'postgres', bareUrl: string): Promise<{ 
     // A warm-up run per scenario sizes the measured runs: each a fixed number of requests (about
     // SECONDS long), so that every request sent is answered and counted before the next run.
     const amounts = {} as Record<Scenario, number>;
-    for (const scenario of SCENARIOS) amounts[scenario] = Math.max(200, Math.round((await load(scenario, { durationSeconds: 1 })).requestsPerSecond * SECONDS));
+    for (const scenario of SCENARIOS)
+      amounts[scenario] = Math.max(
+        200,
+        Math.round((await load(scenario, { durationSeconds: 1 })).requestsPerSecond * SECONDS),
+      );
     const runs = Object.fromEntries(SCENARIOS.map((scenario) => [scenario, [] as Run[]])) as Record<Scenario, Run[]>;
     for (let round = 0; round < ROUNDS; round++) {
       for (const scenario of SCENARIOS) {
@@ -156,8 +203,15 @@ async function measure(kind: 'sqlite' | 'postgres', bareUrl: string): Promise<{ 
         const eventsBefore = await database.count('audit_events');
         const result = await load(scenario, { amount: amounts[scenario] });
         const served = route ? (await settledCount(broker.url, route)) - servedBefore : result.ok;
-        const clusterCalls = emulator.requests.slice(callsBefore).filter((request) => request.path.includes('/secrets/')).length;
-        runs[scenario].push({ ...result, served, clusterCalls, auditEvents: (await database.count('audit_events')) - eventsBefore });
+        const clusterCalls = emulator.requests
+          .slice(callsBefore)
+          .filter((request) => request.path.includes('/secrets/')).length;
+        runs[scenario].push({
+          ...result,
+          served,
+          clusterCalls,
+          auditEvents: (await database.count('audit_events')) - eventsBefore,
+        });
       }
     }
     return { runs, peakRss: peakRssOfMiB(broker.child.process.pid as number) };
@@ -185,7 +239,15 @@ export const brokerSuite: Suite = {
         const rps = (scenario: Scenario) => median(runs[scenario].map((run) => run.requestsPerSecond));
         tables.push({
           title: `${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (broker peak RSS ${mib(peakRss)})`,
-          columns: ['scenario', 'req/s', 'p50', 'p99', 'non-2xx + errors', 'Kubernetes API calls per read', 'audit events / reads served'],
+          columns: [
+            'scenario',
+            'req/s',
+            'p50',
+            'p99',
+            'non-2xx + errors',
+            'Kubernetes API calls per read',
+            'audit events / reads served',
+          ],
           rows: SCENARIOS.map((scenario) => {
             const served = runs[scenario].reduce((sum, run) => sum + run.served, 0);
             const isRead = scenario === 'rest' || scenario === 'graphql';
@@ -195,7 +257,9 @@ export const brokerSuite: Suite = {
               ms(median(runs[scenario].map((run) => run.p50Ms))),
               ms(median(runs[scenario].map((run) => run.p99Ms))),
               runs[scenario].reduce((sum, run) => sum + run.non2xx + run.errors, 0),
-              isRead ? (runs[scenario].reduce((sum, run) => sum + run.clusterCalls, 0) / Math.max(1, served)).toFixed(2) : '—',
+              isRead
+                ? (runs[scenario].reduce((sum, run) => sum + run.clusterCalls, 0) / Math.max(1, served)).toFixed(2)
+                : '—',
               isRead ? `${runs[scenario].reduce((sum, run) => sum + run.auditEvents, 0)} / ${served}` : '—',
             ];
           }),
@@ -206,7 +270,11 @@ export const brokerSuite: Suite = {
           [`${kind}: GraphQL read ÷ REST read (target ≥ 0.8)`, ratio(rps('graphql') / rps('rest'))],
         );
       }
-      tables.push({ title: 'Ratios (medians, measured side by side in this run)', columns: ['ratio', 'value'], rows: ratios });
+      tables.push({
+        title: 'Ratios (medians, measured side by side in this run)',
+        columns: ['ratio', 'value'],
+        rows: ratios,
+      });
       return {
         tables,
         notes: [

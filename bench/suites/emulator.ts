@@ -2,7 +2,23 @@ import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { CoreV1Api, KubeConfig, VersionApi, Watch, type V1Secret } from '@kubernetes/client-node';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
-import { type Suite, type SuiteReport, type Table, STATS_COLUMNS, currentRssMiB, interleave, mib, ms, peakRssMiB, pool, ratio, sample, statsRow, summarize, time } from '../harness.js';
+import {
+  type Suite,
+  type SuiteReport,
+  type Table,
+  STATS_COLUMNS,
+  currentRssMiB,
+  interleave,
+  mib,
+  ms,
+  peakRssMiB,
+  pool,
+  ratio,
+  sample,
+  statsRow,
+  summarize,
+  time,
+} from '../harness.js';
 
 const STARTS = 20;
 const SECRETS = 10_000;
@@ -21,9 +37,16 @@ const name = (i: number): string => `secret-${String(i).padStart(5, '0')}`;
 
 function secretBody(i: number): V1Secret {
   return {
-    metadata: { name: name(i), labels: { app: 'bench', bucket: String(i % BUCKETS), tier: i % 2 ? 'odd' : 'even' }, annotations: { 'bench/index': String(i) } },
+    metadata: {
+      name: name(i),
+      labels: { app: 'bench', bucket: String(i % BUCKETS), tier: i % 2 ? 'odd' : 'even' },
+      annotations: { 'bench/index': String(i) },
+    },
     type: 'Opaque',
-    data: { username: Buffer.from(`user-${i}`).toString('base64'), password: Buffer.from(`pw-${i}-`.padEnd(32, 'x')).toString('base64') },
+    data: {
+      username: Buffer.from(`user-${i}`).toString('base64'),
+      password: Buffer.from(`pw-${i}-`.padEnd(32, 'x')).toString('base64'),
+    },
   };
 }
 
@@ -40,20 +63,33 @@ function lcg(seed: number): () => number {
  * GET over HTTPS with Node's own client (trusting the emulator CA) and JSON.parse: the floor under client-node.
  * With keepAlive false every request opens a new TLS connection, as client-node 1.4 does (it builds a new agent per request).
  */
-function rawGetter(emulator: KubernetesEmulator, keepAlive: boolean): { get: (path: string) => Promise<unknown>; close: () => void } {
+function rawGetter(
+  emulator: KubernetesEmulator,
+  keepAlive: boolean,
+): { get: (path: string) => Promise<unknown>; close: () => void } {
   const agent = new Agent({ keepAlive, ca: emulator.caPem, maxSockets: 4 });
   const base = new URL(emulator.httpsUrl);
   const get = (path: string): Promise<unknown> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: base.hostname, port: base.port, path, method: 'GET', agent, headers: { authorization: `Bearer ${emulator.adminToken}`, accept: 'application/json' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`GET ${path}: ${res.statusCode}`));
-          else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        });
-        res.on('error', reject);
-      });
+      const req = request(
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: 'GET',
+          agent,
+          headers: { authorization: `Bearer ${emulator.adminToken}`, accept: 'application/json' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            if (res.statusCode !== 200) reject(new Error(`GET ${path}: ${res.statusCode}`));
+            else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -69,7 +105,10 @@ async function watchInitial(kc: KubeConfig, count: number): Promise<{ first: num
   let controller: AbortController | undefined;
   let finished = false;
   const result = await new Promise<{ first: number; all: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`watch: only ${seen} of ${count} events after ${WATCH_TIMEOUT_MS} ms`)), WATCH_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`watch: only ${seen} of ${count} events after ${WATCH_TIMEOUT_MS} ms`)),
+      WATCH_TIMEOUT_MS,
+    );
     const settle = (value: { first: number; all: number } | Error): void => {
       if (finished) return;
       finished = true;
@@ -86,12 +125,16 @@ async function watchInitial(kc: KubeConfig, count: number): Promise<{ first: num
           if (seen === 0) first = performance.now() - started;
           if (++seen === count) settle({ first, all: performance.now() - started });
         },
-        (err: unknown) => settle(err instanceof Error ? err : new Error(`watch ended after ${seen} of ${count} events`)),
+        (err: unknown) =>
+          settle(err instanceof Error ? err : new Error(`watch ended after ${seen} of ${count} events`)),
       )
-      .then((c) => {
-        controller = c;
-        if (finished) c.abort();
-      }, (err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
+      .then(
+        (c) => {
+          controller = c;
+          if (finished) c.abort();
+        },
+        (err: unknown) => settle(err instanceof Error ? err : new Error(String(err))),
+      );
   });
   controller?.abort();
   return result;
@@ -120,7 +163,15 @@ async function run(): Promise<SuiteReport> {
     columns: ['measurement', 'n', 'min', 'median', 'p95', 'max', 'first (cold)'],
     rows: [
       ['start()', start.n, ms(start.min), ms(start.p50), ms(start.p95), ms(start.max), ms(times[0])],
-      ['stop()', stops.length, ms(summarize(stops).min), ms(summarize(stops).p50), ms(summarize(stops).p95), ms(summarize(stops).max), ms(stops[0])],
+      [
+        'stop()',
+        stops.length,
+        ms(summarize(stops).min),
+        ms(summarize(stops).p50),
+        ms(summarize(stops).p95),
+        ms(summarize(stops).max),
+        ms(stops[0]),
+      ],
     ],
   });
 
@@ -137,7 +188,9 @@ async function run(): Promise<SuiteReport> {
     const rssBefore = currentRssMiB();
 
     const createStarted = performance.now();
-    const creates = await pool(SECRETS, CREATE_CONCURRENCY, (i) => core.createNamespacedSecret({ namespace: NAMESPACE, body: secretBody(i) }));
+    const creates = await pool(SECRETS, CREATE_CONCURRENCY, (i) =>
+      core.createNamespacedSecret({ namespace: NAMESPACE, body: secretBody(i) }),
+    );
     const createTotal = performance.now() - createStarted;
     const rssLoaded = currentRssMiB();
 
@@ -145,7 +198,14 @@ async function run(): Promise<SuiteReport> {
     if (check.items.length !== SECRETS) throw new Error(`expected ${SECRETS} secrets, listed ${check.items.length}`);
 
     // Full unpaged list: client-node and the raw HTTPS floor, alternately.
-    const [lists, rawLists] = await interleave(LIST_REPS, [() => core.listNamespacedSecret({ namespace: NAMESPACE }), () => raw.get(`/api/v1/namespaces/${NAMESPACE}/secrets`)], 1);
+    const [lists, rawLists] = await interleave(
+      LIST_REPS,
+      [
+        () => core.listNamespacedSecret({ namespace: NAMESPACE }),
+        () => raw.get(`/api/v1/namespaces/${NAMESPACE}/secrets`),
+      ],
+      1,
+    );
 
     // Paging with limit=500: total per pass, and each page.
     const pageTimes: number[] = [];
@@ -156,7 +216,12 @@ async function run(): Promise<SuiteReport> {
       let items = 0;
       do {
         let page: Awaited<ReturnType<CoreV1Api['listNamespacedSecret']>> | undefined;
-        pageTimes.push(await time(async () => (page = await core.listNamespacedSecret({ namespace: NAMESPACE, limit: PAGE, _continue: token }))));
+        pageTimes.push(
+          await time(
+            async () =>
+              (page = await core.listNamespacedSecret({ namespace: NAMESPACE, limit: PAGE, _continue: token })),
+          ),
+        );
         items += page!.items.length;
         token = page!.metadata?._continue || undefined;
         pages++;
@@ -167,11 +232,19 @@ async function run(): Promise<SuiteReport> {
 
     // Label selector matching 1% (100 of 10,000), a different bucket each time.
     const selectorCounts = new Set<number>();
-    const selectors = await sample(SELECTOR_REPS, async (i) => {
-      const res = await core.listNamespacedSecret({ namespace: NAMESPACE, labelSelector: `bucket=${(i * 37) % BUCKETS}` });
-      selectorCounts.add(res.items.length);
-    }, 1);
-    if (selectorCounts.size !== 1 || !selectorCounts.has(SECRETS / BUCKETS)) throw new Error(`selector matched ${[...selectorCounts].join('/')} items`);
+    const selectors = await sample(
+      SELECTOR_REPS,
+      async (i) => {
+        const res = await core.listNamespacedSecret({
+          namespace: NAMESPACE,
+          labelSelector: `bucket=${(i * 37) % BUCKETS}`,
+        });
+        selectorCounts.add(res.items.length);
+      },
+      1,
+    );
+    if (selectorCounts.size !== 1 || !selectorCounts.has(SECRETS / BUCKETS))
+      throw new Error(`selector matched ${[...selectorCounts].join('/')} items`);
 
     // Single gets, interleaved with GET /version (the cheapest authenticated round trip) and raw gets of the same secret.
     const pick = lcg(42);
@@ -239,7 +312,10 @@ async function run(): Promise<SuiteReport> {
       title: 'Throughput and memory',
       columns: ['measurement', 'value'],
       rows: [
-        [`create ${SECRETS.toLocaleString('en-US')} secrets, ${CREATE_CONCURRENCY} in flight`, `${(createTotal / 1000).toFixed(2)} s (${Math.round(SECRETS / (createTotal / 1000))} creates/s)`],
+        [
+          `create ${SECRETS.toLocaleString('en-US')} secrets, ${CREATE_CONCURRENCY} in flight`,
+          `${(createTotal / 1000).toFixed(2)} s (${Math.round(SECRETS / (createTotal / 1000))} creates/s)`,
+        ],
         ['RSS before loading / after loading', `${mib(rssBefore)} / ${mib(rssLoaded)}`],
         ['peak RSS of the process (emulator and client together)', mib(peakRssMiB())],
       ],

@@ -64,21 +64,42 @@ async function startBroker(): Promise<Broker> {
   };
 }
 
-function send(agent: Agent, port: number, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<number> {
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers: payload ? { ...headers, 'content-type': 'application/json' } : headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: payload ? { ...headers, 'content-type': 'application/json' } : headers,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
 }
 
 /** Sequential /healthz requests over one keep-alive connection until `busy` settles; each latency in ms. */
-async function healthzWhile(agent: Agent, port: number, busy: Promise<unknown>): Promise<{ latencies: number[]; seconds: number }> {
+async function healthzWhile(
+  agent: Agent,
+  port: number,
+  busy: Promise<unknown>,
+): Promise<{ latencies: number[]; seconds: number }> {
   let settled = false;
   void busy.finally(() => (settled = true)).catch(() => undefined);
   const started = performance.now();
@@ -92,7 +113,8 @@ async function healthzWhile(agent: Agent, port: number, busy: Promise<unknown>):
   return { latencies, seconds: (performance.now() - started) / 1000 };
 }
 
-const rsaKeys = () => Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`key-${i}`, { type: 'rsa', bits: RSA_BITS }]));
+const rsaKeys = () =>
+  Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`key-${i}`, { type: 'rsa', bits: RSA_BITS }]));
 
 async function run(): Promise<SuiteReport> {
   const broker = await startBroker();
@@ -113,7 +135,14 @@ async function run(): Promise<SuiteReport> {
 
       // The broker as it is: one create generating 4 RSA-4096 keys (async, bounded concurrency).
       const postStarted = performance.now();
-      const created = send(writeAgent, broker.port, 'POST', '/v1/namespaces/default/secrets', { authorization: `Bearer ${broker.token}` }, { name: `keygen-${round}`, generate: rsaKeys() }).then((status) => {
+      const created = send(
+        writeAgent,
+        broker.port,
+        'POST',
+        '/v1/namespaces/default/secrets',
+        { authorization: `Bearer ${broker.token}` },
+        { name: `keygen-${round}`, generate: rsaKeys() },
+      ).then((status) => {
         if (status !== 201) throw new Error(`POST /v1/namespaces/default/secrets: ${status}`);
         window.async.push(performance.now() - postStarted);
       });
@@ -126,7 +155,8 @@ async function run(): Promise<SuiteReport> {
       const syncDone = new Promise<void>((resolve) =>
         setImmediate(() => {
           const started = performance.now();
-          for (let i = 0; i < KEYS; i++) generateKeyPairSync('rsa', { modulusLength: RSA_BITS }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+          for (let i = 0; i < KEYS; i++)
+            generateKeyPairSync('rsa', { modulusLength: RSA_BITS }).privateKey.export({ type: 'pkcs8', format: 'pem' });
           window.sync.push(performance.now() - started);
           resolve();
         }),
@@ -150,7 +180,12 @@ async function run(): Promise<SuiteReport> {
     const rate = count / (windows.reduce((a, b) => a + b, 0) / 1000);
     return rate < 10 ? rate.toFixed(2) : rate.toFixed(0);
   };
-  const versus = (label: string, stats: Stats) => [label, ratio(stats.p50 / idleStats.p50), ratio(stats.p99 / idleStats.p99), ratio(stats.max / idleStats.max)];
+  const versus = (label: string, stats: Stats) => [
+    label,
+    ratio(stats.p50 / idleStats.p50),
+    ratio(stats.p99 / idleStats.p99),
+    ratio(stats.max / idleStats.max),
+  ];
   return {
     tables: [
       {
@@ -158,7 +193,10 @@ async function run(): Promise<SuiteReport> {
         columns: STATS_COLUMNS,
         rows: [
           statsRow('idle', idleStats),
-          statsRow(`while a POST generates ${KEYS} RSA-${RSA_BITS} keys (async, ${MAX_CONCURRENT_KEY_PAIRS} at a time)`, asyncStats),
+          statsRow(
+            `while a POST generates ${KEYS} RSA-${RSA_BITS} keys (async, ${MAX_CONCURRENT_KEY_PAIRS} at a time)`,
+            asyncStats,
+          ),
           statsRow(`while generateKeyPairSync makes the same ${KEYS} keys in-process`, syncStats),
         ],
       },
@@ -166,8 +204,20 @@ async function run(): Promise<SuiteReport> {
         title: `Making ${KEYS} RSA-${RSA_BITS} keys`,
         columns: ['measurement', 'n', 'median', 'max', '/healthz answered per second meanwhile'],
         rows: [
-          ['POST /v1/namespaces/default/secrets (whole request)', asyncWindow.n, ms(asyncWindow.p50), ms(asyncWindow.max), perSecond(served.async, window.async)],
-          ['generateKeyPairSync × 4 on the event loop', syncWindow.n, ms(syncWindow.p50), ms(syncWindow.max), perSecond(served.sync, window.sync)],
+          [
+            'POST /v1/namespaces/default/secrets (whole request)',
+            asyncWindow.n,
+            ms(asyncWindow.p50),
+            ms(asyncWindow.max),
+            perSecond(served.async, window.async),
+          ],
+          [
+            'generateKeyPairSync × 4 on the event loop',
+            syncWindow.n,
+            ms(syncWindow.p50),
+            ms(syncWindow.max),
+            perSecond(served.sync, window.sync),
+          ],
         ],
       },
       {

@@ -40,8 +40,12 @@ export async function createBenchDatabase(kind: 'sqlite' | 'postgres'): Promise<
   return {
     kind,
     url: url.toString(),
-    count: (table) => withClient(url.toString(), async (client) => Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n)),
-    drop: async () => void (await withClient(POSTGRES_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
+    count: (table) =>
+      withClient(url.toString(), async (client) =>
+        Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n),
+      ),
+    drop: async () =>
+      void (await withClient(POSTGRES_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
   };
 }
 

@@ -46,7 +46,9 @@ export function firstJsonLine<T>(child: Child): Promise<T> {
 export async function runJson<T>(script: string, args: string[]): Promise<T> {
   const child = startChild(script, args);
   const result = await firstJsonLine<T>(child);
-  await new Promise<void>((resolve) => (child.process.exitCode !== null ? resolve() : child.process.once('exit', () => resolve())));
+  await new Promise<void>((resolve) =>
+    child.process.exitCode !== null ? resolve() : child.process.once('exit', () => resolve()),
+  );
   return result;
 }
 
@@ -55,7 +57,9 @@ export function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

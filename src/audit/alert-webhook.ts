@@ -34,7 +34,8 @@ export class AlertWebhook {
       (response) => {
         // Release the connection; the receiver's answer carries nothing the broker needs.
         void response.body?.cancel();
-        if (!response.ok) this.logger.warn({ eventId: event.id, status: response.status }, 'alert webhook refused the event');
+        if (!response.ok)
+          this.logger.warn({ eventId: event.id, status: response.status }, 'alert webhook refused the event');
       },
       (error: unknown) => this.logger.warn({ eventId: event.id, err: error }, 'alert webhook delivery failed'),
     );

@@ -24,7 +24,14 @@ class MemoryStore implements Pick<AuditEventStore, 'append'> {
 }
 
 const event = (requestId: string) =>
-  toUnsealedEvent({ actor: { subject: 'user:a', request: { requestId, sourceIp: undefined, userAgent: undefined } }, action: 'read', outcome: 'allowed' }, new Date());
+  toUnsealedEvent(
+    {
+      actor: { subject: 'user:a', request: { requestId, sourceIp: undefined, userAgent: undefined } },
+      action: 'read',
+      outcome: 'allowed',
+    },
+    new Date(),
+  );
 
 describe('AppendQueue', () => {
   it('groups events that arrive during an append and gives each caller its own event', async () => {

@@ -27,7 +27,8 @@ const input = (overrides: Partial<AuditEventInput> = {}): AuditEventInput => ({
 });
 const KEY = Buffer.alloc(32, 7);
 const link = keyedLinkHasher(KEY);
-const unsealed = (count: number) => Array.from({ length: count }, (_, index) => toUnsealedEvent(input(), new Date(1_700_000_000_000 + index)));
+const unsealed = (count: number) =>
+  Array.from({ length: count }, (_, index) => toUnsealedEvent(input(), new Date(1_700_000_000_000 + index)));
 const chain = (count: number, hasher = link) => sealAfter(EMPTY_CHAIN, unsealed(count), hasher);
 
 function verify(events: readonly ChainedEvent[], anchorIds: number[] = []): ChainVerifier {
@@ -84,7 +85,12 @@ describe('audit hash chain', () => {
   ])('reports the event whose %s was modified, and walks on', (_field, change) => {
     const events = chain(5);
     events[2] = { ...events[2], ...change };
-    expect(verify(events)).toMatchObject({ firstBrokenId: 3, checked: 3, findings: [{ kind: 'hash-mismatch', fromId: 3, toId: 3 }], head: { id: 5 } });
+    expect(verify(events)).toMatchObject({
+      firstBrokenId: 3,
+      checked: 3,
+      findings: [{ kind: 'hash-mismatch', fromId: 3, toId: 3 }],
+      head: { id: 5 },
+    });
   });
 
   it('reports a deleted event as a gap and a broken link, and a chain whose first event was deleted', () => {
@@ -106,7 +112,10 @@ describe('audit hash chain', () => {
       { kind: 'gap', fromId: 4, toId: 4 },
       { kind: 'hash-mismatch', fromId: 5, toId: 8 },
     ]);
-    const renumbered = rehashWithoutKey([...events.slice(0, 3), ...events.slice(4).map((event) => ({ ...event, id: event.id - 1 }))], 3);
+    const renumbered = rehashWithoutKey(
+      [...events.slice(0, 3), ...events.slice(4).map((event) => ({ ...event, id: event.id - 1 }))],
+      3,
+    );
     expect(verify(renumbered).findings).toEqual([{ kind: 'hash-mismatch', fromId: 4, toId: 7 }]);
   });
 
@@ -163,7 +172,10 @@ describe('the canonical form carries no values', () => {
 
   it('redacts a JWT pasted into a reason and clips overlong text', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl';
-    const event = toUnsealedEvent(input({ reason: `token was ${jwt}`, actor: { ...actor, subject: `user:${'x'.repeat(400)}` } }), new Date());
+    const event = toUnsealedEvent(
+      input({ reason: `token was ${jwt}`, actor: { ...actor, subject: `user:${'x'.repeat(400)}` } }),
+      new Date(),
+    );
     expect(event.reason).toBe('token was [redacted token]');
     expect(event.subject).toHaveLength(320);
   });

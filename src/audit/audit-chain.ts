@@ -62,7 +62,13 @@ export function canonicalForm(event: Omit<ChainedEvent, 'hash'>): string {
     intentId: event.intentId,
     details: event.details,
   };
-  return JSON.stringify(Object.fromEntries(Object.keys(fields).sort().map((key) => [key, fields[key]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(fields)
+        .sort()
+        .map((key) => [key, fields[key]]),
+    ),
+  );
 }
 
 /** Computes an event's link: its hash over prevHash and the canonical form. */

@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { advanceDecision, decodeCheckpoint, encodeCheckpoint, truncationFindings, type AuditCheckpoint, type CheckpointReading } from './audit-checkpoint.js';
+import {
+  advanceDecision,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  truncationFindings,
+  type AuditCheckpoint,
+  type CheckpointReading,
+} from './audit-checkpoint.js';
 
 const KEY = Buffer.alloc(32, 3);
 const hash = (digit: string) => digit.repeat(64);
-const checkpoint: AuditCheckpoint = { id: 10, hash: hash('a'), count: 10, writtenAt: new Date('2025-01-02T03:04:05.678Z') };
+const checkpoint: AuditCheckpoint = {
+  id: 10,
+  hash: hash('a'),
+  count: 10,
+  writtenAt: new Date('2025-01-02T03:04:05.678Z'),
+};
 
 describe('a signed checkpoint', () => {
   it('round-trips, holding only the head, the count, the time and the signature', () => {
@@ -19,13 +31,24 @@ describe('a signed checkpoint', () => {
     ['another time', (fields: Record<string, unknown>) => ({ ...fields, writtenAt: '2030-01-01T00:00:00.000Z' })],
   ])('is invalid with %s under the old signature', (_change, change) => {
     const edited = JSON.stringify(change(JSON.parse(encodeCheckpoint(checkpoint, KEY)) as Record<string, unknown>));
-    expect(decodeCheckpoint(edited, KEY)).toEqual({ state: 'invalid', reason: 'holds a checkpoint whose signature does not verify' });
+    expect(decodeCheckpoint(edited, KEY)).toEqual({
+      state: 'invalid',
+      reason: 'holds a checkpoint whose signature does not verify',
+    });
   });
 
   it('is invalid under another key, and when it is not a checkpoint at all', () => {
     expect(decodeCheckpoint(encodeCheckpoint(checkpoint, KEY), Buffer.alloc(32, 4)).state).toBe('invalid');
-    for (const text of ['', '{', '{"id":1}', JSON.stringify({ ...JSON.parse(encodeCheckpoint(checkpoint, KEY)), extra: 1 })]) {
-      expect(decodeCheckpoint(text, KEY)).toEqual({ state: 'invalid', reason: 'holds text that is not a checkpoint this broker writes' });
+    for (const text of [
+      '',
+      '{',
+      '{"id":1}',
+      JSON.stringify({ ...JSON.parse(encodeCheckpoint(checkpoint, KEY)), extra: 1 }),
+    ]) {
+      expect(decodeCheckpoint(text, KEY)).toEqual({
+        state: 'invalid',
+        reason: 'holds text that is not a checkpoint this broker writes',
+      });
     }
   });
 });
@@ -42,13 +65,19 @@ describe('truncation behind a checkpoint', () => {
   });
 
   it('reports the event at the checkpoint missing or replaced, and fewer events than counted', () => {
-    expect(truncationFindings(checkpoint, { id: 12, hash: hash('c') }, { hash: undefined, count: 9 }).map((found) => found.message)).toEqual([
+    expect(
+      truncationFindings(checkpoint, { id: 12, hash: hash('c') }, { hash: undefined, count: 9 }).map(
+        (found) => found.message,
+      ),
+    ).toEqual([
       'Event 10, the head of a checkpoint, is missing',
       '9 events up to event 10, but the checkpoint counted 10',
     ]);
-    expect(truncationFindings(checkpoint, { id: 12, hash: hash('c') }, { hash: hash('d'), count: 10 }).map((found) => found.message)).toEqual([
-      'Event 10 has another hash than the checkpoint recorded for it',
-    ]);
+    expect(
+      truncationFindings(checkpoint, { id: 12, hash: hash('c') }, { hash: hash('d'), count: 10 }).map(
+        (found) => found.message,
+      ),
+    ).toEqual(['Event 10 has another hash than the checkpoint recorded for it']);
   });
 });
 
@@ -61,7 +90,9 @@ describe('advancing a checkpoint', () => {
   it('creates the first one and moves forward over a checkpoint the chain extends', () => {
     expect(decide({ state: 'missing' })).toEqual({ write: true });
     expect(decide(valid)).toEqual({ write: true });
-    expect(decide({ state: 'valid', checkpoint: { ...checkpoint, id: 0, hash: hash('0'), count: 0 } }, true, null)).toEqual({ write: true });
+    expect(
+      decide({ state: 'valid', checkpoint: { ...checkpoint, id: 0, hash: hash('0'), count: 0 } }, true, null),
+    ).toEqual({ write: true });
   });
 
   it('never moves back: a checkpoint as new or newer (another replica) is left as it is', () => {
@@ -75,7 +106,13 @@ describe('advancing a checkpoint', () => {
       refusal: 'it holds a checkpoint whose signature does not verify',
     });
     expect(decide({ state: 'missing' }, true)).toEqual({ write: false, refusal: 'the checkpoint it held disappeared' });
-    expect(decide(valid, true, null)).toEqual({ write: false, refusal: 'the chain no longer extends its checkpoint at event 10' });
-    expect(decide(valid, true, hash('f'))).toMatchObject({ write: false, refusal: expect.stringContaining('no longer extends') });
+    expect(decide(valid, true, null)).toEqual({
+      write: false,
+      refusal: 'the chain no longer extends its checkpoint at event 10',
+    });
+    expect(decide(valid, true, hash('f'))).toMatchObject({
+      write: false,
+      refusal: expect.stringContaining('no longer extends'),
+    });
   });
 });

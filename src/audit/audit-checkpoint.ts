@@ -50,7 +50,12 @@ export function decodeCheckpoint(text: string, key: Buffer): CheckpointReading {
   } catch {
     return { state: 'invalid', reason: 'holds text that is not a checkpoint this broker writes' };
   }
-  const checkpoint: AuditCheckpoint = { id: parsed.id, hash: parsed.hash, count: parsed.count, writtenAt: new Date(parsed.writtenAt) };
+  const checkpoint: AuditCheckpoint = {
+    id: parsed.id,
+    hash: parsed.hash,
+    count: parsed.count,
+    writtenAt: new Date(parsed.writtenAt),
+  };
   const expected = Buffer.from(signature(checkpoint, key), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(parsed.signature, 'hex'))) {
     return { state: 'invalid', reason: 'holds a checkpoint whose signature does not verify' };
@@ -68,19 +73,37 @@ export interface TruncationFinding {
  * Compares the chain as walked with a checkpoint: every event the checkpoint covered must still
  * be there, the one at its id with the same hash.
  */
-export function truncationFindings(checkpoint: AuditCheckpoint, head: ChainHead, observed: AnchorObservation): TruncationFinding[] {
+export function truncationFindings(
+  checkpoint: AuditCheckpoint,
+  head: ChainHead,
+  observed: AnchorObservation,
+): TruncationFinding[] {
   const { id, hash, count } = checkpoint;
   if (head.id < id) {
-    return [{ fromId: head.id + 1, toId: id, message: `The chain ends at event ${head.id}, but a checkpoint recorded it up to event ${id}` }];
+    return [
+      {
+        fromId: head.id + 1,
+        toId: id,
+        message: `The chain ends at event ${head.id}, but a checkpoint recorded it up to event ${id}`,
+      },
+    ];
   }
   const findings: TruncationFinding[] = [];
   if (observed.hash === undefined) {
     findings.push({ fromId: id, toId: id, message: `Event ${id}, the head of a checkpoint, is missing` });
   } else if (observed.hash !== hash) {
-    findings.push({ fromId: id, toId: id, message: `Event ${id} has another hash than the checkpoint recorded for it` });
+    findings.push({
+      fromId: id,
+      toId: id,
+      message: `Event ${id} has another hash than the checkpoint recorded for it`,
+    });
   }
   if (observed.count < count) {
-    findings.push({ fromId: 1, toId: id, message: `${observed.count} events up to event ${id}, but the checkpoint counted ${count}` });
+    findings.push({
+      fromId: 1,
+      toId: id,
+      message: `${observed.count} events up to event ${id}, but the checkpoint counted ${count}`,
+    });
   }
   return findings;
 }

@@ -72,21 +72,35 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
       if (head !== undefined && this.keys.link(head) !== head.hash) {
         // Checkpointing a head that does not verify would vouch for a forgery.
         for (const location of this.checkpoints.locations) {
-          this.report({ location: location.name, result: 'refused', detail: `the newest event ${id} does not match its hash under the key` });
+          this.report({
+            location: location.name,
+            result: 'refused',
+            detail: `the newest event ${id} does not match its hash under the key`,
+          });
         }
         return;
       }
-      const checkpoint: AuditCheckpoint = { id, hash: head?.hash ?? GENESIS_HASH, count: await this.countUpTo(id), writtenAt: new Date() };
+      const checkpoint: AuditCheckpoint = {
+        id,
+        hash: head?.hash ?? GENESIS_HASH,
+        count: await this.countUpTo(id),
+        writtenAt: new Date(),
+      };
       const outcomes = await this.checkpoints.write(checkpoint, (at) => this.store.hashAt(at));
       outcomes.forEach((outcome) => this.report(outcome, checkpoint));
-      if (outcomes.every((outcome) => outcome.result === 'written' || outcome.result === 'current')) this.anchoredId = id;
+      if (outcomes.every((outcome) => outcome.result === 'written' || outcome.result === 'current'))
+        this.anchoredId = id;
     } catch (error) {
-      for (const location of this.checkpoints.locations) this.report({ location: location.name, result: 'failed', error });
+      for (const location of this.checkpoints.locations)
+        this.report({ location: location.name, result: 'failed', error });
     }
   }
 
   private async countUpTo(id: number): Promise<number> {
-    const count = id >= this.counted.id ? this.counted.count + (await this.store.countBetween(this.counted.id, id)) : await this.store.countBetween(0, id);
+    const count =
+      id >= this.counted.id
+        ? this.counted.count + (await this.store.countBetween(this.counted.id, id))
+        : await this.store.countBetween(0, id);
     this.counted = { id, count };
     return count;
   }
@@ -102,7 +116,10 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
         return;
       case 'refused':
         this.metrics.observeAuditCheckpoint(location, false);
-        this.logger.error({ location, reason: outcome.detail }, 'audit checkpoint not advanced: the chain or the checkpoint was tampered with');
+        this.logger.error(
+          { location, reason: outcome.detail },
+          'audit checkpoint not advanced: the chain or the checkpoint was tampered with',
+        );
         return;
       case 'failed':
         this.metrics.observeAuditCheckpoint(location, false);

@@ -1,5 +1,11 @@
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { advanceDecision, decodeCheckpoint, encodeCheckpoint, type AuditCheckpoint, type CheckpointReading } from './audit-checkpoint.js';
+import {
+  advanceDecision,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type AuditCheckpoint,
+  type CheckpointReading,
+} from './audit-checkpoint.js';
 import type { CheckpointLocation, StoredCheckpoint } from './checkpoint-locations.js';
 
 type LocationName = CheckpointLocation['name'];
@@ -41,7 +47,11 @@ export class AuditCheckpoints {
         try {
           return { location: location.name, reading: this.decode(location, await location.read()) };
         } catch (error) {
-          return { location: location.name, reading: undefined, error: error instanceof Error ? error.message : String(error) };
+          return {
+            location: location.name,
+            reading: undefined,
+            error: error instanceof Error ? error.message : String(error),
+          };
         }
       }),
     );
@@ -66,11 +76,16 @@ export class AuditCheckpoints {
     );
   }
 
-  private async advance(location: CheckpointLocation, next: AuditCheckpoint, hashAt: (id: number) => Promise<string | undefined>): Promise<WriteOutcome> {
+  private async advance(
+    location: CheckpointLocation,
+    next: AuditCheckpoint,
+    hashAt: (id: number) => Promise<string | undefined>,
+  ): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
       const stored = await location.read();
       const current = this.decode(location, stored);
-      const hashAtCurrent = current.state === 'valid' && current.checkpoint.id > 0 ? await hashAt(current.checkpoint.id) : undefined;
+      const hashAtCurrent =
+        current.state === 'valid' && current.checkpoint.id > 0 ? await hashAt(current.checkpoint.id) : undefined;
       const decision = advanceDecision(current, next, { seenBefore: this.seen.has(location.name), hashAtCurrent });
       if (!decision.write) {
         return decision.refusal === undefined
@@ -82,7 +97,8 @@ export class AuditCheckpoints {
         this.seen.add(location.name);
         return { location: location.name, result: 'written' };
       } catch (error) {
-        if (!(error instanceof DomainError && error.code === ErrorCode.Conflict) || attempt === MAX_ATTEMPTS) throw error;
+        if (!(error instanceof DomainError && error.code === ErrorCode.Conflict) || attempt === MAX_ATTEMPTS)
+          throw error;
       }
     }
   }

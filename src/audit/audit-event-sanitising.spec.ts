@@ -2,12 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { toUnsealedEvent, type AuditEventInput } from './audit-event.js';
 
 function eventWith(subject: string, reason: string, userAgent: string): AuditEventInput {
-  return { actor: { subject, request: { requestId: 'req-1', sourceIp: '203.0.113.7', userAgent } }, action: 'authenticate', outcome: 'failed', reason };
+  return {
+    actor: { subject, request: { requestId: 'req-1', sourceIp: '203.0.113.7', userAgent } },
+    action: 'authenticate',
+    outcome: 'failed',
+    reason,
+  };
 }
 
 describe('toUnsealedEvent with caller-influenced text', () => {
   it('stores control characters and lone surrogates escaped, never raw', () => {
-    const event = toUnsealedEvent(eventWith('user:ali\u0000ce', 'alg HS256\u0000\u001b[2J', 'curl\t8\u0085\udc00'), new Date());
+    const event = toUnsealedEvent(
+      eventWith('user:ali\u0000ce', 'alg HS256\u0000\u001b[2J', 'curl\t8\u0085\udc00'),
+      new Date(),
+    );
     expect(event.subject).toBe('user:ali\\u0000ce');
     expect(event.reason).toBe('alg HS256\\u0000\\u001b[2J');
     expect(event.userAgent).toBe('curl\\u00098\\u0085\\udc00');

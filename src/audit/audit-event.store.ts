@@ -1,5 +1,13 @@
 import { Between, type DataSource, type EntityManager } from 'typeorm';
-import { ChainVerifier, EMPTY_CHAIN, sealAfter, type ChainedEvent, type ChainHead, type LinkHasher, type UnsealedEvent } from './audit-chain.js';
+import {
+  ChainVerifier,
+  EMPTY_CHAIN,
+  sealAfter,
+  type ChainedEvent,
+  type ChainHead,
+  type LinkHasher,
+  type UnsealedEvent,
+} from './audit-chain.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 
 /**
@@ -27,7 +35,9 @@ export abstract class AuditEventStore {
   }
 
   async hashAt(id: number): Promise<string | undefined> {
-    const event = await this.dataSource.getRepository(AuditEventEntity).findOne({ where: { id }, select: { id: true, hash: true } });
+    const event = await this.dataSource
+      .getRepository(AuditEventEntity)
+      .findOne({ where: { id }, select: { id: true, hash: true } });
     return event?.hash;
   }
 
@@ -38,9 +48,24 @@ export abstract class AuditEventStore {
 }
 
 const COLUMNS = [
-  'id', 'time', 'request_id', 'subject', 'action', 'outcome', 'namespace', 'name', 'version',
-  'matched_grants', 'reason', 'source_ip', 'user_agent', 'latency_ms', 'intent_id', 'details',
-  'prev_hash', 'hash',
+  'id',
+  'time',
+  'request_id',
+  'subject',
+  'action',
+  'outcome',
+  'namespace',
+  'name',
+  'version',
+  'matched_grants',
+  'reason',
+  'source_ip',
+  'user_agent',
+  'latency_ms',
+  'intent_id',
+  'details',
+  'prev_hash',
+  'hash',
 ] as const;
 const HEAD_QUERY = 'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1';
 // Any constant shared by every replica; names the chain in pg_locks.
@@ -50,9 +75,24 @@ const REKEY_BATCH = 500;
 
 function rowValues(event: ChainedEvent, time: string | Date): unknown[] {
   return [
-    event.id, time, event.requestId, event.subject, event.action, event.outcome, event.namespace,
-    event.name, event.version, event.matchedGrants, event.reason, event.sourceIp, event.userAgent,
-    event.latencyMs, event.intentId, event.details, event.prevHash, event.hash,
+    event.id,
+    time,
+    event.requestId,
+    event.subject,
+    event.action,
+    event.outcome,
+    event.namespace,
+    event.name,
+    event.version,
+    event.matchedGrants,
+    event.reason,
+    event.sourceIp,
+    event.userAgent,
+    event.latencyMs,
+    event.intentId,
+    event.details,
+    event.prevHash,
+    event.hash,
   ];
 }
 
@@ -165,9 +205,11 @@ export class SqliteAuditEventStore extends AuditEventStore {
   // Synchronous like the append, for the same reason; it runs once, at start.
   async rekey(legacy: LinkHasher): Promise<number | undefined> {
     const connection = await this.idleConnection();
-    const select = connection.prepare(`SELECT ${COLUMNS.join(', ')} FROM audit_events WHERE id > ? ORDER BY id LIMIT ${REKEY_BATCH}`);
+    const select = connection.prepare(
+      `SELECT ${COLUMNS.join(', ')} FROM audit_events WHERE id > ? ORDER BY id LIMIT ${REKEY_BATCH}`,
+    );
     const batches = function* (): Generator<ChainedEvent[]> {
-      for (let afterId = 0; ; ) {
+      for (let afterId = 0; ;) {
         const batch = (select.all(afterId) as SqliteRow[]).map(fromSqliteRow);
         if (batch.length > 0) yield batch;
         if (batch.length < REKEY_BATCH) return;

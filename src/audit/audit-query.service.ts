@@ -31,14 +31,22 @@ export class AuditQueryService {
   ) {}
 
   /** Newest first; `after` is the nextCursor of the previous page. */
-  async list(actor: Actor, filter: AuditEventFilter, after?: string, first = DEFAULT_PAGE_SIZE): Promise<AuditEventPage> {
+  async list(
+    actor: Actor,
+    filter: AuditEventFilter,
+    after?: string,
+    first = DEFAULT_PAGE_SIZE,
+  ): Promise<AuditEventPage> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw new DomainError(ErrorCode.InvalidInput, `first must be between 1 and ${MAX_PAGE_SIZE}`);
     }
     const before = after === undefined ? undefined : decodeCursor(after);
     const query = this.scopedQuery(await this.visibilityOf(actor), filter);
     if (before !== undefined) query.andWhere('event.id < :before', { before });
-    const rows = await query.orderBy('event.id', 'DESC').limit(first + 1).getMany();
+    const rows = await query
+      .orderBy('event.id', 'DESC')
+      .limit(first + 1)
+      .getMany();
     const items = rows.slice(0, first).map(toAuditEventView);
     await this.policy.recordListing(actor, 'audit:read');
     return Object.assign(new AuditEventPage(), {
@@ -64,8 +72,15 @@ export class AuditQueryService {
     await this.policy.assertHoldsOver(actor, ['audit:read'], { namespace: ANY, namePattern: ANY });
     // Read first: a checkpoint never names an event the walk that follows could miss.
     const readings = await this.checkpoints.readAll();
-    const verifier = new ChainVerifier(this.keys.link, validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id));
-    for await (const event of this.walk(() => undefined, (row) => row)) verifier.accept(event);
+    const verifier = new ChainVerifier(
+      this.keys.link,
+      validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id),
+    );
+    for await (const event of this.walk(
+      () => undefined,
+      (row) => row,
+    ))
+      verifier.accept(event);
     return verificationReport(verifier, readings);
   }
 
@@ -100,7 +115,10 @@ export class AuditQueryService {
     return query;
   }
 
-  private applyFilter(query: SelectQueryBuilder<AuditEventEntity>, range: AuditTimeRange): SelectQueryBuilder<AuditEventEntity> {
+  private applyFilter(
+    query: SelectQueryBuilder<AuditEventEntity>,
+    range: AuditTimeRange,
+  ): SelectQueryBuilder<AuditEventEntity> {
     if (range.since !== undefined) query.andWhere('event.time >= :since', { since: range.since });
     if (range.until !== undefined) query.andWhere('event.time <= :until', { until: range.until });
     return query;

@@ -8,11 +8,23 @@ const link = keyedLinkHasher(Buffer.alloc(32, 1));
 const events = sealAfter(
   EMPTY_CHAIN,
   Array.from({ length: 6 }, (_, index) =>
-    toUnsealedEvent({ actor: { subject: 'user:a', request: { requestId: `r${index}`, sourceIp: undefined, userAgent: undefined } }, action: 'read', outcome: 'allowed' }, new Date(index)),
+    toUnsealedEvent(
+      {
+        actor: { subject: 'user:a', request: { requestId: `r${index}`, sourceIp: undefined, userAgent: undefined } },
+        action: 'read',
+        outcome: 'allowed',
+      },
+      new Date(index),
+    ),
   ),
   link,
 );
-const checkpointAt = (id: number, writtenAt = new Date('2025-01-01T00:00:00Z')) => ({ id, hash: events[id - 1].hash, count: id, writtenAt });
+const checkpointAt = (id: number, writtenAt = new Date('2025-01-01T00:00:00Z')) => ({
+  id,
+  hash: events[id - 1].hash,
+  count: id,
+  writtenAt,
+});
 
 function report(walked: typeof events, readings: LocationReading[]) {
   const anchors = readings.flatMap(({ reading }) => (reading?.state === 'valid' ? [reading.checkpoint.id] : []));
@@ -42,7 +54,9 @@ describe('the verify report', () => {
       { location: 'file', reading: undefined, error: 'EACCES: permission denied' },
     ]);
     expect(result.ok).toBe(false);
-    expect(result.findings.map(({ kind, fromId, toId, location, message }) => [kind, fromId, toId, location, message])).toEqual([
+    expect(
+      result.findings.map(({ kind, fromId, toId, location, message }) => [kind, fromId, toId, location, message]),
+    ).toEqual([
       ['truncated', '4', '5', 'configmap', 'The chain ends at event 3, but a checkpoint recorded it up to event 5'],
       ['checkpoint-unreadable', null, null, 'file', 'Could not read the checkpoint file: EACCES: permission denied'],
     ]);

@@ -1,17 +1,28 @@
 import type { ChainFinding, ChainVerifier } from './audit-chain.js';
 import { truncationFindings, type AuditCheckpoint } from './audit-checkpoint.js';
 import type { LocationReading } from './audit-checkpoints.js';
-import { AuditChainFinding, AuditChainVerification, AuditCheckpointReference } from './models/audit-chain-verification.model.js';
+import {
+  AuditChainFinding,
+  AuditChainVerification,
+  AuditCheckpointReference,
+} from './models/audit-chain-verification.model.js';
 
 /** The checkpoints among `readings` whose signature verifies, newest first. */
-export function validCheckpoints(readings: readonly LocationReading[]): Array<{ location: LocationReading['location']; checkpoint: AuditCheckpoint }> {
+export function validCheckpoints(
+  readings: readonly LocationReading[],
+): Array<{ location: LocationReading['location']; checkpoint: AuditCheckpoint }> {
   return readings
-    .flatMap(({ location, reading }) => (reading?.state === 'valid' ? [{ location, checkpoint: reading.checkpoint }] : []))
+    .flatMap(({ location, reading }) =>
+      reading?.state === 'valid' ? [{ location, checkpoint: reading.checkpoint }] : [],
+    )
     .sort((a, b) => b.checkpoint.id - a.checkpoint.id);
 }
 
 /** What verify answers, from a finished walk and the checkpoints read before it started. */
-export function verificationReport(verifier: ChainVerifier, readings: readonly LocationReading[]): AuditChainVerification {
+export function verificationReport(
+  verifier: ChainVerifier,
+  readings: readonly LocationReading[],
+): AuditChainVerification {
   const anchors = validCheckpoints(readings);
   const findings = [
     ...verifier.findings.map(chainFinding),
@@ -52,9 +63,11 @@ function chainFinding({ kind, fromId, toId }: ChainFinding): AuditChainFinding {
 
 function checkpointFindings({ location, reading, error }: LocationReading): AuditChainFinding[] {
   const where = location === 'configmap' ? 'checkpoint ConfigMap' : 'checkpoint file';
-  if (reading === undefined) return [finding('checkpoint-unreadable', `Could not read the ${where}: ${error ?? 'unknown error'}`, { location })];
+  if (reading === undefined)
+    return [finding('checkpoint-unreadable', `Could not read the ${where}: ${error ?? 'unknown error'}`, { location })];
   if (reading.state === 'missing') return [finding('checkpoint-missing', `There is no ${where}`, { location })];
-  if (reading.state === 'invalid') return [finding('checkpoint-invalid', `The ${where} ${reading.reason}`, { location })];
+  if (reading.state === 'invalid')
+    return [finding('checkpoint-invalid', `The ${where} ${reading.reason}`, { location })];
   return [];
 }
 

@@ -22,7 +22,13 @@ describe('auditVisibility', () => {
   });
 
   it('keeps the scopes of audit:read grants only', () => {
-    expect(auditVisibility([grant(['audit:read', 'list'], 'team-a'), grant(['read'], '*'), grant(['audit:read'], '*', 'db-*')])).toEqual({
+    expect(
+      auditVisibility([
+        grant(['audit:read', 'list'], 'team-a'),
+        grant(['read'], '*'),
+        grant(['audit:read'], '*', 'db-*'),
+      ]),
+    ).toEqual({
       all: false,
       scopes: [
         { namespace: 'team-a', namePattern: '*' },

@@ -36,9 +36,12 @@ export function restrictTo(query: WhereExpressionBuilder, visibility: AuditVisib
         any.orWhere(
           new Brackets((one) => {
             if (scope.namespace === ANY) one.where('event.namespace IS NOT NULL');
-            else one.where(`event.namespace = :scopeNamespace${index}`, { [`scopeNamespace${index}`]: scope.namespace });
+            else
+              one.where(`event.namespace = :scopeNamespace${index}`, { [`scopeNamespace${index}`]: scope.namespace });
             if (scope.namePattern !== ANY) {
-              one.andWhere(`event.name LIKE :scopeName${index}`, { [`scopeName${index}`]: globToLike(scope.namePattern) });
+              one.andWhere(`event.name LIKE :scopeName${index}`, {
+                [`scopeName${index}`]: globToLike(scope.namePattern),
+              });
             }
           }),
         );

@@ -27,7 +27,11 @@ import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
   imports: [TypeOrmModule.forFeature([AuditEventEntity]), GrantsModule],
   controllers: [AuditEventsController],
   providers: [
-    { provide: AuditKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new AuditKeys(config.encryptionKey) },
+    {
+      provide: AuditKeys,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new AuditKeys(config.encryptionKey),
+    },
     {
       provide: AuditEventStore,
       inject: [DataSource, APP_CONFIG, AuditKeys],

@@ -62,7 +62,10 @@ export class AuditService {
       try {
         await this.record({ ...intent, outcome: 'failed', reason: toDomainError(error).message, latencyMs: latency() });
       } catch (auditError) {
-        this.logger.error({ err: auditError, requestId: intent.actor.request.requestId }, 'could not audit a failed change');
+        this.logger.error(
+          { err: auditError, requestId: intent.actor.request.requestId },
+          'could not audit a failed change',
+        );
       }
       throw error;
     }
@@ -123,7 +126,9 @@ export class AuditService {
 }
 
 /** What an outcome event repeats from its intent. */
-export type OutcomeOf = Pick<AuditEventInput, 'actor' | 'action' | 'target' | 'details'> & { readonly intentId: string };
+export type OutcomeOf = Pick<AuditEventInput, 'actor' | 'action' | 'target' | 'details'> & {
+  readonly intentId: string;
+};
 
 function feedsDetector(input: AuditEventInput): boolean {
   if (input.action === 'suspicious_activity') return false;
@@ -131,7 +136,11 @@ function feedsDetector(input: AuditEventInput): boolean {
 }
 
 // No namespace: a burst may span namespaces, so only auditors of everything see these.
-function suspiciousEvent(trigger: AuditEventInput, activity: SuspiciousActivity, windowSeconds: number): AuditEventInput {
+function suspiciousEvent(
+  trigger: AuditEventInput,
+  activity: SuspiciousActivity,
+  windowSeconds: number,
+): AuditEventInput {
   return {
     actor: trigger.actor,
     action: 'suspicious_activity',

@@ -40,7 +40,12 @@ export class ConfigMapCheckpointLocation implements CheckpointLocation {
   }
 
   async write(text: string, previous: StoredCheckpoint | undefined): Promise<void> {
-    const configMap = { namespace: this.namespace, name: CHECKPOINT_CONFIGMAP, data: { [CHECKPOINT_KEY]: text }, labels: LABELS };
+    const configMap = {
+      namespace: this.namespace,
+      name: CHECKPOINT_CONFIGMAP,
+      data: { [CHECKPOINT_KEY]: text },
+      labels: LABELS,
+    };
     if (previous?.version === undefined) await this.cluster.createConfigMap(configMap);
     else await this.cluster.replaceConfigMap(configMap, previous.version);
   }

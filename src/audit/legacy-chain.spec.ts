@@ -1,6 +1,13 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_CHAIN, keyedLinkHasher, plainLinkHasher, sealAfter, type ChainedEvent, type LinkHasher } from './audit-chain.js';
+import {
+  EMPTY_CHAIN,
+  keyedLinkHasher,
+  plainLinkHasher,
+  sealAfter,
+  type ChainedEvent,
+  type LinkHasher,
+} from './audit-chain.js';
 import type { AuditCheckpoints } from './audit-checkpoints.js';
 import { toUnsealedEvent } from './audit-event.js';
 import type { AuditEventStore } from './audit-event.store.js';
@@ -8,7 +15,20 @@ import { LegacyChainRekeying } from './legacy-chain.js';
 
 const link = keyedLinkHasher(Buffer.alloc(32, 9));
 const chainOf = (hasher: LinkHasher) =>
-  sealAfter(EMPTY_CHAIN, [toUnsealedEvent({ actor: { subject: 'user:a', request: { requestId: 'r', sourceIp: undefined, userAgent: undefined } }, action: 'read', outcome: 'allowed' }, new Date(0))], hasher);
+  sealAfter(
+    EMPTY_CHAIN,
+    [
+      toUnsealedEvent(
+        {
+          actor: { subject: 'user:a', request: { requestId: 'r', sourceIp: undefined, userAgent: undefined } },
+          action: 'read',
+          outcome: 'allowed',
+        },
+        new Date(0),
+      ),
+    ],
+    hasher,
+  );
 
 function setUp(head: ChainedEvent | undefined, present: () => Promise<boolean>) {
   const calls = { rekey: 0, anyPresent: 0 };

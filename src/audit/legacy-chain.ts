@@ -38,12 +38,18 @@ export class LegacyChainRekeying {
     // Only the newest event is looked at here: a keyed head means this is not a legacy chain.
     if (newest === undefined || this.link(newest) === newest.hash || plainLinkHasher(newest) !== newest.hash) return;
     if (await this.checkpoints.anyPresent()) {
-      this.logger.error({ head: newest.id }, 'the audit chain is linked without the key but a checkpoint exists: not re-keyed (verify reports it)');
+      this.logger.error(
+        { head: newest.id },
+        'the audit chain is linked without the key but a checkpoint exists: not re-keyed (verify reports it)',
+      );
       return;
     }
     const rekeyed = await this.store.rekey(plainLinkHasher);
     if (rekeyed === undefined) {
-      this.logger.error({ head: newest.id }, 'the unkeyed audit chain does not verify as plain SHA-256: not re-keyed (verify reports it)');
+      this.logger.error(
+        { head: newest.id },
+        'the unkeyed audit chain does not verify as plain SHA-256: not re-keyed (verify reports it)',
+      );
     } else {
       this.logger.info({ events: rekeyed }, 're-keyed the audit chain (plain SHA-256 to HMAC-SHA-256)');
     }

@@ -11,7 +11,9 @@ describe('SuspiciousActivityDetector', () => {
     expect(reports[4]).toEqual({ by: 'subject', value: 'user:mallory', count: 5 });
     expect(reports.slice(5)).toEqual([undefined, undefined, undefined, undefined]);
     // A new burst after the quiet window reports again.
-    const later = Array.from({ length: 5 }, (_, index) => detector.observe('user:mallory', null, 1_000 + WINDOW_MS + 10 + index));
+    const later = Array.from({ length: 5 }, (_, index) =>
+      detector.observe('user:mallory', null, 1_000 + WINDOW_MS + 10 + index),
+    );
     expect(later.filter(Boolean)).toHaveLength(1);
   });
 

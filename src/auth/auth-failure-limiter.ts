@@ -37,16 +37,23 @@ export class AuthFailureLimiter {
     if (window === undefined || window.count < this.limit) return;
     const retryAfterSeconds = Math.max(1, Math.ceil((window.closesAt - this.clock.now()) / 1000));
     // The details carry the wait to GraphQL clients too, which get no Retry-After header.
-    throw new DomainError(ErrorCode.RateLimited, `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`, {
-      retryAfterSeconds,
-      details: { retryAfterSeconds },
-    });
+    throw new DomainError(
+      ErrorCode.RateLimited,
+      `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`,
+      {
+        retryAfterSeconds,
+        details: { retryAfterSeconds },
+      },
+    );
   }
 
   async recordFailure(address: string | undefined): Promise<void> {
     const window = await this.counter.hit(addressKey(address), AUTH_FAILURE_WINDOW_MS);
     if (window.count === this.limit) {
-      this.logger.warn({ sourceIp: address, failures: window.count }, 'source address blocked after repeated failed authentications');
+      this.logger.warn(
+        { sourceIp: address, failures: window.count },
+        'source address blocked after repeated failed authentications',
+      );
     }
   }
 }
@@ -69,7 +76,8 @@ function firstFourGroups(address: string): string {
   const groups = head === '' ? [] : head.split(':');
   if (tail !== undefined) {
     // An embedded IPv4 address fills two groups; it never reaches the first four.
-    const tailGroups = tail === '' ? [] : tail.split(':').flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]));
+    const tailGroups =
+      tail === '' ? [] : tail.split(':').flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]));
     groups.push(...Array<string>(8 - groups.length - tailGroups.length).fill('0'), ...tailGroups);
   }
   return groups

@@ -24,12 +24,19 @@ const MAX_TRACKED_ADDRESSES = 10_000;
     GrantsModule,
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ throttlers: [{ name: 'subject', ttl: 60_000, limit: config.rateLimitPerMinute }], setHeaders: false }),
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: 'subject', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        setHeaders: false,
+      }),
     }),
   ],
   providers: [
     Clock,
-    { provide: WindowCounter, inject: [Clock], useFactory: (clock: Clock) => new InMemoryWindowCounter(clock, MAX_TRACKED_ADDRESSES) },
+    {
+      provide: WindowCounter,
+      inject: [Clock],
+      useFactory: (clock: Clock) => new InMemoryWindowCounter(clock, MAX_TRACKED_ADDRESSES),
+    },
     AuthFailureLimiter,
     JwtStrategy,
     ServiceAccountAuthenticator,

@@ -81,7 +81,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       await this.audit.record({
         actor: {
           subject: ANONYMOUS,
-          request: { requestId: requestIdOf(request), sourceIp: sourceAddressOf(request), userAgent: request.headers['user-agent'] },
+          request: {
+            requestId: requestIdOf(request),
+            sourceIp: sourceAddressOf(request),
+            userAgent: request.headers['user-agent'],
+          },
         },
         action: 'authenticate',
         outcome: 'failed',

@@ -3,7 +3,17 @@ import jwksRsa, { type JwksClient } from 'jwks-rsa';
 import type { JwtConfig } from '../config/app-config.js';
 import { TokenRejected, type JoseHeader } from './token-inspection.js';
 
-const ASYMMETRIC_ALGORITHMS: Algorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+const ASYMMETRIC_ALGORITHMS: Algorithm[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+];
 
 /**
  * Chooses the verification key for a token. Each algorithm family gets only its own kind of

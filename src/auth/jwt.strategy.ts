@@ -38,11 +38,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       audience: config.jwt.audience,
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: config.jwt.clockToleranceSeconds },
-      secretOrKeyProvider: (
-        _request: Request,
-        rawToken: string,
-        done: (error: Error | null, key?: string) => void,
-      ) => {
+      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string) => void) => {
         let header;
         try {
           header = inspectToken(rawToken, keys.algorithms);

@@ -55,7 +55,11 @@ export class ServiceAccountAuthenticator {
     return {
       subject: review.subject,
       subjects: [review.subject, ...review.groups.map((group) => `${GROUP_PREFIX}${group}`)],
-      request: { requestId: requestIdOf(request), sourceIp: sourceAddressOf(request), userAgent: request.headers['user-agent'] },
+      request: {
+        requestId: requestIdOf(request),
+        sourceIp: sourceAddressOf(request),
+        userAgent: request.headers['user-agent'],
+      },
     };
   }
 

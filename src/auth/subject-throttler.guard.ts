@@ -23,7 +23,10 @@ export class SubjectThrottlerGuard extends ThrottlerGuard {
     return actor ? actor.subject : `ip:${String(request.ip)}`;
   }
 
-  protected override getRequestResponse(context: ExecutionContext): { req: Record<string, unknown>; res: Record<string, unknown> } {
+  protected override getRequestResponse(context: ExecutionContext): {
+    req: Record<string, unknown>;
+    res: Record<string, unknown>;
+  } {
     if (context.getType<string>() === 'graphql') {
       const { req, res } = GqlExecutionContext.create(context).getContext<{ req: Request; res: Response }>();
       return { req: req as unknown as Record<string, unknown>, res: res as unknown as Record<string, unknown> };
@@ -37,9 +40,16 @@ export class SubjectThrottlerGuard extends ThrottlerGuard {
     return `${throttlerName}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
-    throw new DomainError(ErrorCode.RateLimited, `Rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`, {
-      retryAfterSeconds: Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire)),
-    });
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw new DomainError(
+      ErrorCode.RateLimited,
+      `Rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`,
+      {
+        retryAfterSeconds: Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire)),
+      },
+    );
   }
 }

@@ -91,6 +91,10 @@ Try it:
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `secrets-broker dev failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof ConfigError
+      ? error.message
+      : `secrets-broker dev failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -5,7 +5,9 @@ import type { RetryDecision } from './retry.js';
 interface KubernetesStatus {
   readonly reason?: string;
   readonly message?: string;
-  readonly details?: { readonly causes?: ReadonlyArray<{ readonly field?: string; readonly message?: string; readonly reason?: string }> };
+  readonly details?: {
+    readonly causes?: ReadonlyArray<{ readonly field?: string; readonly message?: string; readonly reason?: string }>;
+  };
 }
 
 /** Reads (and only reads) are retried: 5xx, 429 and transport failures. */
@@ -24,7 +26,9 @@ export function classifyForRetry(error: unknown): RetryDecision {
  */
 export function toClusterError(error: unknown, what: string): DomainError {
   if (!(error instanceof ApiException)) {
-    return new DomainError(ErrorCode.Unavailable, `Kubernetes API unreachable while trying to ${what}`, { cause: error });
+    return new DomainError(ErrorCode.Unavailable, `Kubernetes API unreachable while trying to ${what}`, {
+      cause: error,
+    });
   }
   const status = statusOf(error.body);
   const message = status.message ?? `HTTP ${error.code}`;
@@ -35,11 +39,20 @@ export function toClusterError(error: unknown, what: string): DomainError {
       return new DomainError(ErrorCode.Conflict, message);
     case 422:
       return new DomainError(ErrorCode.Unprocessable, message, {
-        details: { causes: (status.details?.causes ?? []).map((cause) => ({ field: cause.field, reason: cause.reason, message: cause.message })) },
+        details: {
+          causes: (status.details?.causes ?? []).map((cause) => ({
+            field: cause.field,
+            reason: cause.reason,
+            message: cause.message,
+          })),
+        },
       });
     case 401:
     case 403:
-      return new DomainError(ErrorCode.ClusterRefused, `The cluster refused the broker (${error.code}) while trying to ${what}: ${message}`);
+      return new DomainError(
+        ErrorCode.ClusterRefused,
+        `The cluster refused the broker (${error.code}) while trying to ${what}: ${message}`,
+      );
     case 429:
       return new DomainError(ErrorCode.Unavailable, `Kubernetes API is throttling the broker while trying to ${what}`, {
         retryAfterSeconds: retryAfter(error),
@@ -47,7 +60,10 @@ export function toClusterError(error: unknown, what: string): DomainError {
     default:
       return error.code >= 500
         ? new DomainError(ErrorCode.Unavailable, `Kubernetes API failed (${error.code}) while trying to ${what}`)
-        : new DomainError(ErrorCode.ClusterRefused, `Kubernetes API answered ${error.code} while trying to ${what}: ${message}`);
+        : new DomainError(
+            ErrorCode.ClusterRefused,
+            `Kubernetes API answered ${error.code} while trying to ${what}: ${message}`,
+          );
   }
 }
 

@@ -54,7 +54,10 @@ export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 export interface PodTemplateReferences {
   readonly containers: ReadonlyArray<{
     readonly name: string;
-    readonly env?: ReadonlyArray<{ readonly name: string; readonly secretKeyRef?: { readonly name: string; readonly key: string } }>;
+    readonly env?: ReadonlyArray<{
+      readonly name: string;
+      readonly secretKeyRef?: { readonly name: string; readonly key: string };
+    }>;
     readonly envFromSecrets?: readonly string[];
   }>;
   readonly volumes: ReadonlyArray<{

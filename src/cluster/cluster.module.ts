@@ -21,7 +21,9 @@ export function loadKubeConfig(config: AppConfig): KubeConfig {
       provide: ClusterGateway,
       inject: [APP_CONFIG, MetricsService],
       useFactory: (config: AppConfig, metrics: MetricsService) =>
-        new KubernetesClusterGateway(loadKubeConfig(config), (verb, seconds, failed) => metrics.observeClusterCall(verb, seconds, failed)),
+        new KubernetesClusterGateway(loadKubeConfig(config), (verb, seconds, failed) =>
+          metrics.observeClusterCall(verb, seconds, failed),
+        ),
     },
   ],
   exports: [ClusterGateway],

@@ -53,7 +53,10 @@ export class KubernetesClusterGateway extends ClusterGateway {
     }
   }
 
-  async listSecrets(namespace: string, options: { labelSelector?: string; limit?: number; continueToken?: string }): Promise<SecretPage> {
+  async listSecrets(
+    namespace: string,
+    options: { labelSelector?: string; limit?: number; continueToken?: string },
+  ): Promise<SecretPage> {
     try {
       const list = await this.read('list secrets', () =>
         this.core.listNamespacedSecret({
@@ -71,7 +74,11 @@ export class KubernetesClusterGateway extends ClusterGateway {
 
   async createSecret(secret: SecretWrite): Promise<ClusterSecret> {
     try {
-      return fromV1Secret(await this.write('create secret', () => this.core.createNamespacedSecret({ namespace: secret.namespace, body: toV1Secret(secret) })));
+      return fromV1Secret(
+        await this.write('create secret', () =>
+          this.core.createNamespacedSecret({ namespace: secret.namespace, body: toV1Secret(secret) }),
+        ),
+      );
     } catch (error) {
       throw toClusterError(error, `create secret ${secret.namespace}/${secret.name}`);
     }
@@ -81,7 +88,9 @@ export class KubernetesClusterGateway extends ClusterGateway {
     try {
       const body = toV1Secret(secret, resourceVersion);
       return fromV1Secret(
-        await this.write('replace secret', () => this.core.replaceNamespacedSecret({ name: secret.name, namespace: secret.namespace, body })),
+        await this.write('replace secret', () =>
+          this.core.replaceNamespacedSecret({ name: secret.name, namespace: secret.namespace, body }),
+        ),
       );
     } catch (error) {
       throw toClusterError(error, `replace secret ${secret.namespace}/${secret.name}`);
@@ -100,7 +109,9 @@ export class KubernetesClusterGateway extends ClusterGateway {
 
   async getConfigMap(namespace: string, name: string): Promise<ClusterConfigMap | undefined> {
     try {
-      return fromV1ConfigMap(await this.read('get configmap', () => this.core.readNamespacedConfigMap({ name, namespace })));
+      return fromV1ConfigMap(
+        await this.read('get configmap', () => this.core.readNamespacedConfigMap({ name, namespace })),
+      );
     } catch (error) {
       const domainError = toClusterError(error, `read configmap ${namespace}/${name}`);
       if (domainError.code === 'NOT_FOUND') return undefined;
@@ -111,7 +122,11 @@ export class KubernetesClusterGateway extends ClusterGateway {
   async createConfigMap(configMap: ConfigMapWrite): Promise<ClusterConfigMap> {
     try {
       const body = toV1ConfigMap(configMap);
-      return fromV1ConfigMap(await this.write('create configmap', () => this.core.createNamespacedConfigMap({ namespace: configMap.namespace, body })));
+      return fromV1ConfigMap(
+        await this.write('create configmap', () =>
+          this.core.createNamespacedConfigMap({ namespace: configMap.namespace, body }),
+        ),
+      );
     } catch (error) {
       throw toClusterError(error, `create configmap ${configMap.namespace}/${configMap.name}`);
     }
@@ -121,7 +136,9 @@ export class KubernetesClusterGateway extends ClusterGateway {
     try {
       const body = toV1ConfigMap(configMap, resourceVersion);
       return fromV1ConfigMap(
-        await this.write('replace configmap', () => this.core.replaceNamespacedConfigMap({ name: configMap.name, namespace: configMap.namespace, body })),
+        await this.write('replace configmap', () =>
+          this.core.replaceNamespacedConfigMap({ name: configMap.name, namespace: configMap.namespace, body }),
+        ),
       );
     } catch (error) {
       throw toClusterError(error, `replace configmap ${configMap.namespace}/${configMap.name}`);
@@ -135,8 +152,16 @@ export class KubernetesClusterGateway extends ClusterGateway {
         this.read('list statefulsets', () => this.apps.listNamespacedStatefulSet({ namespace })),
         this.read('list daemonsets', () => this.apps.listNamespacedDaemonSet({ namespace })),
       ]);
-      const workloads = (kind: WorkloadKind, items: ReadonlyArray<{ metadata?: { name?: string }; spec?: { template?: V1PodTemplateSpec } }>) =>
-        items.map((item) => ({ kind, namespace, name: item.metadata?.name ?? '', template: templateReferences(item.spec?.template) }));
+      const workloads = (
+        kind: WorkloadKind,
+        items: ReadonlyArray<{ metadata?: { name?: string }; spec?: { template?: V1PodTemplateSpec } }>,
+      ) =>
+        items.map((item) => ({
+          kind,
+          namespace,
+          name: item.metadata?.name ?? '',
+          template: templateReferences(item.spec?.template),
+        }));
       return [
         ...workloads('Deployment', deployments.items),
         ...workloads('StatefulSet', statefulSets.items),
@@ -217,7 +242,9 @@ function fromV1Secret(secret: V1Secret): ClusterSecret {
     namespace: secret.metadata?.namespace ?? '',
     name: secret.metadata?.name ?? '',
     type: secret.type ?? 'Opaque',
-    data: Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+    data: Object.fromEntries(
+      Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+    ),
     labels: secret.metadata?.labels ?? {},
     annotations: secret.metadata?.annotations ?? {},
     resourceVersion: secret.metadata?.resourceVersion ?? '',
@@ -256,7 +283,12 @@ function toV1ConfigMap(configMap: ConfigMapWrite, resourceVersion?: string): V1C
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: configMap.name, namespace: configMap.namespace, labels: { ...configMap.labels }, resourceVersion },
+    metadata: {
+      name: configMap.name,
+      namespace: configMap.namespace,
+      labels: { ...configMap.labels },
+      resourceVersion,
+    },
     data: { ...configMap.data },
   };
 }
@@ -273,12 +305,16 @@ function templateReferences(template: V1PodTemplateSpec | undefined): PodTemplat
           ? { name: variable.valueFrom.secretKeyRef.name, key: variable.valueFrom.secretKeyRef.key }
           : undefined,
       })),
-      envFromSecrets: (container.envFrom ?? []).flatMap((source) => (source.secretRef?.name ? [source.secretRef.name] : [])),
+      envFromSecrets: (container.envFrom ?? []).flatMap((source) =>
+        source.secretRef?.name ? [source.secretRef.name] : [],
+      ),
     })),
     volumes: (spec?.volumes ?? []).map((volume) => ({
       name: volume.name,
       secretName: volume.secret?.secretName,
-      projectedSecretNames: (volume.projected?.sources ?? []).flatMap((source) => (source.secret?.name ? [source.secret.name] : [])),
+      projectedSecretNames: (volume.projected?.sources ?? []).flatMap((source) =>
+        source.secret?.name ? [source.secret.name] : [],
+      ),
     })),
   };
 }

@@ -58,7 +58,9 @@ describe('loadConfig', () => {
 
   it('requires the key-encryption key', () => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET })).toThrow(/ENCRYPTION_KEY or ENCRYPTION_KEY_FILE must be set/);
-    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ENCRYPTION_KEY_FILE: '/x' })).toThrow(/mutually exclusive/);
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ENCRYPTION_KEY_FILE: '/x' })).toThrow(
+      /mutually exclusive/,
+    );
   });
 
   it('parses lists and the database kind', () => {

@@ -47,8 +47,7 @@ export interface AuditCheckpointConfig {
 }
 
 export type DatabaseConfig =
-  | { readonly kind: 'postgres'; readonly url: string }
-  | { readonly kind: 'sqlite'; readonly path: string };
+  { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'sqlite'; readonly path: string };
 
 export interface JwtConfig {
   readonly issuer: string | undefined;
@@ -143,7 +142,8 @@ const environmentSchema = z.object({
   ALERT_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   ALERT_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   TRUST_PROXY: csv.refine(
-    (entries) => entries.every((entry) => PROXY_KEYWORDS.includes(entry) || IPV4_OR_CIDR.test(entry) || IPV6_OR_CIDR.test(entry)),
+    (entries) =>
+      entries.every((entry) => PROXY_KEYWORDS.includes(entry) || IPV4_OR_CIDR.test(entry) || IPV6_OR_CIDR.test(entry)),
     { message: `each entry must be an IP address, a CIDR or one of ${PROXY_KEYWORDS.join(', ')}` },
   ),
   KUBERNETES_TOKEN_REVIEW_AUDIENCES: csv,
@@ -151,7 +151,10 @@ const environmentSchema = z.object({
   MIN_GENERATED_ENTROPY_BITS: z.coerce.number().int().min(32).max(512).default(64),
   AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   AUDIT_CHECKPOINT_NAMESPACE: optionalString.pipe(
-    z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name').optional(),
+    z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name')
+      .optional(),
   ),
   AUDIT_CHECKPOINT_FILE: optionalString,
 });
@@ -168,9 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const values = parsed.data;
   const jwt = jwtConfig(values);
   if (!values.BROKER_DEV_MODE && !jwt.hs256Secret && !jwt.publicKeyPem && !jwt.jwksUrl) {
-    throw new ConfigError(
-      'Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set',
-    );
+    throw new ConfigError('Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set');
   }
   return Object.freeze({
     nodeEnv: values.NODE_ENV,
@@ -186,8 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     retainedVersions: values.RETAINED_VERSIONS,
     reconcileGraceSeconds: values.RECONCILE_GRACE_SECONDS,
     rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE,
-    managedNamespaces:
-      values.MANAGED_NAMESPACES.length > 0 ? Object.freeze(values.MANAGED_NAMESPACES) : undefined,
+    managedNamespaces: values.MANAGED_NAMESPACES.length > 0 ? Object.freeze(values.MANAGED_NAMESPACES) : undefined,
     logLevel: values.LOG_LEVEL,
     suspiciousActivity: Object.freeze({
       threshold: values.SUSPICIOUS_ACTIVITY_THRESHOLD,
@@ -196,7 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     alertWebhook: alertWebhook(values),
     trustProxy: Object.freeze(values.TRUST_PROXY),
     tokenReviewAudiences: Object.freeze(
-      values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0 ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES : [DEFAULT_TOKEN_AUDIENCE],
+      values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0
+        ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES
+        : [DEFAULT_TOKEN_AUDIENCE],
     ),
     authFailureLimitPerMinute: values.AUTH_FAILURE_LIMIT_PER_MINUTE,
     minGeneratedEntropyBits: values.MIN_GENERATED_ENTROPY_BITS,
@@ -227,9 +229,7 @@ function alertWebhook(values: Environment): AlertWebhookConfig | undefined {
 }
 
 export function databaseConfig(url: string): DatabaseConfig {
-  return url.startsWith('sqlite:')
-    ? { kind: 'sqlite', path: url.slice('sqlite:'.length) }
-    : { kind: 'postgres', url };
+  return url.startsWith('sqlite:') ? { kind: 'sqlite', path: url.slice('sqlite:'.length) } : { kind: 'postgres', url };
 }
 
 function jwtConfig(values: Environment): JwtConfig {
@@ -237,9 +237,7 @@ function jwtConfig(values: Environment): JwtConfig {
     issuer: values.JWT_ISSUER,
     audience: values.JWT_AUDIENCE,
     jwksUrl: values.JWT_JWKS_URL,
-    publicKeyPem: values.JWT_PUBLIC_KEY_FILE
-      ? readPublicKey(values.JWT_PUBLIC_KEY_FILE)
-      : undefined,
+    publicKeyPem: values.JWT_PUBLIC_KEY_FILE ? readPublicKey(values.JWT_PUBLIC_KEY_FILE) : undefined,
     hs256Secret: values.JWT_HS256_SECRET,
     groupsClaim: values.JWT_GROUPS_CLAIM,
     clockToleranceSeconds: values.JWT_CLOCK_TOLERANCE_SECONDS,
@@ -258,15 +256,15 @@ function readPublicKey(path: string): string {
 
 function encryptionKey(values: Environment): Buffer {
   if (values.ENCRYPTION_KEY && values.ENCRYPTION_KEY_FILE) {
-    throw new ConfigError(
-      'Invalid configuration: ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are mutually exclusive',
-    );
+    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are mutually exclusive');
   }
   const [name, encoded] = values.ENCRYPTION_KEY_FILE
     ? ['ENCRYPTION_KEY_FILE', readFileOrFail('ENCRYPTION_KEY_FILE', values.ENCRYPTION_KEY_FILE)]
     : ['ENCRYPTION_KEY', values.ENCRYPTION_KEY];
   if (encoded === undefined) {
-    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY or ENCRYPTION_KEY_FILE must be set (npm run dev generates one)');
+    throw new ConfigError(
+      'Invalid configuration: ENCRYPTION_KEY or ENCRYPTION_KEY_FILE must be set (npm run dev generates one)',
+    );
   }
   const key = Buffer.from(encoded.trim(), 'base64');
   if (key.length !== 32) {

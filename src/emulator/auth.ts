@@ -37,7 +37,13 @@ export interface GrantRule {
 
 export type Authentication = { user: UserInfo; audiences: string[] } | { error: string };
 
-const DISCOVERY_PATHS = [/^\/api(\/v1)?\/?$/, /^\/apis(\/[^/]+(\/[^/]+)?)?\/?$/, /^\/version\/?$/, /^\/openapi\//, /^\/(healthz|livez|readyz)/];
+const DISCOVERY_PATHS = [
+  /^\/api(\/v1)?\/?$/,
+  /^\/apis(\/[^/]+(\/[^/]+)?)?\/?$/,
+  /^\/version\/?$/,
+  /^\/openapi\//,
+  /^\/(healthz|livez|readyz)/,
+];
 /** system:basic-user: every authenticated user may review itself. */
 const SELF_REVIEWS = ['selfsubjectaccessreviews', 'selfsubjectreviews', 'selfsubjectrulesreviews'];
 
@@ -61,7 +67,9 @@ export class Authenticator {
     const namespace = String(k8s.namespace);
     const sa = k8s.serviceaccount as JsonObject;
     const tokenAudiences = (claims.aud as string[]).filter((a) => audiences.includes(a));
-    const extra: Record<string, string[]> = { 'authentication.kubernetes.io/credential-id': [`JTI=${String(claims.jti)}`] };
+    const extra: Record<string, string[]> = {
+      'authentication.kubernetes.io/credential-id': [`JTI=${String(claims.jti)}`],
+    };
     return {
       user: {
         username: `system:serviceaccount:${namespace}:${String(sa.name)}`,
@@ -113,7 +121,8 @@ export class Authenticator {
 
   /** The 403 body the RBAC authorizer's denial produces (responsewriters.forbiddenMessage). */
   forbidden(user: UserInfo, a: Attributes): Error {
-    if (!a.resourceRequest) return errors.forbiddenPlain(`forbidden: User "${user.username}" cannot ${a.verb} path "${a.path}"`);
+    if (!a.resourceRequest)
+      return errors.forbiddenPlain(`forbidden: User "${user.username}" cannot ${a.verb} path "${a.path}"`);
     const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
     const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
     const reason = `User "${user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}`;

@@ -33,8 +33,21 @@ export function target(def: ResourceDef, name?: string): Target {
 }
 
 const OBJECT_META_FIELDS = new Set([
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
 ]);
 
 /** `fieldValidation=Strict` (kubectl's default): unknown top-level or metadata fields are a 400, as the strict decoder answers. */
@@ -42,8 +55,14 @@ function checkFields(def: ResourceDef, body: JsonObject, query: URLSearchParams)
   if (query.get('fieldValidation') !== 'Strict') return;
   const known = new Set(['apiVersion', 'kind', 'metadata', ...def.fields]);
   const unknown = Object.keys(body).filter((k) => !known.has(k));
-  if (isObject(body.metadata)) unknown.push(...Object.keys(body.metadata).filter((k) => !OBJECT_META_FIELDS.has(k)).map((k) => `metadata.${k}`));
-  if (unknown.length > 0) throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  if (isObject(body.metadata))
+    unknown.push(
+      ...Object.keys(body.metadata)
+        .filter((k) => !OBJECT_META_FIELDS.has(k))
+        .map((k) => `metadata.${k}`),
+    );
+  if (unknown.length > 0)
+    throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
 }
 
 /** Turns a decoded body into a typed object, rejecting what the real decoder rejects (e.g. bad base64 in Secret data). */
@@ -61,10 +80,12 @@ function checkMap(kind: string, field: string, map: JsonValue | undefined, value
   if (map === undefined || map === null) return;
   const cannot = `${kind} in version "v1" cannot be handled as a ${kind}:`;
   const target = `Go struct field ${kind}.${field} of type`;
-  if (!isObject(map)) throw errors.badRequest(`${cannot} json: cannot unmarshal ${jsonType(map)} into ${target} map[string]${valueType}`);
+  if (!isObject(map))
+    throw errors.badRequest(`${cannot} json: cannot unmarshal ${jsonType(map)} into ${target} map[string]${valueType}`);
   for (const value of Object.values(map)) {
     if (value === null || value === undefined) continue;
-    if (typeof value !== 'string') throw errors.badRequest(`${cannot} json: cannot unmarshal ${jsonType(value)} into ${target} ${valueType}`);
+    if (typeof value !== 'string')
+      throw errors.badRequest(`${cannot} json: cannot unmarshal ${jsonType(value)} into ${target} ${valueType}`);
     const problem = valueType === '[]uint8' ? base64Problem(value) : undefined;
     if (problem) throw errors.badRequest(`${cannot} ${problem}`);
   }
@@ -99,7 +120,8 @@ export class Crud {
   }
 
   requireNamespace(namespace: string): void {
-    if (!this.store.get('namespaces', namespace)) throw errors.notFound({ resource: 'namespaces', group: '', name: namespace });
+    if (!this.store.get('namespaces', namespace))
+      throw errors.notFound({ resource: 'namespaces', group: '', name: namespace });
   }
 
   async create(r: Omit<ItemRequest, 'name'>): Promise<Reply> {
@@ -107,12 +129,19 @@ export class Crud {
     const obj = toObject(def, await readObject(r.req), r.query);
     const meta = obj.metadata;
     if (def.namespaced) {
-      if (meta.namespace && meta.namespace !== r.namespace) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (meta.namespace && meta.namespace !== r.namespace)
+        throw errors.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       meta.namespace = r.namespace;
     }
     if (meta.resourceVersion) throw errors.badRequest('resourceVersion should not be set on objects to be created');
     if (!meta.name && meta.generateName) {
-      meta.name = meta.generateName + Array.from({ length: 5 }, () => GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)]).join('');
+      meta.name =
+        meta.generateName +
+        Array.from({ length: 5 }, () => GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)]).join(
+          '',
+        );
     }
     stripServerFields(obj);
     delete obj.status;
@@ -132,7 +161,9 @@ export class Crud {
   async replace(r: ItemRequest): Promise<Reply> {
     const next = toObject(r.def, await readObject(r.req), r.query);
     if (next.metadata.name && next.metadata.name !== r.name) {
-      throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${r.name})`);
+      throw errors.badRequest(
+        `the name of the object (${next.metadata.name}) does not match the name on the URL (${r.name})`,
+      );
     }
     if (r.def.namespaced && next.metadata.namespace && next.metadata.namespace !== r.namespace) {
       throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -150,11 +181,16 @@ export class Crud {
     else if (type === 'application/strategic-merge-patch+json') patched = strategicMergePatch(old, patch);
     else if (type === 'application/json-patch+json') patched = jsonPatch(old, patch);
     else {
-      throw errors.unsupportedMediaType('application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json');
+      throw errors.unsupportedMediaType(
+        'application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json',
+      );
     }
     if (!isObject(patched)) throw errors.badRequest('the patch did not produce an object');
     const next = toObject(r.def, patched, r.query);
-    if (next.metadata.name !== r.name) throw errors.badRequest(`the name of the object (${String(next.metadata.name)}) does not match the name on the URL (${r.name})`);
+    if (next.metadata.name !== r.name)
+      throw errors.badRequest(
+        `the name of the object (${String(next.metadata.name)}) does not match the name on the URL (${r.name})`,
+      );
     return this.write(r, old, next);
   }
 
@@ -191,7 +227,10 @@ export class Crud {
     const existing = this.get(r);
     const preconditions = isObject(options) && isObject(options.preconditions) ? options.preconditions : {};
     if (preconditions.uid && preconditions.uid !== existing.metadata.uid) {
-      throw errors.conflict(target(def, r.name), `Precondition failed: UID in precondition: ${String(preconditions.uid)}, UID in object meta: ${existing.metadata.uid}`);
+      throw errors.conflict(
+        target(def, r.name),
+        `Precondition failed: UID in precondition: ${String(preconditions.uid)}, UID in object meta: ${existing.metadata.uid}`,
+      );
     }
     if (preconditions.resourceVersion && preconditions.resourceVersion !== existing.metadata.resourceVersion) {
       throw errors.conflict(

@@ -29,17 +29,53 @@ interface Entry {
 
 /** Resources served without storage: subresources and create-only review APIs. */
 const VIRTUAL: Array<Entry & { gv: string }> = [
-  { gv: 'v1', name: 'serviceaccounts/token', singularName: '', namespaced: true, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] },
-  { gv: 'authentication.k8s.io/v1', name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] },
-  { gv: 'authentication.k8s.io/v1', name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] },
-  { gv: 'authorization.k8s.io/v1', name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+  {
+    gv: 'v1',
+    name: 'serviceaccounts/token',
+    singularName: '',
+    namespaced: true,
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    kind: 'TokenRequest',
+    verbs: ['create'],
+  },
+  {
+    gv: 'authentication.k8s.io/v1',
+    name: 'selfsubjectreviews',
+    singularName: 'selfsubjectreview',
+    namespaced: false,
+    kind: 'SelfSubjectReview',
+    verbs: ['create'],
+  },
+  {
+    gv: 'authentication.k8s.io/v1',
+    name: 'tokenreviews',
+    singularName: 'tokenreview',
+    namespaced: false,
+    kind: 'TokenReview',
+    verbs: ['create'],
+  },
+  {
+    gv: 'authorization.k8s.io/v1',
+    name: 'selfsubjectaccessreviews',
+    singularName: 'selfsubjectaccessreview',
+    namespaced: false,
+    kind: 'SelfSubjectAccessReview',
+    verbs: ['create'],
+  },
 ];
 
 export const GROUP_VERSIONS = ['v1', 'apps/v1', 'authentication.k8s.io/v1', 'authorization.k8s.io/v1'];
 
 function entries(gv: string): Entry[] {
   const stored: Entry[] = RESOURCES.filter((r) => apiVersionOf(r) === gv).map((r) => {
-    const e: Entry = { name: r.plural, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: STORED_VERBS };
+    const e: Entry = {
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: STORED_VERBS,
+    };
     if (r.shortNames) e.shortNames = r.shortNames;
     if (r.categories) e.categories = r.categories;
     return e;
@@ -49,7 +85,11 @@ function entries(gv: string): Entry[] {
 }
 
 export function apiVersions(serverAddress: string): JsonObject {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 function group(name: string): JsonObject {
@@ -69,7 +109,12 @@ export function apiGroup(name: string): JsonObject | undefined {
 
 export function resourceList(gv: string): JsonObject | undefined {
   if (!GROUP_VERSIONS.includes(gv)) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources: entries(gv) as unknown as JsonObject[] };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: gv,
+    resources: entries(gv) as unknown as JsonObject[],
+  };
 }
 
 /** OpenAPI v3 path for a group version: `api/v1` or `apis/apps/v1`. */
@@ -86,7 +131,12 @@ function openApiDocument(gv: string): JsonObject {
   const paths: JsonObject = {};
   const schemas: JsonObject = {};
   const fieldValidation = { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } };
-  const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string', uniqueItems: true } });
+  const pathParam = (name: string) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: { type: 'string', uniqueItems: true },
+  });
   for (const e of entries(gv)) {
     const kindGroup = e.group ?? group;
     const gvk = { group: kindGroup, version: e.version ?? version, kind: e.kind };
@@ -101,25 +151,47 @@ function openApiDocument(gv: string): JsonObject {
     const base = `/${openApiPath(gv)}${e.namespaced ? '/namespaces/{namespace}' : ''}`;
     const scopeParams = e.namespaced ? [pathParam('namespace')] : [];
     const [plural, sub] = e.name.split('/');
-    const op = (action: string) => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, parameters: [fieldValidation], responses: ok });
+    const op = (action: string) => ({
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': gvk,
+      parameters: [fieldValidation],
+      responses: ok,
+    });
     if (sub) {
       paths[`${base}/${plural}/{name}/${sub}`] = { parameters: [pathParam('name'), ...scopeParams], post: op('post') };
     } else if (e.verbs.includes('get')) {
       paths[`${base}/${plural}`] = { parameters: scopeParams, get: op('list'), post: op('post') };
-      paths[`${base}/${plural}/{name}`] = { parameters: [pathParam('name'), ...scopeParams], get: op('get'), put: op('put'), patch: op('patch'), delete: op('delete') };
+      paths[`${base}/${plural}/{name}`] = {
+        parameters: [pathParam('name'), ...scopeParams],
+        get: op('get'),
+        put: op('put'),
+        patch: op('patch'),
+        delete: op('delete'),
+      };
     } else {
       paths[`${base}/${plural}`] = { parameters: scopeParams, post: op('post') };
     }
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths, components: { schemas } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion },
+    paths,
+    components: { schemas },
+  };
 }
 
 const documents = new Map(GROUP_VERSIONS.map((gv) => [openApiPath(gv), openApiDocument(gv)]));
-const hashes = new Map([...documents].map(([path, doc]) => [path, createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase()]));
+const hashes = new Map(
+  [...documents].map(([path, doc]) => [
+    path,
+    createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase(),
+  ]),
+);
 
 export function openApiRoot(): JsonObject {
   const paths: JsonObject = {};
-  for (const path of documents.keys()) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hashes.get(path)}` };
+  for (const path of documents.keys())
+    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hashes.get(path)}` };
   return { paths };
 }
 

@@ -58,12 +58,24 @@ export class KubernetesEmulator {
     this.adminToken = randomBytes(24).toString('base64url');
     this.auth = new Authenticator(store, signer, this.adminToken);
     this.faults = { inject: (rule) => this.faultRules.inject(rule), clear: () => this.faultRules.clear() };
-    this.router = new Router({ store, auth: this.auth, signer, bookmarkIntervalMs: options.bookmarkIntervalMs, serverAddress: () => `${this.options.host}:${this.port}`, watches: this.watches });
+    this.router = new Router({
+      store,
+      auth: this.auth,
+      signer,
+      bookmarkIntervalMs: options.bookmarkIntervalMs,
+      serverAddress: () => `${this.options.host}:${this.port}`,
+      watches: this.watches,
+    });
     for (const name of DEFAULT_NAMESPACES) {
       store.put('namespaces', name, {
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name, uid: randomUUID(), creationTimestamp: now(), labels: { 'kubernetes.io/metadata.name': name } },
+        metadata: {
+          name,
+          uid: randomUUID(),
+          creationTimestamp: now(),
+          labels: { 'kubernetes.io/metadata.name': name },
+        },
         spec: { finalizers: ['kubernetes'] },
         status: { phase: 'Active' },
       });
@@ -71,7 +83,14 @@ export class KubernetesEmulator {
   }
 
   static async start(options: EmulatorOptions = {}): Promise<KubernetesEmulator> {
-    const opts: Required<EmulatorOptions> = { port: 0, httpPort: 0, host: '127.0.0.1', historyWindow: 10_000, bookmarkIntervalMs: 60_000, ...options };
+    const opts: Required<EmulatorOptions> = {
+      port: 0,
+      httpPort: 0,
+      host: '127.0.0.1',
+      historyWindow: 10_000,
+      bookmarkIntervalMs: 60_000,
+      ...options,
+    };
     const [cert, signer] = await Promise.all([servingCert(opts.host), JwtSigner.create()]);
     const emulator = new KubernetesEmulator(opts, cert.cert, new Store(opts.historyWindow), signer);
     const handler = (req: IncomingMessage, res: ServerResponse) => void emulator.handle(req, res);
@@ -118,7 +137,12 @@ export class KubernetesEmulator {
   }
 
   kubeconfig(options: { token?: string; namespace?: string } = {}): string {
-    return buildKubeconfig({ server: this.httpsUrl, caPem: this.caPem, token: options.token ?? this.adminToken, namespace: options.namespace });
+    return buildKubeconfig({
+      server: this.httpsUrl,
+      caPem: this.caPem,
+      token: options.token ?? this.adminToken,
+      namespace: options.namespace,
+    });
   }
 
   async writeKubeconfig(path: string, options: { token?: string; namespace?: string } = {}): Promise<void> {
@@ -133,7 +157,13 @@ export class KubernetesEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
-    const record: RequestRecord = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), status: 0, at: Date.now() };
+    const record: RequestRecord = {
+      method,
+      path: url.pathname,
+      query: url.search.replace(/^\?/, ''),
+      status: 0,
+      at: Date.now(),
+    };
     this.log.push(record);
     res.on('close', () => {
       record.status = res.headersSent ? res.statusCode : 0;
@@ -145,7 +175,8 @@ export class KubernetesEmulator {
         req.socket.destroy();
         return;
       }
-      if (fault?.status) throw statusForCode(fault.status, fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined));
+      if (fault?.status)
+        throw statusForCode(fault.status, fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined));
       await this.serve(req, res, url, method);
     } catch (err) {
       if (!(err instanceof ApiError)) console.error('emulator: unexpected error', err);
@@ -162,7 +193,16 @@ export class KubernetesEmulator {
     if (!user && !(PUBLIC_PATHS.has(path) && !token)) throw errors.unauthorized();
     const info = parseResourcePath(method, path, url.searchParams);
     if (!info) {
-      const attributes = { verb: method.toLowerCase(), resourceRequest: false, path, group: '', resource: '', subresource: '', namespace: '', name: '' };
+      const attributes = {
+        verb: method.toLowerCase(),
+        resourceRequest: false,
+        path,
+        group: '',
+        resource: '',
+        subresource: '',
+        namespace: '',
+        name: '',
+      };
       if (user && !this.auth.allowed(user, attributes)) throw this.auth.forbidden(user, attributes);
       const body = method === 'GET' ? this.router.nonResource(path) : undefined;
       if (body === undefined) {

@@ -23,7 +23,8 @@ export class ApiError extends Error {
 
 /** A field.Error from k8s.io/apimachinery: `field: <type>: detail`. */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueNotSupported';
+  type:
+    'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueNotSupported';
   field: string;
   detail: string;
   value?: unknown;
@@ -41,7 +42,15 @@ export function qualified(resource: string, group: string): string {
 }
 
 function failure(code: number, reason: string, message: string, details?: JsonObject): ApiError {
-  const status: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  const status: StatusBody = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  };
   if (details) status.details = details;
   return new ApiError(status);
 }
@@ -59,8 +68,16 @@ export const errors = {
     failure(404, 'NotFound', `${qualified(t.resource, t.group)} "${t.name}" not found`, targetDetails(t)),
   alreadyExists: (t: Target) =>
     failure(409, 'AlreadyExists', `${qualified(t.resource, t.group)} "${t.name}" already exists`, targetDetails(t)),
-  conflict: (t: Target, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
-    failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(t.resource, t.group)} "${t.name}": ${why}`, targetDetails(t)),
+  conflict: (
+    t: Target,
+    why = 'the object has been modified; please apply your changes to the latest version and try again',
+  ) =>
+    failure(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualified(t.resource, t.group)} "${t.name}": ${why}`,
+      targetDetails(t),
+    ),
   invalid: (kind: string, group: string, name: string, causes: FieldError[]) => {
     const texts = causes.map(fieldErrorText);
     const joined = texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
@@ -75,11 +92,17 @@ export const errors = {
   unauthorized: () => failure(401, 'Unauthorized', 'Unauthorized'),
   badRequest: (message: string) => failure(400, 'BadRequest', message),
   expired: (message: string) => failure(410, 'Expired', message),
-  methodNotAllowed: () => failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
-  internal: (message: string) => failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] }),
+  methodNotAllowed: () =>
+    failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
+  internal: (message: string) =>
+    failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] }),
   pathNotFound: () => failure(404, 'NotFound', 'the server could not find the requested resource', {}),
   unsupportedMediaType: (contentType: string) =>
-    failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${contentType}`),
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${contentType}`,
+    ),
   tooLarge: () => failure(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'),
 };
 
@@ -95,7 +118,10 @@ const reasonsByCode: Record<number, [string, string]> = {
   429: ['TooManyRequests', 'Too many requests, please try again later.'],
   500: ['InternalError', 'Internal error occurred: injected fault'],
   503: ['ServiceUnavailable', 'the server is currently unable to handle the request'],
-  504: ['Timeout', 'the server was unable to return a response in the time allotted, but may still be processing the request'],
+  504: [
+    'Timeout',
+    'the server was unable to return a response in the time allotted, but may still be processing the request',
+  ],
 };
 
 export function statusForCode(code: number, retryAfterSeconds?: number): ApiError {

@@ -33,10 +33,13 @@ export async function readObject(req: IncomingMessage): Promise<JsonObject> {
   const body = await readBody(req);
   const type = mediaType(req);
   if (type === PROTOBUF) return decodeProtobuf(body);
-  if (type !== 'application/json' && type !== '*/*') throw errors.unsupportedMediaType('application/json, application/vnd.kubernetes.protobuf');
+  if (type !== 'application/json' && type !== '*/*')
+    throw errors.unsupportedMediaType('application/json, application/vnd.kubernetes.protobuf');
   const value = parseJson(body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw errors.badRequest("couldn't get version/kind; json parse error: json: cannot unmarshal into Go value of type struct");
+    throw errors.badRequest(
+      "couldn't get version/kind; json parse error: json: cannot unmarshal into Go value of type struct",
+    );
   }
   return value;
 }

@@ -39,7 +39,9 @@ export class JwtSigner {
     try {
       const header: unknown = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
       if (!isObject(header) || header.alg !== 'RS256') return undefined;
-      const ok = createVerify('RSA-SHA256').update(`${parts[0]}.${parts[1]}`).verify(this.publicKey, Buffer.from(parts[2], 'base64url'));
+      const ok = createVerify('RSA-SHA256')
+        .update(`${parts[0]}.${parts[1]}`)
+        .verify(this.publicKey, Buffer.from(parts[2], 'base64url'));
       if (!ok) return undefined;
       const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
       return isObject(claims) ? claims : undefined;

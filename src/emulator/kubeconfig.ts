@@ -11,9 +11,19 @@ export function buildKubeconfig(o: KubeconfigOptions): string {
     {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'emulator', cluster: { server: o.server, 'certificate-authority-data': Buffer.from(o.caPem).toString('base64') } }],
+      clusters: [
+        {
+          name: 'emulator',
+          cluster: { server: o.server, 'certificate-authority-data': Buffer.from(o.caPem).toString('base64') },
+        },
+      ],
       users: [{ name: 'emulator-user', user: { token: o.token } }],
-      contexts: [{ name: 'emulator', context: { cluster: 'emulator', user: 'emulator-user', namespace: o.namespace ?? 'default' } }],
+      contexts: [
+        {
+          name: 'emulator',
+          context: { cluster: 'emulator', user: 'emulator-user', namespace: o.namespace ?? 'default' },
+        },
+      ],
       'current-context': 'emulator',
       preferences: {},
     },

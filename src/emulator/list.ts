@@ -20,11 +20,18 @@ function encodeContinue(rv: number, lastKey: string): string {
 
 function decodeContinue(token: string): { rv: number; after: string } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
-    if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') throw new Error('bad token');
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      v?: string;
+      rv?: number;
+      start?: string;
+    };
+    if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string')
+      throw new Error('bad token');
     return { rv: parsed.rv, after: parsed.start.endsWith('\u0000') ? parsed.start.slice(0, -1) : parsed.start };
   } catch {
-    throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw errors.badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
 }
 
@@ -44,7 +51,10 @@ export function listItem(obj: KObject): KObject {
 }
 
 /** A list with selectors and limit/continue paging; later pages show the state as of the first page. */
-export function list(store: Store, r: CollectionRequest): { items: KObject[]; metadata: JsonObject; kind: string; apiVersion: string } {
+export function list(
+  store: Store,
+  r: CollectionRequest,
+): { items: KObject[]; metadata: JsonObject; kind: string; apiVersion: string } {
   const match = matchers(r);
   const limitParam = Number(r.query.get('limit') ?? '0');
   const limit = Number.isFinite(limitParam) && limitParam > 0 ? Math.floor(limitParam) : 0;
@@ -53,12 +63,14 @@ export function list(store: Store, r: CollectionRequest): { items: KObject[]; me
   let rv = store.resourceVersion;
   let after: string | undefined;
   if (token) {
-    if (rvParam && rvParam !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
+    if (rvParam && rvParam !== '0')
+      throw errors.badRequest('specifying resource version is not allowed when using continue');
     ({ rv, after } = decodeContinue(token));
   } else if (r.query.get('resourceVersionMatch') === 'Exact') {
     rv = Number(rvParam);
     if (!Number.isInteger(rv)) throw errors.badRequest(`invalid resource version: ${rvParam}`);
-    if (rv > store.resourceVersion) throw errors.expired(`Too large resource version: ${rv}, current: ${store.resourceVersion}`);
+    if (rv > store.resourceVersion)
+      throw errors.expired(`Too large resource version: ${rv}, current: ${store.resourceVersion}`);
   }
   const prefix = prefixOf(r);
   const id = resourceId(r.def);
@@ -67,7 +79,8 @@ export function list(store: Store, r: CollectionRequest): { items: KObject[]; me
   let overlay: Map<string, KObject | null> | undefined;
   if (rv < store.resourceVersion) {
     overlay = store.snapshot(id, rv, prefix);
-    if (!overlay) throw errors.expired(token ? TOO_OLD_CONTINUE : `too old resource version: ${rv} (${store.resourceVersion})`);
+    if (!overlay)
+      throw errors.expired(token ? TOO_OLD_CONTINUE : `too old resource version: ${rv} (${store.resourceVersion})`);
     if (overlay.size > 0) {
       const extra = [...overlay.keys()].filter((k) => after === undefined || k > after);
       candidates = [...new Set([...keys, ...extra])].sort();
@@ -88,7 +101,10 @@ export function list(store: Store, r: CollectionRequest): { items: KObject[]; me
   if (limit && index < candidates.length && lastKey !== undefined) {
     metadata.continue = encodeContinue(rv, lastKey);
     const unfiltered = !r.query.get('labelSelector') && !r.query.get('fieldSelector');
-    if (unfiltered) metadata.remainingItemCount = candidates.slice(index).filter((k) => (overlay?.has(k) ? overlay.get(k) : objects.get(k))).length;
+    if (unfiltered)
+      metadata.remainingItemCount = candidates
+        .slice(index)
+        .filter((k) => (overlay?.has(k) ? overlay.get(k) : objects.get(k))).length;
   }
   return { kind: `${r.def.kind}List`, apiVersion: apiVersionOf(r.def), metadata, items };
 }

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   if (!out) throw new Error('--kubeconfig-out <file> is required');
   const port = Number(values.port);
   const httpPort = Number(values['http-port']);
-  if (!Number.isInteger(port) || port < 0 || !Number.isInteger(httpPort) || httpPort < 0) throw new Error('--port and --http-port must be non-negative integers');
+  if (!Number.isInteger(port) || port < 0 || !Number.isInteger(httpPort) || httpPort < 0)
+    throw new Error('--port and --http-port must be non-negative integers');
   const emulator = await KubernetesEmulator.start({ port, httpPort, host: values.host });
   const kubeconfig = resolve(out);
   await emulator.writeKubeconfig(kubeconfig);

@@ -116,19 +116,32 @@ function patchFailure(message: string): ApiError {
 function parsePointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw patchFailure(`invalid JSON pointer: ${JSON.stringify(path)}`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function locate(doc: JsonValue, tokens: string[], op: string, path: string): { parent: JsonObject | JsonValue[]; key: string } {
+function locate(
+  doc: JsonValue,
+  tokens: string[],
+  op: string,
+  path: string,
+): { parent: JsonObject | JsonValue[]; key: string } {
   let node: JsonValue = doc;
   for (const token of tokens.slice(0, -1)) {
-    const next: JsonValue | undefined = Array.isArray(node) ? node[Number(token)] : isObject(node) ? node[token] : undefined;
+    const next: JsonValue | undefined = Array.isArray(node)
+      ? node[Number(token)]
+      : isObject(node)
+        ? node[token]
+        : undefined;
     if (next === undefined || next === null || typeof next !== 'object') {
       throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`);
     }
     node = next;
   }
-  if (typeof node !== 'object' || node === null) throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}`);
+  if (typeof node !== 'object' || node === null)
+    throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}`);
   return { parent: node, key: tokens[tokens.length - 1] };
 }
 
@@ -137,7 +150,8 @@ function read(doc: JsonValue, path: string, op: string): JsonValue {
   if (tokens.length === 0) return doc;
   const { parent, key } = locate(doc, tokens, op, path);
   const value = Array.isArray(parent) ? parent[Number(key)] : parent[key];
-  if (value === undefined) throw patchFailure(`${op} operation does not apply: doc is missing key: ${path}: missing value`);
+  if (value === undefined)
+    throw patchFailure(`${op} operation does not apply: doc is missing key: ${path}: missing value`);
   return value;
 }
 
@@ -145,11 +159,13 @@ function removeAt(doc: JsonValue, path: string, op: string): JsonValue {
   const { parent, key } = locate(doc, parsePointer(path), op, path);
   if (Array.isArray(parent)) {
     const i = Number(key);
-    if (!(i >= 0 && i < parent.length)) throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`);
+    if (!(i >= 0 && i < parent.length))
+      throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`);
     return parent.splice(i, 1)[0];
   }
   const value = parent[key];
-  if (value === undefined) throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`);
+  if (value === undefined)
+    throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`);
   delete parent[key];
   return value;
 }
@@ -160,7 +176,8 @@ function addAt(doc: JsonValue, path: string, value: JsonValue, op: string): Json
   const { parent, key } = locate(doc, tokens, op, path);
   if (Array.isArray(parent)) {
     const i = key === '-' ? parent.length : Number(key);
-    if (!(i >= 0 && i <= parent.length)) throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: invalid index`);
+    if (!(i >= 0 && i <= parent.length))
+      throw patchFailure(`${op} operation does not apply: doc is missing path: ${JSON.stringify(path)}: invalid index`);
     parent.splice(i, 0, value);
   } else parent[key] = value;
   return doc;
@@ -168,7 +185,8 @@ function addAt(doc: JsonValue, path: string, value: JsonValue, op: string): Json
 
 /** RFC 6902 JSON patch. */
 export function jsonPatch(target: JsonValue, patch: JsonValue): JsonValue {
-  if (!Array.isArray(patch)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(patch))
+    throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   let doc = clone(target);
   for (const raw of patch) {
     const op = (isObject(raw) ? raw : {}) as unknown as Operation;
@@ -196,7 +214,8 @@ export function jsonPatch(target: JsonValue, patch: JsonValue): JsonValue {
         doc = addAt(doc, op.path, clone(read(doc, op.from ?? '', 'copy')), 'copy');
         break;
       case 'test':
-        if (JSON.stringify(read(doc, op.path, 'test')) !== JSON.stringify(op.value)) throw patchFailure(`testing value ${op.path} failed: test failed`);
+        if (JSON.stringify(read(doc, op.path, 'test')) !== JSON.stringify(op.value))
+          throw patchFailure(`testing value ${op.path} failed: test failed`);
         break;
       default:
         throw patchFailure(`Unexpected kind: ${String(op.op)}`);

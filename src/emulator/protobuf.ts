@@ -12,7 +12,14 @@ interface Schema {
   [field: number]: [string, FieldType];
 }
 
-const ownerReference: Schema = { 1: ['kind', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'], 5: ['apiVersion', 'string'], 6: ['controller', 'boolPtr'], 7: ['blockOwnerDeletion', 'boolPtr'] };
+const ownerReference: Schema = {
+  1: ['kind', 'string'],
+  3: ['name', 'string'],
+  4: ['uid', 'string'],
+  5: ['apiVersion', 'string'],
+  6: ['controller', 'boolPtr'],
+  7: ['blockOwnerDeletion', 'boolPtr'],
+};
 const objectMeta: Schema = {
   1: ['name', 'string'],
   2: ['generateName', 'string'],
@@ -29,7 +36,13 @@ const labelSelector: Schema = {
   1: ['matchLabels', 'map'],
   2: ['matchExpressions', [{ 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'strings'] }]],
 };
-const containerPort: Schema = { 1: ['name', 'string'], 2: ['hostPort', 'int'], 3: ['containerPort', 'int'], 4: ['protocol', 'string'], 5: ['hostIP', 'string'] };
+const containerPort: Schema = {
+  1: ['name', 'string'],
+  2: ['hostPort', 'int'],
+  3: ['containerPort', 'int'],
+  4: ['protocol', 'string'],
+  5: ['hostIP', 'string'],
+};
 const envVar: Schema = { 1: ['name', 'string'], 2: ['value', 'string'] };
 const container: Schema = {
   1: ['name', 'string'],
@@ -72,8 +85,19 @@ const deploymentSpec: Schema = {
 
 /** Keyed by apiVersion/kind: the top-level messages kubectl's typed clients send. */
 const KINDS: Record<string, Schema> = {
-  'v1/Secret': { 1: ['metadata', objectMeta], 2: ['data', 'byteMap'], 3: ['type', 'string'], 4: ['stringData', 'map'], 5: ['immutable', 'boolPtr'] },
-  'v1/ConfigMap': { 1: ['metadata', objectMeta], 2: ['data', 'map'], 3: ['binaryData', 'byteMap'], 4: ['immutable', 'boolPtr'] },
+  'v1/Secret': {
+    1: ['metadata', objectMeta],
+    2: ['data', 'byteMap'],
+    3: ['type', 'string'],
+    4: ['stringData', 'map'],
+    5: ['immutable', 'boolPtr'],
+  },
+  'v1/ConfigMap': {
+    1: ['metadata', objectMeta],
+    2: ['data', 'map'],
+    3: ['binaryData', 'byteMap'],
+    4: ['immutable', 'boolPtr'],
+  },
   'v1/ServiceAccount': {
     1: ['metadata', objectMeta],
     2: ['secrets', [{ 1: ['kind', 'string'], 2: ['namespace', 'string'], 3: ['name', 'string'] }]],
@@ -84,16 +108,40 @@ const KINDS: Record<string, Schema> = {
   'apps/v1/Deployment': { 1: ['metadata', objectMeta], 2: ['spec', deploymentSpec] },
   'authentication.k8s.io/v1/TokenRequest': {
     1: ['metadata', objectMeta],
-    2: ['spec', { 1: ['audiences', 'strings'], 3: ['boundObjectRef', { 1: ['kind', 'string'], 2: ['apiVersion', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'] }], 4: ['expirationSeconds', 'intPtr'] }],
+    2: [
+      'spec',
+      {
+        1: ['audiences', 'strings'],
+        3: [
+          'boundObjectRef',
+          { 1: ['kind', 'string'], 2: ['apiVersion', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'] },
+        ],
+        4: ['expirationSeconds', 'intPtr'],
+      },
+    ],
   },
-  'authentication.k8s.io/v1/TokenReview': { 1: ['metadata', objectMeta], 2: ['spec', { 1: ['token', 'string'], 2: ['audiences', 'strings'] }] },
+  'authentication.k8s.io/v1/TokenReview': {
+    1: ['metadata', objectMeta],
+    2: ['spec', { 1: ['token', 'string'], 2: ['audiences', 'strings'] }],
+  },
   'authentication.k8s.io/v1/SelfSubjectReview': { 1: ['metadata', objectMeta] },
   'authorization.k8s.io/v1/SelfSubjectAccessReview': {
     1: ['metadata', objectMeta],
     2: [
       'spec',
       {
-        1: ['resourceAttributes', { 1: ['namespace', 'string'], 2: ['verb', 'string'], 3: ['group', 'string'], 4: ['version', 'string'], 5: ['resource', 'string'], 6: ['subresource', 'string'], 7: ['name', 'string'] }],
+        1: [
+          'resourceAttributes',
+          {
+            1: ['namespace', 'string'],
+            2: ['verb', 'string'],
+            3: ['group', 'string'],
+            4: ['version', 'string'],
+            5: ['resource', 'string'],
+            6: ['subresource', 'string'],
+            7: ['name', 'string'],
+          },
+        ],
         2: ['nonResourceAttributes', { 1: ['path', 'string'], 2: ['verb', 'string'] }],
       },
     ],
@@ -194,9 +242,13 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** Turns a protobuf request body into the JSON object it stands for. */
 export function decodeProtobuf(body: Buffer): JsonObject {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw errors.badRequest('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw errors.badRequest('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
   try {
-    const unknown = decode(body.subarray(4), { 1: ['typeMeta', { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] }], 2: ['raw', 'bytes'] });
+    const unknown = decode(body.subarray(4), {
+      1: ['typeMeta', { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] }],
+      2: ['raw', 'bytes'],
+    });
     const typeMeta = (unknown.typeMeta ?? {}) as JsonObject;
     const apiVersion = String(typeMeta.apiVersion ?? '');
     const kind = String(typeMeta.kind ?? '');

@@ -2,7 +2,13 @@ import type { FieldError } from './errors.js';
 import type { JsonValue, KObject } from './types.js';
 import { isObject } from './types.js';
 import type { NameRule } from './validation.js';
-import { validateConfigMap, validateConfigMapUpdate, validateMeta, validateSecret, validateSecretUpdate } from './validation.js';
+import {
+  validateConfigMap,
+  validateConfigMapUpdate,
+  validateMeta,
+  validateSecret,
+  validateSecretUpdate,
+} from './validation.js';
 import { completedStatus, defaultWorkload, nextGeneration, validateWorkload } from './workloads.js';
 
 export interface Column {
@@ -168,23 +174,40 @@ export const RESOURCES: ResourceDef[] = [
     shortNames: ['sa'],
     nameRule: 'subdomain',
     fields: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
-    columns: [name, { name: 'Secrets', type: 'integer', cell: (o) => (Array.isArray(o.secrets) ? o.secrets.length : 0) }, age],
+    columns: [
+      name,
+      { name: 'Secrets', type: 'integer', cell: (o) => (Array.isArray(o.secrets) ? o.secrets.length : 0) },
+      age,
+    ],
   },
-  workload('Deployment', 'deployments', ['deploy'], [
-    { name: 'Ready', type: 'string', cell: (o) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas)}` },
-    { name: 'Up-to-date', type: 'integer', cell: (o) => num(status(o).updatedReplicas) },
-    { name: 'Available', type: 'integer', cell: (o) => num(status(o).availableReplicas) },
-  ]),
-  workload('StatefulSet', 'statefulsets', ['sts'], [
-    { name: 'Ready', type: 'string', cell: (o) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas)}` },
-  ]),
-  workload('DaemonSet', 'daemonsets', ['ds'], [
-    { name: 'Desired', type: 'integer', cell: (o) => num(status(o).desiredNumberScheduled) },
-    { name: 'Current', type: 'integer', cell: (o) => num(status(o).currentNumberScheduled) },
-    { name: 'Ready', type: 'integer', cell: (o) => num(status(o).numberReady) },
-    { name: 'Up-to-date', type: 'integer', cell: (o) => num(status(o).updatedNumberScheduled) },
-    { name: 'Available', type: 'integer', cell: (o) => num(status(o).numberAvailable) },
-  ]),
+  workload(
+    'Deployment',
+    'deployments',
+    ['deploy'],
+    [
+      { name: 'Ready', type: 'string', cell: (o) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas)}` },
+      { name: 'Up-to-date', type: 'integer', cell: (o) => num(status(o).updatedReplicas) },
+      { name: 'Available', type: 'integer', cell: (o) => num(status(o).availableReplicas) },
+    ],
+  ),
+  workload(
+    'StatefulSet',
+    'statefulsets',
+    ['sts'],
+    [{ name: 'Ready', type: 'string', cell: (o) => `${num(status(o).readyReplicas)}/${num(spec(o).replicas)}` }],
+  ),
+  workload(
+    'DaemonSet',
+    'daemonsets',
+    ['ds'],
+    [
+      { name: 'Desired', type: 'integer', cell: (o) => num(status(o).desiredNumberScheduled) },
+      { name: 'Current', type: 'integer', cell: (o) => num(status(o).currentNumberScheduled) },
+      { name: 'Ready', type: 'integer', cell: (o) => num(status(o).numberReady) },
+      { name: 'Up-to-date', type: 'integer', cell: (o) => num(status(o).updatedNumberScheduled) },
+      { name: 'Available', type: 'integer', cell: (o) => num(status(o).numberAvailable) },
+    ],
+  ),
 ];
 
 export function validateObject(def: ResourceDef, obj: KObject, old?: KObject): FieldError[] {

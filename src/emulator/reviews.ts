@@ -14,15 +14,27 @@ const DEFAULT_EXPIRATION = 3600;
 const BINDABLE: Record<string, string> = { Secret: 'secrets', Pod: 'pods', Node: 'nodes' };
 
 /** The TokenRequest subresource: a bound, expiring RS256 token for a ServiceAccount. */
-export function tokenRequest(store: Store, signer: JwtSigner, namespace: string, name: string, body: JsonObject): JsonObject {
+export function tokenRequest(
+  store: Store,
+  signer: JwtSigner,
+  namespace: string,
+  name: string,
+  body: JsonObject,
+): JsonObject {
   const sa = store.get('serviceaccounts', objectKey(namespace, name));
   if (!sa) throw errors.notFound({ resource: 'serviceaccounts', group: '', name });
   const spec = isObject(body.spec) ? body.spec : {};
   const expirationSeconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : DEFAULT_EXPIRATION;
-  const audiences = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences.map(String) : [API_AUDIENCE];
+  const audiences =
+    Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences.map(String) : [API_AUDIENCE];
   if (expirationSeconds < MIN_EXPIRATION || expirationSeconds > MAX_EXPIRATION) {
-    const detail = expirationSeconds < MIN_EXPIRATION ? 'may not specify a duration less than 10 minutes' : 'may not specify a duration larger than 2^32 seconds';
-    throw errors.invalid('TokenRequest', 'authentication.k8s.io', name, [{ type: 'FieldValueInvalid', field: 'spec.expirationSeconds', value: expirationSeconds, detail }]);
+    const detail =
+      expirationSeconds < MIN_EXPIRATION
+        ? 'may not specify a duration less than 10 minutes'
+        : 'may not specify a duration larger than 2^32 seconds';
+    throw errors.invalid('TokenRequest', 'authentication.k8s.io', name, [
+      { type: 'FieldValueInvalid', field: 'spec.expirationSeconds', value: expirationSeconds, detail },
+    ]);
   }
   const issuedAt = Math.floor(Date.now() / 1000);
   const k8s: JsonObject = { namespace, serviceaccount: { name, uid: sa.metadata.uid ?? '' } };
@@ -31,7 +43,8 @@ export function tokenRequest(store: Store, signer: JwtSigner, namespace: string,
   if (ref) {
     const kind = String(ref.kind ?? '');
     const resource = BINDABLE[kind];
-    if (!resource || (ref.apiVersion ?? 'v1') !== 'v1') throw errors.badRequest(`cannot bind token for object of kind "${kind}"`);
+    if (!resource || (ref.apiVersion ?? 'v1') !== 'v1')
+      throw errors.badRequest(`cannot bind token for object of kind "${kind}"`);
     const refName = String(ref.name ?? '');
     const bound = store.get(resource, objectKey(kind === 'Node' ? undefined : namespace, refName));
     if (!bound) throw errors.notFound({ resource, group: '', name: refName });
@@ -74,7 +87,13 @@ export function tokenReview(auth: Authenticator, body: JsonObject): JsonObject {
     'user' in result
       ? { authenticated: true, user: userJson(result.user), audiences: result.audiences }
       : { user: {}, error: result.error };
-  return { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status };
+  return {
+    kind: 'TokenReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec,
+    status,
+  };
 }
 
 export function userJson(user: UserInfo): JsonObject {
@@ -100,10 +119,30 @@ export function selfSubjectAccessReview(auth: Authenticator, user: UserInfo, bod
         namespace: String(ra.namespace ?? ''),
         name: String(ra.name ?? ''),
       }
-    : { verb: String(nra.verb ?? ''), resourceRequest: false, path: String(nra.path ?? ''), group: '', resource: '', subresource: '', namespace: '', name: '' };
-  return { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status: { allowed: auth.allowed(user, attrs) } };
+    : {
+        verb: String(nra.verb ?? ''),
+        resourceRequest: false,
+        path: String(nra.path ?? ''),
+        group: '',
+        resource: '',
+        subresource: '',
+        namespace: '',
+        name: '',
+      };
+  return {
+    kind: 'SelfSubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec,
+    status: { allowed: auth.allowed(user, attrs) },
+  };
 }
 
 export function selfSubjectReview(user: UserInfo): JsonObject {
-  return { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo: userJson(user) } };
+  return {
+    kind: 'SelfSubjectReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    status: { userInfo: userJson(user) },
+  };
 }

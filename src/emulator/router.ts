@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Attributes, Authenticator, UserInfo } from './auth.js';
 import { Crud, type Reply } from './crud.js';
-import { apiGroup, apiGroupList, apiVersions, openApiFor, openApiRoot, resourceList, SERVER_VERSION } from './discovery.js';
+import {
+  apiGroup,
+  apiGroupList,
+  apiVersions,
+  openApiFor,
+  openApiRoot,
+  resourceList,
+  SERVER_VERSION,
+} from './discovery.js';
 import { errors } from './errors.js';
 import { parseJson, readBody, readObject, sendJson } from './http.js';
 import { type JwtSigner } from './jwt.js';
@@ -29,7 +37,12 @@ interface ResourceInfo extends Attributes {
 
 /** Namespace subresources: `namespaces/x/status` addresses the namespace, not a resource inside it. */
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
-const VIRTUAL = new Set(['v1/serviceaccounts/token', 'authentication.k8s.io/v1/tokenreviews', 'authentication.k8s.io/v1/selfsubjectreviews', 'authorization.k8s.io/v1/selfsubjectaccessreviews']);
+const VIRTUAL = new Set([
+  'v1/serviceaccounts/token',
+  'authentication.k8s.io/v1/tokenreviews',
+  'authentication.k8s.io/v1/selfsubjectreviews',
+  'authorization.k8s.io/v1/selfsubjectaccessreviews',
+]);
 
 /** k8s.io/apiserver RequestInfoFactory: splits an API path into verb, group, resource, namespace, name. */
 export function parseResourcePath(method: string, path: string, query: URLSearchParams): ResourceInfo | undefined {
@@ -62,7 +75,18 @@ export function parseResourcePath(method: string, path: string, query: URLSearch
     PATCH: 'patch',
     DELETE: name ? 'delete' : 'deletecollection',
   };
-  return { gv, group, resource, name, subresource, namespace, verb: verbs[method] ?? method.toLowerCase(), resourceRequest: true, path, watchPath };
+  return {
+    gv,
+    group,
+    resource,
+    name,
+    subresource,
+    namespace,
+    verb: verbs[method] ?? method.toLowerCase(),
+    resourceRequest: true,
+    path,
+    watchPath,
+  };
 }
 
 export class Router {
@@ -87,19 +111,27 @@ export class Router {
     return undefined;
   }
 
-  async resource(info: ResourceInfo, user: UserInfo, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  async resource(
+    info: ResourceInfo,
+    user: UserInfo,
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: URLSearchParams,
+  ): Promise<void> {
     const key = [info.gv, info.resource, info.subresource].filter(Boolean).join('/');
     if (VIRTUAL.has(key)) {
       if (req.method !== 'POST') throw errors.methodNotAllowed();
       const body = await readObject(req);
       const { store, signer, auth } = this.deps;
-      if (info.subresource === 'token') return sendJson(res, 201, tokenRequest(store, signer, info.namespace, info.name, body));
+      if (info.subresource === 'token')
+        return sendJson(res, 201, tokenRequest(store, signer, info.namespace, info.name, body));
       if (info.resource === 'tokenreviews') return sendJson(res, 201, tokenReview(auth, body));
       if (info.resource === 'selfsubjectreviews') return sendJson(res, 201, selfSubjectReview(user));
       return sendJson(res, 201, selfSubjectAccessReview(auth, user, body));
     }
     const def = RESOURCES.find((r) => apiVersionOf(r) === info.gv && r.plural === info.resource);
-    if (!def || info.subresource || (!def.namespaced && info.namespace && info.resource !== 'namespaces')) throw errors.pathNotFound();
+    if (!def || info.subresource || (!def.namespaced && info.namespace && info.resource !== 'namespaces'))
+      throw errors.pathNotFound();
     const namespace = def.namespaced ? info.namespace : '';
     const accept = req.headers.accept;
     const table = wantsTable(accept);
@@ -108,17 +140,32 @@ export class Router {
     switch (req.method) {
       case 'GET':
         if (info.verb === 'watch') {
-          if (info.name) query.set('fieldSelector', [`metadata.name=${info.name}`, query.get('fieldSelector')].filter(Boolean).join(','));
+          if (info.name)
+            query.set(
+              'fieldSelector',
+              [`metadata.name=${info.name}`, query.get('fieldSelector')].filter(Boolean).join(','),
+            );
           this.deps.watches.add(res);
           res.on('close', () => this.deps.watches.delete(res));
-          return serveWatch(this.deps.store, { def, namespace, query }, res, { bookmarkIntervalMs: this.deps.bookmarkIntervalMs, table });
+          return serveWatch(this.deps.store, { def, namespace, query }, res, {
+            bookmarkIntervalMs: this.deps.bookmarkIntervalMs,
+            table,
+          });
         }
         if (info.name) {
           const obj = this.crud.get(item);
-          reply = { code: 200, body: table ? toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion }, query.get('includeObject')) : obj };
+          reply = {
+            code: 200,
+            body: table
+              ? toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion }, query.get('includeObject'))
+              : obj,
+          };
         } else {
           const result = list(this.deps.store, { def, namespace, query });
-          reply = { code: 200, body: table ? toTable(def, result.items, result.metadata, query.get('includeObject')) : result };
+          reply = {
+            code: 200,
+            body: table ? toTable(def, result.items, result.metadata, query.get('includeObject')) : result,
+          };
         }
         break;
       case 'POST':
@@ -142,7 +189,12 @@ export class Router {
     sendJson(res, reply.code, reply.body);
   }
 
-  private async deleteCollection(def: ResourceDef, namespace: string, query: URLSearchParams, req: IncomingMessage): Promise<Reply> {
+  private async deleteCollection(
+    def: ResourceDef,
+    namespace: string,
+    query: URLSearchParams,
+    req: IncomingMessage,
+  ): Promise<Reply> {
     const all = new URLSearchParams(query);
     all.delete('limit');
     all.delete('continue');
@@ -150,7 +202,10 @@ export class Router {
     const body = await readBody(req);
     const options = body.length > 0 ? parseJson(body) : {};
     for (const obj of result.items) {
-      this.crud.remove({ def, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', query, req }, options);
+      this.crud.remove(
+        { def, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '', query, req },
+        options,
+      );
     }
     return { code: 200, body: result };
   }

@@ -32,14 +32,19 @@ function splitTerms(text: string): string[] {
 function parseRequirement(term: string): Requirement {
   const set = /^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
   if (set) {
-    const values = set[3].split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+    const values = set[3]
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0);
     return { key: set[1], op: set[2] as Operator, values };
   }
   const cmp = /^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/.exec(term);
   if (cmp) return { key: cmp[1], op: cmp[2] === '!=' ? '!=' : '=', values: [cmp[3]] };
   const exists = /^(!?)\s*([^\s!=(),]+)$/.exec(term);
   if (exists) return { key: exists[2], op: exists[1] ? '!' : 'exists', values: [] };
-  throw errors.badRequest(`unable to parse requirement: found '${term}', expected: identifier, '=', '!=', 'in', 'notin'`);
+  throw errors.badRequest(
+    `unable to parse requirement: found '${term}', expected: identifier, '=', '!=', 'in', 'notin'`,
+  );
 }
 
 function test(req: Requirement, labels: Record<string, string>): boolean {
@@ -68,7 +73,10 @@ export function parseLabelSelector(text: string | null): Matcher {
 }
 
 /** Field selectors: metadata.name and metadata.namespace everywhere, plus the fields a resource adds. */
-export function parseFieldSelector(text: string | null, extraFields: Record<string, (obj: KObject) => string>): Matcher {
+export function parseFieldSelector(
+  text: string | null,
+  extraFields: Record<string, (obj: KObject) => string>,
+): Matcher {
   if (!text) return matchAll;
   const fields: Record<string, (obj: KObject) => string> = {
     'metadata.name': (o) => o.metadata.name ?? '',

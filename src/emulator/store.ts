@@ -105,7 +105,11 @@ export class Store {
   }
 
   /** Keys (sorted as etcd sorts them) under `prefix`, starting after `after`. */
-  keysFrom(resource: string, prefix: string, after: string | undefined): { keys: string[]; objects: Map<string, KObject> } {
+  keysFrom(
+    resource: string,
+    prefix: string,
+    after: string | undefined,
+  ): { keys: string[]; objects: Map<string, KObject> } {
     const c = this.collection(resource);
     const keys = c.sortedKeys();
     const start = after !== undefined && after >= prefix ? `${after}\u0000` : prefix;

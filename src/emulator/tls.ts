@@ -17,7 +17,8 @@ export async function servingCert(host: string): Promise<ServingCert> {
     { type: 7, ip: '127.0.0.1' },
     { type: 7, ip: '::1' },
   ];
-  if (host !== 'localhost' && host !== '127.0.0.1' && host !== '::1' && host !== '0.0.0.0') altNames.push(isIp ? { type: 7, ip: host } : { type: 2, value: host });
+  if (host !== 'localhost' && host !== '127.0.0.1' && host !== '::1' && host !== '0.0.0.0')
+    altNames.push(isIp ? { type: 7, ip: host } : { type: 2, value: host });
   const pems = await generate([{ name: 'commonName', value: 'kubernetes-emulator-ca' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -44,7 +44,8 @@ export function validateMeta(obj: KObject, rule: NameRule, namespaced: boolean):
   if (!meta.name) {
     errs.push({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
   } else {
-    for (const p of nameProblems(meta.name, rule)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: meta.name, detail: p });
+    for (const p of nameProblems(meta.name, rule))
+      errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: meta.name, detail: p });
   }
   if (!namespaced && meta.namespace) {
     errs.push({ type: 'FieldValueForbidden', field: 'metadata.namespace', detail: 'not allowed on this type' });
@@ -52,7 +53,12 @@ export function validateMeta(obj: KObject, rule: NameRule, namespaced: boolean):
   for (const [key, value] of Object.entries(meta.labels ?? {})) {
     errs.push(...qualifiedNameErrors(key, 'metadata.labels'));
     if (typeof value !== 'string' || value.length > 63 || !labelValueRe.test(value)) {
-      errs.push({ type: 'FieldValueInvalid', field: 'metadata.labels', value, detail: value.length > 63 ? 'must be no more than 63 characters' : msg.labelValue });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'metadata.labels',
+        value,
+        detail: value.length > 63 ? 'must be no more than 63 characters' : msg.labelValue,
+      });
     }
   }
   for (const key of Object.keys(meta.annotations ?? {})) {
@@ -67,7 +73,12 @@ function qualifiedNameErrors(key: string, field: string): FieldError[] {
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const errs: FieldError[] = [];
   if (name.length === 0 || name.length > 63 || !qualifiedNameRe.test(name)) {
-    errs.push({ type: 'FieldValueInvalid', field, value: key, detail: name.length > 63 ? 'name part must be no more than 63 characters' : msg.qualifiedName });
+    errs.push({
+      type: 'FieldValueInvalid',
+      field,
+      value: key,
+      detail: name.length > 63 ? 'name part must be no more than 63 characters' : msg.qualifiedName,
+    });
   }
   if (prefix !== undefined && nameProblems(prefix, 'subdomain').length > 0) {
     errs.push({ type: 'FieldValueInvalid', field, value: key, detail: `prefix part ${msg.subdomain}` });
@@ -91,7 +102,8 @@ export function validateSecret(secret: KObject): FieldError[] {
   const data = isObject(secret.data) ? secret.data : {};
   let total = 0;
   for (const [key, value] of Object.entries(data)) {
-    for (const p of configKeyProblems(key)) errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: p });
+    for (const p of configKeyProblems(key))
+      errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: p });
     total += Buffer.byteLength(String(value), 'base64');
   }
   if (total > MAX_SECRET_SIZE) {
@@ -111,7 +123,8 @@ export function validateSecret(secret: KObject): FieldError[] {
 
 export function validateSecretUpdate(next: KObject, old: KObject): FieldError[] {
   const errs = immutableContent(next, old, ['data']);
-  if (next.type !== old.type) errs.push({ type: 'FieldValueInvalid', field: 'type', value: next.type, detail: 'field is immutable' });
+  if (next.type !== old.type)
+    errs.push({ type: 'FieldValueInvalid', field: 'type', value: next.type, detail: 'field is immutable' });
   return errs;
 }
 
@@ -122,16 +135,25 @@ export function validateConfigMap(configMap: KObject): FieldError[] {
   const binaryData = isObject(configMap.binaryData) ? configMap.binaryData : {};
   let total = 0;
   for (const [key, value] of Object.entries(data)) {
-    for (const p of configKeyProblems(key)) errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: p });
-    if (key in binaryData) errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: 'duplicate of key present in binaryData' });
+    for (const p of configKeyProblems(key))
+      errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: p });
+    if (key in binaryData)
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: `data[${key}]`,
+        value: key,
+        detail: 'duplicate of key present in binaryData',
+      });
     total += Buffer.byteLength(String(value ?? ''), 'utf8');
   }
   for (const [key, value] of Object.entries(binaryData)) {
-    for (const p of configKeyProblems(key)) errs.push({ type: 'FieldValueInvalid', field: `binaryData[${key}]`, value: key, detail: p });
+    for (const p of configKeyProblems(key))
+      errs.push({ type: 'FieldValueInvalid', field: `binaryData[${key}]`, value: key, detail: p });
     total += Buffer.byteLength(String(value ?? ''), 'base64');
   }
   // The real validator names no field here: the error is about the whole object.
-  if (total > MAX_SECRET_SIZE) errs.push({ type: 'FieldValueTooLong', field: '', detail: `may not be more than ${MAX_SECRET_SIZE} bytes` });
+  if (total > MAX_SECRET_SIZE)
+    errs.push({ type: 'FieldValueTooLong', field: '', detail: `may not be more than ${MAX_SECRET_SIZE} bytes` });
   return errs;
 }
 
@@ -143,7 +165,12 @@ export function validateConfigMapUpdate(next: KObject, old: KObject): FieldError
 function immutableContent(next: KObject, old: KObject, fields: string[]): FieldError[] {
   const errs: FieldError[] = [];
   if (old.immutable !== true) return errs;
-  if (next.immutable !== true) errs.push({ type: 'FieldValueForbidden', field: 'immutable', detail: 'field is immutable when `immutable` is set' });
+  if (next.immutable !== true)
+    errs.push({
+      type: 'FieldValueForbidden',
+      field: 'immutable',
+      detail: 'field is immutable when `immutable` is set',
+    });
   for (const field of fields) {
     if (JSON.stringify(sortKeys(next[field])) !== JSON.stringify(sortKeys(old[field]))) {
       errs.push({ type: 'FieldValueForbidden', field, detail: 'field is immutable when `immutable` is set' });
@@ -163,7 +190,10 @@ export function base64Problem(text: string): string | undefined {
   const bad = clean.search(/[^A-Za-z0-9+/=]/);
   if (bad >= 0) return `illegal base64 data at input byte ${bad}`;
   const pad = clean.indexOf('=');
-  if (pad < 0) return clean.length % 4 === 0 ? undefined : `illegal base64 data at input byte ${clean.length - (clean.length % 4)}`;
+  if (pad < 0)
+    return clean.length % 4 === 0
+      ? undefined
+      : `illegal base64 data at input byte ${clean.length - (clean.length % 4)}`;
   // Padding may only close the quantum it is in, and nothing may follow that quantum.
   const end = Math.floor(pad / 4) * 4 + 4;
   if (!/^[A-Za-z0-9+/]{2}(==|[A-Za-z0-9+/]=)$/.test(clean.slice(end - 4, end))) {

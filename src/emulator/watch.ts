@@ -23,22 +23,36 @@ export function serveWatch(store: Store, r: CollectionRequest, res: ServerRespon
   const id = resourceId(r.def);
   const includeObject = r.query.get('includeObject');
   let columnsSent = false;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
   res.flushHeaders();
 
   const write = (type: WireType, object: JsonObject): void => {
     if (res.destroyed || res.writableEnded) return;
     let wire: JsonObject = object;
     if (options.table && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')) {
-      wire = toTable(r.def, [object as KObject], { resourceVersion: (object as KObject).metadata.resourceVersion }, includeObject, !columnsSent);
+      wire = toTable(
+        r.def,
+        [object as KObject],
+        { resourceVersion: (object as KObject).metadata.resourceVersion },
+        includeObject,
+        !columnsSent,
+      );
       columnsSent = true;
     } else if (type !== 'ERROR' && type !== 'BOOKMARK') wire = listItem(object as KObject);
-    res.write(`${JSON.stringify({ type, object: type === 'ERROR' ? wire : { ...wire, kind: wire.kind ?? r.def.kind, apiVersion: wire.apiVersion ?? apiVersionOf(r.def) } })}\n`);
+    res.write(
+      `${JSON.stringify({ type, object: type === 'ERROR' ? wire : { ...wire, kind: wire.kind ?? r.def.kind, apiVersion: wire.apiVersion ?? apiVersionOf(r.def) } })}\n`,
+    );
   };
   const bookmark = (annotations?: Record<string, string>): void => {
     const metadata: JsonObject = { resourceVersion: String(store.resourceVersion) };
     if (annotations) metadata.annotations = annotations;
-    res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: r.def.kind, apiVersion: apiVersionOf(r.def), metadata } })}\n`);
+    res.write(
+      `${JSON.stringify({ type: 'BOOKMARK', object: { kind: r.def.kind, apiVersion: apiVersionOf(r.def), metadata } })}\n`,
+    );
   };
 
   /** Selector-aware delivery: an object that stops matching leaves the watch as DELETED, one that starts matching enters as ADDED. */

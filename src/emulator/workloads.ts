@@ -74,28 +74,51 @@ export function validateWorkload(o: KObject, old?: KObject): FieldError[] {
   const spec = isObject(o.spec) ? o.spec : {};
   const selector = isObject(spec.selector) ? spec.selector : undefined;
   const template = isObject(spec.template) ? spec.template : {};
-  const templateLabels = isObject(template.metadata) && isObject(template.metadata.labels) ? template.metadata.labels : {};
+  const templateLabels =
+    isObject(template.metadata) && isObject(template.metadata.labels) ? template.metadata.labels : {};
   const pod = isObject(template.spec) ? template.spec : {};
   if (!selector) {
     errs.push({ type: 'FieldValueRequired', field: 'spec.selector', detail: '' });
   } else {
     const matchLabels = isObject(selector.matchLabels) ? selector.matchLabels : {};
-    const hasTerms = Object.keys(matchLabels).length > 0 || (Array.isArray(selector.matchExpressions) && selector.matchExpressions.length > 0);
+    const hasTerms =
+      Object.keys(matchLabels).length > 0 ||
+      (Array.isArray(selector.matchExpressions) && selector.matchExpressions.length > 0);
     if (!hasTerms) {
-      errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', value: 'empty selector', detail: 'empty selector is invalid for deployment' });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'spec.selector',
+        value: 'empty selector',
+        detail: 'empty selector is invalid for deployment',
+      });
     } else if (!Object.entries(matchLabels).every(([k, v]) => templateLabels[k] === v)) {
-      errs.push({ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', value: JSON.stringify(templateLabels), detail: '`selector` does not match template `labels`' });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'spec.template.metadata.labels',
+        value: JSON.stringify(templateLabels),
+        detail: '`selector` does not match template `labels`',
+      });
     }
     const oldSelector = old && isObject(old.spec) ? old.spec.selector : undefined;
     if (oldSelector !== undefined && JSON.stringify(oldSelector) !== JSON.stringify(selector)) {
-      errs.push({ type: 'FieldValueInvalid', field: 'spec.selector', value: JSON.stringify(selector), detail: 'field is immutable' });
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'spec.selector',
+        value: JSON.stringify(selector),
+        detail: 'field is immutable',
+      });
     }
   }
   if (!Array.isArray(pod.containers) || pod.containers.length === 0) {
     errs.push({ type: 'FieldValueRequired', field: 'spec.template.spec.containers', detail: '' });
   }
   if (typeof spec.replicas === 'number' && spec.replicas < 0) {
-    errs.push({ type: 'FieldValueInvalid', field: 'spec.replicas', value: spec.replicas, detail: 'must be greater than or equal to 0' });
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'spec.replicas',
+      value: spec.replicas,
+      detail: 'must be greater than or equal to 0',
+    });
   }
   return errs;
 }
@@ -113,17 +136,54 @@ export function completedStatus(kind: string, o: KObject): JsonObject {
   const replicas = typeof spec.replicas === 'number' ? spec.replicas : 0;
   const observedGeneration = o.metadata.generation ?? 1;
   if (kind === 'DaemonSet') {
-    return { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0, observedGeneration, updatedNumberScheduled: 0 };
+    return {
+      currentNumberScheduled: 0,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: 0,
+      numberReady: 0,
+      observedGeneration,
+      updatedNumberScheduled: 0,
+    };
   }
   if (kind === 'StatefulSet') {
     const revision = `${o.metadata.name}-${observedGeneration}`;
-    return { observedGeneration, replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, currentRevision: revision, updateRevision: revision, collisionCount: 0 };
+    return {
+      observedGeneration,
+      replicas,
+      readyReplicas: replicas,
+      currentReplicas: replicas,
+      updatedReplicas: replicas,
+      availableReplicas: replicas,
+      currentRevision: revision,
+      updateRevision: revision,
+      collisionCount: 0,
+    };
   }
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const status: JsonObject = { observedGeneration, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+  const status: JsonObject = {
+    observedGeneration,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+  };
   status.conditions = [
-    { type: 'Available', status: 'True', lastUpdateTime: now, lastTransitionTime: now, reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
-    { type: 'Progressing', status: 'True', lastUpdateTime: now, lastTransitionTime: now, reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${o.metadata.name}" has successfully progressed.` },
+    {
+      type: 'Available',
+      status: 'True',
+      lastUpdateTime: now,
+      lastTransitionTime: now,
+      reason: 'MinimumReplicasAvailable',
+      message: 'Deployment has minimum availability.',
+    },
+    {
+      type: 'Progressing',
+      status: 'True',
+      lastUpdateTime: now,
+      lastTransitionTime: now,
+      reason: 'NewReplicaSetAvailable',
+      message: `ReplicaSet "${o.metadata.name}" has successfully progressed.`,
+    },
   ];
   if (replicas === 0) {
     for (const key of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas']) delete status[key];

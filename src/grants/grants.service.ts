@@ -61,20 +61,24 @@ export class GrantsService {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
     const scope = { namespace: input.namespace, namePattern: input.namePattern ?? ANY };
-    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope, { expiresAt: input.expiresAt ?? null });
+    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope, {
+      expiresAt: input.expiresAt ?? null,
+    });
     const id = randomUUID();
-    const saved = await this.audit.recordOutcome(changeOf(actor, intentId, 'create_grant', id, { subject: input.subject, roleName: role.name, ...scope }), () =>
-      this.grants.save(
-        this.grants.create({
-          id,
-          subject: input.subject,
-          roleName: role.name,
-          ...scope,
-          expiresAt: input.expiresAt ?? null,
-          reason: input.reason ?? null,
-          createdBy: actor.subject,
-        }),
-      ),
+    const saved = await this.audit.recordOutcome(
+      changeOf(actor, intentId, 'create_grant', id, { subject: input.subject, roleName: role.name, ...scope }),
+      () =>
+        this.grants.save(
+          this.grants.create({
+            id,
+            subject: input.subject,
+            roleName: role.name,
+            ...scope,
+            expiresAt: input.expiresAt ?? null,
+            reason: input.reason ?? null,
+            createdBy: actor.subject,
+          }),
+        ),
     );
     return toGrantView(toEffectiveGrant(saved, role.verbs));
   }
@@ -82,7 +86,10 @@ export class GrantsService {
   async delete(actor: Actor, id: string): Promise<GrantView> {
     const grant = await this.findVisible(actor, id);
     const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...grant.verbs], grant);
-    await this.audit.recordOutcome(changeOf(actor, intentId, 'delete_grant', id, { ...grant, roleName: grant.role }), () => this.grants.delete({ id }));
+    await this.audit.recordOutcome(
+      changeOf(actor, intentId, 'delete_grant', id, { ...grant, roleName: grant.role }),
+      () => this.grants.delete({ id }),
+    );
     return toGrantView(grant);
   }
 
@@ -97,7 +104,8 @@ export class GrantsService {
     const decision = this.policy.decideWith(grants, input.verb, target);
     // A manager sees another subject's grants only inside its own grants:manage scope.
     const shown: EffectiveGrant[] = [];
-    for (const grant of decision.matchedGrants) if (reviewsSelf || (await this.policy.managesScope(actor, grant))) shown.push(grant);
+    for (const grant of decision.matchedGrants)
+      if (reviewsSelf || (await this.policy.managesScope(actor, grant))) shown.push(grant);
     return Object.assign(new AccessReviewView(), {
       allowed: decision.allowed,
       reason: decision.reason,
@@ -109,7 +117,8 @@ export class GrantsService {
   /** Missing and out-of-scope grants answer alike, so ids reveal nothing beyond one's scope. */
   private async findVisible(actor: Actor, id: string): Promise<EffectiveGrant> {
     const row = await this.grants.findOneBy({ id });
-    if (!row || !(await this.policy.managesScope(actor, row))) throw new DomainError(ErrorCode.NotFound, `Grant ${id} not found`);
+    if (!row || !(await this.policy.managesScope(actor, row)))
+      throw new DomainError(ErrorCode.NotFound, `Grant ${id} not found`);
     const [grant] = await this.policy.resolve([row]);
     return grant;
   }

@@ -86,13 +86,21 @@ export class PolicyService {
 
   decideWith(grants: readonly EffectiveGrant[], verb: Verb, target: Target): Decision {
     if (!this.isManagedNamespace(target.namespace)) {
-      return { allowed: false, reason: `namespace ${target.namespace} is not managed by the broker`, matchedGrants: [] };
+      return {
+        allowed: false,
+        reason: `namespace ${target.namespace} is not managed by the broker`,
+        matchedGrants: [],
+      };
     }
     const matched = grants.filter(
       (grant) => grant.verbs.includes(verb) && scopeMatches(grant, target.namespace, target.name),
     );
     if (matched.length === 0) {
-      return { allowed: false, reason: `no grant gives ${verb} on ${target.namespace}/${target.name}`, matchedGrants: [] };
+      return {
+        allowed: false,
+        reason: `no grant gives ${verb} on ${target.namespace}/${target.name}`,
+        matchedGrants: [],
+      };
     }
     return { allowed: true, reason: `allowed by ${matched.length} grant(s)`, matchedGrants: matched };
   }
@@ -103,15 +111,26 @@ export class PolicyService {
    * `alsoRequired` verbs must be held on the target too (a rotation with chosen generators also
    * needs `update`); one event records the whole decision, or the first verb refused.
    */
-  async assertCan(actor: Actor, verb: Verb, target: Target, alsoRequired: readonly Verb[] = []): Promise<RecordedDecision> {
+  async assertCan(
+    actor: Actor,
+    verb: Verb,
+    target: Target,
+    alsoRequired: readonly Verb[] = [],
+  ): Promise<RecordedDecision> {
     const grants = await this.effectiveGrants(actor);
     const verbs = [verb, ...alsoRequired];
-    const refused = verbs.map((each) => [each, this.decideWith(grants, each, target)] as const).find(([, decision]) => !decision.allowed);
+    const refused = verbs
+      .map((each) => [each, this.decideWith(grants, each, target)] as const)
+      .find(([, decision]) => !decision.allowed);
     const decision = refused ? refused[1] : this.decideWith(grants, verb, target);
     const combined =
       refused || alsoRequired.length === 0
         ? decision
-        : { ...decision, reason: `${decision.reason}; also holds ${alsoRequired.join(', ')}`, matchedGrants: this.matchedForAll(grants, verbs, target) };
+        : {
+            ...decision,
+            reason: `${decision.reason}; also holds ${alsoRequired.join(', ')}`,
+            matchedGrants: this.matchedForAll(grants, verbs, target),
+          };
     const event = await this.recordDecision(actor, refused ? refused[0] : verb, combined, target);
     if (!combined.allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${combined.reason}`);
     return { ...combined, auditEventId: event.id };
@@ -125,10 +144,14 @@ export class PolicyService {
   async assertCanInNamespace(actor: Actor, verb: Verb, namespace: string): Promise<void> {
     const grants = await this.effectiveGrants(actor);
     const matchedGrants = this.isManagedNamespace(namespace)
-      ? grants.filter((grant) => grant.verbs.includes(verb) && (grant.namespace === '*' || grant.namespace === namespace))
+      ? grants.filter(
+          (grant) => grant.verbs.includes(verb) && (grant.namespace === '*' || grant.namespace === namespace),
+        )
       : [];
     const allowed = matchedGrants.length > 0;
-    const reason = allowed ? `allowed by ${matchedGrants.length} grant(s)` : `no grant gives ${verb} in namespace ${namespace}`;
+    const reason = allowed
+      ? `allowed by ${matchedGrants.length} grant(s)`
+      : `no grant gives ${verb} in namespace ${namespace}`;
     await this.recordDecision(actor, verb, { allowed, reason, matchedGrants }, { namespace });
     if (!allowed) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
   }
@@ -143,10 +166,16 @@ export class PolicyService {
    * none), those grants must also last as long: a grant never outlives its granter's covering
    * grant. Throws FORBIDDEN naming the verbs that are not held, or the latest expiry allowed.
    */
-  async assertHoldsOver(actor: Actor, verbs: readonly Verb[], scope: Scope, lifetime?: { readonly expiresAt: Date | null }): Promise<string> {
+  async assertHoldsOver(
+    actor: Actor,
+    verbs: readonly Verb[],
+    scope: Scope,
+    lifetime?: { readonly expiresAt: Date | null },
+  ): Promise<string> {
     const grants = await this.effectiveGrants(actor);
     const wanted = [...new Set(verbs)];
-    const coveringOf = (verb: Verb) => grants.filter((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope));
+    const coveringOf = (verb: Verb) =>
+      grants.filter((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope));
     const missing = wanted.filter((verb) => coveringOf(verb).length === 0);
     const where = `over namespace ${scope.namespace}, names ${scope.namePattern}`;
     let refusal: { reason: string; details?: Record<string, unknown> } | undefined =
@@ -161,8 +190,14 @@ export class PolicyService {
       }
     }
     const reason = refusal?.reason ?? `holds ${wanted.join(', ')} ${where}`;
-    const event = await this.recordDecision(actor, verbs[0], { allowed: !refusal, reason, matchedGrants: [] }, { namespace: scope.namespace, name: scope.namePattern });
-    if (refusal) throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${refusal.reason}`, { details: refusal.details });
+    const event = await this.recordDecision(
+      actor,
+      verbs[0],
+      { allowed: !refusal, reason, matchedGrants: [] },
+      { namespace: scope.namespace, name: scope.namePattern },
+    );
+    if (refusal)
+      throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${refusal.reason}`, { details: refusal.details });
     return event.id;
   }
 

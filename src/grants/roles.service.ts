@@ -33,12 +33,17 @@ export class RolesService {
   async create(actor: Actor, input: CreateRoleInput): Promise<RoleView> {
     const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...input.verbs], EVERYWHERE);
     const verbs = [...new Set<Verb>(input.verbs)];
-    const role = await this.audit.recordOutcome(changeOf(actor, intentId, 'create_role', input.name, verbs), async () => {
-      if (await this.roles.existsBy({ name: input.name })) {
-        throw new DomainError(ErrorCode.Conflict, `Role ${input.name} already exists`);
-      }
-      return this.roles.save(this.roles.create({ name: input.name, verbs, builtIn: false, description: input.description ?? null }));
-    });
+    const role = await this.audit.recordOutcome(
+      changeOf(actor, intentId, 'create_role', input.name, verbs),
+      async () => {
+        if (await this.roles.existsBy({ name: input.name })) {
+          throw new DomainError(ErrorCode.Conflict, `Role ${input.name} already exists`);
+        }
+        return this.roles.save(
+          this.roles.create({ name: input.name, verbs, builtIn: false, description: input.description ?? null }),
+        );
+      },
+    );
     return toRoleView(role);
   }
 
@@ -49,13 +54,20 @@ export class RolesService {
     await this.audit.recordOutcome(changeOf(actor, intentId, 'delete_role', name, role.verbs), async () => {
       if (role.builtIn) throw new DomainError(ErrorCode.Conflict, `Role ${name} is built in and cannot be deleted`);
       const uses = await this.grants.countBy({ roleName: name });
-      if (uses > 0) throw new DomainError(ErrorCode.Conflict, `Role ${name} is used by ${uses} grant(s); delete them first`);
+      if (uses > 0)
+        throw new DomainError(ErrorCode.Conflict, `Role ${name} is used by ${uses} grant(s); delete them first`);
       await this.roles.delete({ name });
     });
     return toRoleView(role);
   }
 }
 
-function changeOf(actor: Actor, intentId: string, operation: 'create_role' | 'delete_role', role: string, verbs: readonly Verb[]): OutcomeOf {
+function changeOf(
+  actor: Actor,
+  intentId: string,
+  operation: 'create_role' | 'delete_role',
+  role: string,
+  verbs: readonly Verb[],
+): OutcomeOf {
   return { actor, action: 'grants:manage', intentId, details: { operation, role, verbs: verbs.join(',') } };
 }

@@ -46,6 +46,8 @@ describe('scopes', () => {
   it('covers a namespace wildcard only with a wildcard', () => {
     expect(scopeCovers({ namespace: 'team-a', namePattern: '*' }, { namespace: '*', namePattern: 'x' })).toBe(false);
     expect(scopeCovers({ namespace: '*', namePattern: '*' }, { namespace: 'team-a', namePattern: 'x' })).toBe(true);
-    expect(scopeCovers({ namespace: 'team-a', namePattern: 'db-*' }, { namespace: 'team-a', namePattern: 'db-1' })).toBe(true);
+    expect(
+      scopeCovers({ namespace: 'team-a', namePattern: 'db-*' }, { namespace: 'team-a', namePattern: 'db-1' }),
+    ).toBe(true);
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterWorkload } from '../cluster/cluster.gateway.js';
 import { findConsumers } from './consumers.js';
 
-const workload = (name: string, template: ClusterWorkload['template'], kind: ClusterWorkload['kind'] = 'Deployment'): ClusterWorkload => ({
+const workload = (
+  name: string,
+  template: ClusterWorkload['template'],
+  kind: ClusterWorkload['kind'] = 'Deployment',
+): ClusterWorkload => ({
   kind,
   namespace: 'team-a',
   name,
@@ -14,8 +18,17 @@ describe('findConsumers', () => {
     const consumers = findConsumers(
       [
         workload('api', {
-          containers: [{ name: 'app', env: [{ name: 'DB_PASSWORD', secretKeyRef: { name: 'db-main', key: 'password' } }, { name: 'OTHER' }], envFromSecrets: ['db-main'] }],
-          volumes: [{ name: 'creds', secretName: 'db-main' }, { name: 'bundle', projectedSecretNames: ['tls', 'db-main'] }],
+          containers: [
+            {
+              name: 'app',
+              env: [{ name: 'DB_PASSWORD', secretKeyRef: { name: 'db-main', key: 'password' } }, { name: 'OTHER' }],
+              envFromSecrets: ['db-main'],
+            },
+          ],
+          volumes: [
+            { name: 'creds', secretName: 'db-main' },
+            { name: 'bundle', projectedSecretNames: ['tls', 'db-main'] },
+          ],
         }),
         workload('unrelated', { containers: [{ name: 'x', envFromSecrets: ['other'] }], volumes: [] }, 'DaemonSet'),
       ],

@@ -21,7 +21,9 @@ export interface SecretConsumer {
 export function findConsumers(workloads: readonly ClusterWorkload[], secretName: string): SecretConsumer[] {
   return workloads.flatMap((workload) => {
     const usages = usagesOf(workload, secretName);
-    return usages.length === 0 ? [] : [{ kind: workload.kind, namespace: workload.namespace, name: workload.name, usages }];
+    return usages.length === 0
+      ? []
+      : [{ kind: workload.kind, namespace: workload.namespace, name: workload.name, usages }];
   });
 }
 
@@ -30,14 +32,21 @@ function usagesOf(workload: ClusterWorkload, secretName: string): SecretUsage[] 
   for (const container of workload.template.containers) {
     for (const variable of container.env ?? []) {
       if (variable.secretKeyRef?.name === secretName) {
-        usages.push({ type: 'env', container: container.name, variable: variable.name, key: variable.secretKeyRef.key });
+        usages.push({
+          type: 'env',
+          container: container.name,
+          variable: variable.name,
+          key: variable.secretKeyRef.key,
+        });
       }
     }
-    if ((container.envFromSecrets ?? []).includes(secretName)) usages.push({ type: 'envFrom', container: container.name });
+    if ((container.envFromSecrets ?? []).includes(secretName))
+      usages.push({ type: 'envFrom', container: container.name });
   }
   for (const volume of workload.template.volumes) {
     if (volume.secretName === secretName) usages.push({ type: 'volume', volume: volume.name });
-    if ((volume.projectedSecretNames ?? []).includes(secretName)) usages.push({ type: 'projectedVolume', volume: volume.name });
+    if ((volume.projectedSecretNames ?? []).includes(secretName))
+      usages.push({ type: 'projectedVolume', volume: volume.name });
   }
   return usages;
 }

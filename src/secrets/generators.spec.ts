@@ -68,17 +68,28 @@ describe('generated values', () => {
     expect(Buffer.from(await generateOne({ type: 'bytes', length: 16 }), 'base64')).toHaveLength(16);
     expect(await generateOne({ type: 'uuid' })).toMatch(/^[0-9a-f-]{36}$/);
     expect(createPrivateKey(await generateOne({ type: 'rsa' })).asymmetricKeyType).toBe('rsa');
-    expect(createPrivateKey(await generateOne({ type: 'ec', curve: 'P-384' })).asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
+    expect(createPrivateKey(await generateOne({ type: 'ec', curve: 'P-384' })).asymmetricKeyDetails?.namedCurve).toBe(
+      'secp384r1',
+    );
   });
 
   it('never repeats a value and skips supplied keys', async () => {
-    const values = await generateValues({ a: valid({ type: 'password' }), b: valid({ type: 'password' }), c: { type: 'supplied' } });
+    const values = await generateValues({
+      a: valid({ type: 'password' }),
+      b: valid({ type: 'password' }),
+      c: { type: 'supplied' },
+    });
     expect(Object.keys(values)).toEqual(['a', 'b']);
     expect(values.a.equals(values.b)).toBe(false);
   });
 
   it('stays within the size it announced before generating', async () => {
-    const specs = [{ type: 'rsa', bits: 2048 }, { type: 'ec', curve: 'P-256' }, { type: 'ec', curve: 'P-384' }, { type: 'ec', curve: 'P-521' }];
+    const specs = [
+      { type: 'rsa', bits: 2048 },
+      { type: 'ec', curve: 'P-256' },
+      { type: 'ec', curve: 'P-384' },
+      { type: 'ec', curve: 'P-521' },
+    ];
     for (const spec of specs) {
       const generators = { k: valid(spec) };
       expect((await generateValues(generators)).k.length + 1).toBeLessThanOrEqual(maxGeneratedBytes(generators));
@@ -111,7 +122,9 @@ describe('entropy floor', () => {
 
   it('never shows a shortfall rounded up to the minimum', () => {
     // 8 characters from 19 give 33.98 bits.
-    const error = refusal(() => validateGenerator('k', { type: 'password', length: 8, alphabet: 'abcdefghijklmnopqrs' }, { minEntropyBits: 34 }));
+    const error = refusal(() =>
+      validateGenerator('k', { type: 'password', length: 8, alphabet: 'abcdefghijklmnopqrs' }, { minEntropyBits: 34 }),
+    );
     expect(error.message).toContain('gives 33.9 bits');
   });
 
@@ -121,7 +134,10 @@ describe('entropy floor', () => {
     [{ type: 'rsa', bits: 2048 }, 128, 'rsa'],
     [{ type: 'ec', curve: 'P-256' }, 192, 'ec'],
   ])('refuses %j under a %d-bit floor', (spec, minEntropyBits, generator) => {
-    expect(refusal(() => validateGenerator('k', spec, { minEntropyBits })).details).toMatchObject({ key: 'k', generator });
+    expect(refusal(() => validateGenerator('k', spec, { minEntropyBits })).details).toMatchObject({
+      key: 'k',
+      generator,
+    });
   });
 
   it('accepts generators at the minimum, and supplied keys whatever the floor', () => {
@@ -159,11 +175,16 @@ describe('generator parameters', () => {
 });
 
 describe('caps on one request', () => {
-  const manyKeys = (count: number, spec: unknown) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`key-${i}`, spec]));
+  const manyKeys = (count: number, spec: unknown) =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`key-${i}`, spec]));
 
   it(`refuses more than ${MAX_GENERATED_KEYS} generated keys; supplied keys do not count`, () => {
     const error = refusal(() => validateGeneratorMap(manyKeys(MAX_GENERATED_KEYS + 1, { type: 'uuid' }), limits));
-    expect(error.details).toEqual({ cap: 'MAX_GENERATED_KEYS', requested: MAX_GENERATED_KEYS + 1, limit: MAX_GENERATED_KEYS });
+    expect(error.details).toEqual({
+      cap: 'MAX_GENERATED_KEYS',
+      requested: MAX_GENERATED_KEYS + 1,
+      limit: MAX_GENERATED_KEYS,
+    });
     expect(error.message).toContain(`at most ${MAX_GENERATED_KEYS}`);
     const generators = { ...manyKeys(MAX_GENERATED_KEYS, { type: 'uuid' }), other: { type: 'supplied' } };
     expect(Object.keys(validateGeneratorMap(generators, limits))).toHaveLength(MAX_GENERATED_KEYS + 1);
@@ -171,15 +192,26 @@ describe('caps on one request', () => {
 
   it(`refuses more than ${MAX_KEY_PAIRS} RSA/EC keys`, () => {
     const generators = { ...manyKeys(MAX_KEY_PAIRS, { type: 'ec' }), one: { type: 'rsa' } };
-    expect(refusal(() => validateGeneratorMap(generators, limits)).details).toEqual({ cap: 'MAX_KEY_PAIRS', requested: MAX_KEY_PAIRS + 1, limit: MAX_KEY_PAIRS });
-    expect(Object.keys(validateGeneratorMap(manyKeys(MAX_KEY_PAIRS, { type: 'ec' }), limits))).toHaveLength(MAX_KEY_PAIRS);
+    expect(refusal(() => validateGeneratorMap(generators, limits)).details).toEqual({
+      cap: 'MAX_KEY_PAIRS',
+      requested: MAX_KEY_PAIRS + 1,
+      limit: MAX_KEY_PAIRS,
+    });
+    expect(Object.keys(validateGeneratorMap(manyKeys(MAX_KEY_PAIRS, { type: 'ec' }), limits))).toHaveLength(
+      MAX_KEY_PAIRS,
+    );
   });
 
   it('refuses values that could outgrow a Secret, counting key names', () => {
     // 8 × (5-byte key + 131,072 hex characters) = 1,048,616 bytes.
-    const error = refusal(() => validateGeneratorMap(manyKeys(8, { type: 'bytes', length: 65536, encoding: 'hex' }), limits));
+    const error = refusal(() =>
+      validateGeneratorMap(manyKeys(8, { type: 'bytes', length: 65536, encoding: 'hex' }), limits),
+    );
     expect(error.details).toEqual({ cap: 'MAX_GENERATED_BYTES', requested: 1_048_616, limit: MAX_GENERATED_BYTES });
-    const exactlyFull = { ...manyKeys(7, { type: 'bytes', length: 65536, encoding: 'hex' }), k: { type: 'bytes', length: 65536 - 18, encoding: 'hex' } };
+    const exactlyFull = {
+      ...manyKeys(7, { type: 'bytes', length: 65536, encoding: 'hex' }),
+      k: { type: 'bytes', length: 65536 - 18, encoding: 'hex' },
+    };
     expect(maxGeneratedBytes(validateGeneratorMap(exactlyFull, limits))).toBe(MAX_GENERATED_BYTES);
   });
 
@@ -194,7 +226,10 @@ describe('caps on one request', () => {
 
   it('checks the caps again before generating anything', async () => {
     const generators = manyKeys(MAX_KEY_PAIRS + 1, { type: 'ec', curve: 'P-256' }) as Record<string, GeneratorSpec>;
-    await expect(generateValues(generators)).rejects.toMatchObject({ code: ErrorCode.Unprocessable, details: { cap: 'MAX_KEY_PAIRS' } });
+    await expect(generateValues(generators)).rejects.toMatchObject({
+      code: ErrorCode.Unprocessable,
+      details: { cap: 'MAX_KEY_PAIRS' },
+    });
     expect(keyPairs.calls).toBe(0);
   });
 });
@@ -211,7 +246,8 @@ describe('key generation off the event loop', () => {
   });
 
   it(`makes at most ${MAX_CONCURRENT_KEY_PAIRS} key pairs at once across concurrent requests`, async () => {
-    const request = () => generateValues({ a: { type: 'ec' }, b: { type: 'ec' }, c: { type: 'ec' }, d: { type: 'ec' } });
+    const request = () =>
+      generateValues({ a: { type: 'ec' }, b: { type: 'ec' }, c: { type: 'ec' }, d: { type: 'ec' } });
     const results = await Promise.all([request(), request(), request()]);
     expect(results.flatMap(Object.values)).toHaveLength(12);
     expect(keyPairs.calls).toBe(12);
@@ -221,7 +257,9 @@ describe('key generation off the event loop', () => {
   it('gives the slot back when a generation fails', async () => {
     keyPairs.failNext = true;
     await expect(generateValues({ k: { type: 'ec' } })).rejects.toThrow('key generation failed');
-    const results = await Promise.all(Array.from({ length: MAX_CONCURRENT_KEY_PAIRS + 1 }, () => generateValues({ k: { type: 'ec' } })));
+    const results = await Promise.all(
+      Array.from({ length: MAX_CONCURRENT_KEY_PAIRS + 1 }, () => generateValues({ k: { type: 'ec' } })),
+    );
     expect(results).toHaveLength(MAX_CONCURRENT_KEY_PAIRS + 1);
     expect(keyPairs.active).toBe(0);
   });
@@ -229,7 +267,9 @@ describe('key generation off the event loop', () => {
 
 describe('key names', () => {
   it('keeps constructor, toString and valueOf as ordinary keys', async () => {
-    const generate = JSON.parse('{"constructor": {"type": "uuid"}, "toString": {"type": "password"}, "valueOf": {"type": "bytes"}}') as Record<string, unknown>;
+    const generate = JSON.parse(
+      '{"constructor": {"type": "uuid"}, "toString": {"type": "password"}, "valueOf": {"type": "bytes"}}',
+    ) as Record<string, unknown>;
     const generators = validateGeneratorMap(generate, limits);
     expect(Object.keys(generators)).toEqual(['constructor', 'toString', 'valueOf']);
     const values = await generateValues(generators);
@@ -238,7 +278,10 @@ describe('key names', () => {
   });
 
   it('generates a __proto__ key as an own key, never a prototype change', async () => {
-    const generators = JSON.parse('{"__proto__": {"type": "uuid"}, "k": {"type": "uuid"}}') as Record<string, GeneratorSpec>;
+    const generators = JSON.parse('{"__proto__": {"type": "uuid"}, "k": {"type": "uuid"}}') as Record<
+      string,
+      GeneratorSpec
+    >;
     const values = await generateValues(generators);
     expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
     expect(Object.keys(values)).toEqual(['__proto__', 'k']);
@@ -246,6 +289,8 @@ describe('key names', () => {
   });
 
   it('refuses key names Kubernetes refuses', () => {
-    expect(refusal(() => validateGeneratorMap({ 'a/b': { type: 'uuid' } }, limits)).message).toContain('"a/b" is invalid');
+    expect(refusal(() => validateGeneratorMap({ 'a/b': { type: 'uuid' } }, limits)).message).toContain(
+      '"a/b" is invalid',
+    );
   });
 });

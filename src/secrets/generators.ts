@@ -65,7 +65,10 @@ function unprocessable(message: string, details?: Record<string, unknown>): Doma
  * per-request caps. The result has only own properties, so `__proto__` or `constructor` are keys
  * like any other.
  */
-export function validateGeneratorMap(generate: Readonly<Record<string, unknown>>, limits: GeneratorLimits): Record<string, GeneratorSpec> {
+export function validateGeneratorMap(
+  generate: Readonly<Record<string, unknown>>,
+  limits: GeneratorLimits,
+): Record<string, GeneratorSpec> {
   const generators = Object.fromEntries(
     Object.entries(generate).map(([key, spec]) => {
       assertDataKey(key);
@@ -83,12 +86,15 @@ export function validateGenerator(key: string, spec: unknown, limits: GeneratorL
   const bits = entropyBits(validated);
   if (bits < limits.minEntropyBits) {
     const shown = displayedBits(bits, limits.minEntropyBits);
-    throw unprocessable(`Generator for key ${key} (${validated.type}) gives ${shown} bits of entropy; at least ${limits.minEntropyBits} are required`, {
-      key,
-      generator: validated.type,
-      bits: shown,
-      minimumBits: limits.minEntropyBits,
-    });
+    throw unprocessable(
+      `Generator for key ${key} (${validated.type}) gives ${shown} bits of entropy; at least ${limits.minEntropyBits} are required`,
+      {
+        key,
+        generator: validated.type,
+        bits: shown,
+        minimumBits: limits.minEntropyBits,
+      },
+    );
   }
   return validated;
 }
@@ -97,7 +103,10 @@ export function validateGenerator(key: string, spec: unknown, limits: GeneratorL
 export function entropyBits(spec: GeneratedSpec): number {
   switch (spec.type) {
     case 'password':
-      return (spec.length ?? DEFAULT_PASSWORD_LENGTH) * Math.log2(distinctCharacters(spec.alphabet ?? DEFAULT_ALPHABET).length);
+      return (
+        (spec.length ?? DEFAULT_PASSWORD_LENGTH) *
+        Math.log2(distinctCharacters(spec.alphabet ?? DEFAULT_ALPHABET).length)
+      );
     case 'bytes':
       return 8 * (spec.length ?? DEFAULT_BYTES_LENGTH);
     case 'uuid':
@@ -112,32 +121,55 @@ export function entropyBits(spec: GeneratedSpec): number {
 /** The caps on one request's generation; generateValues checks them again before it starts. */
 export function assertWithinGenerationCaps(generators: Readonly<Record<string, GeneratorSpec>>): void {
   const generated = generatedEntries(generators);
-  const capExceeded = (cap: string, message: string, requested: number, limit: number) => unprocessable(message, { cap, requested, limit });
+  const capExceeded = (cap: string, message: string, requested: number, limit: number) =>
+    unprocessable(message, { cap, requested, limit });
   if (generated.length > MAX_GENERATED_KEYS) {
-    throw capExceeded('MAX_GENERATED_KEYS', `${generated.length} keys would be generated; at most ${MAX_GENERATED_KEYS} are generated per request`, generated.length, MAX_GENERATED_KEYS);
+    throw capExceeded(
+      'MAX_GENERATED_KEYS',
+      `${generated.length} keys would be generated; at most ${MAX_GENERATED_KEYS} are generated per request`,
+      generated.length,
+      MAX_GENERATED_KEYS,
+    );
   }
   const keyPairs = generated.filter(([, spec]) => spec.type === 'rsa' || spec.type === 'ec').length;
   if (keyPairs > MAX_KEY_PAIRS) {
-    throw capExceeded('MAX_KEY_PAIRS', `${keyPairs} RSA/EC keys would be generated; at most ${MAX_KEY_PAIRS} are generated per request`, keyPairs, MAX_KEY_PAIRS);
+    throw capExceeded(
+      'MAX_KEY_PAIRS',
+      `${keyPairs} RSA/EC keys would be generated; at most ${MAX_KEY_PAIRS} are generated per request`,
+      keyPairs,
+      MAX_KEY_PAIRS,
+    );
   }
   const bytes = maxGeneratedBytes(generators);
   if (bytes > MAX_GENERATED_BYTES) {
-    throw capExceeded('MAX_GENERATED_BYTES', `Generated values could take ${bytes} bytes; a Secret holds at most ${MAX_GENERATED_BYTES}`, bytes, MAX_GENERATED_BYTES);
+    throw capExceeded(
+      'MAX_GENERATED_BYTES',
+      `Generated values could take ${bytes} bytes; a Secret holds at most ${MAX_GENERATED_BYTES}`,
+      bytes,
+      MAX_GENERATED_BYTES,
+    );
   }
 }
 
 /** Upper bound on the size the generated values (and their keys) add to a Secret, known before generating. */
 export function maxGeneratedBytes(generators: Readonly<Record<string, GeneratorSpec>>): number {
-  return generatedEntries(generators).reduce((total, [key, spec]) => total + Buffer.byteLength(key) + maxValueBytes(spec), 0);
+  return generatedEntries(generators).reduce(
+    (total, [key, spec]) => total + Buffer.byteLength(key) + maxValueBytes(spec),
+    0,
+  );
 }
 
 /**
  * Fresh values for every generated key (`supplied` keys are skipped). RSA and EC keys are made
  * on libuv's thread pool, at most MAX_CONCURRENT_KEY_PAIRS at a time across the process.
  */
-export async function generateValues(generators: Readonly<Record<string, GeneratorSpec>>): Promise<Record<string, Buffer>> {
+export async function generateValues(
+  generators: Readonly<Record<string, GeneratorSpec>>,
+): Promise<Record<string, Buffer>> {
   assertWithinGenerationCaps(generators);
-  const values = await Promise.all(generatedEntries(generators).map(async ([key, spec]) => [key, await generateValue(spec)] as const));
+  const values = await Promise.all(
+    generatedEntries(generators).map(async ([key, spec]) => [key, await generateValue(spec)] as const),
+  );
   return Object.fromEntries(values);
 }
 
@@ -150,17 +182,21 @@ function parseGenerator(key: string, spec: unknown): GeneratorSpec {
       const length = candidate.length ?? DEFAULT_PASSWORD_LENGTH;
       const alphabet = candidate.alphabet ?? DEFAULT_ALPHABET;
       // No separate minimum length: the entropy floor decides, naming the bits a short password would give.
-      if (!Number.isInteger(length) || (length as number) < 1 || (length as number) > 4096) throw invalid('password length must be an integer from 1 to 4096');
+      if (!Number.isInteger(length) || (length as number) < 1 || (length as number) > 4096)
+        throw invalid('password length must be an integer from 1 to 4096');
       if (typeof alphabet !== 'string') throw invalid('alphabet must be a string');
-      if ([...alphabet].length > MAX_ALPHABET_LENGTH) throw invalid(`alphabet must hold at most ${MAX_ALPHABET_LENGTH} characters`);
-      if (DISALLOWED_ALPHABET_CHARACTER.test(alphabet)) throw invalid('alphabet must not hold control, format or unpaired surrogate characters');
+      if ([...alphabet].length > MAX_ALPHABET_LENGTH)
+        throw invalid(`alphabet must hold at most ${MAX_ALPHABET_LENGTH} characters`);
+      if (DISALLOWED_ALPHABET_CHARACTER.test(alphabet))
+        throw invalid('alphabet must not hold control, format or unpaired surrogate characters');
       if (distinctCharacters(alphabet).length < 2) throw invalid('alphabet must hold at least 2 distinct characters');
       return { type: 'password', length: length as number, alphabet };
     }
     case 'bytes': {
       const length = candidate.length ?? DEFAULT_BYTES_LENGTH;
       const encoding = candidate.encoding ?? 'base64';
-      if (!Number.isInteger(length) || (length as number) < 1 || (length as number) > 65536) throw invalid('bytes length must be an integer from 1 to 65536');
+      if (!Number.isInteger(length) || (length as number) < 1 || (length as number) > 65536)
+        throw invalid('bytes length must be an integer from 1 to 65536');
       if (encoding !== 'hex' && encoding !== 'base64') throw invalid('encoding must be hex or base64');
       return { type: 'bytes', length: length as number, encoding };
     }
@@ -168,12 +204,14 @@ function parseGenerator(key: string, spec: unknown): GeneratorSpec {
       return { type: 'uuid' };
     case 'rsa': {
       const bits = candidate.bits ?? 2048;
-      if (typeof bits !== 'number' || !RSA_KEYS.has(bits)) throw invalid(`bits must be one of ${[...RSA_KEYS.keys()].join(', ')}`);
+      if (typeof bits !== 'number' || !RSA_KEYS.has(bits))
+        throw invalid(`bits must be one of ${[...RSA_KEYS.keys()].join(', ')}`);
       return { type: 'rsa', bits };
     }
     case 'ec': {
       const curve = candidate.curve ?? 'P-256';
-      if (typeof curve !== 'string' || !EC_KEYS.has(curve)) throw invalid(`curve must be one of ${[...EC_KEYS.keys()].join(', ')}`);
+      if (typeof curve !== 'string' || !EC_KEYS.has(curve))
+        throw invalid(`curve must be one of ${[...EC_KEYS.keys()].join(', ')}`);
       return { type: 'ec', curve };
     }
     case 'supplied':
@@ -213,7 +251,9 @@ function ecKey(spec: Extract<GeneratorSpec, { type: 'ec' }>): { securityBits: nu
 function maxValueBytes(spec: GeneratedSpec): number {
   switch (spec.type) {
     case 'password': {
-      const widest = Math.max(...distinctCharacters(spec.alphabet ?? DEFAULT_ALPHABET).map((character) => Buffer.byteLength(character)));
+      const widest = Math.max(
+        ...distinctCharacters(spec.alphabet ?? DEFAULT_ALPHABET).map((character) => Buffer.byteLength(character)),
+      );
       return (spec.length ?? DEFAULT_PASSWORD_LENGTH) * widest;
     }
     case 'bytes': {
@@ -232,7 +272,9 @@ function maxValueBytes(spec: GeneratedSpec): number {
 async function generateValue(spec: GeneratedSpec): Promise<Buffer> {
   switch (spec.type) {
     case 'password':
-      return Buffer.from(randomPassword(distinctCharacters(spec.alphabet ?? DEFAULT_ALPHABET), spec.length ?? DEFAULT_PASSWORD_LENGTH));
+      return Buffer.from(
+        randomPassword(distinctCharacters(spec.alphabet ?? DEFAULT_ALPHABET), spec.length ?? DEFAULT_PASSWORD_LENGTH),
+      );
     case 'bytes':
       return Buffer.from(randomBytes(spec.length ?? DEFAULT_BYTES_LENGTH).toString(spec.encoding ?? 'base64'));
     case 'uuid':
@@ -267,9 +309,20 @@ const SPKI_PEM = { type: 'spki', format: 'pem' } as const;
 
 function generatePrivateKeyPem(spec: Extract<GeneratedSpec, { type: 'rsa' | 'ec' }>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const done = (error: Error | null, _publicKey: string, privateKey: string): void => (error ? reject(error) : resolve(privateKey));
-    if (spec.type === 'rsa') generateKeyPair('rsa', { modulusLength: spec.bits ?? 2048, publicKeyEncoding: SPKI_PEM, privateKeyEncoding: PKCS8_PEM }, done);
-    else generateKeyPair('ec', { namedCurve: spec.curve ?? 'P-256', publicKeyEncoding: SPKI_PEM, privateKeyEncoding: PKCS8_PEM }, done);
+    const done = (error: Error | null, _publicKey: string, privateKey: string): void =>
+      error ? reject(error) : resolve(privateKey);
+    if (spec.type === 'rsa')
+      generateKeyPair(
+        'rsa',
+        { modulusLength: spec.bits ?? 2048, publicKeyEncoding: SPKI_PEM, privateKeyEncoding: PKCS8_PEM },
+        done,
+      );
+    else
+      generateKeyPair(
+        'ec',
+        { namedCurve: spec.curve ?? 'P-256', publicKeyEncoding: SPKI_PEM, privateKeyEncoding: PKCS8_PEM },
+        done,
+      );
   });
 }
 

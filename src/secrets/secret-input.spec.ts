@@ -14,7 +14,10 @@ describe('secret input', () => {
   });
 
   it('validates label keys and values as Kubernetes does', () => {
-    expect(validateLabels({ 'app.kubernetes.io/name': 'api', tier: 'db' })).toEqual({ 'app.kubernetes.io/name': 'api', tier: 'db' });
+    expect(validateLabels({ 'app.kubernetes.io/name': 'api', tier: 'db' })).toEqual({
+      'app.kubernetes.io/name': 'api',
+      tier: 'db',
+    });
     expect(() => validateLabels({ 'bad key': 'x' })).toThrow(/label key/);
     expect(() => validateLabels({ ok: 'bad value!' })).toThrow(/invalid value/);
   });

@@ -59,7 +59,9 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
       await this.attempt(`intent ${intent.id}`, async () => {
         const namespace = intent.namespace ?? undefined;
         const name = intent.name ?? undefined;
-        const conclusion = (namespace && name && conclusions.get(key(namespace, name))) || (await this.settleIntent(intent, namespace, name));
+        const conclusion =
+          (namespace && name && conclusions.get(key(namespace, name))) ||
+          (await this.settleIntent(intent, namespace, name));
         await this.recordConclusion({ namespace, name }, conclusion, intent);
       });
     }
@@ -67,7 +69,10 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
 
   private async settleVersion(record: SecretRecordEntity, version: SecretVersionEntity): Promise<Conclusion> {
     const live = await this.cluster.getSecret(record.namespace, record.name);
-    const held = live !== undefined && live.annotations[VERSION_ANNOTATION] === String(version.version) && this.store.holdsVersion(record, version, live.data);
+    const held =
+      live !== undefined &&
+      live.annotations[VERSION_ANNOTATION] === String(version.version) &&
+      this.store.holdsVersion(record, version, live.data);
     if (held) {
       await this.store.promote(record, version);
       return { text: `version ${version.version} reached the cluster; marked current`, version: version.version };
@@ -76,7 +81,11 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     return { text: `version ${version.version} never reached the cluster; discarded` };
   }
 
-  private async settleIntent(intent: AuditEventView, namespace: string | undefined, name: string | undefined): Promise<Conclusion> {
+  private async settleIntent(
+    intent: AuditEventView,
+    namespace: string | undefined,
+    name: string | undefined,
+  ): Promise<Conclusion> {
     if (!namespace || !name) return { text: 'no target recorded; nothing to settle' };
     const record = await this.store.findRecord(namespace, name);
     if (!record) return { text: 'the broker holds no record; nothing was written' };
@@ -84,26 +93,44 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
       const exists = (await this.cluster.getSecret(namespace, name)) !== undefined;
       if (record.state === 'revoking') {
         const settled = await this.store.settleRevocation(record, exists);
-        return { text: settled.state === 'revoked' ? 'the secret is gone from the cluster; revocation completed' : 'the secret is still in the cluster; revocation undone' };
+        return {
+          text:
+            settled.state === 'revoked'
+              ? 'the secret is gone from the cluster; revocation completed'
+              : 'the secret is still in the cluster; revocation undone',
+        };
       }
       if (!exists) {
         await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
         return { text: 'the secret is gone from the cluster; marked revoked' };
       }
     }
-    return { text: `nothing pending; current version ${record.currentVersion ?? 'none'} stands`, version: record.currentVersion ?? undefined };
+    return {
+      text: `nothing pending; current version ${record.currentVersion ?? 'none'} stands`,
+      version: record.currentVersion ?? undefined,
+    };
   }
 
-  private async recordConclusion(target: { namespace?: string; name?: string }, conclusion: Conclusion, intent?: AuditEventView): Promise<void> {
+  private async recordConclusion(
+    target: { namespace?: string; name?: string },
+    conclusion: Conclusion,
+    intent?: AuditEventView,
+  ): Promise<void> {
     await this.audit.record({
-      actor: { subject: RECONCILER_SUBJECT, request: { requestId: `reconcile-${intent?.id ?? 'pending'}`, sourceIp: undefined, userAgent: undefined } },
+      actor: {
+        subject: RECONCILER_SUBJECT,
+        request: { requestId: `reconcile-${intent?.id ?? 'pending'}`, sourceIp: undefined, userAgent: undefined },
+      },
       action: 'reconcile',
       outcome: 'succeeded',
       target: { ...target, version: conclusion.version },
       intentId: intent?.id,
       reason: intent ? `${intent.action} by ${intent.subject}: ${conclusion.text}` : conclusion.text,
     });
-    this.logger.info({ intentId: intent?.id, ...target, conclusion: conclusion.text }, 'reconciled an interrupted write');
+    this.logger.info(
+      { intentId: intent?.id, ...target, conclusion: conclusion.text },
+      'reconciled an interrupted write',
+    );
   }
 
   /** A failure leaves the item as it was: the next start tries again. */

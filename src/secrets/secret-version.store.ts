@@ -66,11 +66,24 @@ export class SecretVersionStore {
    * as it is: only a successful write (promote) makes it active again, so a failed create keeps
    * the revoke on record.
    */
-  async ensureRecord(namespace: string, name: string, type: string, policy: RotationPolicy | null): Promise<SecretRecordEntity> {
+  async ensureRecord(
+    namespace: string,
+    name: string,
+    type: string,
+    policy: RotationPolicy | null,
+  ): Promise<SecretRecordEntity> {
     const existing = await this.findRecord(namespace, name);
     if (existing) return existing;
     try {
-      await this.records.insert({ id: randomUUID(), namespace, name, state: 'active', type, currentVersion: null, rotationPolicy: policy });
+      await this.records.insert({
+        id: randomUUID(),
+        namespace,
+        name,
+        state: 'active',
+        type,
+        currentVersion: null,
+        rotationPolicy: policy,
+      });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // Another writer created it first; carry on with theirs.
@@ -103,7 +116,10 @@ export class SecretVersionStore {
     } catch (error) {
       // A taken version number, or a record that a failed concurrent create just removed.
       if (isConstraintViolation(error)) {
-        throw new DomainError(ErrorCode.Conflict, `Secret ${record.namespace}/${record.name} is being changed by another request; retry`);
+        throw new DomainError(
+          ErrorCode.Conflict,
+          `Secret ${record.namespace}/${record.name} is being changed by another request; retry`,
+        );
       }
       throw error;
     }
@@ -123,7 +139,9 @@ export class SecretVersionStore {
         .delete()
         .from(SecretRecordEntity)
         .where('id = :id AND state = :active AND current_version IS NULL', { id: pending.secretId, active: 'active' })
-        .andWhere('NOT EXISTS (SELECT 1 FROM secret_versions WHERE secret_versions.secret_id = :id)', { id: pending.secretId })
+        .andWhere('NOT EXISTS (SELECT 1 FROM secret_versions WHERE secret_versions.secret_id = :id)', {
+          id: pending.secretId,
+        })
         .execute();
     });
   }
@@ -136,7 +154,11 @@ export class SecretVersionStore {
    * versions keep their sealed values. Serialised per secret: in-process, and with a row lock
    * on PostgreSQL for other replicas.
    */
-  promote(record: SecretRecordEntity, pending: SecretVersionEntity, changes: { type?: string; policy?: RotationPolicy | null } = {}): Promise<void> {
+  promote(
+    record: SecretRecordEntity,
+    pending: SecretVersionEntity,
+    changes: { type?: string; policy?: RotationPolicy | null } = {},
+  ): Promise<void> {
     return this.serialized(record.id, () =>
       this.dataSource.transaction(async (manager) => {
         const records = manager.getRepository(SecretRecordEntity);
@@ -146,11 +168,21 @@ export class SecretVersionStore {
         }
         const accepted = await versions.update({ id: pending.id, state: 'pending' }, { state: 'previous' });
         if (accepted.affected !== 1) {
-          throw new DomainError(ErrorCode.Conflict, `Version ${pending.version} of ${record.namespace}/${record.name} was settled by reconciliation`);
+          throw new DomainError(
+            ErrorCode.Conflict,
+            `Version ${pending.version} of ${record.namespace}/${record.name} was settled by reconciliation`,
+          );
         }
-        const live = await versions.find({ select: { id: true, version: true }, where: { secretId: record.id, state: Not('pending') }, order: { version: 'DESC' } });
+        const live = await versions.find({
+          select: { id: true, version: true },
+          where: { secretId: record.id, state: Not('pending') },
+          order: { version: 'DESC' },
+        });
         const [current, previous] = live;
-        await versions.update({ secretId: record.id, state: Not('pending'), id: Not(In([current.id, previous?.id ?? current.id])) }, { state: 'deprecated' });
+        await versions.update(
+          { secretId: record.id, state: Not('pending'), id: Not(In([current.id, previous?.id ?? current.id])) },
+          { state: 'deprecated' },
+        );
         if (previous) await versions.update({ id: previous.id }, { state: 'previous' });
         await versions.update({ id: current.id }, { state: 'current' });
         const retained = live.slice(1, 1 + this.config.retainedVersions).map((row) => row.id);
@@ -202,8 +234,15 @@ export class SecretVersionStore {
   }
 
   /** Whether `values` are exactly what `version` recorded (same keys, same fingerprints). */
-  holdsVersion(record: SecretRecordEntity, version: SecretVersionEntity, values: Readonly<Record<string, Buffer>>): boolean {
-    const recorded = version.fingerprintScheme === FINGERPRINT_SCHEME ? version.fingerprints : this.cipher.rebindFingerprints(version.fingerprints, record);
+  holdsVersion(
+    record: SecretRecordEntity,
+    version: SecretVersionEntity,
+    values: Readonly<Record<string, Buffer>>,
+  ): boolean {
+    const recorded =
+      version.fingerprintScheme === FINGERPRINT_SCHEME
+        ? version.fingerprints
+        : this.cipher.rebindFingerprints(version.fingerprints, record);
     const live = this.cipher.fingerprint(values, record);
     const keys = Object.keys(live);
     return keys.length === Object.keys(recorded).length && keys.every((key) => live[key] === recorded[key]);
@@ -216,14 +255,21 @@ export class SecretVersionStore {
   async upgradeFingerprints(batchSize = 500): Promise<number> {
     let upgraded = 0;
     for (;;) {
-      const legacy = await this.versions.find({ where: { fingerprintScheme: Not(FINGERPRINT_SCHEME) }, take: batchSize, order: { id: 'ASC' } });
+      const legacy = await this.versions.find({
+        where: { fingerprintScheme: Not(FINGERPRINT_SCHEME) },
+        take: batchSize,
+        order: { id: 'ASC' },
+      });
       if (legacy.length === 0) return upgraded;
       const records = await this.records.findBy({ id: In([...new Set(legacy.map((version) => version.secretId))]) });
       const byId = new Map(records.map((record) => [record.id, record]));
       for (const version of legacy) {
         const record = byId.get(version.secretId) as SecretRecordEntity;
         const fingerprints = this.cipher.rebindFingerprints(version.fingerprints, record);
-        await this.versions.update({ id: version.id, fingerprintScheme: version.fingerprintScheme }, { fingerprints, fingerprintScheme: FINGERPRINT_SCHEME });
+        await this.versions.update(
+          { id: version.id, fingerprintScheme: version.fingerprintScheme },
+          { fingerprints, fingerprintScheme: FINGERPRINT_SCHEME },
+        );
       }
       upgraded += legacy.length;
     }
@@ -235,8 +281,17 @@ export class SecretVersionStore {
    * Not a change of the record, so `updated_at` stays as it was.
    */
   async beginRevocation(record: SecretRecordEntity, revokedBy: string, reason: string): Promise<void> {
-    const marked = await this.setRevocationMark(record, { from: 'active', to: 'revoking', revokedBy, revokeReason: reason });
-    if (!marked) throw new DomainError(ErrorCode.Conflict, `Secret ${record.namespace}/${record.name} is being changed by another request; retry`);
+    const marked = await this.setRevocationMark(record, {
+      from: 'active',
+      to: 'revoking',
+      revokedBy,
+      revokeReason: reason,
+    });
+    if (!marked)
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `Secret ${record.namespace}/${record.name} is being changed by another request; retry`,
+      );
   }
 
   /** The cluster object is still there: the revocation did not happen. */
@@ -256,12 +311,22 @@ export class SecretVersionStore {
 
   private async setRevocationMark(
     record: SecretRecordEntity,
-    change: { from: 'active' | 'revoking'; to: 'active' | 'revoking'; revokedBy: string | null; revokeReason: string | null },
+    change: {
+      from: 'active' | 'revoking';
+      to: 'active' | 'revoking';
+      revokedBy: string | null;
+      revokeReason: string | null;
+    },
   ): Promise<boolean> {
     const result = await this.records
       .createQueryBuilder()
       .update()
-      .set({ state: change.to, revokedBy: change.revokedBy, revokeReason: change.revokeReason, updatedAt: () => 'updated_at' })
+      .set({
+        state: change.to,
+        revokedBy: change.revokedBy,
+        revokeReason: change.revokeReason,
+        updatedAt: () => 'updated_at',
+      })
       .where('id = :id AND state = :from', { id: record.id, from: change.from })
       .execute();
     return result.affected === 1;
@@ -270,15 +335,18 @@ export class SecretVersionStore {
   /** Revoked: history stays (fingerprints, who, when), every sealed value is destroyed. */
   async markRevoked(record: SecretRecordEntity, revokedBy: string, reason: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(SecretVersionEntity).update(
-        { secretId: record.id },
-        { kekId: null, wrappedDataKey: null, ciphertext: null },
-      );
-      await manager.getRepository(SecretVersionEntity).update({ secretId: record.id, state: In(['current', 'previous']) }, { state: 'deprecated' });
-      await manager.getRepository(SecretRecordEntity).update(
-        { id: record.id },
-        { state: 'revoked', revokedAt: new Date(), revokedBy, revokeReason: reason, currentVersion: null },
-      );
+      await manager
+        .getRepository(SecretVersionEntity)
+        .update({ secretId: record.id }, { kekId: null, wrappedDataKey: null, ciphertext: null });
+      await manager
+        .getRepository(SecretVersionEntity)
+        .update({ secretId: record.id, state: In(['current', 'previous']) }, { state: 'deprecated' });
+      await manager
+        .getRepository(SecretRecordEntity)
+        .update(
+          { id: record.id },
+          { state: 'revoked', revokedAt: new Date(), revokedBy, revokeReason: reason, currentVersion: null },
+        );
     });
   }
 }

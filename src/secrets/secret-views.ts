@@ -60,7 +60,12 @@ export function toValueViews(values: Readonly<Record<string, Buffer>>): SecretVa
     .map((key) => Object.assign(new SecretValueView(), { key, ...presentValue(values[key]) }));
 }
 
-export function toValuesView(namespace: string, name: string, version: number | null, values: Readonly<Record<string, Buffer>>): SecretValuesView {
+export function toValuesView(
+  namespace: string,
+  name: string,
+  version: number | null,
+  values: Readonly<Record<string, Buffer>>,
+): SecretValuesView {
   return Object.assign(new SecretValuesView(), { namespace, name, version, values: toValueViews(values) });
 }
 

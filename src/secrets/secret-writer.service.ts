@@ -11,10 +11,22 @@ import { toDomainError } from '../common/errors/to-domain-error.js';
 import { PolicyService, type Target } from '../grants/policy.service.js';
 import type { Verb } from '../grants/verbs.js';
 import { findConsumers, type SecretConsumer } from './consumers.js';
-import type { CreateSecretInput, RollbackSecretInput, RotateSecretInput, RevokeSecretInput, UpdateSecretInput } from './dto/secret-inputs.js';
+import type {
+  CreateSecretInput,
+  RollbackSecretInput,
+  RotateSecretInput,
+  RevokeSecretInput,
+  UpdateSecretInput,
+} from './dto/secret-inputs.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity, VersionReason } from './entities/secret-version.entity.js';
-import { generateValues, maxGeneratedBytes, validateGeneratorMap, type GeneratorLimits, type GeneratorSpec } from './generators.js';
+import {
+  generateValues,
+  maxGeneratedBytes,
+  validateGeneratorMap,
+  type GeneratorLimits,
+  type GeneratorSpec,
+} from './generators.js';
 import { SecretWriteResultView } from './models/secret-write.model.js';
 import type { SecretView } from './models/secret.model.js';
 import type { RotationPolicy } from './rotation-policy.js';
@@ -56,13 +68,23 @@ export class SecretWriterService {
 
   create(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
     const plan = planCreate(input, this.generatorLimits);
-    return this.audited(actor, ['create'], { namespace, name: input.name }, () => this.createAuthorized(actor, namespace, input.name, plan));
+    return this.audited(actor, ['create'], { namespace, name: input.name }, () =>
+      this.createAuthorized(actor, namespace, input.name, plan),
+    );
   }
 
-  update(actor: Actor, namespace: string, name: string, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
+  update(
+    actor: Actor,
+    namespace: string,
+    name: string,
+    input: UpdateSecretInput,
+    ifMatch?: number,
+  ): Promise<SecretWriteResultView> {
     const values = decodeValues(input.data, input.dataEncoding);
     assertWithinSizeLimit(values);
-    return this.audited(actor, ['update'], { namespace, name }, () => this.updateAuthorized(actor, namespace, name, values, input, ifMatch));
+    return this.audited(actor, ['update'], { namespace, name }, () =>
+      this.updateAuthorized(actor, namespace, name, values, input, ifMatch),
+    );
   }
 
   /**
@@ -74,23 +96,38 @@ export class SecretWriterService {
     const requested = validateGeneratorMap(input.generate ?? {}, this.generatorLimits);
     (input.keys ?? []).forEach(assertDataKey);
     const choosesGenerators = input.generate !== undefined || input.keys !== undefined;
-    const verbs: [Verb, ...Verb[]] = ['rotate', ...(choosesGenerators ? (['update'] as const) : []), ...(input.returnValues ? (['read'] as const) : [])];
-    return this.audited(actor, verbs, { namespace, name }, () => this.rotateAuthorized(actor, namespace, name, requested, input));
+    const verbs: [Verb, ...Verb[]] = [
+      'rotate',
+      ...(choosesGenerators ? (['update'] as const) : []),
+      ...(input.returnValues ? (['read'] as const) : []),
+    ];
+    return this.audited(actor, verbs, { namespace, name }, () =>
+      this.rotateAuthorized(actor, namespace, name, requested, input),
+    );
   }
 
   rollback(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
-    return this.audited(actor, ['rollback'], { namespace, name }, () => this.rollbackAuthorized(actor, namespace, name, input));
+    return this.audited(actor, ['rollback'], { namespace, name }, () =>
+      this.rollbackAuthorized(actor, namespace, name, input),
+    );
   }
 
   revoke(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
-    return this.audited(actor, ['revoke'], { namespace, name }, () => this.revokeAuthorized(actor, namespace, name, input));
+    return this.audited(actor, ['revoke'], { namespace, name }, () =>
+      this.revokeAuthorized(actor, namespace, name, input),
+    );
   }
 
   /**
    * The decision (allowed) is the intent, written before the cluster is touched; the outcome
    * follows. An intent left without an outcome by a crash is settled by the reconciler at start.
    */
-  private async audited<T extends SecretWriteResultView | SecretView>(actor: Actor, [verb, ...alsoRequired]: [Verb, ...Verb[]], target: Target, work: () => Promise<T>): Promise<T> {
+  private async audited<T extends SecretWriteResultView | SecretView>(
+    actor: Actor,
+    [verb, ...alsoRequired]: [Verb, ...Verb[]],
+    target: Target,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const intent = await this.policy.assertCan(actor, verb, target, alsoRequired);
     return this.audit.recordOutcome({ actor, action: verb, target, intentId: intent.auditEventId }, work, (result) => ({
       target: { ...target, version: result instanceof SecretWriteResultView ? result.version.version : undefined },
@@ -101,16 +138,33 @@ export class SecretWriterService {
    * All or nothing: the record (with its policy) and the pending version exist before the cluster
    * is asked; if the cluster refuses, or the answer is lost and the object is not there, both go.
    */
-  private async createAuthorized(actor: Actor, namespace: string, name: string, plan: CreatePlan): Promise<SecretWriteResultView> {
+  private async createAuthorized(
+    actor: Actor,
+    namespace: string,
+    name: string,
+    plan: CreatePlan,
+  ): Promise<SecretWriteResultView> {
     const values = { ...plan.supplied, ...(await generateValues(plan.generators)) };
     assertWithinSizeLimit(values);
     // A half-finished revocation must complete (destroying its retained values) before the name is reused.
     await this.secrets.settleRevocationOf(namespace, name);
     const record = await this.store.ensureRecord(namespace, name, plan.type, plan.policy);
-    const pending = await this.store.addPending(record, { values, reason: 'create', createdBy: actor.subject, note: plan.note });
+    const pending = await this.store.addPending(record, {
+      values,
+      reason: 'create',
+      createdBy: actor.subject,
+      note: plan.note,
+    });
     let written: ClusterSecret;
     try {
-      written = await this.cluster.createSecret({ namespace, name, type: plan.type, data: values, labels: managedLabels(plan.labels), annotations: { [VERSION_ANNOTATION]: String(pending.version) } });
+      written = await this.cluster.createSecret({
+        namespace,
+        name,
+        type: plan.type,
+        data: values,
+        labels: managedLabels(plan.labels),
+        annotations: { [VERSION_ANNOTATION]: String(pending.version) },
+      });
     } catch (error) {
       written = await this.settleFailedWrite(record, pending, error);
     }
@@ -118,43 +172,94 @@ export class SecretWriterService {
     return this.result(written, pending.version, []);
   }
 
-  private async updateAuthorized(actor: Actor, namespace: string, name: string, values: Record<string, Buffer>, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
+  private async updateAuthorized(
+    actor: Actor,
+    namespace: string,
+    name: string,
+    values: Record<string, Buffer>,
+    input: UpdateSecretInput,
+    ifMatch?: number,
+  ): Promise<SecretWriteResultView> {
     const loaded = await this.secrets.load(namespace, name);
     // Checked on the object whose resourceVersion the write will be conditional on, so a writer
     // that lands in between makes this write fail with 409 rather than be overwritten.
     const live = loaded.secret.annotations[VERSION_ANNOTATION];
     if (ifMatch !== undefined && live !== String(ifMatch)) {
-      throw new DomainError(ErrorCode.Conflict, `Secret ${namespace}/${name} is at version ${live ?? 'none (not yet written by the broker)'}, not ${ifMatch}`);
+      throw new DomainError(
+        ErrorCode.Conflict,
+        `Secret ${namespace}/${name} is at version ${live ?? 'none (not yet written by the broker)'}, not ${ifMatch}`,
+      );
     }
     const { secret, record } = await this.adopt(actor, loaded);
-    return this.commit(actor, secret, record, { values, reason: 'update', note: input.reason, restartWorkloads: input.restartWorkloads });
+    return this.commit(actor, secret, record, {
+      values,
+      reason: 'update',
+      note: input.reason,
+      restartWorkloads: input.restartWorkloads,
+    });
   }
 
-  private async rotateAuthorized(actor: Actor, namespace: string, name: string, requested: Readonly<Record<string, GeneratorSpec>>, input: RotateSecretInput): Promise<SecretWriteResultView> {
+  private async rotateAuthorized(
+    actor: Actor,
+    namespace: string,
+    name: string,
+    requested: Readonly<Record<string, GeneratorSpec>>,
+    input: RotateSecretInput,
+  ): Promise<SecretWriteResultView> {
     const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
     const generators = { ...(record.rotationPolicy?.generators ?? {}), ...requested };
     const keys = input.keys ?? Object.keys(generators).filter((key) => generators[key].type !== 'supplied');
-    if (keys.length === 0) throw new DomainError(ErrorCode.Unprocessable, `Secret ${namespace}/${name} has no generated keys; pass generate`);
+    if (keys.length === 0)
+      throw new DomainError(
+        ErrorCode.Unprocessable,
+        `Secret ${namespace}/${name} has no generated keys; pass generate`,
+      );
     const missing = keys.filter((key) => !Object.hasOwn(generators, key));
-    if (missing.length > 0) throw new DomainError(ErrorCode.Unprocessable, `No generator for key ${missing.join(', ')}; pass generate`);
-    const chosen = validateGeneratorMap(Object.fromEntries(keys.map((key) => [key, generators[key]])), this.generatorLimits);
-    assertWithinSizeLimit(Object.fromEntries(Object.entries(secret.data).filter(([key]) => !Object.hasOwn(chosen, key))), maxGeneratedBytes(chosen));
+    if (missing.length > 0)
+      throw new DomainError(ErrorCode.Unprocessable, `No generator for key ${missing.join(', ')}; pass generate`);
+    const chosen = validateGeneratorMap(
+      Object.fromEntries(keys.map((key) => [key, generators[key]])),
+      this.generatorLimits,
+    );
+    assertWithinSizeLimit(
+      Object.fromEntries(Object.entries(secret.data).filter(([key]) => !Object.hasOwn(chosen, key))),
+      maxGeneratedBytes(chosen),
+    );
     const rotated = await generateValues(chosen);
     const values = { ...secret.data, ...rotated };
     assertWithinSizeLimit(values);
-    const result = await this.commit(actor, secret, record, { values, reason: 'rotate', note: input.reason, restartWorkloads: input.restartWorkloads ?? record.rotationPolicy?.restartWorkloads });
+    const result = await this.commit(actor, secret, record, {
+      values,
+      reason: 'rotate',
+      note: input.reason,
+      restartWorkloads: input.restartWorkloads ?? record.rotationPolicy?.restartWorkloads,
+    });
     if (input.returnValues) result.values = toValueViews(rotated);
     return result;
   }
 
-  private async rollbackAuthorized(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
+  private async rollbackAuthorized(
+    actor: Actor,
+    namespace: string,
+    name: string,
+    input: RollbackSecretInput,
+  ): Promise<SecretWriteResultView> {
     const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
     const target = await this.store.findVersion(record, input.version);
-    if (!target) throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no version ${input.version}`);
-    if (target.state === 'current') throw new DomainError(ErrorCode.Conflict, `Version ${input.version} is already current`);
+    if (!target)
+      throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no version ${input.version}`);
+    if (target.state === 'current')
+      throw new DomainError(ErrorCode.Conflict, `Version ${input.version} is already current`);
     const values = this.store.openValues(record, target);
-    if (!values) throw new DomainError(ErrorCode.Unprocessable, `The values of version ${input.version} are no longer retained`);
-    return this.commit(actor, secret, record, { values, reason: 'rollback', sourceVersion: target.version, note: input.reason, restartWorkloads: input.restartWorkloads });
+    if (!values)
+      throw new DomainError(ErrorCode.Unprocessable, `The values of version ${input.version} are no longer retained`);
+    return this.commit(actor, secret, record, {
+      values,
+      reason: 'rollback',
+      sourceVersion: target.version,
+      note: input.reason,
+      restartWorkloads: input.restartWorkloads,
+    });
   }
 
   /**
@@ -163,7 +268,12 @@ export class SecretWriterService {
    * (a lost answer, a database failure, a crash) is settled by the next access or by the
    * reconciler, from whether the cluster object still exists (SecretsService.load).
    */
-  private async revokeAuthorized(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
+  private async revokeAuthorized(
+    actor: Actor,
+    namespace: string,
+    name: string,
+    input: RevokeSecretInput,
+  ): Promise<SecretView> {
     const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
     await this.store.beginRevocation(record, actor.subject, input.reason);
     try {
@@ -178,17 +288,40 @@ export class SecretWriterService {
   }
 
   /** A secret the broker has not written yet is adopted: its live value becomes version 1. */
-  private async adopt(actor: Actor, loaded: { secret: ClusterSecret; record: SecretRecordEntity | null }): Promise<{ secret: ClusterSecret; record: SecretRecordEntity }> {
+  private async adopt(
+    actor: Actor,
+    loaded: { secret: ClusterSecret; record: SecretRecordEntity | null },
+  ): Promise<{ secret: ClusterSecret; record: SecretRecordEntity }> {
     const { secret, record } = loaded;
     if (record?.state === 'active' && record.currentVersion !== null) return { secret, record };
-    const adopted = await this.store.ensureRecord(secret.namespace, secret.name, secret.type, record?.rotationPolicy ?? null);
-    const pending = await this.store.addPending(adopted, { values: secret.data, reason: 'adopt', createdBy: actor.subject });
+    const adopted = await this.store.ensureRecord(
+      secret.namespace,
+      secret.name,
+      secret.type,
+      record?.rotationPolicy ?? null,
+    );
+    const pending = await this.store.addPending(adopted, {
+      values: secret.data,
+      reason: 'adopt',
+      createdBy: actor.subject,
+    });
     await this.store.promote(adopted, pending);
     return { secret, record: { ...adopted, currentVersion: pending.version } };
   }
 
-  private async commit(actor: Actor, secret: ClusterSecret, record: SecretRecordEntity, change: Change): Promise<SecretWriteResultView> {
-    const pending = await this.store.addPending(record, { values: change.values, reason: change.reason, createdBy: actor.subject, note: change.note, sourceVersion: change.sourceVersion });
+  private async commit(
+    actor: Actor,
+    secret: ClusterSecret,
+    record: SecretRecordEntity,
+    change: Change,
+  ): Promise<SecretWriteResultView> {
+    const pending = await this.store.addPending(record, {
+      values: change.values,
+      reason: change.reason,
+      createdBy: actor.subject,
+      note: change.note,
+      sourceVersion: change.sourceVersion,
+    });
     let written: ClusterSecret;
     try {
       written = await this.cluster.replaceSecret(
@@ -220,13 +353,20 @@ export class SecretWriterService {
         await this.cluster.restartWorkload(consumer.kind, namespace, consumer.name, now);
         restarted.push(consumer);
       } catch (error) {
-        this.logger.warn({ err: error, workload: `${consumer.kind}/${namespace}/${consumer.name}` }, 'workload restart failed');
+        this.logger.warn(
+          { err: error, workload: `${consumer.kind}/${namespace}/${consumer.name}` },
+          'workload restart failed',
+        );
       }
     }
     return restarted;
   }
 
-  private async result(written: ClusterSecret, version: number, restarted: SecretConsumer[]): Promise<SecretWriteResultView> {
+  private async result(
+    written: ClusterSecret,
+    version: number,
+    restarted: SecretConsumer[],
+  ): Promise<SecretWriteResultView> {
     const record = await this.store.findRecord(written.namespace, written.name);
     const versionEntity = record ? await this.store.findVersion(record, version) : null;
     if (!record || !versionEntity) throw notFound(written.namespace, written.name);
@@ -244,7 +384,11 @@ export class SecretWriterService {
    * pending version, the write succeeded after all; holding anything else, it did not. If even
    * that read fails, the version stays pending and the reconciler settles it at start.
    */
-  private async settleFailedWrite(record: SecretRecordEntity, pending: SecretVersionEntity, error: unknown): Promise<ClusterSecret> {
+  private async settleFailedWrite(
+    record: SecretRecordEntity,
+    pending: SecretVersionEntity,
+    error: unknown,
+  ): Promise<ClusterSecret> {
     if (isDefiniteRefusal(error)) {
       await this.store.discard(pending);
       throw error;
@@ -255,7 +399,12 @@ export class SecretWriterService {
     } catch {
       throw error;
     }
-    if (live && live.annotations[VERSION_ANNOTATION] === String(pending.version) && this.store.holdsVersion(record, pending, live.data)) return live;
+    if (
+      live &&
+      live.annotations[VERSION_ANNOTATION] === String(pending.version) &&
+      this.store.holdsVersion(record, pending, live.data)
+    )
+      return live;
     await this.store.discard(pending);
     throw error;
   }
@@ -283,8 +432,10 @@ function planCreate(input: CreateSecretInput, limits: GeneratorLimits): CreatePl
   const supplied = decodeValues(input.data ?? {}, input.dataEncoding);
   const generators = validateGeneratorMap(input.generate ?? {}, limits);
   const overlap = Object.keys(generators).filter((key) => Object.hasOwn(supplied, key));
-  if (overlap.length > 0) throw new DomainError(ErrorCode.Unprocessable, `Keys ${overlap.join(', ')} are both supplied and generated`);
-  if (Object.keys(supplied).length + Object.keys(generators).length === 0) throw new DomainError(ErrorCode.Unprocessable, 'A secret needs data or generate');
+  if (overlap.length > 0)
+    throw new DomainError(ErrorCode.Unprocessable, `Keys ${overlap.join(', ')} are both supplied and generated`);
+  if (Object.keys(supplied).length + Object.keys(generators).length === 0)
+    throw new DomainError(ErrorCode.Unprocessable, 'A secret needs data or generate');
   assertWithinSizeLimit(supplied, maxGeneratedBytes(generators));
   return {
     type: input.type ?? 'Opaque',
@@ -297,7 +448,11 @@ function planCreate(input: CreateSecretInput, limits: GeneratorLimits): CreatePl
 }
 
 /** Generated keys are remembered, so a later rotate needs no body. */
-function rotationPolicyOf(input: CreateSecretInput, generators: Readonly<Record<string, GeneratorSpec>>, limits: GeneratorLimits): RotationPolicy | null {
+function rotationPolicyOf(
+  input: CreateSecretInput,
+  generators: Readonly<Record<string, GeneratorSpec>>,
+  limits: GeneratorLimits,
+): RotationPolicy | null {
   const declared = input.rotationPolicy;
   const declaredGenerators = declared?.generators ? validateGeneratorMap(declared.generators, limits) : {};
   const merged = { ...generators, ...declaredGenerators };

@@ -19,8 +19,16 @@ import { SecretsService } from './secrets.service.js';
   imports: [TypeOrmModule.forFeature([SecretRecordEntity, SecretVersionEntity]), GrantsModule],
   controllers: [SecretsController],
   providers: [
-    { provide: EnvelopeCipher, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new EnvelopeCipher(config.encryptionKey) },
-    { provide: CursorCodec, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new CursorCodec(deriveKey(config.encryptionKey, 'cursor')) },
+    {
+      provide: EnvelopeCipher,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new EnvelopeCipher(config.encryptionKey),
+    },
+    {
+      provide: CursorCodec,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new CursorCodec(deriveKey(config.encryptionKey, 'cursor')),
+    },
     SecretVersionStore,
     SecretsService,
     SecretWriterService,

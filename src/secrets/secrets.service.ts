@@ -35,9 +35,16 @@ export class SecretsService {
     await this.policy.assertCanInNamespace(actor, 'list', namespace);
     const grants = await this.policy.effectiveGrants(actor);
     const mayList = (name: string) => this.policy.decideWith(grants, 'list', { namespace, name }).allowed;
-    const page = await this.cluster.listSecrets(namespace, { labelSelector: args.labelSelector, limit: args.limit ?? DEFAULT_PAGE_SIZE, continueToken });
+    const page = await this.cluster.listSecrets(namespace, {
+      labelSelector: args.labelSelector,
+      limit: args.limit ?? DEFAULT_PAGE_SIZE,
+      continueToken,
+    });
     const visible = page.items.filter((secret) => mayList(secret.name));
-    const records = await this.store.findRecords(namespace, visible.map((secret) => secret.name));
+    const records = await this.store.findRecords(
+      namespace,
+      visible.map((secret) => secret.name),
+    );
     return Object.assign(new SecretPageView(), {
       items: visible.map((secret) => toSecretView(secret, records.get(secret.name) ?? null)),
       continue: page.continueToken === undefined ? null : this.cursors.seal(page.continueToken, listing),
@@ -55,7 +62,8 @@ export class SecretsService {
     const { secret, record } = await this.load(namespace, name);
     const keys = input.keys ?? Object.keys(secret.data);
     const missing = keys.filter((key) => !Object.hasOwn(secret.data, key));
-    if (missing.length > 0) throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no key ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no key ${missing.join(', ')}`);
     const values = Object.fromEntries(keys.map((key) => [key, secret.data[key]]));
     return toValuesView(namespace, name, record?.state === 'active' ? record.currentVersion : null, values);
   }
@@ -78,7 +86,8 @@ export class SecretsService {
   /** Settles a revocation of `namespace/name` that was interrupted (before a create reuses its record). */
   async settleRevocationOf(namespace: string, name: string): Promise<void> {
     const record = await this.store.findRecord(namespace, name);
-    if (record?.state === 'revoking') await this.store.settleRevocation(record, (await this.cluster.getSecret(namespace, name)) !== undefined);
+    if (record?.state === 'revoking')
+      await this.store.settleRevocation(record, (await this.cluster.getSecret(namespace, name)) !== undefined);
   }
 
   /**
@@ -86,11 +95,16 @@ export class SecretsService {
    * interrupted is settled first, so a half-revoked secret is never served or written to.
    */
   async load(namespace: string, name: string): Promise<{ secret: ClusterSecret; record: SecretRecordEntity | null }> {
-    const [secret, found] = await Promise.all([this.cluster.getSecret(namespace, name), this.store.findRecord(namespace, name)]);
+    const [secret, found] = await Promise.all([
+      this.cluster.getSecret(namespace, name),
+      this.store.findRecord(namespace, name),
+    ]);
     const record = found?.state === 'revoking' ? await this.store.settleRevocation(found, secret !== undefined) : found;
     if (!secret) {
       if (record?.state === 'revoked') {
-        throw new DomainError(ErrorCode.Gone, `Secret ${namespace}/${name} was revoked`, { details: { revokedAt: record.revokedAt?.toISOString() ?? null } });
+        throw new DomainError(ErrorCode.Gone, `Secret ${namespace}/${name} was revoked`, {
+          details: { revokedAt: record.revokedAt?.toISOString() ?? null },
+        });
       }
       throw notFound(namespace, name);
     }

@@ -70,17 +70,29 @@ describe('input at the edge', () => {
       ['/v1/grants', `{"subject":"user:x","role":"reader","namespace":"team-a","extra":${nestedArrays(5000)}}`],
       ['/v1/namespaces/team-a/secrets', `{"name":"deep","data":${nestedObjects(5000)}}`],
       ['/v1/access-reviews', nestedObjects(200_000)],
-      ['/graphql', `{"query":"query ($input: AccessReviewInput!) { accessReview(input: $input) { allowed } }","variables":{"input":${nestedObjects(5000)}}}`],
+      [
+        '/graphql',
+        `{"query":"query ($input: AccessReviewInput!) { accessReview(input: $input) { allowed } }","variables":{"input":${nestedObjects(5000)}}}`,
+      ],
       ['/graphql', `{"query":"{ whoami { subject } }","variables":{"unused":${nestedArrays(5000)}}}`],
     ];
     for (const [path, body] of bodies) {
-      const response = await broker.as('admin').post(path).set('Content-Type', 'application/json').send(body).expect(400);
+      const response = await broker
+        .as('admin')
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
       expect(response.body).toMatchObject({ status: 400, detail: 'JSON body nests deeper than 64 levels' });
     }
     expect(await expectUnchanged(broker, before)).toEqual([]);
     // Ordinary nesting is untouched.
-    await broker.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'shallow', data: { password: 'p' } }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/namespaces/team-a/secrets')
+      .send({ name: 'shallow', data: { password: 'p' } })
+      .expect(201);
   });
 
   it('a token whose sub or groups hold control characters is 401 on both transports, and audited', async () => {
@@ -95,7 +107,12 @@ describe('input at the edge', () => {
     for (const token of tokens) {
       const rest = await broker.http().get('/v1/grants').auth(token, { type: 'bearer' }).expect(401);
       expect(rest.body.detail).toMatch(/control characters/);
-      const graphql = await broker.http().post('/graphql').auth(token, { type: 'bearer' }).send({ query: '{ grants { id } }' }).expect(200);
+      const graphql = await broker
+        .http()
+        .post('/graphql')
+        .auth(token, { type: 'bearer' })
+        .send({ query: '{ grants { id } }' })
+        .expect(200);
       expect(graphql.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     }
     const refusals = await expectUnchanged(broker, before);

@@ -15,9 +15,18 @@ describe('grant administration under attack', () => {
 
   beforeAll(async () => {
     broker = await startBroker();
-    await broker.as('admin').post('/v1/roles').send({ name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/roles')
+      .send({ name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] })
+      .expect(201);
     // The temporary manager's own right to grant ends in an hour.
-    await grant('admin', { subject: 'user:temp', role: 'grant-manager', namespace: 'team-a', expiresAt: inHours(1) }).expect(201);
+    await grant('admin', {
+      subject: 'user:temp',
+      role: 'grant-manager',
+      namespace: 'team-a',
+      expiresAt: inHours(1),
+    }).expect(201);
     await grant('admin', { subject: 'user:tm', role: 'grant-manager', namespace: 'team-a' }).expect(201);
     await grant('admin', { subject: 'user:bob', role: 'reader', namespace: 'team-a', namePattern: 'db-*' }).expect(201);
     await grant('admin', { subject: 'user:bob', role: 'reader', namespace: '*', namePattern: 'db-main' }).expect(201);
@@ -32,7 +41,12 @@ describe('grant administration under attack', () => {
       ['an expiry after its own', { expiresAt: inHours(2) }],
     ])('refuses %s with 403 naming the limit, and changes nothing', async (_label, lifetime) => {
       const before = await captureState(broker);
-      const refused = await grant('temp', { subject: 'user:mallory', role: 'reader', namespace: 'team-a', ...lifetime }).expect(403);
+      const refused = await grant('temp', {
+        subject: 'user:mallory',
+        role: 'reader',
+        namespace: 'team-a',
+        ...lifetime,
+      }).expect(403);
       expect(refused.body.detail).toMatch(/must expire no later than \d{4}-\d{2}-\d{2}T/);
       expect(new Date(refused.body.details.maxExpiresAt).getTime()).toBeLessThanOrEqual(Date.now() + HOUR);
       const added = await expectUnchanged(broker, before);
@@ -41,23 +55,36 @@ describe('grant administration under attack', () => {
 
     it('refuses the same over GraphQL', async () => {
       const before = await captureState(broker);
-      const result = await broker.graphql('temp', 'mutation($input: CreateGrantInput!) { createGrant(input: $input) { id } }', {
-        input: { subject: 'user:mallory', role: 'reader', namespace: 'team-a' },
-      });
+      const result = await broker.graphql(
+        'temp',
+        'mutation($input: CreateGrantInput!) { createGrant(input: $input) { id } }',
+        {
+          input: { subject: 'user:mallory', role: 'reader', namespace: 'team-a' },
+        },
+      );
       expect(result.errors?.[0].extensions.code).toBe('FORBIDDEN');
       expect(result.errors?.[0].message).toContain('must expire no later than');
       await expectUnchanged(broker, before);
     });
 
     it('allows a grant that ends before the granter does', async () => {
-      await grant('temp', { subject: 'user:carol', role: 'reader', namespace: 'team-a', expiresAt: inHours(0.5) }).expect(201);
+      await grant('temp', {
+        subject: 'user:carol',
+        role: 'reader',
+        namespace: 'team-a',
+        expiresAt: inHours(0.5),
+      }).expect(201);
     });
   });
 
   describe('access reviews by a manager show only grants inside its own scope', () => {
     it('shows the team-a grant and counts the cluster-wide one', async () => {
       const before = await captureState(broker);
-      const review = await broker.as('tm').post('/v1/access-reviews').send({ subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
+      const review = await broker
+        .as('tm')
+        .post('/v1/access-reviews')
+        .send({ subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' })
+        .expect(200);
       expect(review.body.allowed).toBe(true);
       expect(review.body.matchedGrants.map((matched: { namespace: string }) => matched.namespace)).toEqual(['team-a']);
       expect(review.body.hiddenMatchedGrants).toBe(1);
@@ -65,18 +92,34 @@ describe('grant administration under attack', () => {
     });
 
     it('shows everything to an admin and to the subject itself', async () => {
-      const asAdmin = await broker.as('admin').post('/v1/access-reviews').send({ subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
+      const asAdmin = await broker
+        .as('admin')
+        .post('/v1/access-reviews')
+        .send({ subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' })
+        .expect(200);
       expect(asAdmin.body.matchedGrants).toHaveLength(2);
       expect(asAdmin.body.hiddenMatchedGrants).toBe(0);
-      const self = await broker.as('bob').post('/v1/access-reviews').send({ verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
+      const self = await broker
+        .as('bob')
+        .post('/v1/access-reviews')
+        .send({ verb: 'read', namespace: 'team-a', name: 'db-main' })
+        .expect(200);
       expect(self.body.matchedGrants).toHaveLength(2);
     });
 
     it('hides the same over GraphQL', async () => {
-      const result = await broker.graphql('tm', 'query($input: AccessReviewInput!) { accessReview(input: $input) { allowed hiddenMatchedGrants matchedGrants { namespace } } }', {
-        input: { subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' },
+      const result = await broker.graphql(
+        'tm',
+        'query($input: AccessReviewInput!) { accessReview(input: $input) { allowed hiddenMatchedGrants matchedGrants { namespace } } }',
+        {
+          input: { subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' },
+        },
+      );
+      expect(result.data?.accessReview).toEqual({
+        allowed: true,
+        hiddenMatchedGrants: 1,
+        matchedGrants: [{ namespace: 'team-a' }],
       });
-      expect(result.data?.accessReview).toEqual({ allowed: true, hiddenMatchedGrants: 1, matchedGrants: [{ namespace: 'team-a' }] });
     });
   });
 
@@ -85,7 +128,10 @@ describe('grant administration under attack', () => {
       ['a NUL in the subject', { subject: 'user:eve\u0000admin', role: 'reader', namespace: 'team-a' }],
       ['a newline in the subject', { subject: 'user:eve\nadmin', role: 'reader', namespace: 'team-a' }],
       ['a NUL in the reason', { subject: 'user:eve', role: 'reader', namespace: 'team-a', reason: 'on-call\u0000' }],
-      ['an escape sequence in the reason', { subject: 'user:eve', role: 'reader', namespace: 'team-a', reason: 'x\u001b[2Jy' }],
+      [
+        'an escape sequence in the reason',
+        { subject: 'user:eve', role: 'reader', namespace: 'team-a', reason: 'x\u001b[2Jy' },
+      ],
     ])('refuses %s with 400 before anything is decided', async (_label, body) => {
       const before = await captureState(broker);
       const refused = await grant('admin', body).expect(400);
@@ -95,8 +141,16 @@ describe('grant administration under attack', () => {
 
     it('refuses a NUL in a role description and in a review subject', async () => {
       const before = await captureState(broker);
-      await broker.as('admin').post('/v1/roles').send({ name: 'nul-role', verbs: ['read'], description: 'a\u0000b' }).expect(400);
-      await broker.as('admin').post('/v1/access-reviews').send({ subject: 'user:x\u0000', verb: 'read', namespace: 'team-a', name: 'db' }).expect(400);
+      await broker
+        .as('admin')
+        .post('/v1/roles')
+        .send({ name: 'nul-role', verbs: ['read'], description: 'a\u0000b' })
+        .expect(400);
+      await broker
+        .as('admin')
+        .post('/v1/access-reviews')
+        .send({ subject: 'user:x\u0000', verb: 'read', namespace: 'team-a', name: 'db' })
+        .expect(400);
       await broker.as('admin').get('/v1/grants').query({ subject: 'user:x\u0000' }).expect(400);
       expect(await expectUnchanged(broker, before)).toEqual([]);
     });
@@ -127,7 +181,9 @@ describe('grant administration under attack', () => {
       } finally {
         await runner.release();
       }
-      const ids = ((await dataSource.query(`SELECT id FROM grants WHERE subject = 'user:legacy-admin'`)) as Array<{ id: string }>).map((row) => row.id);
+      const ids = (
+        (await dataSource.query(`SELECT id FROM grants WHERE subject = 'user:legacy-admin'`)) as Array<{ id: string }>
+      ).map((row) => row.id);
       expect(ids).toEqual([bootstrapGrantId('user:legacy-admin')]);
       await broker.as('admin').get(`/v1/grants/${ids[0]}`).expect(200);
     });

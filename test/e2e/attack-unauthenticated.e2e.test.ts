@@ -18,7 +18,9 @@ function aliased(count: number, field = 'whoami { subject }'): string {
 async function auditedSources(broker: TestBroker, state: BrokerState): Promise<string[]> {
   const rows = (await broker.app
     .get(DataSource)
-    .query(`SELECT source_ip FROM audit_events WHERE id > ${state.auditHead} AND action = 'authenticate' ORDER BY id`)) as Array<{ source_ip: string }>;
+    .query(
+      `SELECT source_ip FROM audit_events WHERE id > ${state.auditHead} AND action = 'authenticate' ORDER BY id`,
+    )) as Array<{ source_ip: string }>;
   return rows.map((row) => row.source_ip);
 }
 
@@ -30,7 +32,11 @@ describe('an address that keeps failing authentication', () => {
   let broker: TestBroker;
   beforeAll(async () => {
     // TRUST_PROXY lets the test speak from several addresses through X-Forwarded-For.
-    broker = await startBroker({ AUTH_FAILURE_LIMIT_PER_MINUTE: '5', KUBERNETES_TOKEN_REVIEW: 'true', TRUST_PROXY: 'loopback' });
+    broker = await startBroker({
+      AUTH_FAILURE_LIMIT_PER_MINUTE: '5',
+      KUBERNETES_TOKEN_REVIEW: 'true',
+      TRUST_PROXY: 'loopback',
+    });
     await createNamespaces(broker.emulator, 'team-a');
   });
   afterAll(async () => {
@@ -45,7 +51,12 @@ describe('an address that keeps failing authentication', () => {
     const serviceAccount = await serviceAccountToken(broker.emulator, 'team-a', 'billing');
     const before = await captureState(broker);
     for (let i = 0; i < 5; i++) {
-      await broker.http().get('/v1/whoami').set('X-Forwarded-For', attacker).auth(BAD_TOKEN, { type: 'bearer' }).expect(401);
+      await broker
+        .http()
+        .get('/v1/whoami')
+        .set('X-Forwarded-For', attacker)
+        .auth(BAD_TOKEN, { type: 'bearer' })
+        .expect(401);
     }
     const failures = await auditEventsSince(broker, before);
     expect(failures.filter((event) => event.action === 'authenticate')).toHaveLength(5);
@@ -58,10 +69,23 @@ describe('an address that keeps failing authentication', () => {
     expect(refused.body).toMatchObject({ status: 429, title: 'Too Many Requests' });
     expect(Number(refused.headers['retry-after'])).toBe(50);
     // A ServiceAccount token, valid or not, is not relayed to the cluster for review.
-    await broker.http().get('/v1/whoami').set('X-Forwarded-For', attacker).auth(serviceAccount, { type: 'bearer' }).expect(429);
+    await broker
+      .http()
+      .get('/v1/whoami')
+      .set('X-Forwarded-For', attacker)
+      .auth(serviceAccount, { type: 'bearer' })
+      .expect(429);
     await broker.http().get('/v1/whoami').set('X-Forwarded-For', attacker).expect(429);
-    const graphql = await broker.as('admin').post('/graphql').set('X-Forwarded-For', attacker).send({ query: WHOAMI }).expect(200);
-    expect(graphql.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 50 } });
+    const graphql = await broker
+      .as('admin')
+      .post('/graphql')
+      .set('X-Forwarded-For', attacker)
+      .send({ query: WHOAMI })
+      .expect(200);
+    expect(graphql.body.errors[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { retryAfterSeconds: 50 },
+    });
     expect(graphql.body.data).toBeNull();
 
     expect(tokenReviewsSeen(broker.emulator)).toBe(0);
@@ -70,7 +94,12 @@ describe('an address that keeps failing authentication', () => {
 
     // Probes stay public, and other addresses are not affected.
     await broker.http().get('/healthz').set('X-Forwarded-For', attacker).expect(200);
-    await broker.http().get('/v1/whoami').set('X-Forwarded-For', '198.51.100.20').auth(serviceAccount, { type: 'bearer' }).expect(200);
+    await broker
+      .http()
+      .get('/v1/whoami')
+      .set('X-Forwarded-For', '198.51.100.20')
+      .auth(serviceAccount, { type: 'bearer' })
+      .expect(200);
 
     now = started + 60_001;
     await broker.as('admin').get('/v1/whoami').set('X-Forwarded-For', attacker).expect(200);
@@ -79,7 +108,12 @@ describe('an address that keeps failing authentication', () => {
   it('counts a whole IPv6 /64 as one address', async () => {
     const before = await captureState(broker);
     for (let i = 1; i <= 5; i++) {
-      await broker.http().get('/v1/whoami').set('X-Forwarded-For', `2001:db8:7:1::${i}`).auth(BAD_TOKEN, { type: 'bearer' }).expect(401);
+      await broker
+        .http()
+        .get('/v1/whoami')
+        .set('X-Forwarded-For', `2001:db8:7:1::${i}`)
+        .auth(BAD_TOKEN, { type: 'bearer' })
+        .expect(401);
     }
     await broker.as('admin').get('/v1/whoami').set('X-Forwarded-For', '2001:db8:7:1:ffff::9').expect(429);
     await broker.as('admin').get('/v1/whoami').set('X-Forwarded-For', '2001:db8:7:2::1').expect(200);
@@ -99,8 +133,15 @@ describe('a GraphQL operation', () => {
 
   it('is authenticated once however many aliased root fields it has: one audit row', async () => {
     const before = await captureState(broker);
-    const response = await broker.http().post('/graphql').auth(BAD_TOKEN, { type: 'bearer' }).send({ query: aliased(15) }).expect(200);
-    const codes = (response.body.errors as Array<{ extensions: { code: string } }>).map((error) => error.extensions.code);
+    const response = await broker
+      .http()
+      .post('/graphql')
+      .auth(BAD_TOKEN, { type: 'bearer' })
+      .send({ query: aliased(15) })
+      .expect(200);
+    const codes = (response.body.errors as Array<{ extensions: { code: string } }>).map(
+      (error) => error.extensions.code,
+    );
     expect(codes.length).toBeGreaterThan(0);
     expect(new Set(codes)).toEqual(new Set(['UNAUTHENTICATED']));
     const added = await expectUnchanged(broker, before);
@@ -112,10 +153,20 @@ describe('a GraphQL operation', () => {
     const forged = `${header}.${payload}.forged-signature`;
     const before = await captureState(broker);
     broker.emulator.clearRequestLog();
-    const response = await broker.http().post('/graphql').auth(forged, { type: 'bearer' }).send({ query: aliased(10) }).expect(200);
+    const response = await broker
+      .http()
+      .post('/graphql')
+      .auth(forged, { type: 'bearer' })
+      .send({ query: aliased(10) })
+      .expect(200);
     expect(response.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(tokenReviewsSeen(broker.emulator)).toBe(1);
-    await broker.http().post('/graphql').auth(forged, { type: 'bearer' }).send({ query: aliased(10) }).expect(200);
+    await broker
+      .http()
+      .post('/graphql')
+      .auth(forged, { type: 'bearer' })
+      .send({ query: aliased(10) })
+      .expect(200);
     await broker.http().get('/v1/whoami').auth(forged, { type: 'bearer' }).expect(401);
     expect(tokenReviewsSeen(broker.emulator)).toBe(1);
     const added = await expectUnchanged(broker, before);
@@ -126,14 +177,26 @@ describe('a GraphQL operation', () => {
     const [header, payload] = (await serviceAccountToken(broker.emulator, 'team-a', 'billing')).split('.');
     const before = await captureState(broker);
     broker.emulator.clearRequestLog();
-    for (const [count, token] of [[16, BAD_TOKEN], [20, BAD_TOKEN], [16, `${header}.${payload}.other-forgery`]] as const) {
-      const response = await broker.http().post('/graphql').auth(token, { type: 'bearer' }).send({ query: aliased(count) }).expect(400);
+    for (const [count, token] of [
+      [16, BAD_TOKEN],
+      [20, BAD_TOKEN],
+      [16, `${header}.${payload}.other-forgery`],
+    ] as const) {
+      const response = await broker
+        .http()
+        .post('/graphql')
+        .auth(token, { type: 'bearer' })
+        .send({ query: aliased(count) })
+        .expect(400);
       expect(response.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(response.body.errors[0].message).toContain(`Aliases limit of 15 exceeded, found ${count}`);
       expect(response.body.data).toBeUndefined();
     }
     // Access reviews are audited when they run: none did.
-    const reviews = await broker.graphql('admin', aliased(16, 'accessReview(input: { verb: "read", namespace: "team-a", name: "x" }) { allowed }'));
+    const reviews = await broker.graphql(
+      'admin',
+      aliased(16, 'accessReview(input: { verb: "read", namespace: "team-a", name: "x" }) { allowed }'),
+    );
     expect(reviews.status).toBe(400);
     expect(reviews.data).toBeUndefined();
     expect(tokenReviewsSeen(broker.emulator)).toBe(0);
@@ -147,7 +210,12 @@ describe('the source address', () => {
     try {
       const before = await captureState(broker);
       for (let i = 1; i <= 3; i++) {
-        await broker.http().get('/v1/whoami').set('X-Forwarded-For', `203.0.113.${i}`).auth(BAD_TOKEN, { type: 'bearer' }).expect(401);
+        await broker
+          .http()
+          .get('/v1/whoami')
+          .set('X-Forwarded-For', `203.0.113.${i}`)
+          .auth(BAD_TOKEN, { type: 'bearer' })
+          .expect(401);
       }
       const sources = await auditedSources(broker, before);
       expect(sources).toHaveLength(3);
@@ -163,9 +231,19 @@ describe('the source address', () => {
     const broker = await startBroker({ TRUST_PROXY: 'loopback' });
     try {
       const before = await captureState(broker);
-      await broker.http().get('/v1/whoami').set('X-Forwarded-For', '203.0.113.9').auth(BAD_TOKEN, { type: 'bearer' }).expect(401);
+      await broker
+        .http()
+        .get('/v1/whoami')
+        .set('X-Forwarded-For', '203.0.113.9')
+        .auth(BAD_TOKEN, { type: 'bearer' })
+        .expect(401);
       // The client wrote the first hop; the proxy appended the address it saw.
-      await broker.http().get('/v1/whoami').set('X-Forwarded-For', '10.9.9.9, 198.51.100.4').auth(BAD_TOKEN, { type: 'bearer' }).expect(401);
+      await broker
+        .http()
+        .get('/v1/whoami')
+        .set('X-Forwarded-For', '10.9.9.9, 198.51.100.4')
+        .auth(BAD_TOKEN, { type: 'bearer' })
+        .expect(401);
       expect(await auditedSources(broker, before)).toEqual(['203.0.113.9', '198.51.100.4']);
       await expectUnchanged(broker, before);
     } finally {
@@ -177,7 +255,12 @@ describe('the source address', () => {
     const broker = await startBroker({ TRUST_PROXY: '10.0.0.0/8' });
     try {
       const before = await captureState(broker);
-      await broker.http().get('/v1/whoami').set('X-Forwarded-For', '203.0.113.9').auth(BAD_TOKEN, { type: 'bearer' }).expect(401);
+      await broker
+        .http()
+        .get('/v1/whoami')
+        .set('X-Forwarded-For', '203.0.113.9')
+        .auth(BAD_TOKEN, { type: 'bearer' })
+        .expect(401);
       expect(await auditedSources(broker, before)).toEqual([expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/)]);
     } finally {
       await broker.close();

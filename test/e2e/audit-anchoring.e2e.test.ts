@@ -41,16 +41,21 @@ interface Verification {
   findings: Finding[];
 }
 
-const verify = async (broker: TestBroker): Promise<Verification> => (await broker.as('admin').get('/v1/audit-events/verify').expect(200)).body as Verification;
+const verify = async (broker: TestBroker): Promise<Verification> =>
+  (await broker.as('admin').get('/v1/audit-events/verify').expect(200)).body as Verification;
 
 /** Audit events through the API: each listing records an `audit:read` decision. */
 async function recordEvents(broker: TestBroker, count: number): Promise<void> {
-  for (let index = 0; index < count; index++) await broker.as('admin').get('/v1/audit-events').query({ first: 1 }).expect(200);
+  for (let index = 0; index < count; index++)
+    await broker.as('admin').get('/v1/audit-events').query({ first: 1 }).expect(200);
 }
 
 async function readConfigMap(broker: TestBroker) {
   const { core } = kubeClients(broker.emulator);
-  return core.readNamespacedConfigMap({ name: CHECKPOINT_CONFIGMAP, namespace: broker.config.auditCheckpoint.namespace });
+  return core.readNamespacedConfigMap({
+    name: CHECKPOINT_CONFIGMAP,
+    namespace: broker.config.auditCheckpoint.namespace,
+  });
 }
 
 async function configMapCheckpoint(broker: TestBroker): Promise<StoredCheckpoint> {
@@ -72,16 +77,31 @@ async function withDatabase<T>(broker: TestBroker, work: (dataSource: DataSource
 }
 
 async function headId(dataSource: DataSource): Promise<number> {
-  const [row] = (await dataSource.query('SELECT MAX(id) AS id FROM audit_events')) as Array<{ id: number | string | null }>;
+  const [row] = (await dataSource.query('SELECT MAX(id) AS id FROM audit_events')) as Array<{
+    id: number | string | null;
+  }>;
   return Number(row?.id ?? 0);
 }
 
 /** Replaces the table with `count` events linked as before keyed links: plain SHA-256, as the old writer did. */
 async function writeUnkeyedChain(dataSource: DataSource, count: number): Promise<void> {
   await dataSource.query('DELETE FROM audit_events');
-  const store = kind === 'postgres' ? new PostgresAuditEventStore(dataSource, plainLinkHasher) : new SqliteAuditEventStore(dataSource, plainLinkHasher);
+  const store =
+    kind === 'postgres'
+      ? new PostgresAuditEventStore(dataSource, plainLinkHasher)
+      : new SqliteAuditEventStore(dataSource, plainLinkHasher);
   const events = Array.from({ length: count }, (_, index) =>
-    toUnsealedEvent({ actor: { subject: `user:old${index}`, request: { requestId: `old-${index}`, sourceIp: undefined, userAgent: undefined } }, action: 'read', outcome: 'allowed' }, new Date()),
+    toUnsealedEvent(
+      {
+        actor: {
+          subject: `user:old${index}`,
+          request: { requestId: `old-${index}`, sourceIp: undefined, userAgent: undefined },
+        },
+        action: 'read',
+        outcome: 'allowed',
+      },
+      new Date(),
+    ),
   );
   await store.append(events);
 }
@@ -93,7 +113,9 @@ async function deleteAndRehash(dataSource: DataSource, id: number): Promise<void
   let previousHash = events.find((event) => event.id === id - 1)?.hash ?? EMPTY_CHAIN.hash;
   for (const event of events.filter((candidate) => candidate.id > id)) {
     const hash = plainLinkHasher({ ...event, prevHash: previousHash });
-    await dataSource.query(`UPDATE audit_events SET prev_hash = '${previousHash}', hash = '${hash}' WHERE id = ${event.id}`);
+    await dataSource.query(
+      `UPDATE audit_events SET prev_hash = '${previousHash}', hash = '${hash}' WHERE id = ${event.id}`,
+    );
     previousHash = hash;
   }
 }
@@ -151,10 +173,16 @@ describe(`audit chain anchoring (${kind})`, () => {
       ['truncated', 'configmap'],
       ['truncated', 'file'],
     ]);
-    expect(report.findings[0].message).toBe(`The chain ends at event ${head - 2}, but a checkpoint recorded it up to event ${head}`);
+    expect(report.findings[0].message).toBe(
+      `The chain ends at event ${head - 2}, but a checkpoint recorded it up to event ${head}`,
+    );
     // The evidence stays: the broker refuses to move the checkpoint onto the truncated chain.
     expect((await configMapCheckpoint(started)).id).toBe(head);
-    expect(started.logLines.some((line) => line.includes('audit checkpoint not advanced') && line.includes('no longer extends'))).toBe(true);
+    expect(
+      started.logLines.some(
+        (line) => line.includes('audit checkpoint not advanced') && line.includes('no longer extends'),
+      ),
+    ).toBe(true);
     expect(await checkpointFailures(started)).toBeGreaterThan(0);
   });
 
@@ -174,8 +202,16 @@ describe(`audit chain anchoring (${kind})`, () => {
     expect(report.findings).toEqual([
       expect.objectContaining({ kind: 'gap', fromId: '3', toId: '3' }),
       expect.objectContaining({ kind: 'hash-mismatch', fromId: '4', toId: String(head) }),
-      expect.objectContaining({ kind: 'truncated', location: 'configmap', message: `Event ${head} has another hash than the checkpoint recorded for it` }),
-      expect.objectContaining({ kind: 'truncated', location: 'configmap', message: `${head - 1} events up to event ${head}, but the checkpoint counted ${head}` }),
+      expect.objectContaining({
+        kind: 'truncated',
+        location: 'configmap',
+        message: `Event ${head} has another hash than the checkpoint recorded for it`,
+      }),
+      expect.objectContaining({
+        kind: 'truncated',
+        location: 'configmap',
+        message: `${head - 1} events up to event ${head}, but the checkpoint counted ${head}`,
+      }),
     ]);
     await eventually(async () => (await checkpointFailures(started)) > 0);
     expect(await configMapCheckpoint(started)).toEqual(anchored);
@@ -185,7 +221,11 @@ describe(`audit chain anchoring (${kind})`, () => {
     const started = await startBroker({ AUDIT_CHECKPOINT_SECONDS: '1' });
     broker = started;
     await createNamespaces(started.emulator, 'team-a');
-    await started.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'db-main', data: { password: CANARY } }).expect(201);
+    await started
+      .as('admin')
+      .post('/v1/namespaces/team-a/secrets')
+      .send({ name: 'db-main', data: { password: CANARY } })
+      .expect(201);
     const dataSource = started.app.get(DataSource);
     const first = await eventually(async () => {
       const checkpoint = await configMapCheckpoint(started);
@@ -195,7 +235,8 @@ describe(`audit chain anchoring (${kind})`, () => {
     expect(Object.keys(configMap.data ?? {})).toEqual([CHECKPOINT_KEY]);
     expect(configMap.binaryData).toBeUndefined();
     expect(Object.keys(first).sort()).toEqual(['count', 'hash', 'id', 'signature', 'writtenAt']);
-    for (const form of [CANARY, Buffer.from(CANARY).toString('base64')]) expect(JSON.stringify(configMap)).not.toContain(form);
+    for (const form of [CANARY, Buffer.from(CANARY).toString('base64')])
+      expect(JSON.stringify(configMap)).not.toContain(form);
 
     await recordEvents(started, 3);
     const advanced = await eventually(async () => {
@@ -218,14 +259,25 @@ describe(`audit chain anchoring (${kind})`, () => {
     const report = await verify(started);
     expect(report).toMatchObject({ ok: false, checkpoint: null });
     expect(report.findings).toEqual([
-      { kind: 'checkpoint-invalid', fromId: null, toId: null, location: 'configmap', message: 'The checkpoint ConfigMap holds a checkpoint whose signature does not verify' },
+      {
+        kind: 'checkpoint-invalid',
+        fromId: null,
+        toId: null,
+        location: 'configmap',
+        message: 'The checkpoint ConfigMap holds a checkpoint whose signature does not verify',
+      },
     ]);
     expect((await readConfigMap(started)).data?.[CHECKPOINT_KEY]).toBe(tampered);
 
-    await core.deleteNamespacedConfigMap({ name: CHECKPOINT_CONFIGMAP, namespace: started.config.auditCheckpoint.namespace });
+    await core.deleteNamespacedConfigMap({
+      name: CHECKPOINT_CONFIGMAP,
+      namespace: started.config.auditCheckpoint.namespace,
+    });
     await recordEvents(started, 2);
     await pause(1_500);
-    expect((await verify(started)).findings).toEqual([expect.objectContaining({ kind: 'checkpoint-missing', location: 'configmap' })]);
+    expect((await verify(started)).findings).toEqual([
+      expect.objectContaining({ kind: 'checkpoint-missing', location: 'configmap' }),
+    ]);
   });
 
   it('re-keys a chain linked with plain SHA-256 at the first start, but not once a checkpoint exists', async () => {
@@ -234,13 +286,21 @@ describe(`audit chain anchoring (${kind})`, () => {
     broker = started;
     await started.restart(async () => {
       // A database from before keyed links: its chain is plain SHA-256 and no checkpoint exists yet.
-      await kubeClients(started.emulator).core.deleteNamespacedConfigMap({ name: CHECKPOINT_CONFIGMAP, namespace: started.config.auditCheckpoint.namespace });
+      await kubeClients(started.emulator).core.deleteNamespacedConfigMap({
+        name: CHECKPOINT_CONFIGMAP,
+        namespace: started.config.auditCheckpoint.namespace,
+      });
       rmSync(file);
       // Longer than one re-keying batch, so the relinking carries across batches.
       await withDatabase(started, (dataSource) => writeUnkeyedChain(dataSource, 1_201));
     });
     expect(started.logLines.some((line) => line.includes('re-keyed the audit chain'))).toBe(true);
-    expect(await verify(started)).toMatchObject({ ok: true, checked: 1_202, findings: [], checkpoint: { id: '1201', count: 1_201 } });
+    expect(await verify(started)).toMatchObject({
+      ok: true,
+      checked: 1_202,
+      findings: [],
+      checkpoint: { id: '1201', count: 1_201 },
+    });
 
     await started.restart(async () => {
       // Someone replaces the table with a chain of their own, linked the only way they can.

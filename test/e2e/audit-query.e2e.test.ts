@@ -14,7 +14,13 @@ interface EventBody {
   time: string;
 }
 
-const event = (subject: string, action: AuditEventInput['action'], outcome: AuditEventInput['outcome'], namespace?: string, name?: string): AuditEventInput => ({
+const event = (
+  subject: string,
+  action: AuditEventInput['action'],
+  outcome: AuditEventInput['outcome'],
+  namespace?: string,
+  name?: string,
+): AuditEventInput => ({
   actor: { subject, request: { requestId: `req-${subject}`, sourceIp: '10.1.2.3', userAgent: 'e2e' } },
   action,
   outcome,
@@ -29,8 +35,16 @@ describe('querying and exporting the audit trail', () => {
   beforeAll(async () => {
     broker = await startBroker();
     const audit = broker.app.get(AuditService);
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:carol', role: 'auditor', namespace: 'team-a' }).expect(201);
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:dan', role: 'auditor', namespace: 'team-b', namePattern: 'db-*' }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:carol', role: 'auditor', namespace: 'team-a' })
+      .expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:dan', role: 'auditor', namespace: 'team-b', namePattern: 'db-*' })
+      .expect(201);
     // The grant changes above are audited too; start the trail under test from empty.
     await broker.app.get(DataSource).query('DELETE FROM audit_events');
     // Recorded one by one so ids and times follow this order.
@@ -61,14 +75,22 @@ describe('querying and exporting the audit trail', () => {
   });
 
   const list = async (as: string, query: Record<string, string | number> = {}) =>
-    (await broker.as(as).get('/v1/audit-events').query(query).expect(200)).body as { items: EventBody[]; nextCursor: string | null };
+    (await broker.as(as).get('/v1/audit-events').query(query).expect(200)).body as {
+      items: EventBody[];
+      nextCursor: string | null;
+    };
 
   it('lists newest first and filters by subject, verb, namespace, name and outcome', async () => {
     const all = await list('admin');
     expect(all.items).toHaveLength(13);
-    expect(all.items.map((item) => Number(item.id))).toEqual([...all.items.map((item) => Number(item.id))].sort((a, b) => b - a));
+    expect(all.items.map((item) => Number(item.id))).toEqual(
+      [...all.items.map((item) => Number(item.id))].sort((a, b) => b - a),
+    );
     expect((await list('admin', { subject: 'user:bob' })).items.map((item) => item.action)).toEqual(['list', 'read']);
-    expect((await list('admin', { verb: 'rotate' })).items.map((item) => item.outcome)).toEqual(['succeeded', 'allowed']);
+    expect((await list('admin', { verb: 'rotate' })).items.map((item) => item.outcome)).toEqual([
+      'succeeded',
+      'allowed',
+    ]);
     expect((await list('admin', { namespace: 'team-b', name: 'db-main' })).items).toHaveLength(1);
     expect((await list('admin', { outcome: 'failed' })).items.map((item) => item.subject)).toEqual(['anonymous']);
     expect((await list('admin', { subject: 'user:alice', verb: 'rotate', outcome: 'allowed' })).items).toHaveLength(1);
@@ -125,18 +147,37 @@ describe('querying and exporting the audit trail', () => {
   });
 
   it('exports the visible events of a range as NDJSON, oldest first', async () => {
-    const response = await broker.as('admin').get('/v1/audit-events/export').query({ since: midpoint, until: seeded }).expect(200);
+    const response = await broker
+      .as('admin')
+      .get('/v1/audit-events/export')
+      .query({ since: midpoint, until: seeded })
+      .expect(200);
     expect(response.headers['content-type']).toContain('application/x-ndjson');
-    const lines = response.text.trimEnd().split('\n').map((line) => JSON.parse(line) as EventBody);
+    const lines = response.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as EventBody);
     expect(lines).toHaveLength(9);
-    expect(lines.map((line) => Number(line.id))).toEqual([...lines.map((line) => Number(line.id))].sort((a, b) => a - b));
+    expect(lines.map((line) => Number(line.id))).toEqual(
+      [...lines.map((line) => Number(line.id))].sort((a, b) => a - b),
+    );
     expect(lines.every((line) => line.time >= midpoint)).toBe(true);
 
     const carol = await broker.as('carol').get('/v1/audit-events/export').expect(200);
-    const carolLines = carol.text.trimEnd().split('\n').map((line) => JSON.parse(line) as EventBody);
+    const carolLines = carol.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as EventBody);
     expect(carolLines.map((line) => line.namespace)).toEqual(['team-a', 'team-a', 'team-a']);
-    await broker.as('admin').get('/v1/audit-events/export').query({ since: '2030-01-01T00:00:00Z', until: '2020-01-01T00:00:00Z' }).expect(400);
-    expect((await broker.as('admin').get('/v1/audit-events/export').query({ until: '2000-01-01T00:00:00Z' }).expect(200)).text).toBe('');
+    await broker
+      .as('admin')
+      .get('/v1/audit-events/export')
+      .query({ since: '2030-01-01T00:00:00Z', until: '2020-01-01T00:00:00Z' })
+      .expect(400);
+    expect(
+      (await broker.as('admin').get('/v1/audit-events/export').query({ until: '2000-01-01T00:00:00Z' }).expect(200))
+        .text,
+    ).toBe('');
   });
 
   describe('over GraphQL', () => {
@@ -151,13 +192,19 @@ describe('querying and exporting the audit trail', () => {
       const rest = await list('admin', { namespace: 'paging', first: 4 });
       expect(page.items.map((item) => item.id)).toEqual(rest.items.map((item) => item.id));
       expect(page.nextCursor).toBe(rest.nextCursor);
-      const next = await broker.graphql('admin', QUERY, { filter: { namespace: 'paging' }, first: 4, after: page.nextCursor });
+      const next = await broker.graphql('admin', QUERY, {
+        filter: { namespace: 'paging' },
+        first: 4,
+        after: page.nextCursor,
+      });
       expect((next.data?.auditEvents as { items: unknown[] }).items).toHaveLength(3);
     });
 
     it('scopes a namespace auditor and refuses callers without audit:read', async () => {
       const carol = await broker.graphql('carol', QUERY, {});
-      expect((carol.data?.auditEvents as { items: EventBody[] }).items.every((item) => item.namespace === 'team-a')).toBe(true);
+      expect(
+        (carol.data?.auditEvents as { items: EventBody[] }).items.every((item) => item.namespace === 'team-a'),
+      ).toBe(true);
       const bob = await broker.graphql('bob', QUERY, {});
       expect(bob.errors?.[0].extensions.code).toBe('FORBIDDEN');
     });

@@ -34,7 +34,9 @@ async function eventsAfter(broker: TestBroker, afterId: number): Promise<EventBo
 }
 
 async function lastEventId(broker: TestBroker): Promise<number> {
-  const rows: Array<{ id: string | number }> = await broker.app.get(DataSource).query('SELECT MAX(id) AS id FROM audit_events');
+  const rows: Array<{ id: string | number }> = await broker.app
+    .get(DataSource)
+    .query('SELECT MAX(id) AS id FROM audit_events');
   return Number(rows[0]?.id ?? 0);
 }
 
@@ -45,7 +47,11 @@ describe('the audit trail of a scripted session', () => {
   beforeAll(async () => {
     broker = await startBroker();
     await createNamespaces(broker.emulator, 'team-a', 'team-b');
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:alice', role: 'reader', namespace: 'team-b' }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:alice', role: 'reader', namespace: 'team-b' })
+      .expect(201);
   });
   afterAll(async () => {
     await broker?.close();
@@ -54,7 +60,13 @@ describe('the audit trail of a scripted session', () => {
   it('records every decision and outcome in order, with request id and actor, and verifies', async () => {
     const start = await lastEventId(broker);
     const admin = (step: string) => ({ agent: broker.as('admin'), step });
-    const send = async ({ agent, step }: ReturnType<typeof admin>, method: 'post' | 'get', path: string, body: object, status: number) => {
+    const send = async (
+      { agent, step }: ReturnType<typeof admin>,
+      method: 'post' | 'get',
+      path: string,
+      body: object,
+      status: number,
+    ) => {
       await agent[method](path).set('X-Request-Id', step).send(body).expect(status);
     };
     await send(admin('s-create'), 'post', base, { name: 'db-main', generate: { password: { type: 'password' } } }, 201);
@@ -63,7 +75,12 @@ describe('the audit trail of a scripted session', () => {
     await send(admin('s-rollback'), 'post', `${base}/db-main/rollback`, { version: 1 }, 200);
     await send(admin('s-revoke'), 'post', `${base}/db-main/revoke`, { reason: 'leaked' }, 200);
     await broker.as('alice').post(`${base}/db-main/request`).set('X-Request-Id', 's-denied').send({}).expect(403);
-    await broker.http().get('/v1/whoami').set('Authorization', 'Bearer not.a.token').set('X-Request-Id', 's-badtoken').expect(401);
+    await broker
+      .http()
+      .get('/v1/whoami')
+      .set('Authorization', 'Bearer not.a.token')
+      .set('X-Request-Id', 's-badtoken')
+      .expect(401);
 
     const events = await eventsAfter(broker, start);
     const summary = events.map((event) => [event.requestId, event.subject, event.action, event.outcome, event.version]);
@@ -113,11 +130,24 @@ describe('the audit trail of a scripted session', () => {
 
   it('links grant and role changes to their intent, including a change that failed', async () => {
     const start = await lastEventId(broker);
-    await broker.as('admin').post('/v1/grants').set('X-Request-Id', 'g-create').send({ subject: 'user:kim', role: 'reader', namespace: 'team-a' }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .set('X-Request-Id', 'g-create')
+      .send({ subject: 'user:kim', role: 'reader', namespace: 'team-a' })
+      .expect(201);
     await broker.as('admin').delete('/v1/roles/reader').set('X-Request-Id', 'r-delete').expect(409);
-    const events = (await eventsAfter(broker, start)).map((event) => ({ ...event, details: (event as unknown as { details: Record<string, unknown> }).details }));
+    const events = (await eventsAfter(broker, start)).map((event) => ({
+      ...event,
+      details: (event as unknown as { details: Record<string, unknown> }).details,
+    }));
     const [grantIntent, grantOutcome, roleIntent, roleOutcome] = events;
-    expect([grantIntent.outcome, grantOutcome.outcome, roleIntent.outcome, roleOutcome.outcome]).toEqual(['allowed', 'succeeded', 'allowed', 'failed']);
+    expect([grantIntent.outcome, grantOutcome.outcome, roleIntent.outcome, roleOutcome.outcome]).toEqual([
+      'allowed',
+      'succeeded',
+      'allowed',
+      'failed',
+    ]);
     expect(grantOutcome.intentId).toBe(grantIntent.id);
     expect(grantOutcome.details).toMatchObject({ operation: 'create_grant', subject: 'user:kim', role: 'reader' });
     expect(roleOutcome).toMatchObject({ intentId: roleIntent.id, requestId: 'r-delete' });
@@ -125,17 +155,28 @@ describe('the audit trail of a scripted session', () => {
   });
 
   it('refuses a request with 503 and no value while the audit log cannot be written, then recovers', async () => {
-    await broker.as('admin').post(base).send({ name: 'fail-closed', data: { password: CANARY } }).expect(201);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'fail-closed', data: { password: CANARY } })
+      .expect(201);
     const dataSource = broker.app.get(DataSource);
     await dataSource.query('ALTER TABLE audit_events RENAME TO audit_events_off');
     try {
       const refused = await broker.as('admin').post(`${base}/fail-closed/request`).send({}).expect(503);
       expect(refused.headers['content-type']).toContain('application/problem+json');
       expect(refused.text).not.toContain(CANARY);
-      const graphql = await broker.graphql('admin', 'mutation { requestSecret(namespace: "team-a", name: "fail-closed") { values { value } } }');
+      const graphql = await broker.graphql(
+        'admin',
+        'mutation { requestSecret(namespace: "team-a", name: "fail-closed") { values { value } } }',
+      );
       expect(graphql.errors?.[0].extensions.code).toBe('UNAVAILABLE');
       expect(JSON.stringify(graphql)).not.toContain(CANARY);
-      await broker.as('admin').post(`${base}/fail-closed/rotate`).send({ generate: { password: { type: 'password' } } }).expect(503);
+      await broker
+        .as('admin')
+        .post(`${base}/fail-closed/rotate`)
+        .send({ generate: { password: { type: 'password' } } })
+        .expect(503);
     } finally {
       await dataSource.query('ALTER TABLE audit_events_off RENAME TO audit_events');
     }
@@ -146,10 +187,22 @@ describe('the audit trail of a scripted session', () => {
   });
 
   it('keeps canary values out of audit events, logs, metrics and error bodies', async () => {
-    await broker.as('admin').post(base).send({ name: 'canary', data: { password: CANARY } }).expect(201);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'canary', data: { password: CANARY } })
+      .expect(201);
     await broker.as('admin').post(`${base}/canary/request`).send({}).expect(200);
-    const failed = await broker.as('admin').put(`${base}/canary`).send({ data: { password: CANARY, 'bad key!': CANARY } }).expect(422);
-    await broker.as('admin').post(`${base}/canary/rotate`).send({ generate: { password: { type: 'password' } }, returnValues: true }).expect(200);
+    const failed = await broker
+      .as('admin')
+      .put(`${base}/canary`)
+      .send({ data: { password: CANARY, 'bad key!': CANARY } })
+      .expect(422);
+    await broker
+      .as('admin')
+      .post(`${base}/canary/rotate`)
+      .send({ generate: { password: { type: 'password' } }, returnValues: true })
+      .expect(200);
     const audit = (await broker.as('admin').get('/v1/audit-events/export').expect(200)).text;
     const metrics = (await broker.http().get('/metrics').expect(200)).text;
     const forms = [CANARY, Buffer.from(CANARY).toString('base64')];
@@ -166,18 +219,30 @@ describe('reconciliation of interrupted writes at start', () => {
     const broker = await startBroker({ RECONCILE_GRACE_SECONDS: '0' });
     try {
       await createNamespaces(broker.emulator, 'team-a');
-      await broker.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'held', data: { password: 'v1' } }).expect(201);
-      await broker.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'lost', data: { password: 'v1' } }).expect(201);
+      await broker
+        .as('admin')
+        .post('/v1/namespaces/team-a/secrets')
+        .send({ name: 'held', data: { password: 'v1' } })
+        .expect(201);
+      await broker
+        .as('admin')
+        .post('/v1/namespaces/team-a/secrets')
+        .send({ name: 'lost', data: { password: 'v1' } })
+        .expect(201);
       const heldIntent = await crashMidRotation(broker, 'team-a', 'held', { reachCluster: true });
       const lostIntent = await crashMidRotation(broker, 'team-a', 'lost', { reachCluster: false });
 
       const restarted = await broker.restart();
       const held = await restarted.as('admin').get('/v1/namespaces/team-a/secrets/held/versions').expect(200);
-      expect(held.body.map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([[2, 'current'], [1, 'previous']]);
+      expect(held.body.map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([
+        [2, 'current'],
+        [1, 'previous'],
+      ]);
       const lost = await restarted.as('admin').get('/v1/namespaces/team-a/secrets/lost/versions').expect(200);
       expect(lost.body.map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([[1, 'current']]);
 
-      const events = (await restarted.as('admin').get('/v1/audit-events').query({ verb: 'reconcile' }).expect(200)).body.items as EventBody[];
+      const events = (await restarted.as('admin').get('/v1/audit-events').query({ verb: 'reconcile' }).expect(200)).body
+        .items as EventBody[];
       const byIntent = Object.fromEntries(events.map((event) => [event.intentId, event]));
       expect(byIntent[heldIntent].reason).toContain('version 2 reached the cluster; marked current');
       expect(byIntent[lostIntent].reason).toContain('never reached the cluster; discarded');
@@ -192,10 +257,15 @@ describe('reconciliation of interrupted writes at start', () => {
     const broker = await startBroker({ RECONCILE_GRACE_SECONDS: '3600' });
     try {
       await createNamespaces(broker.emulator, 'team-a');
-      await broker.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'in-flight', data: { password: 'v1' } }).expect(201);
+      await broker
+        .as('admin')
+        .post('/v1/namespaces/team-a/secrets')
+        .send({ name: 'in-flight', data: { password: 'v1' } })
+        .expect(201);
       await crashMidRotation(broker, 'team-a', 'in-flight', { reachCluster: false });
       const restarted = await broker.restart();
-      const events = (await restarted.as('admin').get('/v1/audit-events').query({ verb: 'reconcile' }).expect(200)).body.items;
+      const events = (await restarted.as('admin').get('/v1/audit-events').query({ verb: 'reconcile' }).expect(200)).body
+        .items;
       expect(events).toEqual([]);
     } finally {
       await broker.close();
@@ -220,9 +290,17 @@ describe('suspicious activity', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as AddressInfo).port;
-    broker = await startBroker({ ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`, ALERT_WEBHOOK_SECRET: webhookSecret, TRUST_PROXY: 'loopback' });
+    broker = await startBroker({
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`,
+      ALERT_WEBHOOK_SECRET: webhookSecret,
+      TRUST_PROXY: 'loopback',
+    });
     await createNamespaces(broker.emulator, 'team-a');
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:mallory', role: 'reader', namespace: 'team-b' }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:mallory', role: 'reader', namespace: 'team-b' })
+      .expect(201);
   });
   afterAll(async () => {
     await broker?.close();
@@ -233,7 +311,8 @@ describe('suspicious activity', () => {
     for (let i = 0; i < 7; i++) {
       await broker.as('mallory').post(`/v1/namespaces/team-a/secrets/db-${i}/request`).send({}).expect(403);
     }
-    const events = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200)).body.items as EventBody[];
+    const events = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200))
+      .body.items as EventBody[];
     expect(events).toHaveLength(1);
     expect(events[0].subject).toBe('user:mallory');
     await expect.poll(() => deliveries.length, { timeout: 5_000 }).toBe(1);
@@ -247,12 +326,19 @@ describe('suspicious activity', () => {
 
   it('counts failed authentications from one source address too', async () => {
     // TRUST_PROXY=loopback: X-Forwarded-For sets the source address of these calls.
-    const before = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200)).body.items.length;
+    const before = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200))
+      .body.items.length;
     for (let i = 0; i < 5; i++) {
       const forged = signToken({ sub: `x${i}` }, { key: 'wrong-secret-wrong-secret-wrong-secret' });
-      await broker.http().get('/v1/whoami').set('X-Forwarded-For', '192.0.2.7').set('Authorization', `Bearer ${forged}`).expect(401);
+      await broker
+        .http()
+        .get('/v1/whoami')
+        .set('X-Forwarded-For', '192.0.2.7')
+        .set('Authorization', `Bearer ${forged}`)
+        .expect(401);
     }
-    const after = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200)).body.items.length;
+    const after = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200))
+      .body.items.length;
     expect(after).toBe(before + 1);
   });
 });

@@ -64,7 +64,8 @@ describe('suspicious activity', () => {
   });
 
   const suspiciousEvents = async () =>
-    (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200)).body.items as Array<Record<string, unknown>>;
+    (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200)).body
+      .items as Array<Record<string, unknown>>;
 
   it('raises one event and one signed webhook for a burst of denials from one subject', async () => {
     for (let index = 0; index < 4; index++) await audit.record(denial('user:mallory', '192.0.2.10'));
@@ -74,7 +75,12 @@ describe('suspicious activity', () => {
 
     const events = await suspiciousEvents();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ subject: 'user:mallory', outcome: 'denied', namespace: null, sourceIp: '192.0.2.10' });
+    expect(events[0]).toMatchObject({
+      subject: 'user:mallory',
+      outcome: 'denied',
+      namespace: null,
+      sourceIp: '192.0.2.10',
+    });
     expect(events[0].details).toEqual({ by: 'subject', count: 5, windowSeconds: 60 });
 
     await until(() => receiver.deliveries.length >= 1);
@@ -85,7 +91,11 @@ describe('suspicious activity', () => {
     const expected = Buffer.from(`sha256=${createHmac('sha256', WEBHOOK_SECRET).update(delivery.body).digest('hex')}`);
     const signature = Buffer.from(String(delivery.headers['x-broker-signature']));
     expect(signature.length === expected.length && timingSafeEqual(signature, expected)).toBe(true);
-    expect(JSON.parse(delivery.body)).toMatchObject({ id: events[0].id, action: 'suspicious_activity', hash: events[0].hash });
+    expect(JSON.parse(delivery.body)).toMatchObject({
+      id: events[0].id,
+      action: 'suspicious_activity',
+      hash: events[0].hash,
+    });
 
     const metrics = (await broker.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/^suspicious_activity_total 1$/m);
@@ -101,7 +111,11 @@ describe('suspicious activity', () => {
     for (let index = 0; index < 5; index++) await audit.record(failed);
     const events = await suspiciousEvents();
     expect(events).toHaveLength(2);
-    expect(events[0]).toMatchObject({ subject: 'anonymous', sourceIp: '198.51.100.7', details: { by: 'sourceIp', count: 5, windowSeconds: 60 } });
+    expect(events[0]).toMatchObject({
+      subject: 'anonymous',
+      sourceIp: '198.51.100.7',
+      details: { by: 'sourceIp', count: 5, windowSeconds: 60 },
+    });
     await until(() => receiver.deliveries.length >= 2);
   });
 

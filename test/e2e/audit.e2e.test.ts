@@ -46,7 +46,18 @@ describe(`the audit chain (${kind})`, () => {
   // The verify request's own audit:read decision is appended before the walk, so it is counted too.
   const verify = async () => (await broker.as('admin').get('/v1/audit-events/verify').expect(200)).body;
   const recordMany = (count: number) =>
-    Promise.all(Array.from({ length: count }, (_, index) => audit.record(auditInput({ actor: { subject: `user:u${index}`, request: { requestId: `r${index}`, sourceIp: undefined, userAgent: undefined } } }))));
+    Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        audit.record(
+          auditInput({
+            actor: {
+              subject: `user:u${index}`,
+              request: { requestId: `r${index}`, sourceIp: undefined, userAgent: undefined },
+            },
+          }),
+        ),
+      ),
+    );
 
   it('chains recorded events and verifies them', async () => {
     const first = await audit.record(auditInput());
@@ -131,7 +142,11 @@ describe(`the audit chain (${kind})`, () => {
   });
 
   it('refuses verification to an auditor of one namespace', async () => {
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:nsauditor', role: 'auditor', namespace: 'team-a' }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:nsauditor', role: 'auditor', namespace: 'team-a' })
+      .expect(201);
     const response = await broker.as('nsauditor').get('/v1/audit-events/verify').expect(403);
     expect(response.headers['content-type']).toContain('application/problem+json');
     await broker.as('nobody').get('/v1/audit-events/verify').expect(403);
@@ -158,13 +173,21 @@ describe.skipIf(kind !== 'postgres')('two replicas on one PostgreSQL database', 
     try {
       const other = replica.get(AuditService);
       const events = await Promise.all(
-        Array.from({ length: 200 }, (_, index) => (index % 2 === 0 ? audit : other).record(auditInput({ reason: `call ${index}` }))),
+        Array.from({ length: 200 }, (_, index) =>
+          (index % 2 === 0 ? audit : other).record(auditInput({ reason: `call ${index}` })),
+        ),
       );
       expect(new Set(events.map((event) => event.id)).size).toBe(200);
     } finally {
       await replica.close();
     }
     const verified = (await broker.as('admin').get('/v1/audit-events/verify').expect(200)).body;
-    expect(verified).toMatchObject({ ok: true, checked: 201, firstBrokenId: null, findings: [], checkpoint: { id: '200', count: 200 } });
+    expect(verified).toMatchObject({
+      ok: true,
+      checked: 201,
+      firstBrokenId: null,
+      findings: [],
+      checkpoint: { id: '200', count: 200 },
+    });
   });
 });

@@ -44,7 +44,10 @@ describe('HS256 tokens', () => {
   });
 
   it('rejects a token signed with another key', async () => {
-    await expectUnauthenticated(broker, `Bearer ${signToken(claims, { key: 'another-secret-of-sufficient-length-0000' })}`);
+    await expectUnauthenticated(
+      broker,
+      `Bearer ${signToken(claims, { key: 'another-secret-of-sufficient-length-0000' })}`,
+    );
   });
 
   it('rejects an expired token and one without exp', async () => {
@@ -122,7 +125,10 @@ describe('RS256 tokens verified with a PEM public key', () => {
   it('ignores an embedded jwk header and rejects the attacker-signed token', async () => {
     const attacker = rsaKeyPair();
     const jwk = attacker.privateKey.export({ format: 'jwk' });
-    const token = signToken({ sub: 'admin' }, { algorithm: 'RS256', key: attacker.privateKey, header: { jwk: { kty: jwk.kty, n: jwk.n, e: jwk.e } } });
+    const token = signToken(
+      { sub: 'admin' },
+      { algorithm: 'RS256', key: attacker.privateKey, header: { jwk: { kty: jwk.kty, n: jwk.n, e: jwk.e } } },
+    );
     await expectUnauthenticated(broker, `Bearer ${token}`);
   });
 });
@@ -132,7 +138,12 @@ describe('ES256 tokens verified through a JWKS endpoint', () => {
   let jwks: JwksServer;
   const first = ecKeyPair();
   const second = ecKeyPair();
-  const jwkOf = (key: ReturnType<typeof ecKeyPair>, kid: string) => ({ ...key.publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' });
+  const jwkOf = (key: ReturnType<typeof ecKeyPair>, kid: string) => ({
+    ...key.publicKey.export({ format: 'jwk' }),
+    kid,
+    alg: 'ES256',
+    use: 'sig',
+  });
 
   beforeAll(async () => {
     jwks = await JwksServer.start();
@@ -161,8 +172,14 @@ describe('ES256 tokens verified through a JWKS endpoint', () => {
 
   it('rejects a kid that is not in the key set and a token signed by an unknown key', async () => {
     const stranger = ecKeyPair();
-    await expectUnauthenticated(broker, `Bearer ${signToken({ sub: 'carol' }, { algorithm: 'ES256', key: stranger.privateKey, keyid: 'key-9' })}`);
-    await expectUnauthenticated(broker, `Bearer ${signToken({ sub: 'carol' }, { algorithm: 'ES256', key: stranger.privateKey, keyid: 'key-1' })}`);
+    await expectUnauthenticated(
+      broker,
+      `Bearer ${signToken({ sub: 'carol' }, { algorithm: 'ES256', key: stranger.privateKey, keyid: 'key-9' })}`,
+    );
+    await expectUnauthenticated(
+      broker,
+      `Bearer ${signToken({ sub: 'carol' }, { algorithm: 'ES256', key: stranger.privateKey, keyid: 'key-1' })}`,
+    );
   });
 
   it('rejects an HS256 token when no shared secret is configured', async () => {

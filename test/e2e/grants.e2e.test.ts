@@ -21,19 +21,42 @@ describe('grants, roles, access reviews and whoami over REST', () => {
     const response = await broker.as('admin').get('/v1/whoami').expect(200);
     expect(response.body.subject).toBe(ADMIN);
     expect(response.body.grants).toHaveLength(1);
-    expect(response.body.grants[0]).toMatchObject({ role: 'admin', namespace: '*', namePattern: '*', createdBy: 'system:bootstrap' });
+    expect(response.body.grants[0]).toMatchObject({
+      role: 'admin',
+      namespace: '*',
+      namePattern: '*',
+      createdBy: 'system:bootstrap',
+    });
   });
 
   it('lets an admin grant alice reader on team-a db-* and answers reviews accordingly', async () => {
-    const created = await grant('admin', { subject: 'user:alice', role: 'reader', namespace: 'team-a', namePattern: 'db-*', reason: 'on-call' }).expect(201);
-    expect(created.body).toMatchObject({ subject: 'user:alice', role: 'reader', verbs: ['read', 'list'], createdBy: ADMIN, reason: 'on-call' });
+    const created = await grant('admin', {
+      subject: 'user:alice',
+      role: 'reader',
+      namespace: 'team-a',
+      namePattern: 'db-*',
+      reason: 'on-call',
+    }).expect(201);
+    expect(created.body).toMatchObject({
+      subject: 'user:alice',
+      role: 'reader',
+      verbs: ['read', 'list'],
+      createdBy: ADMIN,
+      reason: 'on-call',
+    });
 
     const allowed = await review('alice', { verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
     expect(allowed.body.allowed).toBe(true);
     expect(allowed.body.matchedGrants.map((matched: { id: string }) => matched.id)).toEqual([created.body.id]);
-    expect((await review('alice', { verb: 'read', namespace: 'team-b', name: 'db-main' }).expect(200)).body.allowed).toBe(false);
-    expect((await review('alice', { verb: 'read', namespace: 'team-a', name: 'api-key' }).expect(200)).body.allowed).toBe(false);
-    expect((await review('alice', { verb: 'rotate', namespace: 'team-a', name: 'db-main' }).expect(200)).body.allowed).toBe(false);
+    expect(
+      (await review('alice', { verb: 'read', namespace: 'team-b', name: 'db-main' }).expect(200)).body.allowed,
+    ).toBe(false);
+    expect(
+      (await review('alice', { verb: 'read', namespace: 'team-a', name: 'api-key' }).expect(200)).body.allowed,
+    ).toBe(false);
+    expect(
+      (await review('alice', { verb: 'rotate', namespace: 'team-a', name: 'db-main' }).expect(200)).body.allowed,
+    ).toBe(false);
 
     const denied = await grant('alice', { subject: 'user:bob', role: 'reader', namespace: 'team-a' }).expect(403);
     expect(denied.headers['content-type']).toContain('application/problem+json');
@@ -42,21 +65,34 @@ describe('grants, roles, access reviews and whoami over REST', () => {
   });
 
   it('answers reviews of another subject only to grant managers', async () => {
-    const asAdmin = await review('admin', { subject: 'user:alice', verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
+    const asAdmin = await review('admin', {
+      subject: 'user:alice',
+      verb: 'read',
+      namespace: 'team-a',
+      name: 'db-main',
+    }).expect(200);
     expect(asAdmin.body.allowed).toBe(true);
     await review('alice', { subject: 'user:admin', verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(403);
   });
 
   it('grants through groups', async () => {
     await grant('admin', { subject: 'group:sre', role: 'rotator', namespace: '*' }).expect(201);
-    const response = await broker.as('dave', ['sre']).post('/v1/access-reviews').send({ verb: 'rotate', namespace: 'team-z', name: 'x' }).expect(200);
+    const response = await broker
+      .as('dave', ['sre'])
+      .post('/v1/access-reviews')
+      .send({ verb: 'rotate', namespace: 'team-z', name: 'x' })
+      .expect(200);
     expect(response.body.allowed).toBe(true);
     expect(response.body.matchedGrants[0].subject).toBe('group:sre');
   });
 
   describe('escalation prevention', () => {
     beforeAll(async () => {
-      await broker.as('admin').post('/v1/roles').send({ name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] }).expect(201);
+      await broker
+        .as('admin')
+        .post('/v1/roles')
+        .send({ name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] })
+        .expect(201);
       await grant('admin', { subject: 'user:tm', role: 'grant-manager', namespace: 'team-a' }).expect(201);
     });
 
@@ -71,12 +107,24 @@ describe('grants, roles, access reviews and whoami over REST', () => {
     });
 
     it('limits a name-pattern manager to grants inside its pattern', async () => {
-      await grant('admin', { subject: 'user:pm', role: 'grant-manager', namespace: 'team-a', namePattern: 'app-*' }).expect(201);
-      const db = await grant('admin', { subject: 'user:ivy', role: 'reader', namespace: 'team-a', namePattern: 'db-*' }).expect(201);
+      await grant('admin', {
+        subject: 'user:pm',
+        role: 'grant-manager',
+        namespace: 'team-a',
+        namePattern: 'app-*',
+      }).expect(201);
+      const db = await grant('admin', {
+        subject: 'user:ivy',
+        role: 'reader',
+        namespace: 'team-a',
+        namePattern: 'db-*',
+      }).expect(201);
       const listed = await broker.as('pm').get('/v1/grants').expect(200);
       expect(listed.body.every((item: { namePattern: string }) => item.namePattern.startsWith('app-'))).toBe(true);
       await broker.as('pm').delete(`/v1/grants/${db.body.id}`).expect(404);
-      await grant('pm', { subject: 'user:ivy', role: 'reader', namespace: 'team-a', namePattern: 'app-web' }).expect(201);
+      await grant('pm', { subject: 'user:ivy', role: 'reader', namespace: 'team-a', namePattern: 'app-web' }).expect(
+        201,
+      );
     });
 
     it('refuses a visible grant whose role holds verbs the manager does not', async () => {
@@ -90,7 +138,11 @@ describe('grants, roles, access reviews and whoami over REST', () => {
     });
 
     it('refuses a manager creating a role with verbs it does not hold everywhere', async () => {
-      await broker.as('tm').post('/v1/roles').send({ name: 'sneaky', verbs: ['read'] }).expect(403);
+      await broker
+        .as('tm')
+        .post('/v1/roles')
+        .send({ name: 'sneaky', verbs: ['read'] })
+        .expect(403);
     });
 
     it('hides grants outside the manager scope: 404 alike for missing and not yours', async () => {
@@ -107,16 +159,19 @@ describe('grants, roles, access reviews and whoami over REST', () => {
   });
 
   it('never matches an expired grant', async () => {
-    await broker.app.get(DataSource).getRepository(GrantEntity).insert({
-      id: randomUUID(),
-      subject: 'user:gina',
-      roleName: 'reader',
-      namespace: 'team-a',
-      namePattern: '*',
-      expiresAt: new Date(Date.now() - 60_000),
-      reason: null,
-      createdBy: ADMIN,
-    });
+    await broker.app
+      .get(DataSource)
+      .getRepository(GrantEntity)
+      .insert({
+        id: randomUUID(),
+        subject: 'user:gina',
+        roleName: 'reader',
+        namespace: 'team-a',
+        namePattern: '*',
+        expiresAt: new Date(Date.now() - 60_000),
+        reason: null,
+        createdBy: ADMIN,
+      });
     const response = await review('gina', { verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
     expect(response.body.allowed).toBe(false);
     expect((await broker.as('gina').get('/v1/whoami').expect(200)).body.grants).toEqual([]);
@@ -124,9 +179,19 @@ describe('grants, roles, access reviews and whoami over REST', () => {
 
   it('honours a future expiresAt and rejects a past one', async () => {
     const soon = new Date(Date.now() + 3_600_000).toISOString();
-    const created = await grant('admin', { subject: 'user:hank', role: 'reader', namespace: 'team-a', expiresAt: soon }).expect(201);
+    const created = await grant('admin', {
+      subject: 'user:hank',
+      role: 'reader',
+      namespace: 'team-a',
+      expiresAt: soon,
+    }).expect(201);
     expect(created.body.expiresAt).toBe(soon);
-    await grant('admin', { subject: 'user:hank', role: 'reader', namespace: 'team-a', expiresAt: '2000-01-01T00:00:00Z' }).expect(422);
+    await grant('admin', {
+      subject: 'user:hank',
+      role: 'reader',
+      namespace: 'team-a',
+      expiresAt: '2000-01-01T00:00:00Z',
+    }).expect(422);
   });
 
   it('filters grants by subject, namespace and role', async () => {
@@ -157,14 +222,24 @@ describe('grants, roles, access reviews and whoami over REST', () => {
 
     it('answers 422 for an unknown role, 400 for malformed JSON, 404 for an unknown grant id', async () => {
       await grant('admin', { subject: 'user:alice', role: 'nope', namespace: 'team-a' }).expect(422);
-      const malformed = await broker.as('admin').post('/v1/grants').set('content-type', 'application/json').send('{"subject":').expect(400);
+      const malformed = await broker
+        .as('admin')
+        .post('/v1/grants')
+        .set('content-type', 'application/json')
+        .send('{"subject":')
+        .expect(400);
       expect(malformed.headers['content-type']).toContain('application/problem+json');
       await broker.as('admin').get(`/v1/grants/${randomUUID()}`).expect(404);
       await broker.as('admin').get('/v1/grants/not-a-uuid').expect(400);
     });
 
     it('answers 413 for an oversized body', async () => {
-      const response = await grant('admin', { subject: 'user:alice', role: 'reader', namespace: 'team-a', reason: 'x'.repeat(3 * 1024 * 1024) }).expect(413);
+      const response = await grant('admin', {
+        subject: 'user:alice',
+        role: 'reader',
+        namespace: 'team-a',
+        reason: 'x'.repeat(3 * 1024 * 1024),
+      }).expect(413);
       expect(response.headers['content-type']).toContain('application/problem+json');
     });
   });
@@ -172,7 +247,9 @@ describe('grants, roles, access reviews and whoami over REST', () => {
   describe('roles', () => {
     it('lists the built-in roles with their verbs', async () => {
       const response = await broker.as('admin').get('/v1/roles').expect(200);
-      const byName = Object.fromEntries(response.body.map((role: { name: string; verbs: string[] }) => [role.name, role.verbs]));
+      const byName = Object.fromEntries(
+        response.body.map((role: { name: string; verbs: string[] }) => [role.name, role.verbs]),
+      );
       expect(byName.reader).toEqual(['read', 'list']);
       expect(byName.rotator).toEqual(['read', 'list', 'rotate', 'rollback']);
       expect(byName.auditor).toEqual(['audit:read', 'list']);
@@ -182,11 +259,23 @@ describe('grants, roles, access reviews and whoami over REST', () => {
     it('refuses deleting a built-in role or one in use, deletes an unused custom role', async () => {
       await broker.as('admin').delete('/v1/roles/reader').expect(409);
       await broker.as('admin').delete('/v1/roles/grant-manager').expect(409);
-      await broker.as('admin').post('/v1/roles').send({ name: 'temp', verbs: ['list'] }).expect(201);
-      await broker.as('admin').post('/v1/roles').send({ name: 'temp', verbs: ['list'] }).expect(409);
+      await broker
+        .as('admin')
+        .post('/v1/roles')
+        .send({ name: 'temp', verbs: ['list'] })
+        .expect(201);
+      await broker
+        .as('admin')
+        .post('/v1/roles')
+        .send({ name: 'temp', verbs: ['list'] })
+        .expect(409);
       await broker.as('admin').delete('/v1/roles/temp').expect(200);
       await broker.as('admin').delete('/v1/roles/temp').expect(404);
-      await broker.as('admin').post('/v1/roles').send({ name: 'bad', verbs: ['fly'] }).expect(400);
+      await broker
+        .as('admin')
+        .post('/v1/roles')
+        .send({ name: 'bad', verbs: ['fly'] })
+        .expect(400);
     });
   });
 

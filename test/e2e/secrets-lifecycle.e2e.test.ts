@@ -28,9 +28,29 @@ describe('secret lifecycle over REST against the emulator', () => {
   };
 
   it('create → request → rotate → rollback → revoke', async () => {
-    const created = await broker.as('admin').post(base).send({ name: 'db-main', generate: { password: { type: 'password', length: 24 } }, labels: { tier: 'db' }, reason: 'new database' }).expect(201);
-    expect(created.body.version).toMatchObject({ version: 1, state: 'current', reason: 'create', note: 'new database' });
-    expect(created.body.secret).toMatchObject({ namespace: 'team-a', name: 'db-main', keys: ['password'], state: 'active', currentVersion: 1 });
+    const created = await broker
+      .as('admin')
+      .post(base)
+      .send({
+        name: 'db-main',
+        generate: { password: { type: 'password', length: 24 } },
+        labels: { tier: 'db' },
+        reason: 'new database',
+      })
+      .expect(201);
+    expect(created.body.version).toMatchObject({
+      version: 1,
+      state: 'current',
+      reason: 'create',
+      note: 'new database',
+    });
+    expect(created.body.secret).toMatchObject({
+      namespace: 'team-a',
+      name: 'db-main',
+      keys: ['password'],
+      state: 'active',
+      currentVersion: 1,
+    });
     expect(created.body.secret.labels).toMatchObject({ tier: 'db', 'app.kubernetes.io/managed-by': 'secrets-broker' });
 
     const first = await request();
@@ -50,9 +70,16 @@ describe('secret lifecycle over REST against the emulator', () => {
     expect(valueOf(second)).not.toBe(original);
 
     const afterRotate = await broker.as('admin').get(`${base}/db-main/versions`).expect(200);
-    expect(afterRotate.body.map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([[2, 'current'], [1, 'previous']]);
+    expect(afterRotate.body.map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([
+      [2, 'current'],
+      [1, 'previous'],
+    ]);
 
-    const rolledBack = await broker.as('admin').post(`${base}/db-main/rollback`).send({ version: 1, reason: 'bad rotation' }).expect(200);
+    const rolledBack = await broker
+      .as('admin')
+      .post(`${base}/db-main/rollback`)
+      .send({ version: 1, reason: 'bad rotation' })
+      .expect(200);
     expect(rolledBack.body.version).toMatchObject({ version: 3, reason: 'rollback', sourceVersion: 1 });
     const third = await request();
     expect(valueOf(third)).toBe(original);
@@ -60,7 +87,9 @@ describe('secret lifecycle over REST against the emulator', () => {
 
     const revoked = await broker.as('admin').post(`${base}/db-main/revoke`).send({ reason: 'leaked' }).expect(200);
     expect(revoked.body.state).toBe('revoked');
-    await expect(core.readNamespacedSecret({ name: 'db-main', namespace: 'team-a' })).rejects.toMatchObject({ code: 404 });
+    await expect(core.readNamespacedSecret({ name: 'db-main', namespace: 'team-a' })).rejects.toMatchObject({
+      code: 404,
+    });
     const gone = await broker.as('admin').post(`${base}/db-main/request`).send({}).expect(410);
     expect(gone.headers['content-type']).toContain('application/problem+json');
     await broker.as('admin').get(`${base}/db-main`).expect(410);
@@ -71,10 +100,20 @@ describe('secret lifecycle over REST against the emulator', () => {
   });
 
   it('keeps values only for the configured number of non-current versions', async () => {
-    await broker.as('admin').post(base).send({ name: 'api-key', generate: { token: { type: 'bytes', length: 16, encoding: 'hex' } } }).expect(201);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'api-key', generate: { token: { type: 'bytes', length: 16, encoding: 'hex' } } })
+      .expect(201);
     for (let i = 0; i < 3; i++) await broker.as('admin').post(`${base}/api-key/rotate`).send({}).expect(200);
     const versions = await broker.as('admin').get(`${base}/api-key/versions`).expect(200);
-    expect(versions.body.map((v: { version: number; state: string; valuesRetained: boolean }) => [v.version, v.state, v.valuesRetained])).toEqual([
+    expect(
+      versions.body.map((v: { version: number; state: string; valuesRetained: boolean }) => [
+        v.version,
+        v.state,
+        v.valuesRetained,
+      ]),
+    ).toEqual([
       [4, 'current', true],
       [3, 'previous', true],
       [2, 'deprecated', true],
@@ -88,34 +127,85 @@ describe('secret lifecycle over REST against the emulator', () => {
 
   it('adopts a secret created outside the broker on its first write', async () => {
     const { core } = kubeClients(broker.emulator);
-    await core.createNamespacedSecret({ namespace: 'team-a', body: { metadata: { name: 'legacy' }, data: { password: Buffer.from('hand-made').toString('base64') } } });
+    await core.createNamespacedSecret({
+      namespace: 'team-a',
+      body: { metadata: { name: 'legacy' }, data: { password: Buffer.from('hand-made').toString('base64') } },
+    });
     const before = await broker.as('admin').get(`${base}/legacy`).expect(200);
     expect(before.body).toMatchObject({ state: 'unmanaged', currentVersion: null });
     expect((await request('legacy')).version).toBeNull();
 
-    await broker.as('admin').put(`${base}/legacy`).send({ data: { password: 'set-by-broker' } }).expect(200);
+    await broker
+      .as('admin')
+      .put(`${base}/legacy`)
+      .send({ data: { password: 'set-by-broker' } })
+      .expect(200);
     const versions = await broker.as('admin').get(`${base}/legacy/versions`).expect(200);
-    expect(versions.body.map((v: { version: number; reason: string; state: string }) => [v.version, v.reason, v.state])).toEqual([[2, 'update', 'current'], [1, 'adopt', 'previous']]);
+    expect(
+      versions.body.map((v: { version: number; reason: string; state: string }) => [v.version, v.reason, v.state]),
+    ).toEqual([
+      [2, 'update', 'current'],
+      [1, 'adopt', 'previous'],
+    ]);
     const rolledBack = await broker.as('admin').post(`${base}/legacy/rollback`).send({ version: 1 }).expect(200);
     expect(rolledBack.body.secret.labels['app.kubernetes.io/managed-by']).toBe('secrets-broker');
     expect(valueOf(await request('legacy'))).toBe('hand-made');
   });
 
   it('updates with If-Match optimistic concurrency', async () => {
-    await broker.as('admin').post(base).send({ name: 'smtp', data: { password: 'one' } }).expect(201);
-    await broker.as('admin').put(`${base}/smtp`).set('If-Match', '"1"').send({ data: { password: 'two' } }).expect(200);
-    const stale = await broker.as('admin').put(`${base}/smtp`).set('If-Match', '1').send({ data: { password: 'three' } }).expect(409);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'smtp', data: { password: 'one' } })
+      .expect(201);
+    await broker
+      .as('admin')
+      .put(`${base}/smtp`)
+      .set('If-Match', '"1"')
+      .send({ data: { password: 'two' } })
+      .expect(200);
+    const stale = await broker
+      .as('admin')
+      .put(`${base}/smtp`)
+      .set('If-Match', '1')
+      .send({ data: { password: 'three' } })
+      .expect(409);
     expect(stale.body.detail).toContain('version 2');
-    await broker.as('admin').put(`${base}/smtp`).set('If-Match', 'soon').send({ data: { password: 'x' } }).expect(400);
+    await broker
+      .as('admin')
+      .put(`${base}/smtp`)
+      .set('If-Match', 'soon')
+      .send({ data: { password: 'x' } })
+      .expect(400);
     expect(valueOf(await request('smtp'))).toBe('two');
   });
 
   it('returns rotated values only to a caller who may also read', async () => {
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:robot', role: 'rotator', namespace: 'team-a' }).expect(201);
-    await broker.as('admin').post('/v1/roles').send({ name: 'rotate-only', verbs: ['rotate'] }).expect(201);
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:blind', role: 'rotate-only', namespace: 'team-a' }).expect(201);
-    await broker.as('admin').post(base).send({ name: 'svc-token', generate: { token: { type: 'uuid' } } }).expect(201);
-    const withValues = await broker.as('robot').post(`${base}/svc-token/rotate`).send({ returnValues: true }).expect(200);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:robot', role: 'rotator', namespace: 'team-a' })
+      .expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/roles')
+      .send({ name: 'rotate-only', verbs: ['rotate'] })
+      .expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:blind', role: 'rotate-only', namespace: 'team-a' })
+      .expect(201);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'svc-token', generate: { token: { type: 'uuid' } } })
+      .expect(201);
+    const withValues = await broker
+      .as('robot')
+      .post(`${base}/svc-token/rotate`)
+      .send({ returnValues: true })
+      .expect(200);
     expect(withValues.headers['cache-control']).toBe('no-store');
     expect(withValues.body.values[0].value).toMatch(/^[0-9a-f-]{36}$/);
     await broker.as('blind').post(`${base}/svc-token/rotate`).send({ returnValues: true }).expect(403);
@@ -123,9 +213,22 @@ describe('secret lifecycle over REST against the emulator', () => {
   });
 
   it('lists names, keys and versions filtered by label and by grant', async () => {
-    await broker.as('admin').post('/v1/grants').send({ subject: 'user:lister', role: 'reader', namespace: 'team-a', namePattern: 'smtp*' }).expect(201);
-    const all = await broker.as('admin').get(base).query({ labelSelector: 'app.kubernetes.io/managed-by=secrets-broker' }).expect(200);
-    expect(all.body.items.map((item: { name: string }) => item.name).sort()).toEqual(['api-key', 'legacy', 'smtp', 'svc-token']);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'user:lister', role: 'reader', namespace: 'team-a', namePattern: 'smtp*' })
+      .expect(201);
+    const all = await broker
+      .as('admin')
+      .get(base)
+      .query({ labelSelector: 'app.kubernetes.io/managed-by=secrets-broker' })
+      .expect(200);
+    expect(all.body.items.map((item: { name: string }) => item.name).sort()).toEqual([
+      'api-key',
+      'legacy',
+      'smtp',
+      'svc-token',
+    ]);
     expect(JSON.stringify(all.body)).not.toContain('"values"');
     const filtered = await broker.as('lister').get(base).expect(200);
     expect(filtered.body.items.map((item: { name: string }) => item.name)).toEqual(['smtp']);

@@ -23,19 +23,51 @@ describe('secret safety: values, authorization, validation, concurrency and cons
   it('never shows a value outside request responses: responses, errors, logs, version rows', async () => {
     const bodies: string[] = [];
     const keep = (response: { text: string }) => bodies.push(response.text);
-    keep(await broker.as('admin').post(base).send({ name: 'canary', data: { password: CANARY, [CANARY_ROTATED_KEY]: 'x' }, reason: 'canary test' }).expect(201));
+    keep(
+      await broker
+        .as('admin')
+        .post(base)
+        .send({ name: 'canary', data: { password: CANARY, [CANARY_ROTATED_KEY]: 'x' }, reason: 'canary test' })
+        .expect(201),
+    );
     keep(await broker.as('admin').get(`${base}/canary`).expect(200));
     keep(await broker.as('admin').get(base).expect(200));
     keep(await broker.as('admin').get(`${base}/canary/versions`).expect(200));
-    keep(await broker.as('admin').put(`${base}/canary`).send({ data: { password: CANARY, 'bad key!': CANARY } }).expect(422));
-    keep(await broker.as('admin').put(`${base}/canary`).send({ data: { password: CANARY }, dataEncoding: 'base64' }).expect(422));
+    keep(
+      await broker
+        .as('admin')
+        .put(`${base}/canary`)
+        .send({ data: { password: CANARY, 'bad key!': CANARY } })
+        .expect(422),
+    );
+    keep(
+      await broker
+        .as('admin')
+        .put(`${base}/canary`)
+        .send({ data: { password: CANARY }, dataEncoding: 'base64' })
+        .expect(422),
+    );
     keep(await broker.as('nobody').post(`${base}/canary/request`).send({}).expect(403));
-    const malformed = await broker.as('admin').put(`${base}/canary`).set('Content-Type', 'application/json').send(`{"data":{"password":${CANARY}}}`).expect(400);
+    const malformed = await broker
+      .as('admin')
+      .put(`${base}/canary`)
+      .set('Content-Type', 'application/json')
+      .send(`{"data":{"password":${CANARY}}}`)
+      .expect(400);
     expect(malformed.body.detail).toBe('Malformed JSON body');
     keep(malformed);
-    keep(await broker.as('admin').put(`${base}/canary`).send({ data: { password: `${CANARY}-2` } }).expect(200));
+    keep(
+      await broker
+        .as('admin')
+        .put(`${base}/canary`)
+        .send({ data: { password: `${CANARY}-2` } })
+        .expect(200),
+    );
     keep(await broker.as('admin').post(`${base}/canary/rollback`).send({ version: 1 }).expect(200));
-    const graphql = await broker.graphql('admin', '{ secret(namespace: "team-a", name: "canary") { name keys versions { version fingerprints { key fingerprint } } } }');
+    const graphql = await broker.graphql(
+      'admin',
+      '{ secret(namespace: "team-a", name: "canary") { name keys versions { version fingerprints { key fingerprint } } } }',
+    );
     bodies.push(JSON.stringify(graphql));
 
     const requested = await broker.as('admin').post(`${base}/canary/request`).send({}).expect(200);
@@ -61,23 +93,48 @@ describe('secret safety: values, authorization, validation, concurrency and cons
 
   it('rejects invalid names with 400 before anything reaches the cluster', async () => {
     broker.emulator.clearRequestLog();
-    for (const path of ['/v1/namespaces/team-a/secrets/Bad_Name', '/v1/namespaces/Team_A/secrets/db-main', `/v1/namespaces/team-a/secrets/${'a'.repeat(254)}`]) {
+    for (const path of [
+      '/v1/namespaces/team-a/secrets/Bad_Name',
+      '/v1/namespaces/Team_A/secrets/db-main',
+      `/v1/namespaces/team-a/secrets/${'a'.repeat(254)}`,
+    ]) {
       const response = await broker.as('admin').get(path).expect(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
     }
-    await broker.as('admin').post(base).send({ name: 'Not-Valid', data: { a: 'b' } }).expect(400);
-    await broker.as('admin').post(base).send({ name: 'gen-bad', generate: { a: { type: 'magic' } } }).expect(422);
-    await broker.as('admin').post(base).send({ name: 'gen-bad', generate: { a: { type: 'password', length: 2 } } }).expect(422);
-    const graphql = await broker.graphql('admin', 'mutation { requestSecret(namespace: "team-a", name: "Bad_Name") { version } }');
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'Not-Valid', data: { a: 'b' } })
+      .expect(400);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'gen-bad', generate: { a: { type: 'magic' } } })
+      .expect(422);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'gen-bad', generate: { a: { type: 'password', length: 2 } } })
+      .expect(422);
+    const graphql = await broker.graphql(
+      'admin',
+      'mutation { requestSecret(namespace: "team-a", name: "Bad_Name") { version } }',
+    );
     expect(graphql.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(secretRequests(broker)).toEqual([]);
   });
 
   it('lets exactly one of ten concurrent rotations win; the cluster holds the current version', async () => {
-    await broker.as('admin').post(base).send({ name: 'contended', generate: { password: { type: 'password' } } }).expect(201);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'contended', generate: { password: { type: 'password' } } })
+      .expect(201);
     // Slow the cluster writes so every rotation reads before any write lands.
     broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/contended$/, delayMs: 300, times: 10 });
-    const responses = await Promise.all(Array.from({ length: 10 }, () => broker.as('admin').post(`${base}/contended/rotate`).send({})));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => broker.as('admin').post(`${base}/contended/rotate`).send({})),
+    );
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
 
@@ -87,18 +144,32 @@ describe('secret safety: values, authorization, validation, concurrency and cons
     expect(versions.body).toHaveLength(2);
     const { core } = kubeClients(broker.emulator);
     const live = await core.readNamespacedSecret({ name: 'contended', namespace: 'team-a' });
-    const liveFingerprints = broker.app.get(EnvelopeCipher).fingerprint({ password: Buffer.from(live.data?.password ?? '', 'base64') }, { namespace: 'team-a', name: 'contended' });
+    const liveFingerprints = broker.app
+      .get(EnvelopeCipher)
+      .fingerprint(
+        { password: Buffer.from(live.data?.password ?? '', 'base64') },
+        { namespace: 'team-a', name: 'contended' },
+      );
     expect(current[0].fingerprints).toEqual([{ key: 'password', fingerprint: liveFingerprints.password }]);
     expect(live.metadata?.annotations?.['secrets-broker.io/version']).toBe(String(current[0].version));
   });
 
   it('lists consumers and restarts them on rotate with restartWorkloads', async () => {
-    await broker.as('admin').post(base).send({ name: 'db-app', generate: { password: { type: 'password' } } }).expect(201);
+    await broker
+      .as('admin')
+      .post(base)
+      .send({ name: 'db-app', generate: { password: { type: 'password' } } })
+      .expect(201);
     await createConsumerDeployment(broker.emulator, 'team-a', 'billing', 'db-app');
     await createConsumerDeployment(broker.emulator, 'team-a', 'unrelated', 'other-secret');
     const consumers = await broker.as('admin').get(`${base}/db-app/consumers`).expect(200);
     expect(consumers.body).toEqual([
-      { kind: 'Deployment', namespace: 'team-a', name: 'billing', usages: [{ type: 'env', container: 'app', variable: 'DB_PASSWORD', key: 'password' }] },
+      {
+        kind: 'Deployment',
+        namespace: 'team-a',
+        name: 'billing',
+        usages: [{ type: 'env', container: 'app', variable: 'DB_PASSWORD', key: 'password' }],
+      },
     ]);
     const rotated = await broker.as('admin').post(`${base}/db-app/rotate`).send({ restartWorkloads: true }).expect(200);
     expect(rotated.body.restarted.map((workload: { name: string }) => workload.name)).toEqual(['billing']);
@@ -108,13 +179,24 @@ describe('secret safety: values, authorization, validation, concurrency and cons
     const unrelated = await apps.readNamespacedDeployment({ name: 'unrelated', namespace: 'team-a' });
     expect(unrelated.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
 
-    const graphql = await broker.graphql('admin', '{ secret(namespace: "team-a", name: "db-app") { consumers { kind name usages { type variable } } } }');
-    expect(graphql.data?.secret).toEqual({ consumers: [{ kind: 'Deployment', name: 'billing', usages: [{ type: 'env', variable: 'DB_PASSWORD' }] }] });
+    const graphql = await broker.graphql(
+      'admin',
+      '{ secret(namespace: "team-a", name: "db-app") { consumers { kind name usages { type variable } } } }',
+    );
+    expect(graphql.data?.secret).toEqual({
+      consumers: [{ kind: 'Deployment', name: 'billing', usages: [{ type: 'env', variable: 'DB_PASSWORD' }] }],
+    });
   });
 
   it('retries reads through 503 and 429 from the cluster, and maps an unavailable cluster to 503', async () => {
     broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 1 });
-    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 429, retryAfterSeconds: 0, times: 1 });
+    broker.emulator.faults.inject({
+      method: 'GET',
+      path: /\/secrets\/db-app$/,
+      status: 429,
+      retryAfterSeconds: 0,
+      times: 1,
+    });
     await broker.as('admin').post(`${base}/db-app/request`).send({}).expect(200);
     broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 10 });
     const unavailable = await broker.as('admin').post(`${base}/db-app/request`).send({}).expect(503);

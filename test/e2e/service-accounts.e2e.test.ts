@@ -23,18 +23,41 @@ describe('ServiceAccount tokens through TokenReview', () => {
   });
 
   it('lets a granted ServiceAccount request its credentials', async () => {
-    await broker.as('admin').post('/v1/namespaces/team-a/secrets').send({ name: 'billing-db', data: { password: 'from-the-broker' } }).expect(201);
-    await broker.as('admin').post('/v1/grants').send({ subject: 'serviceaccount:team-a/billing', role: 'reader', namespace: 'team-a', namePattern: 'billing-*' }).expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/namespaces/team-a/secrets')
+      .send({ name: 'billing-db', data: { password: 'from-the-broker' } })
+      .expect(201);
+    await broker
+      .as('admin')
+      .post('/v1/grants')
+      .send({ subject: 'serviceaccount:team-a/billing', role: 'reader', namespace: 'team-a', namePattern: 'billing-*' })
+      .expect(201);
     const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing');
-    const values = await broker.http().post('/v1/namespaces/team-a/secrets/billing-db/request').auth(token, { type: 'bearer' }).send({}).expect(200);
+    const values = await broker
+      .http()
+      .post('/v1/namespaces/team-a/secrets/billing-db/request')
+      .auth(token, { type: 'bearer' })
+      .send({})
+      .expect(200);
     expect(values.body.values[0].value).toBe('from-the-broker');
-    await broker.http().post('/v1/namespaces/team-a/secrets/other/request').auth(token, { type: 'bearer' }).send({}).expect(403);
+    await broker
+      .http()
+      .post('/v1/namespaces/team-a/secrets/other/request')
+      .auth(token, { type: 'bearer' })
+      .send({})
+      .expect(403);
   });
 
   it('refuses a token whose bound object was deleted, and tokens the cluster did not issue', async () => {
     const { core } = kubeClients(broker.emulator);
-    const bound = await core.createNamespacedSecret({ namespace: 'team-a', body: { metadata: { name: 'pod-binding' }, data: {} } });
-    const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing', { boundSecret: { name: 'pod-binding', uid: bound.metadata?.uid ?? '' } });
+    const bound = await core.createNamespacedSecret({
+      namespace: 'team-a',
+      body: { metadata: { name: 'pod-binding' }, data: {} },
+    });
+    const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing', {
+      boundSecret: { name: 'pod-binding', uid: bound.metadata?.uid ?? '' },
+    });
     await core.deleteNamespacedSecret({ name: 'pod-binding', namespace: 'team-a' });
     const response = await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
@@ -48,20 +71,33 @@ describe('ServiceAccount tokens through TokenReview', () => {
     broker.emulator.clearRequestLog();
     const response = await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
     expect(response.headers['content-type']).toContain('application/problem+json');
-    const graphql = await broker.http().post('/graphql').auth(token, { type: 'bearer' }).send({ query: '{ whoami { subject } }' }).expect(200);
+    const graphql = await broker
+      .http()
+      .post('/graphql')
+      .auth(token, { type: 'bearer' })
+      .send({ query: '{ whoami { subject } }' })
+      .expect(200);
     expect(graphql.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     // Without spec.audiences the API server checks its own audience and would have said yes.
     // The cluster's refusal is cached briefly: the second request asked nobody.
     expect(tokenReviewsSeen(broker.emulator)).toBe(1);
     const refusals = await expectUnchanged(broker, before);
-    expect(refusals.filter((event) => event.action === 'authenticate').map((event) => event.outcome)).toEqual(['failed', 'failed']);
+    expect(refusals.filter((event) => event.action === 'authenticate').map((event) => event.outcome)).toEqual([
+      'failed',
+      'failed',
+    ]);
   });
 
   it('accepts a token minted for any of several configured audiences', async () => {
-    const multi = await startBroker({ KUBERNETES_TOKEN_REVIEW: 'true', KUBERNETES_TOKEN_REVIEW_AUDIENCES: 'vault,secrets-broker.example' });
+    const multi = await startBroker({
+      KUBERNETES_TOKEN_REVIEW: 'true',
+      KUBERNETES_TOKEN_REVIEW_AUDIENCES: 'vault,secrets-broker.example',
+    });
     try {
       await createNamespaces(multi.emulator, 'team-a');
-      const token = await serviceAccountToken(multi.emulator, 'team-a', 'billing', { audiences: ['secrets-broker.example'] });
+      const token = await serviceAccountToken(multi.emulator, 'team-a', 'billing', {
+        audiences: ['secrets-broker.example'],
+      });
       await multi.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(200);
       const other = await serviceAccountToken(multi.emulator, 'team-a', 'billing', { audiences: ['secrets-broker'] });
       const before = await captureState(multi);

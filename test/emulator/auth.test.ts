@@ -11,8 +11,10 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
   let authn: AuthenticationV1Api;
 
   const requestToken = async (name: string, spec: Record<string, unknown> = {}) =>
-    (await core.createNamespacedServiceAccountToken({ name, namespace: 'default', body: { spec } as never })).status?.token ?? '';
-  const review = async (token: string, audiences?: string[]) => (await authn.createTokenReview({ body: { spec: { token, audiences } } })).status;
+    (await core.createNamespacedServiceAccountToken({ name, namespace: 'default', body: { spec } as never })).status
+      ?.token ?? '';
+  const review = async (token: string, audiences?: string[]) =>
+    (await authn.createTokenReview({ body: { spec: { token, audiences } } })).status;
 
   beforeAll(async () => {
     emulator = await KubernetesEmulator.start();
@@ -34,7 +36,15 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
     for (const token of [null, 'wrong', 'a.b.c']) {
       const res = await call(emulator, 'GET', '/api/v1/namespaces', { token });
       expect(res.status).toBe(401);
-      expect(res.json).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+      expect(res.json).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Unauthorized',
+        reason: 'Unauthorized',
+        code: 401,
+      });
     }
     const anonymous = kubeConfigFor(emulator, 'not-a-token').makeApiClient(CoreV1Api);
     expect((await apiFailure(anonymous.listNamespace())).code).toBe(401);
@@ -43,11 +53,18 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
 
   it('issues TokenRequest tokens as RS256 JWTs with real claims, expiry and audiences', async () => {
     const sa = await core.readNamespacedServiceAccount({ name: 'app', namespace: 'default' });
-    const response = await core.createNamespacedServiceAccountToken({ name: 'app', namespace: 'default', body: { spec: { audiences: ['broker'], expirationSeconds: 1200 } } as never });
+    const response = await core.createNamespacedServiceAccountToken({
+      name: 'app',
+      namespace: 'default',
+      body: { spec: { audiences: ['broker'], expirationSeconds: 1200 } } as never,
+    });
     expect(response.spec.audiences).toEqual(['broker']);
     expect(response.spec.expirationSeconds).toBe(1200);
     const token = response.status?.token ?? '';
-    const [header, payload] = token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>);
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>);
     expect(header).toMatchObject({ alg: 'RS256' });
     expect(typeof header.kid).toBe('string');
     expect(payload).toMatchObject({
@@ -58,11 +75,21 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
     });
     expect(Number(payload.exp) - Number(payload.nbf)).toBe(1200);
     expect(new Date(response.status?.expirationTimestamp ?? 0).getTime() / 1000).toBe(Number(payload.exp));
-    const missing = await apiFailure(core.createNamespacedServiceAccountToken({ name: 'ghost', namespace: 'default', body: { spec: {} } as never }));
+    const missing = await apiFailure(
+      core.createNamespacedServiceAccountToken({ name: 'ghost', namespace: 'default', body: { spec: {} } as never }),
+    );
     expect(missing.body.message).toBe('serviceaccounts "ghost" not found');
-    const short = await apiFailure(core.createNamespacedServiceAccountToken({ name: 'app', namespace: 'default', body: { spec: { expirationSeconds: 60 } } as never }));
+    const short = await apiFailure(
+      core.createNamespacedServiceAccountToken({
+        name: 'app',
+        namespace: 'default',
+        body: { spec: { expirationSeconds: 60 } } as never,
+      }),
+    );
     expect(short.code).toBe(422);
-    expect(short.body.message).toBe('TokenRequest.authentication.k8s.io "app" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
+    expect(short.body.message).toBe(
+      'TokenRequest.authentication.k8s.io "app" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
+    );
   });
 
   it('reviews tokens: user, groups and audiences for a valid one', async () => {
@@ -70,7 +97,10 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
     const status = await review(token, ['broker']);
     expect(status).toMatchObject({
       authenticated: true,
-      user: { username: 'system:serviceaccount:default:app', groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'] },
+      user: {
+        username: 'system:serviceaccount:default:app',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+      },
       audiences: ['broker'],
     });
     const wrongAudience = await review(token);
@@ -80,7 +110,10 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
 
   it('does not authenticate a token bound to a deleted object, or an expired one', async () => {
     const bound = await core.createNamespacedSecret({ namespace: 'default', body: secret('lease-1') as V1Secret });
-    const token = await requestToken('app', { audiences: ['broker'], boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'lease-1', uid: bound.metadata?.uid } });
+    const token = await requestToken('app', {
+      audiences: ['broker'],
+      boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'lease-1', uid: bound.metadata?.uid },
+    });
     expect((await review(token, ['broker']))?.authenticated).toBe(true);
     await core.deleteNamespacedSecret({ name: 'lease-1', namespace: 'default' });
     const revoked = await review(token, ['broker']);
@@ -88,7 +121,11 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
     expect(revoked?.error).toBe('[invalid bearer token, service account token has been invalidated]');
 
     const stale = await apiFailure(
-      core.createNamespacedServiceAccountToken({ name: 'app', namespace: 'default', body: { spec: { boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'lease-1' } } } as never }),
+      core.createNamespacedServiceAccountToken({
+        name: 'app',
+        namespace: 'default',
+        body: { spec: { boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'lease-1' } } } as never,
+      }),
     );
     expect(stale.body.message).toBe('secrets "lease-1" not found');
 
@@ -109,19 +146,31 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: 'secrets is forbidden: User "system:serviceaccount:default:app" cannot list resource "secrets" in API group "" in the namespace "default"',
+      message:
+        'secrets is forbidden: User "system:serviceaccount:default:app" cannot list resource "secrets" in API group "" in the namespace "default"',
       reason: 'Forbidden',
       details: { kind: 'secrets' },
       code: 403,
     });
     const get = await apiFailure(asApp.readNamespacedSecret({ name: 'x', namespace: 'default' }));
-    expect(get.body.message).toBe('secrets "x" is forbidden: User "system:serviceaccount:default:app" cannot get resource "secrets" in API group "" in the namespace "default"');
+    expect(get.body.message).toBe(
+      'secrets "x" is forbidden: User "system:serviceaccount:default:app" cannot get resource "secrets" in API group "" in the namespace "default"',
+    );
     const ns = await apiFailure(asApp.listNamespace());
-    expect(ns.body.message).toBe('namespaces is forbidden: User "system:serviceaccount:default:app" cannot list resource "namespaces" in API group "" at the cluster scope');
+    expect(ns.body.message).toBe(
+      'namespaces is forbidden: User "system:serviceaccount:default:app" cannot list resource "namespaces" in API group "" at the cluster scope',
+    );
 
-    emulator.grant({ subject: 'system:serviceaccount:default:app', verbs: ['get', 'list'], resources: ['secrets'], namespace: 'default' });
+    emulator.grant({
+      subject: 'system:serviceaccount:default:app',
+      verbs: ['get', 'list'],
+      resources: ['secrets'],
+      namespace: 'default',
+    });
     expect((await asApp.listNamespacedSecret({ namespace: 'default' })).items).toBeDefined();
-    const write = await apiFailure(asApp.createNamespacedSecret({ namespace: 'default', body: secret('nope') as V1Secret }));
+    const write = await apiFailure(
+      asApp.createNamespacedSecret({ namespace: 'default', body: secret('nope') as V1Secret }),
+    );
     expect(write.code).toBe(403);
   });
 

@@ -22,13 +22,30 @@ describe('fault injection and the request log', () => {
   });
 
   it('answers the next N matching requests with 429 and Retry-After, then recovers', async () => {
-    emulator.faults.inject({ method: 'GET', path: '/api/v1/namespaces/default/secrets', times: 2, status: 429, retryAfterSeconds: 7 });
+    emulator.faults.inject({
+      method: 'GET',
+      path: '/api/v1/namespaces/default/secrets',
+      times: 2,
+      status: 429,
+      retryAfterSeconds: 7,
+    });
     const first = await call(emulator, 'GET', '/api/v1/namespaces/default/secrets');
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('7');
-    expect(first.json).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429, details: { retryAfterSeconds: 7 } });
+    expect(first.json).toMatchObject({
+      kind: 'Status',
+      reason: 'TooManyRequests',
+      code: 429,
+      details: { retryAfterSeconds: 7 },
+    });
     expect((await apiFailure(core.listNamespacedSecret({ namespace: 'default' }))).code).toBe(429);
-    expect((await call(emulator, 'POST', '/api/v1/namespaces/default/secrets', { body: { metadata: { name: 'unaffected' } } })).status).toBe(201);
+    expect(
+      (
+        await call(emulator, 'POST', '/api/v1/namespaces/default/secrets', {
+          body: { metadata: { name: 'unaffected' } },
+        })
+      ).status,
+    ).toBe(201);
     expect((await core.listNamespacedSecret({ namespace: 'default' })).items).toHaveLength(1);
   });
 

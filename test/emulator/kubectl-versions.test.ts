@@ -24,7 +24,9 @@ describe.each(VERSIONS)('kubectl $v', ({ v, binary }) => {
   });
 
   it('creates, labels, selects, patches, replaces and deletes a secret; issues a token; restarts a deployment', async () => {
-    expect(await kubectl.ok(['create', 'secret', 'generic', name, '--from-literal=a=b'])).toBe(`secret/${name} created\n`);
+    expect(await kubectl.ok(['create', 'secret', 'generic', name, '--from-literal=a=b'])).toBe(
+      `secret/${name} created\n`,
+    );
     await kubectl.ok(['label', 'secret', name, 'v=x']);
     expect(await kubectl.ok(['get', 'secrets', '-l', 'v=x', '-o', 'name'])).toBe(`secret/${name}\n`);
     expect(await kubectl.ok(['get', 'secrets'])).toMatch(new RegExp(`${name}\\s+Opaque\\s+1\\s+\\d+s`));

@@ -23,19 +23,44 @@ describe('patch semantics', () => {
         template: {
           spec: {
             '$setElementOrder/containers': [{ name: 'app' }],
-            containers: [{ name: 'app', image: 'app:2', env: [{ name: 'B', value: '2' }] }, { name: 'sidecar', $patch: 'delete' }],
+            containers: [
+              { name: 'app', image: 'app:2', env: [{ name: 'B', value: '2' }] },
+              { name: 'sidecar', $patch: 'delete' },
+            ],
           },
         },
       },
     });
-    expect(patched).toEqual({ spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }] } } } });
-    const replaced = strategicMergePatch({ metadata: { labels: { a: '1', b: '2' } } }, { metadata: { labels: { $patch: 'replace', c: '3' } } });
+    expect(patched).toEqual({
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: 'app:2',
+                env: [
+                  { name: 'A', value: '1' },
+                  { name: 'B', value: '2' },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const replaced = strategicMergePatch(
+      { metadata: { labels: { a: '1', b: '2' } } },
+      { metadata: { labels: { $patch: 'replace', c: '3' } } },
+    );
     expect(replaced).toEqual({ metadata: { labels: { c: '3' } } });
     expect(strategicMergePatch({ finalizers: ['a'] }, { finalizers: ['b'] })).toEqual({ finalizers: ['a', 'b'] });
   });
 
   it('merge patch replaces lists and deletes with null', () => {
-    expect(mergePatch(deployment, { spec: { template: { spec: { containers: [{ name: 'only' }] } } } })).toEqual({ spec: { template: { spec: { containers: [{ name: 'only' }] } } } });
+    expect(mergePatch(deployment, { spec: { template: { spec: { containers: [{ name: 'only' }] } } } })).toEqual({
+      spec: { template: { spec: { containers: [{ name: 'only' }] } } },
+    });
     expect(mergePatch({ a: { b: 1, c: 2 } }, { a: { b: null } })).toEqual({ a: { c: 2 } });
   });
 

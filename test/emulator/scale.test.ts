@@ -7,9 +7,16 @@ const COUNT = 10_000;
 const name = (i: number) => `s-${String(i).padStart(5, '0')}`;
 
 /** Streams a watch and counts events by type until `enough` says so. */
-async function countEvents(emulator: KubernetesEmulator, path: string, enough: (counts: Record<string, number>) => boolean): Promise<Record<string, number>> {
+async function countEvents(
+  emulator: KubernetesEmulator,
+  path: string,
+  enough: (counts: Record<string, number>) => boolean,
+): Promise<Record<string, number>> {
   const controller = new AbortController();
-  const response = await fetch(`${emulator.httpUrl}${path}`, { headers: { authorization: `Bearer ${emulator.adminToken}` }, signal: controller.signal });
+  const response = await fetch(`${emulator.httpUrl}${path}`, {
+    headers: { authorization: `Bearer ${emulator.adminToken}` },
+    signal: controller.signal,
+  });
   const counts: Record<string, number> = {};
   let buffer = '';
   const decoder = new TextDecoder();
@@ -45,7 +52,9 @@ describe('10,000 secrets', () => {
     const worker = async () => {
       while (next < COUNT) {
         const i = next++;
-        const res = await call(emulator, 'POST', '/api/v1/namespaces/bulk/secrets', { body: secret(name(i), { i: String(i) }, { shard: String(i % 10), parity: i % 2 ? 'odd' : 'even' }) });
+        const res = await call(emulator, 'POST', '/api/v1/namespaces/bulk/secrets', {
+          body: secret(name(i), { i: String(i) }, { shard: String(i % 10), parity: i % 2 ? 'odd' : 'even' }),
+        });
         if (res.status !== 201) throw new Error(`create ${name(i)}: ${res.status}`);
       }
     };
@@ -92,7 +101,12 @@ describe('10,000 secrets', () => {
     const filtered: string[] = [];
     token = undefined;
     do {
-      const page = await core.listNamespacedSecret({ namespace: 'bulk', limit: 300, labelSelector: 'shard=7', _continue: token });
+      const page = await core.listNamespacedSecret({
+        namespace: 'bulk',
+        limit: 300,
+        labelSelector: 'shard=7',
+        _continue: token,
+      });
       expect(page.items.length).toBeLessThanOrEqual(300);
       filtered.push(...page.items.map((s) => s.metadata?.name ?? ''));
       token = page.metadata?._continue;
@@ -102,15 +116,30 @@ describe('10,000 secrets', () => {
   });
 
   it('replays the whole history to a watch and fans live events out to many selective watchers', async () => {
-    const replay = await countEvents(emulator, `/api/v1/namespaces/bulk/secrets?watch=true&resourceVersion=${startRv}`, (c) => (c.ADDED ?? 0) >= COUNT + 1 && (c.DELETED ?? 0) >= 1);
+    const replay = await countEvents(
+      emulator,
+      `/api/v1/namespaces/bulk/secrets?watch=true&resourceVersion=${startRv}`,
+      (c) => (c.ADDED ?? 0) >= COUNT + 1 && (c.DELETED ?? 0) >= 1,
+    );
     expect(replay).toEqual({ ADDED: COUNT + 1, DELETED: 1 });
     const now = (await core.listNamespacedSecret({ namespace: 'bulk', limit: 1 })).metadata?.resourceVersion;
     const watchers = Array.from({ length: 10 }, (_, shard) =>
-      countEvents(emulator, `/api/v1/namespaces/bulk/secrets?watch=true&resourceVersion=${now}&labelSelector=shard%3D${shard}`, (c) => (c.MODIFIED ?? 0) >= 50),
+      countEvents(
+        emulator,
+        `/api/v1/namespaces/bulk/secrets?watch=true&resourceVersion=${now}&labelSelector=shard%3D${shard}`,
+        (c) => (c.MODIFIED ?? 0) >= 50,
+      ),
     );
-    const everything = countEvents(emulator, `/api/v1/namespaces/bulk/secrets?watch=true&resourceVersion=${now}`, (c) => (c.MODIFIED ?? 0) >= 500);
+    const everything = countEvents(
+      emulator,
+      `/api/v1/namespaces/bulk/secrets?watch=true&resourceVersion=${now}`,
+      (c) => (c.MODIFIED ?? 0) >= 500,
+    );
     for (let i = 0; i < 500; i++) {
-      const res = await call(emulator, 'PATCH', `/api/v1/namespaces/bulk/secrets/${name(i)}`, { body: { metadata: { annotations: { touched: 'yes' } } }, contentType: 'application/merge-patch+json' });
+      const res = await call(emulator, 'PATCH', `/api/v1/namespaces/bulk/secrets/${name(i)}`, {
+        body: { metadata: { annotations: { touched: 'yes' } } },
+        contentType: 'application/merge-patch+json',
+      });
       expect(res.status).toBe(200);
     }
     expect(await everything).toEqual({ MODIFIED: 500 });

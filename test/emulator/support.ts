@@ -23,7 +23,10 @@ export class Kubectl {
     private readonly binary: string,
   ) {}
 
-  static async create(emulator: KubernetesEmulator, options: { token?: string; namespace?: string; binary?: string } = {}): Promise<Kubectl> {
+  static async create(
+    emulator: KubernetesEmulator,
+    options: { token?: string; namespace?: string; binary?: string } = {},
+  ): Promise<Kubectl> {
     const dir = await mkdtemp(join(tmpdir(), 'kubectl-'));
     const path = join(dir, 'kubeconfig.json');
     await emulator.writeKubeconfig(path, options);
@@ -82,7 +85,12 @@ export async function call(
   const response = await fetch(`${emulator.httpUrl}${path}`, {
     method,
     headers,
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
   });
   const text = await response.text();
   let json: Record<string, unknown>;
@@ -120,7 +128,10 @@ export async function apiFailure(promise: Promise<unknown>): Promise<{ code: num
     await promise;
   } catch (err) {
     const e = err as { code?: number; body?: unknown };
-    const body = typeof e.body === 'string' ? (JSON.parse(e.body) as Record<string, unknown>) : ((e.body ?? {}) as Record<string, unknown>);
+    const body =
+      typeof e.body === 'string'
+        ? (JSON.parse(e.body) as Record<string, unknown>)
+        : ((e.body ?? {}) as Record<string, unknown>);
     return { code: e.code ?? 0, body };
   }
   throw new Error('expected the call to fail');

@@ -10,8 +10,17 @@ import type { TestBroker } from './broker.js';
  * after the intent and the pending version, and optionally after the cluster write. Returns the
  * intent's audit event id.
  */
-export async function crashMidRotation(broker: TestBroker, namespace: string, name: string, options: { reachCluster: boolean }): Promise<string> {
-  const actor: Actor = { subject: 'user:admin', subjects: ['user:admin'], request: { requestId: `crash-${name}`, sourceIp: '127.0.0.1', userAgent: 'crash-test' } };
+export async function crashMidRotation(
+  broker: TestBroker,
+  namespace: string,
+  name: string,
+  options: { reachCluster: boolean },
+): Promise<string> {
+  const actor: Actor = {
+    subject: 'user:admin',
+    subjects: ['user:admin'],
+    request: { requestId: `crash-${name}`, sourceIp: '127.0.0.1', userAgent: 'crash-test' },
+  };
   const intent = await broker.app.get(PolicyService).assertCan(actor, 'rotate', { namespace, name });
   const store = broker.app.get(SecretVersionStore);
   const record = await store.findRecord(namespace, name);
@@ -23,7 +32,14 @@ export async function crashMidRotation(broker: TestBroker, namespace: string, na
     const live = await cluster.getSecret(namespace, name);
     if (!live) throw new Error(`no secret ${namespace}/${name} in the cluster`);
     await cluster.replaceSecret(
-      { namespace, name, type: live.type, data: values, labels: live.labels, annotations: { ...live.annotations, [VERSION_ANNOTATION]: String(pending.version) } },
+      {
+        namespace,
+        name,
+        type: live.type,
+        data: values,
+        labels: live.labels,
+        annotations: { ...live.annotations, [VERSION_ANNOTATION]: String(pending.version) },
+      },
       live.resourceVersion,
     );
   }

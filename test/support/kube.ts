@@ -14,7 +14,12 @@ export async function createNamespaces(emulator: KubernetesEmulator, ...names: s
 }
 
 /** A Deployment whose container reads `secretName` through an env secretKeyRef. */
-export async function createConsumerDeployment(emulator: KubernetesEmulator, namespace: string, name: string, secretName: string): Promise<void> {
+export async function createConsumerDeployment(
+  emulator: KubernetesEmulator,
+  namespace: string,
+  name: string,
+  secretName: string,
+): Promise<void> {
   const { apps } = kubeClients(emulator);
   await apps.createNamespacedDeployment({
     namespace,
@@ -26,7 +31,11 @@ export async function createConsumerDeployment(emulator: KubernetesEmulator, nam
           metadata: { labels: { app: name } },
           spec: {
             containers: [
-              { name: 'app', image: 'registry.local/app:1', env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: 'password' } } }] },
+              {
+                name: 'app',
+                image: 'registry.local/app:1',
+                env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: secretName, key: 'password' } } }],
+              },
             ],
           },
         },

@@ -12,16 +12,29 @@ export interface ServiceAccountTokenOptions {
 }
 
 /** A TokenRequest token for the ServiceAccount (created if missing), as kubelet would project it. */
-export async function serviceAccountToken(emulator: KubernetesEmulator, namespace: string, name: string, options: ServiceAccountTokenOptions = {}): Promise<string> {
+export async function serviceAccountToken(
+  emulator: KubernetesEmulator,
+  namespace: string,
+  name: string,
+  options: ServiceAccountTokenOptions = {},
+): Promise<string> {
   const { core } = kubeClients(emulator);
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch((error: { code?: number }) => {
-    if (error.code !== 409) throw error;
-  });
+  await core
+    .createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })
+    .catch((error: { code?: number }) => {
+      if (error.code !== 409) throw error;
+    });
   const { audiences = [DEFAULT_TOKEN_AUDIENCE], boundSecret } = options;
   const request = await core.createNamespacedServiceAccountToken({
     name,
     namespace,
-    body: { spec: { audiences, expirationSeconds: 3600, boundObjectRef: boundSecret ? { kind: 'Secret', apiVersion: 'v1', ...boundSecret } : undefined } },
+    body: {
+      spec: {
+        audiences,
+        expirationSeconds: 3600,
+        boundObjectRef: boundSecret ? { kind: 'Secret', apiVersion: 'v1', ...boundSecret } : undefined,
+      },
+    },
   });
   return request.status?.token ?? '';
 }

@@ -55,9 +55,9 @@ export async function auditEventsSince(broker: TestBroker, state: BrokerState): 
   const rows = (await broker.app
     .get(DataSource)
     // A number, so it is safe inline (placeholder syntax differs between the two databases).
-    .query(`SELECT id, subject, action, outcome, reason, namespace, name FROM audit_events WHERE id > ${state.auditHead} ORDER BY id`)) as Array<
-    AuditRow & { id: number | string }
-  >;
+    .query(
+      `SELECT id, subject, action, outcome, reason, namespace, name FROM audit_events WHERE id > ${state.auditHead} ORDER BY id`,
+    )) as Array<AuditRow & { id: number | string }>;
   return rows.map((row) => ({ ...row, id: Number(row.id) }));
 }
 
@@ -67,7 +67,11 @@ export async function auditEventsSince(broker: TestBroker, state: BrokerState): 
  * succeeded change, and no allowed decision unless the attack legitimately passes one (a listing
  * the caller may make, with a forged cursor) and says so with `allowDecisions`.
  */
-export async function expectUnchanged(broker: TestBroker, before: BrokerState, options: { allowDecisions?: boolean } = {}): Promise<AuditRow[]> {
+export async function expectUnchanged(
+  broker: TestBroker,
+  before: BrokerState,
+  options: { allowDecisions?: boolean } = {},
+): Promise<AuditRow[]> {
   const after = await captureState(broker);
   expect(after.cluster).toEqual(before.cluster);
   expect(after.tables).toEqual(before.tables);
@@ -78,6 +82,8 @@ export async function expectUnchanged(broker: TestBroker, before: BrokerState, o
 }
 
 async function auditHead(dataSource: DataSource): Promise<number> {
-  const [row] = (await dataSource.query('SELECT MAX(id) AS head FROM audit_events')) as Array<{ head: number | string | null }>;
+  const [row] = (await dataSource.query('SELECT MAX(id) AS head FROM audit_events')) as Array<{
+    head: number | string | null;
+  }>;
   return Number(row?.head ?? 0);
 }

@@ -27,11 +27,14 @@ export function tokenFor(subject: string, groups: string[] = []): string {
 }
 
 /** Builds a token by hand, for shapes jsonwebtoken refuses to produce. */
-export function handmadeToken(header: Record<string, unknown>, claims: Record<string, unknown>, secret = HS256_SECRET): string {
+export function handmadeToken(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  secret = HS256_SECRET,
+): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const signingInput = `${encode(header)}.${encode(claims)}`;
-  const signature =
-    header.alg === 'none' ? '' : createHmac('sha256', secret).update(signingInput).digest('base64url');
+  const signature = header.alg === 'none' ? '' : createHmac('sha256', secret).update(signingInput).digest('base64url');
   return `${signingInput}.${signature}`;
 }
 

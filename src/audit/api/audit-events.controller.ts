@@ -29,7 +29,8 @@ export class AuditEventsController {
   @Get('verify')
   @RequireVerb('audit:read')
   @ApiOperation({
-    summary: 'Verify the whole hash chain and compare it with the signed checkpoints kept outside the database (needs audit:read on every namespace)',
+    summary:
+      'Verify the whole hash chain and compare it with the signed checkpoints kept outside the database (needs audit:read on every namespace)',
   })
   @ApiOkResponse({ type: AuditChainVerification, description: 'What the walk found; `ok` is false when anything was' })
   verify(@CurrentActor() actor: Actor): Promise<AuditChainVerification> {

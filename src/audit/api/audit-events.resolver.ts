@@ -11,7 +11,10 @@ import { AuditEventPage } from '../models/audit-event.model.js';
 export class AuditEventsResolver {
   constructor(private readonly audit: AuditQueryService) {}
 
-  @Query(() => AuditEventPage, { description: 'Audit events visible to the caller, newest first', complexity: perItem('first', DEFAULT_PAGE_SIZE) })
+  @Query(() => AuditEventPage, {
+    description: 'Audit events visible to the caller, newest first',
+    complexity: perItem('first', DEFAULT_PAGE_SIZE),
+  })
   @RequireVerb('audit:read')
   auditEvents(
     @CurrentActor() actor: Actor,

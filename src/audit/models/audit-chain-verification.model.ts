@@ -1,6 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-export const FINDING_KINDS = ['gap', 'broken-link', 'hash-mismatch', 'truncated', 'checkpoint-missing', 'checkpoint-invalid', 'checkpoint-unreadable'] as const;
+export const FINDING_KINDS = [
+  'gap',
+  'broken-link',
+  'hash-mismatch',
+  'truncated',
+  'checkpoint-missing',
+  'checkpoint-invalid',
+  'checkpoint-unreadable',
+] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const CHECKPOINT_LOCATIONS = ['configmap', 'file'] as const;
 
@@ -15,13 +23,27 @@ export class AuditChainFinding {
   })
   kind: FindingKind;
 
-  @ApiProperty({ type: String, nullable: true, example: '41', description: 'First event id concerned (null for checkpoint findings)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '41',
+    description: 'First event id concerned (null for checkpoint findings)',
+  })
   fromId: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: '57', description: 'Last event id concerned (null for checkpoint findings)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '57',
+    description: 'Last event id concerned (null for checkpoint findings)',
+  })
   toId: string | null;
 
-  @ApiProperty({ enum: CHECKPOINT_LOCATIONS, nullable: true, description: 'Where the checkpoint concerned is kept (null for chain findings)' })
+  @ApiProperty({
+    enum: CHECKPOINT_LOCATIONS,
+    nullable: true,
+    description: 'Where the checkpoint concerned is kept (null for chain findings)',
+  })
   location: (typeof CHECKPOINT_LOCATIONS)[number] | null;
 
   @ApiProperty({ example: 'Events 41–57 do not match their hash under the key (modified, or re-hashed without it)' })
@@ -43,13 +65,21 @@ export class AuditCheckpointReference {
 }
 
 export class AuditChainVerification {
-  @ApiProperty({ description: 'True when nothing was found: the chain is whole, links and hashes match, and it still holds what the checkpoints recorded' })
+  @ApiProperty({
+    description:
+      'True when nothing was found: the chain is whole, links and hashes match, and it still holds what the checkpoints recorded',
+  })
   ok: boolean;
 
   @ApiProperty({ description: 'Events examined up to and including the first broken one (all of them when none is)' })
   checked: number;
 
-  @ApiProperty({ type: String, nullable: true, example: null, description: 'The first stored event that is broken (after a gap, unlinked or mismatched)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'The first stored event that is broken (after a gap, unlinked or mismatched)',
+  })
   firstBrokenId: string | null;
 
   @ApiProperty({
@@ -59,6 +89,9 @@ export class AuditChainVerification {
   })
   checkpoint: AuditCheckpointReference | null;
 
-  @ApiProperty({ type: [AuditChainFinding], description: 'What was found, chain findings in id order first (at most 100 of those)' })
+  @ApiProperty({
+    type: [AuditChainFinding],
+    description: 'What was found, chain findings in id order first (at most 100 of those)',
+  })
   findings: AuditChainFinding[];
 }

@@ -74,7 +74,9 @@ export class AuditEventView {
   @Field()
   prevHash: string;
 
-  @ApiProperty({ description: 'HMAC-SHA-256 (hex) of prevHash and this event’s canonical form, under a key derived from the KEK' })
+  @ApiProperty({
+    description: 'HMAC-SHA-256 (hex) of prevHash and this event’s canonical form, under a key derived from the KEK',
+  })
   @Field()
   hash: string;
 }

@@ -12,7 +12,9 @@ function freeOfControlCharacters(value: unknown): boolean {
   if (typeof value === 'string') return !CONTROL_CHARACTER.test(value);
   if (Array.isArray(value)) return value.every(freeOfControlCharacters);
   if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).every(([key, entry]) => !CONTROL_CHARACTER.test(key) && freeOfControlCharacters(entry));
+    return Object.entries(value).every(
+      ([key, entry]) => !CONTROL_CHARACTER.test(key) && freeOfControlCharacters(entry),
+    );
   }
   return true;
 }
@@ -32,7 +34,9 @@ export function NoControlCharacters(options?: ValidationOptions): PropertyDecora
 }
 
 /** The optional free-text `reason` that most writes accept: REST, GraphQL and validation at once. */
-export function OptionalReasonField(description = "The caller's stated reason, recorded with the change"): PropertyDecorator {
+export function OptionalReasonField(
+  description = "The caller's stated reason, recorded with the change",
+): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ maxLength: MAX_REASON_LENGTH, description }),
     Field(() => String, { nullable: true, description }),
@@ -45,5 +49,10 @@ export function OptionalReasonField(description = "The caller's stated reason, r
 
 /** An optional boolean switch, documented once for both transports. */
 export function OptionalFlagField(description: string): PropertyDecorator {
-  return applyDecorators(ApiPropertyOptional({ description }), Field(() => Boolean, { nullable: true, description }), IsOptional(), IsBoolean());
+  return applyDecorators(
+    ApiPropertyOptional({ description }),
+    Field(() => Boolean, { nullable: true, description }),
+    IsOptional(),
+    IsBoolean(),
+  );
 }

@@ -21,9 +21,7 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
     extensions: {
       code: graphqlCode,
       status,
-      ...(domainError instanceof DomainError && domainError.details
-        ? { details: domainError.details }
-        : {}),
+      ...(domainError instanceof DomainError && domainError.details ? { details: domainError.details } : {}),
     },
   };
 }

@@ -25,12 +25,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-export function writeProblem(
-  request: Request,
-  response: Response,
-  exception: unknown,
-  logger: Logger,
-): void {
+export function writeProblem(request: Request, response: Response, exception: unknown, logger: Logger): void {
   const error = toDomainError(exception);
   const { status, title } = describeError(error.code);
   const requestId = requestIdOf(request);

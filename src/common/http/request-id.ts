@@ -8,8 +8,7 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Reuses a well-formed incoming X-Request-Id, otherwise generates one; echoes it back. */
 export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
   const incoming = request.headers[REQUEST_ID_HEADER];
-  const requestId =
-    typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const requestId = typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   (request as IncomingMessage & { id?: string }).id = requestId;
   response.setHeader('X-Request-Id', requestId);
   return requestId;

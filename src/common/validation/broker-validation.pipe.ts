@@ -25,15 +25,25 @@ export function RawJsonObject(): PropertyDecorator {
  */
 export class BrokerValidationPipe extends ValidationPipe {
   constructor() {
-    super({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: (errors) => invalidInput(errors) });
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => invalidInput(errors),
+    });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (!hasRawJsonFields(metadata.metatype) || typeof value !== 'object' || value === null) return super.transform(value, metadata);
+    if (!hasRawJsonFields(metadata.metatype) || typeof value !== 'object' || value === null)
+      return super.transform(value, metadata);
     const original: unknown = structuredClone(value);
     const entity: unknown = await super.transform(value, metadata);
     restoreRawJson(entity, original);
-    const errors = await validate(entity as object, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false } });
+    const errors = await validate(entity as object, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      validationError: { target: false },
+    });
     if (errors.length > 0) throw invalidInput(errors);
     return entity;
   }
@@ -49,7 +59,9 @@ function hasRawJsonFields(type: unknown, seen = new Set<unknown>()): boolean {
   seen.add(type);
   if (rawJsonFieldsOf(type).length > 0) return true;
   const prototype = (type as { prototype: object }).prototype;
-  return Object.getOwnPropertyNames(prototype).some((property) => hasRawJsonFields(Reflect.getMetadata('design:type', prototype, property), seen));
+  return Object.getOwnPropertyNames(prototype).some((property) =>
+    hasRawJsonFields(Reflect.getMetadata('design:type', prototype, property), seen),
+  );
 }
 
 /** Puts the raw JSON properties of `original` back on `entity` and the DTOs nested in it. */

@@ -1,6 +1,7 @@
 /** Validation patterns shared by the grant and role inputs. */
 // No whitespace or control characters in a user or group name (a NUL breaks PostgreSQL text).
-export const SUBJECT_PATTERN = /^(user:[^\s\p{Cc}]{1,255}|group:[^\s\p{Cc}]{1,255}|serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/u;
+export const SUBJECT_PATTERN =
+  /^(user:[^\s\p{Cc}]{1,255}|group:[^\s\p{Cc}]{1,255}|serviceaccount:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/u;
 export const SUBJECT_MESSAGE = 'subject must be user:<sub>, group:<name> or serviceaccount:<namespace>/<name>';
 export const ROLE_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const ROLE_NAME_MESSAGE = 'role must be a lowercase DNS label (a-z, 0-9, -; at most 63 characters)';

@@ -16,7 +16,7 @@ export class AccessReviewView {
   @Field(() => [GrantView], { description: "The matching grants inside the caller's own grants:manage scope" })
   matchedGrants: GrantView[];
 
-  @ApiProperty({ description: 'Matching grants outside the caller\'s grants:manage scope: counted, not shown' })
+  @ApiProperty({ description: "Matching grants outside the caller's grants:manage scope: counted, not shown" })
   @Field(() => Int, { description: "Matching grants outside the caller's grants:manage scope: counted, not shown" })
   hiddenMatchedGrants: number;
 }

@@ -35,21 +35,33 @@ export class SecretsController {
   @Get()
   @RequireVerb('list')
   @ApiOperation({ summary: 'List secrets: names, keys, labels and versions, never values' })
-  list(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Query() args: ListSecretsArgs): Promise<SecretPageView> {
+  list(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Query() args: ListSecretsArgs,
+  ): Promise<SecretPageView> {
     return this.secrets.list(actor, namespace, args);
   }
 
   @Post()
   @RequireVerb('create')
   @ApiOperation({ summary: 'Create a secret from values and/or generators' })
-  create(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Body() input: CreateSecretInput): Promise<SecretWriteResultView> {
+  create(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Body() input: CreateSecretInput,
+  ): Promise<SecretWriteResultView> {
     return this.writer.create(actor, namespace, input);
   }
 
   @Get(':name')
   @RequireVerb('list')
   @ApiOperation({ summary: 'Metadata and current version of a secret, no values' })
-  get(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Param('name', SecretNamePipe) name: string): Promise<SecretView> {
+  get(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+  ): Promise<SecretView> {
     return this.secrets.get(actor, namespace, name);
   }
 
@@ -124,14 +136,22 @@ export class SecretsController {
   @Get(':name/versions')
   @RequireVerb('list')
   @ApiOperation({ summary: 'Version history: fingerprints, never values' })
-  versions(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Param('name', SecretNamePipe) name: string): Promise<SecretVersionView[]> {
+  versions(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+  ): Promise<SecretVersionView[]> {
     return this.secrets.versions(actor, namespace, name);
   }
 
   @Get(':name/consumers')
   @RequireVerb('list')
   @ApiOperation({ summary: 'Workloads that reference the secret, and how (the blast radius)' })
-  consumers(@CurrentActor() actor: Actor, @Param('namespace', NamespacePipe) namespace: string, @Param('name', SecretNamePipe) name: string): Promise<SecretConsumerView[]> {
+  consumers(
+    @CurrentActor() actor: Actor,
+    @Param('namespace', NamespacePipe) namespace: string,
+    @Param('name', SecretNamePipe) name: string,
+  ): Promise<SecretConsumerView[]> {
     return this.secrets.consumers(actor, namespace, name);
   }
 }

@@ -36,7 +36,11 @@ export class SecretsResolver {
 
   @Query(() => SecretView)
   @RequireVerb('list')
-  secret(@CurrentActor() actor: Actor, @Args('namespace', NamespacePipe) namespace: string, @Args('name', SecretNamePipe) name: string): Promise<SecretView> {
+  secret(
+    @CurrentActor() actor: Actor,
+    @Args('namespace', NamespacePipe) namespace: string,
+    @Args('name', SecretNamePipe) name: string,
+  ): Promise<SecretView> {
     return this.secretsService.get(actor, namespace, name);
   }
 
@@ -63,7 +67,11 @@ export class SecretsResolver {
 
   @Mutation(() => SecretWriteResultView)
   @RequireVerb('create')
-  createSecret(@CurrentActor() actor: Actor, @Args('namespace', NamespacePipe) namespace: string, @Args('input') input: CreateSecretInput): Promise<SecretWriteResultView> {
+  createSecret(
+    @CurrentActor() actor: Actor,
+    @Args('namespace', NamespacePipe) namespace: string,
+    @Args('input') input: CreateSecretInput,
+  ): Promise<SecretWriteResultView> {
     return this.writer.create(actor, namespace, input);
   }
 
@@ -74,7 +82,8 @@ export class SecretsResolver {
     @Args('namespace', NamespacePipe) namespace: string,
     @Args('name', SecretNamePipe) name: string,
     @Args('input') input: UpdateSecretInput,
-    @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version the caller expects to replace' }) ifMatch?: number,
+    @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version the caller expects to replace' })
+    ifMatch?: number,
   ): Promise<SecretWriteResultView> {
     return this.writer.update(actor, namespace, name, input, ifMatch ?? undefined);
   }

@@ -37,7 +37,9 @@ export class EnvelopeCipher {
 
   seal(values: Readonly<Record<string, Buffer>>, context: string): SealedValues {
     const dataKey = randomBytes(32);
-    const plaintext = Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.toString('base64')]))));
+    const plaintext = Buffer.from(
+      JSON.stringify(Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.toString('base64')]))),
+    );
     try {
       return {
         kekId: this.kekId,
@@ -54,7 +56,10 @@ export class EnvelopeCipher {
     if (sealed.kekId !== this.kekId) throw new Error(`Sealed with key ${sealed.kekId}, not the configured key`);
     const dataKey = decrypt(this.kek, sealed.wrappedDataKey, `kek:${context}`);
     try {
-      const encoded = JSON.parse(decrypt(dataKey, sealed.ciphertext, context).toString('utf8')) as Record<string, string>;
+      const encoded = JSON.parse(decrypt(dataKey, sealed.ciphertext, context).toString('utf8')) as Record<
+        string,
+        string
+      >;
       return Object.fromEntries(Object.entries(encoded).map(([key, value]) => [key, Buffer.from(value, 'base64')]));
     } finally {
       dataKey.fill(0);
@@ -78,7 +83,9 @@ export class EnvelopeCipher {
    * without the values: the per-secret fingerprint is an HMAC of the broker-wide one.
    */
   rebindFingerprints(legacy: Readonly<Record<string, string>>, secret: SecretRef): Record<string, string> {
-    return Object.fromEntries(Object.entries(legacy).map(([key, fingerprint]) => [key, this.bindToSecret(fingerprint, secret)]));
+    return Object.fromEntries(
+      Object.entries(legacy).map(([key, fingerprint]) => [key, this.bindToSecret(fingerprint, secret)]),
+    );
   }
 
   private brokerWideFingerprint(key: string, value: Buffer): string {
@@ -86,7 +93,9 @@ export class EnvelopeCipher {
   }
 
   private bindToSecret(fingerprint: string, secret: SecretRef): string {
-    const secretKey = createHmac('sha256', this.fingerprintKey).update(`secret:${secret.namespace}/${secret.name}`).digest();
+    const secretKey = createHmac('sha256', this.fingerprintKey)
+      .update(`secret:${secret.namespace}/${secret.name}`)
+      .digest();
     return createHmac('sha256', secretKey).update(fingerprint).digest('hex');
   }
 }

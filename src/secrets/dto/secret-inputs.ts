@@ -23,9 +23,14 @@ import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/pattern
 
 const ENCODINGS = ['utf8', 'base64'] as const;
 const SECRET_TYPE = /^[-._a-zA-Z0-9/]{1,128}$/;
-const GENERATORS_DOC = 'Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?}';
+const GENERATORS_DOC =
+  'Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?}';
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
-const generatorMap = { type: 'object', additionalProperties: { type: 'object', properties: { type: { type: 'string' } } }, description: GENERATORS_DOC } as const;
+const generatorMap = {
+  type: 'object',
+  additionalProperties: { type: 'object', properties: { type: { type: 'string' } } },
+  description: GENERATORS_DOC,
+} as const;
 
 @InputType()
 export class RotationPolicyInput {

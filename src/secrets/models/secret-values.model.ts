@@ -16,7 +16,9 @@ export class SecretValueView {
   encoding: string;
 }
 
-@ObjectType('SecretValues', { description: 'Values handed to an authorised caller (sent with Cache-Control: no-store)' })
+@ObjectType('SecretValues', {
+  description: 'Values handed to an authorised caller (sent with Cache-Control: no-store)',
+})
 export class SecretValuesView {
   @ApiProperty()
   @Field()
@@ -26,7 +28,11 @@ export class SecretValuesView {
   @Field()
   name: string;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'null for a secret the broker has not written yet' })
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'null for a secret the broker has not written yet',
+  })
   @Field(() => Int, { nullable: true })
   version: number | null;
 

@@ -26,7 +26,11 @@ export class SecretVersionView {
   @Field()
   reason: string;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'For a rollback: the version whose values it restored' })
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'For a rollback: the version whose values it restored',
+  })
   @Field(() => Int, { nullable: true })
   sourceVersion: number | null;
 

@@ -19,7 +19,10 @@ export class SecretWriteResultView {
   @Field(() => [SecretConsumerView])
   restarted: SecretConsumerView[];
 
-  @ApiPropertyOptional({ type: [SecretValueView], description: 'Only for rotate with returnValues by a caller who may also read' })
+  @ApiPropertyOptional({
+    type: [SecretValueView],
+    description: 'Only for rotate with returnValues by a caller who may also read',
+  })
   @Field(() => [SecretValueView], { nullable: true })
   values?: SecretValueView[];
 }

@@ -24,7 +24,10 @@ export class SecretView {
   @Field(() => GraphQLJSONObject)
   labels: Record<string, string>;
 
-  @ApiProperty({ enum: ['active', 'revoked', 'unmanaged'], description: 'unmanaged: in the cluster, not yet written by the broker' })
+  @ApiProperty({
+    enum: ['active', 'revoked', 'unmanaged'],
+    description: 'unmanaged: in the cluster, not yet written by the broker',
+  })
   @Field(() => String)
   state: 'active' | 'revoked' | 'unmanaged';
 
