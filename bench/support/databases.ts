@@ -22,15 +22,15 @@ export async function createBenchDatabase(kind: 'sqlite' | 'postgres'): Promise<
     return {
       kind,
       url: `sqlite:${path}`,
-      count: async (table) => {
+      count: (table) => {
         const db = new Database(path, { readonly: true });
         try {
-          return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+          return Promise.resolve((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
         } finally {
           db.close();
         }
       },
-      drop: async () => rmSync(directory, { recursive: true, force: true }),
+      drop: () => Promise.resolve(rmSync(directory, { recursive: true, force: true })),
     };
   }
   const name = `broker_bench_${randomBytes(5).toString('hex')}`;
@@ -42,7 +42,7 @@ export async function createBenchDatabase(kind: 'sqlite' | 'postgres'): Promise<
     url: url.toString(),
     count: (table) =>
       withClient(url.toString(), async (client) =>
-        Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n),
+        Number((await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n),
       ),
     drop: async () =>
       void (await withClient(POSTGRES_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),

@@ -14,13 +14,15 @@ import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
  */
 @Injectable()
 export class SubjectThrottlerGuard extends ThrottlerGuard {
-  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) ?? false;
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(
+      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) ?? false,
+    );
   }
 
-  protected override async getTracker(request: Record<string, unknown>): Promise<string> {
+  protected override getTracker(request: Record<string, unknown>): Promise<string> {
     const actor = request.user as Actor | undefined;
-    return actor ? actor.subject : `ip:${String(request.ip)}`;
+    return Promise.resolve(actor ? actor.subject : `ip:${String(request.ip)}`);
   }
 
   protected override getRequestResponse(context: ExecutionContext): {
@@ -40,10 +42,7 @@ export class SubjectThrottlerGuard extends ThrottlerGuard {
     return `${throttlerName}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(
-    _context: ExecutionContext,
-    detail: ThrottlerLimitDetail,
-  ): Promise<void> {
+  protected override throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw new DomainError(
       ErrorCode.RateLimited,
       `Rate limit of ${detail.limit} requests per ${detail.ttl / 1000} s exceeded`,

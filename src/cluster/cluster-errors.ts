@@ -75,7 +75,7 @@ function statusOf(body: unknown): KubernetesStatus {
       return {};
     }
   }
-  return (body ?? {}) as KubernetesStatus;
+  return body ?? {};
 }
 
 function retryAfter(error: ApiException<unknown>): number | undefined {

@@ -21,6 +21,7 @@ import {
   type TokenReviewResult,
   type WorkloadKind,
 } from './cluster.gateway.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { classifyForRetry, toClusterError } from './cluster-errors.js';
 import { DEFAULT_READ_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
@@ -43,185 +44,151 @@ export class KubernetesClusterGateway extends ClusterGateway {
     this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
   }
 
-  async getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined> {
-    try {
-      return fromV1Secret(await this.read('get secret', () => this.core.readNamespacedSecret({ name, namespace })));
-    } catch (error) {
-      const domainError = toClusterError(error, `read secret ${namespace}/${name}`);
-      if (domainError.code === 'NOT_FOUND') return undefined;
-      throw domainError;
-    }
+  getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined> {
+    return this.readOptional(`read secret ${namespace}/${name}`, 'get secret', async () =>
+      fromV1Secret(await this.core.readNamespacedSecret({ name, namespace })),
+    );
   }
 
-  async listSecrets(
+  listSecrets(
     namespace: string,
     options: { labelSelector?: string; limit?: number; continueToken?: string },
   ): Promise<SecretPage> {
-    try {
-      const list = await this.read('list secrets', () =>
-        this.core.listNamespacedSecret({
-          namespace,
-          labelSelector: options.labelSelector,
-          limit: options.limit,
-          _continue: options.continueToken,
-        }),
-      );
+    return this.read(`list secrets in ${namespace}`, 'list secrets', async () => {
+      const list = await this.core.listNamespacedSecret({
+        namespace,
+        labelSelector: options.labelSelector,
+        limit: options.limit,
+        _continue: options.continueToken,
+      });
       return { items: list.items.map(fromV1Secret), continueToken: list.metadata?._continue || undefined };
-    } catch (error) {
-      throw toClusterError(error, `list secrets in ${namespace}`);
-    }
+    });
   }
 
-  async createSecret(secret: SecretWrite): Promise<ClusterSecret> {
-    try {
-      return fromV1Secret(
-        await this.write('create secret', () =>
-          this.core.createNamespacedSecret({ namespace: secret.namespace, body: toV1Secret(secret) }),
-        ),
-      );
-    } catch (error) {
-      throw toClusterError(error, `create secret ${secret.namespace}/${secret.name}`);
-    }
+  createSecret(secret: SecretWrite): Promise<ClusterSecret> {
+    return this.write(`create secret ${secret.namespace}/${secret.name}`, 'create secret', async () =>
+      fromV1Secret(await this.core.createNamespacedSecret({ namespace: secret.namespace, body: toV1Secret(secret) })),
+    );
   }
 
-  async replaceSecret(secret: SecretWrite, resourceVersion: string): Promise<ClusterSecret> {
-    try {
-      const body = toV1Secret(secret, resourceVersion);
-      return fromV1Secret(
-        await this.write('replace secret', () =>
-          this.core.replaceNamespacedSecret({ name: secret.name, namespace: secret.namespace, body }),
-        ),
-      );
-    } catch (error) {
-      throw toClusterError(error, `replace secret ${secret.namespace}/${secret.name}`);
-    }
+  replaceSecret(secret: SecretWrite, resourceVersion: string): Promise<ClusterSecret> {
+    const body = toV1Secret(secret, resourceVersion);
+    return this.write(`replace secret ${secret.namespace}/${secret.name}`, 'replace secret', async () =>
+      fromV1Secret(await this.core.replaceNamespacedSecret({ name: secret.name, namespace: secret.namespace, body })),
+    );
   }
 
   async deleteSecret(namespace: string, name: string, resourceVersion: string): Promise<void> {
-    try {
-      await this.write('delete secret', () =>
-        this.core.deleteNamespacedSecret({ name, namespace, body: { preconditions: { resourceVersion } } }),
-      );
-    } catch (error) {
-      throw toClusterError(error, `delete secret ${namespace}/${name}`);
-    }
+    await this.write(`delete secret ${namespace}/${name}`, 'delete secret', () =>
+      this.core.deleteNamespacedSecret({ name, namespace, body: { preconditions: { resourceVersion } } }),
+    );
   }
 
-  async getConfigMap(namespace: string, name: string): Promise<ClusterConfigMap | undefined> {
-    try {
-      return fromV1ConfigMap(
-        await this.read('get configmap', () => this.core.readNamespacedConfigMap({ name, namespace })),
-      );
-    } catch (error) {
-      const domainError = toClusterError(error, `read configmap ${namespace}/${name}`);
-      if (domainError.code === 'NOT_FOUND') return undefined;
-      throw domainError;
-    }
+  getConfigMap(namespace: string, name: string): Promise<ClusterConfigMap | undefined> {
+    return this.readOptional(`read configmap ${namespace}/${name}`, 'get configmap', async () =>
+      fromV1ConfigMap(await this.core.readNamespacedConfigMap({ name, namespace })),
+    );
   }
 
-  async createConfigMap(configMap: ConfigMapWrite): Promise<ClusterConfigMap> {
-    try {
-      const body = toV1ConfigMap(configMap);
-      return fromV1ConfigMap(
-        await this.write('create configmap', () =>
-          this.core.createNamespacedConfigMap({ namespace: configMap.namespace, body }),
-        ),
-      );
-    } catch (error) {
-      throw toClusterError(error, `create configmap ${configMap.namespace}/${configMap.name}`);
-    }
+  createConfigMap(configMap: ConfigMapWrite): Promise<ClusterConfigMap> {
+    const body = toV1ConfigMap(configMap);
+    return this.write(`create configmap ${configMap.namespace}/${configMap.name}`, 'create configmap', async () =>
+      fromV1ConfigMap(await this.core.createNamespacedConfigMap({ namespace: configMap.namespace, body })),
+    );
   }
 
-  async replaceConfigMap(configMap: ConfigMapWrite, resourceVersion: string): Promise<ClusterConfigMap> {
-    try {
-      const body = toV1ConfigMap(configMap, resourceVersion);
-      return fromV1ConfigMap(
-        await this.write('replace configmap', () =>
-          this.core.replaceNamespacedConfigMap({ name: configMap.name, namespace: configMap.namespace, body }),
-        ),
-      );
-    } catch (error) {
-      throw toClusterError(error, `replace configmap ${configMap.namespace}/${configMap.name}`);
-    }
+  replaceConfigMap(configMap: ConfigMapWrite, resourceVersion: string): Promise<ClusterConfigMap> {
+    const body = toV1ConfigMap(configMap, resourceVersion);
+    return this.write(`replace configmap ${configMap.namespace}/${configMap.name}`, 'replace configmap', async () =>
+      fromV1ConfigMap(
+        await this.core.replaceNamespacedConfigMap({ name: configMap.name, namespace: configMap.namespace, body }),
+      ),
+    );
   }
 
   async listWorkloads(namespace: string): Promise<ClusterWorkload[]> {
-    try {
-      const [deployments, statefulSets, daemonSets] = await Promise.all([
-        this.read('list deployments', () => this.apps.listNamespacedDeployment({ namespace })),
-        this.read('list statefulsets', () => this.apps.listNamespacedStatefulSet({ namespace })),
-        this.read('list daemonsets', () => this.apps.listNamespacedDaemonSet({ namespace })),
-      ]);
-      const workloads = (
-        kind: WorkloadKind,
-        items: ReadonlyArray<{ metadata?: { name?: string }; spec?: { template?: V1PodTemplateSpec } }>,
-      ) =>
-        items.map((item) => ({
-          kind,
-          namespace,
-          name: item.metadata?.name ?? '',
-          template: templateReferences(item.spec?.template),
-        }));
-      return [
-        ...workloads('Deployment', deployments.items),
-        ...workloads('StatefulSet', statefulSets.items),
-        ...workloads('DaemonSet', daemonSets.items),
-      ];
-    } catch (error) {
-      throw toClusterError(error, `list workloads in ${namespace}`);
-    }
+    const what = `list workloads in ${namespace}`;
+    const [deployments, statefulSets, daemonSets] = await Promise.all([
+      this.read(what, 'list deployments', () => this.apps.listNamespacedDeployment({ namespace })),
+      this.read(what, 'list statefulsets', () => this.apps.listNamespacedStatefulSet({ namespace })),
+      this.read(what, 'list daemonsets', () => this.apps.listNamespacedDaemonSet({ namespace })),
+    ]);
+    const workloads = (
+      kind: WorkloadKind,
+      items: ReadonlyArray<{ metadata?: { name?: string }; spec?: { template?: V1PodTemplateSpec } }>,
+    ) =>
+      items.map((item) => ({
+        kind,
+        namespace,
+        name: item.metadata?.name ?? '',
+        template: templateReferences(item.spec?.template),
+      }));
+    return [
+      ...workloads('Deployment', deployments.items),
+      ...workloads('StatefulSet', statefulSets.items),
+      ...workloads('DaemonSet', daemonSets.items),
+    ];
   }
 
   async restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void> {
     const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at.toISOString() } } } } };
     const options = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-    try {
-      await this.write(`restart ${kind.toLowerCase()}`, () => {
-        switch (kind) {
-          case 'Deployment':
-            return this.apps.patchNamespacedDeployment({ name, namespace, body }, options);
-          case 'StatefulSet':
-            return this.apps.patchNamespacedStatefulSet({ name, namespace, body }, options);
-          case 'DaemonSet':
-            return this.apps.patchNamespacedDaemonSet({ name, namespace, body }, options);
-        }
-      });
-    } catch (error) {
-      throw toClusterError(error, `restart ${kind} ${namespace}/${name}`);
-    }
+    await this.write(`restart ${kind} ${namespace}/${name}`, `restart ${kind.toLowerCase()}`, () => {
+      switch (kind) {
+        case 'Deployment':
+          return this.apps.patchNamespacedDeployment({ name, namespace, body }, options);
+        case 'StatefulSet':
+          return this.apps.patchNamespacedStatefulSet({ name, namespace, body }, options);
+        case 'DaemonSet':
+          return this.apps.patchNamespacedDaemonSet({ name, namespace, body }, options);
+      }
+    });
   }
 
-  async reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult> {
-    try {
-      // A review creates nothing, so it is as safe to retry as a read.
-      const review = await this.read('review token', () =>
-        this.authentication.createTokenReview({ body: { spec: { token, audiences: [...audiences] } } }),
-      );
+  // A review creates nothing, so it is as safe to retry as a read.
+  reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult> {
+    return this.read('review a ServiceAccount token', 'review token', async () => {
+      const review = await this.authentication.createTokenReview({
+        body: { spec: { token, audiences: [...audiences] } },
+      });
       return {
         authenticated: review.status?.authenticated === true,
         username: review.status?.user?.username,
         groups: review.status?.user?.groups ?? [],
         audiences: review.status?.audiences ?? [],
       };
-    } catch (error) {
-      throw toClusterError(error, 'review a ServiceAccount token');
-    }
+    });
   }
 
   async ping(): Promise<void> {
+    await this.read('reach the API server', 'list namespaces', () => this.core.listNamespace({ limit: 1 }));
+  }
+
+  /**
+   * A call that only reads: timed under `verb`, retried on 5xx, 429 and transport failures, and
+   * any final failure turned into the domain error for trying to do `what`.
+   */
+  private read<T>(what: string, verb: string, call: () => Promise<T>): Promise<T> {
+    return withRetry(() => this.timed(verb, call), classifyForRetry, this.retryPolicy).catch((error: unknown) => {
+      throw toClusterError(error, what);
+    });
+  }
+
+  /** A read of one object; a 404 is no object rather than an error. */
+  private async readOptional<T>(what: string, verb: string, call: () => Promise<T>): Promise<T | undefined> {
     try {
-      await this.read('list namespaces', () => this.core.listNamespace({ limit: 1 }));
+      return await this.read(what, verb, call);
     } catch (error) {
-      throw toClusterError(error, 'reach the API server');
+      if (error instanceof DomainError && error.code === ErrorCode.NotFound) return undefined;
+      throw error;
     }
   }
 
-  private read<T>(verb: string, call: () => Promise<T>): Promise<T> {
-    return withRetry(() => this.timed(verb, call), classifyForRetry, this.retryPolicy);
-  }
-
-  private write<T>(verb: string, call: () => Promise<T>): Promise<T> {
-    return this.timed(verb, call);
+  /** A change: timed, never retried (a lost answer is settled by reading back), errors mapped. */
+  private write<T>(what: string, verb: string, call: () => Promise<T>): Promise<T> {
+    return this.timed(verb, call).catch((error: unknown) => {
+      throw toClusterError(error, what);
+    });
   }
 
   private async timed<T>(verb: string, call: () => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import { errors, qualified } from './errors.js';
 import { API_AUDIENCE, ISSUER, type JwtSigner } from './jwt.js';
 import { objectKey, type Store } from './store.js';
 import type { JsonObject } from './types.js';
+import { text } from './types.js';
 import { isObject } from './types.js';
 
 export interface UserInfo {
@@ -64,16 +65,16 @@ export class Authenticator {
     const reason = this.rejection(claims, audiences);
     if (reason) return { error: `[invalid bearer token, ${reason}]` };
     const k8s = claims['kubernetes.io'] as JsonObject;
-    const namespace = String(k8s.namespace);
+    const namespace = text(k8s.namespace);
     const sa = k8s.serviceaccount as JsonObject;
     const tokenAudiences = (claims.aud as string[]).filter((a) => audiences.includes(a));
     const extra: Record<string, string[]> = {
-      'authentication.kubernetes.io/credential-id': [`JTI=${String(claims.jti)}`],
+      'authentication.kubernetes.io/credential-id': [`JTI=${text(claims.jti)}`],
     };
     return {
       user: {
-        username: `system:serviceaccount:${namespace}:${String(sa.name)}`,
-        uid: String(sa.uid),
+        username: `system:serviceaccount:${namespace}:${text(sa.name)}`,
+        uid: text(sa.uid),
         groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
         extra,
       },
@@ -91,13 +92,13 @@ export class Authenticator {
     }
     const k8s = claims['kubernetes.io'];
     if (!isObject(k8s) || !isObject(k8s.serviceaccount)) return 'service account token claims are missing';
-    const namespace = String(k8s.namespace);
+    const namespace = text(k8s.namespace);
     // Bound tokens die with the objects they name: the ServiceAccount and the bound Secret or Pod.
     const bindings: Array<[string, JsonObject]> = [['serviceaccounts', k8s.serviceaccount]];
     if (isObject(k8s.secret)) bindings.push(['secrets', k8s.secret]);
     if (isObject(k8s.pod)) bindings.push(['pods', k8s.pod]);
     for (const [resource, ref] of bindings) {
-      const found = this.store.get(resource, objectKey(namespace, String(ref.name)));
+      const found = this.store.get(resource, objectKey(namespace, text(ref.name)));
       if (!found || found.metadata.uid !== ref.uid) return 'service account token has been invalidated';
     }
     return undefined;

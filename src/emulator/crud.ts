@@ -6,6 +6,7 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { type ResourceDef, apiVersionOf, resourceId, validateObject } from './resources.js';
 import { objectKey, type Store } from './store.js';
 import type { JsonObject, JsonValue, KObject } from './types.js';
+import { text } from './types.js';
 import { clone, isObject, omit } from './types.js';
 import { base64Problem } from './validation.js';
 
@@ -69,7 +70,7 @@ function checkFields(def: ResourceDef, body: JsonObject, query: URLSearchParams)
 function toObject(def: ResourceDef, body: JsonObject, query: URLSearchParams): KObject {
   checkFields(def, body, query);
   const obj = { ...clone(body), apiVersion: apiVersionOf(def), kind: def.kind } as KObject;
-  obj.metadata = isObject(body.metadata) ? (clone(body.metadata) as KObject['metadata']) : {};
+  obj.metadata = isObject(body.metadata) ? clone(body.metadata) : {};
   for (const field of def.stringMaps ?? []) checkMap(def.kind, field, body[field], 'string');
   for (const field of def.byteMaps ?? []) checkMap(def.kind, field, body[field], '[]uint8');
   return obj;
@@ -229,13 +230,13 @@ export class Crud {
     if (preconditions.uid && preconditions.uid !== existing.metadata.uid) {
       throw errors.conflict(
         target(def, r.name),
-        `Precondition failed: UID in precondition: ${String(preconditions.uid)}, UID in object meta: ${existing.metadata.uid}`,
+        `Precondition failed: UID in precondition: ${text(preconditions.uid)}, UID in object meta: ${existing.metadata.uid}`,
       );
     }
     if (preconditions.resourceVersion && preconditions.resourceVersion !== existing.metadata.resourceVersion) {
       throw errors.conflict(
         target(def, r.name),
-        `Precondition failed: ResourceVersion in precondition: ${String(preconditions.resourceVersion)}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
+        `Precondition failed: ResourceVersion in precondition: ${text(preconditions.resourceVersion)}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
       );
     }
     if (r.query.get('dryRun') === 'All') return { code: 200, body: existing };

@@ -71,7 +71,7 @@ function mergeList(field: string, current: JsonValue | undefined, patch: JsonVal
     return stripDirectives(patch.filter((p) => !(isObject(p) && p.$patch === 'replace'))) as JsonValue[];
   }
   const result = [...existing];
-  for (const item of patch as JsonObject[]) {
+  for (const item of patch) {
     const index = result.findIndex((e) => isObject(e) && e[mergeKey] === item[mergeKey]);
     if (item.$patch === 'delete') {
       if (index >= 0) result.splice(index, 1);

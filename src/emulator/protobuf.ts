@@ -1,5 +1,5 @@
 import { ApiError, errors } from './errors.js';
-import type { JsonObject, JsonValue } from './types.js';
+import { isObject, text, type JsonObject, type JsonValue } from './types.js';
 
 /**
  * Decodes the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown) for the request bodies kubectl sends
@@ -191,7 +191,7 @@ function mapEntry(buf: Buffer, valueType: 'string' | 'bytes' | 'quantity'): [str
     const tag = Number(r.varint());
     const raw = r.bytes();
     if (tag >> 3 === 1) key = raw.toString('utf8');
-    else if (valueType === 'quantity') value = String(decode(raw, { 1: ['string', 'string'] }).string ?? '');
+    else if (valueType === 'quantity') value = text(decode(raw, { 1: ['string', 'string'] }).string);
     else value = valueType === 'bytes' ? raw.toString('base64') : raw.toString('utf8');
   }
   return [key, value];
@@ -227,7 +227,8 @@ function decode(buf: Buffer, schema: Schema): JsonObject {
       out[name] = [...((out[name] as JsonValue[] | undefined) ?? []), raw.toString('utf8')];
     } else if (type === 'map' || type === 'byteMap' || type === 'quantityMap') {
       const [k, v] = mapEntry(raw, type === 'map' ? 'string' : type === 'byteMap' ? 'bytes' : 'quantity');
-      out[name] = { ...((out[name] as JsonObject | undefined) ?? {}), [k]: v };
+      const entries = out[name];
+      out[name] = { ...(isObject(entries) ? entries : {}), [k]: v };
     } else if (Array.isArray(type)) {
       out[name] = [...((out[name] as JsonValue[] | undefined) ?? []), decode(raw, type[0])];
     } else {
@@ -250,11 +251,11 @@ export function decodeProtobuf(body: Buffer): JsonObject {
       2: ['raw', 'bytes'],
     });
     const typeMeta = (unknown.typeMeta ?? {}) as JsonObject;
-    const apiVersion = String(typeMeta.apiVersion ?? '');
-    const kind = String(typeMeta.kind ?? '');
+    const apiVersion = text(typeMeta.apiVersion);
+    const kind = text(typeMeta.kind);
     const schema = KINDS[`${apiVersion}/${kind}`];
     if (!schema) throw errors.unsupportedMediaType('application/json, application/yaml');
-    const object = decode(Buffer.from(String(unknown.raw ?? ''), 'base64'), schema);
+    const object = decode(Buffer.from(text(unknown.raw), 'base64'), schema);
     return { kind, apiVersion, ...object };
   } catch (err) {
     if (err instanceof ApiError) throw err;

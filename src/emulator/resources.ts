@@ -1,5 +1,6 @@
 import type { FieldError } from './errors.js';
 import type { JsonValue, KObject } from './types.js';
+import { text } from './types.js';
 import { isObject } from './types.js';
 import type { NameRule } from './validation.js';
 import {
@@ -107,13 +108,13 @@ export const RESOURCES: ResourceDef[] = [
     shortNames: ['ns'],
     nameRule: 'label',
     fields: ['spec', 'status'],
-    fieldSelectors: { 'status.phase': (o) => String(status(o).phase ?? '') },
+    fieldSelectors: { 'status.phase': (o) => text(status(o).phase) },
     prepare: (o) => {
       o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
       o.spec = { finalizers: ['kubernetes'] };
       o.status = { phase: 'Active' };
     },
-    columns: [name, { name: 'Status', type: 'string', cell: (o) => String(status(o).phase ?? '') }, age],
+    columns: [name, { name: 'Status', type: 'string', cell: (o) => text(status(o).phase) }, age],
   },
   {
     group: '',
@@ -125,12 +126,12 @@ export const RESOURCES: ResourceDef[] = [
     nameRule: 'subdomain',
     fields: ['data', 'stringData', 'type', 'immutable'],
     byteMaps: ['data'],
-    fieldSelectors: { type: (o) => String(o.type ?? '') },
+    fieldSelectors: { type: (o) => text(o.type) },
     prepare: (o) => {
       // stringData is write-only: the real server folds it into data (base64) and never returns it.
       if (isObject(o.stringData)) {
         const data = isObject(o.data) ? o.data : {};
-        for (const [k, v] of Object.entries(o.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+        for (const [k, v] of Object.entries(o.stringData)) data[k] = Buffer.from(text(v), 'utf8').toString('base64');
         o.data = data;
       }
       delete o.stringData;
@@ -140,7 +141,7 @@ export const RESOURCES: ResourceDef[] = [
     validate: (o, old) => [...validateSecret(o), ...(old ? validateSecretUpdate(o, old) : [])],
     columns: [
       name,
-      { name: 'Type', type: 'string', cell: (o) => String(o.type ?? '') },
+      { name: 'Type', type: 'string', cell: (o) => text(o.type) },
       { name: 'Data', type: 'integer', cell: (o) => keyCount(o.data) },
       age,
     ],

@@ -4,6 +4,7 @@ import { errors } from './errors.js';
 import { API_AUDIENCE, ISSUER, type JwtSigner } from './jwt.js';
 import { objectKey, type Store } from './store.js';
 import type { JsonObject } from './types.js';
+import { text } from './types.js';
 import { isObject } from './types.js';
 
 const MIN_EXPIRATION = 600;
@@ -41,17 +42,17 @@ export function tokenRequest(
   const ref = isObject(spec.boundObjectRef) ? spec.boundObjectRef : undefined;
   let boundObjectRef: JsonObject | null = null;
   if (ref) {
-    const kind = String(ref.kind ?? '');
+    const kind = text(ref.kind);
     const resource = BINDABLE[kind];
     if (!resource || (ref.apiVersion ?? 'v1') !== 'v1')
       throw errors.badRequest(`cannot bind token for object of kind "${kind}"`);
-    const refName = String(ref.name ?? '');
+    const refName = text(ref.name);
     const bound = store.get(resource, objectKey(kind === 'Node' ? undefined : namespace, refName));
     if (!bound) throw errors.notFound({ resource, group: '', name: refName });
     if (ref.uid && ref.uid !== bound.metadata.uid) {
       throw errors.conflict(
         { resource: kind, group: '', name: refName },
-        `the UID in the bound object reference (${String(ref.uid)}) does not match the UID in record. The object might have been deleted and then recreated`,
+        `the UID in the bound object reference (${text(ref.uid)}) does not match the UID in record. The object might have been deleted and then recreated`,
       );
     }
     k8s[kind.toLowerCase()] = { name: refName, uid: bound.metadata.uid ?? '' };
@@ -110,19 +111,19 @@ export function selfSubjectAccessReview(auth: Authenticator, user: UserInfo, bod
   const nra = isObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : {};
   const attrs: Attributes = ra
     ? {
-        verb: String(ra.verb ?? ''),
+        verb: text(ra.verb),
         resourceRequest: true,
         path: '',
-        group: String(ra.group ?? ''),
-        resource: String(ra.resource ?? ''),
-        subresource: String(ra.subresource ?? ''),
-        namespace: String(ra.namespace ?? ''),
-        name: String(ra.name ?? ''),
+        group: text(ra.group),
+        resource: text(ra.resource),
+        subresource: text(ra.subresource),
+        namespace: text(ra.namespace),
+        name: text(ra.name),
       }
     : {
-        verb: String(nra.verb ?? ''),
+        verb: text(nra.verb),
         resourceRequest: false,
-        path: String(nra.path ?? ''),
+        path: text(nra.path),
         group: '',
         resource: '',
         subresource: '',

@@ -36,3 +36,11 @@ export function omit<T extends object, K extends keyof T>(value: T, ...keys: K[]
   for (const key of keys) delete copy[key];
   return copy;
 }
+
+/** A JSON value as text, as Go would print a field it read: scalars as themselves, absent as '', anything else as JSON. */
+export function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}

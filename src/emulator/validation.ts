@@ -1,5 +1,6 @@
 import type { FieldError } from './errors.js';
 import type { KObject } from './types.js';
+import { text } from './types.js';
 import { isObject } from './types.js';
 
 const dns1123Label = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -104,7 +105,7 @@ export function validateSecret(secret: KObject): FieldError[] {
   for (const [key, value] of Object.entries(data)) {
     for (const p of configKeyProblems(key))
       errs.push({ type: 'FieldValueInvalid', field: `data[${key}]`, value: key, detail: p });
-    total += Buffer.byteLength(String(value), 'base64');
+    total += Buffer.byteLength(text(value), 'base64');
   }
   if (total > MAX_SECRET_SIZE) {
     errs.push({ type: 'FieldValueTooLong', field: 'data', detail: `may not be more than ${MAX_SECRET_SIZE} bytes` });
@@ -115,7 +116,7 @@ export function validateSecret(secret: KObject): FieldError[] {
     'kubernetes.io/dockercfg': ['.dockercfg'],
     'kubernetes.io/ssh-auth': ['ssh-privatekey'],
   };
-  for (const key of required[String(secret.type)] ?? []) {
+  for (const key of required[text(secret.type)] ?? []) {
     if (!(key in data)) errs.push({ type: 'FieldValueRequired', field: `data[${key}]`, detail: '' });
   }
   return errs;
@@ -144,12 +145,12 @@ export function validateConfigMap(configMap: KObject): FieldError[] {
         value: key,
         detail: 'duplicate of key present in binaryData',
       });
-    total += Buffer.byteLength(String(value ?? ''), 'utf8');
+    total += Buffer.byteLength(text(value), 'utf8');
   }
   for (const [key, value] of Object.entries(binaryData)) {
     for (const p of configKeyProblems(key))
       errs.push({ type: 'FieldValueInvalid', field: `binaryData[${key}]`, value: key, detail: p });
-    total += Buffer.byteLength(String(value ?? ''), 'base64');
+    total += Buffer.byteLength(text(value), 'base64');
   }
   // The real validator names no field here: the error is about the whole object.
   if (total > MAX_SECRET_SIZE)

@@ -363,7 +363,8 @@ function isConstraintViolation(error: unknown): boolean {
 
 function driverCode(error: unknown): string {
   if (!(error instanceof QueryFailedError)) return '';
-  return String((error.driverError as { code?: unknown } | undefined)?.code ?? '');
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : '';
 }
 
 function sealContext(record: SecretRecordEntity, version: number): string {

@@ -182,7 +182,7 @@ describe('grant administration under attack', () => {
         await runner.release();
       }
       const ids = (
-        (await dataSource.query(`SELECT id FROM grants WHERE subject = 'user:legacy-admin'`)) as Array<{ id: string }>
+        await dataSource.query<Array<{ id: string }>>(`SELECT id FROM grants WHERE subject = 'user:legacy-admin'`)
       ).map((row) => row.id);
       expect(ids).toEqual([bootstrapGrantId('user:legacy-admin')]);
       await broker.as('admin').get(`/v1/grants/${ids[0]}`).expect(200);

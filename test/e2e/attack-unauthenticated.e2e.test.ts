@@ -16,11 +16,11 @@ function aliased(count: number, field = 'whoami { subject }'): string {
 
 /** The source addresses the audit trail recorded for events after `state`. */
 async function auditedSources(broker: TestBroker, state: BrokerState): Promise<string[]> {
-  const rows = (await broker.app
+  const rows = await broker.app
     .get(DataSource)
-    .query(
+    .query<Array<{ source_ip: string }>>(
       `SELECT source_ip FROM audit_events WHERE id > ${state.auditHead} AND action = 'authenticate' ORDER BY id`,
-    )) as Array<{ source_ip: string }>;
+    );
   return rows.map((row) => row.source_ip);
 }
 

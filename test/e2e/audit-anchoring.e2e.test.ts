@@ -77,9 +77,11 @@ async function withDatabase<T>(broker: TestBroker, work: (dataSource: DataSource
 }
 
 async function headId(dataSource: DataSource): Promise<number> {
-  const [row] = (await dataSource.query('SELECT MAX(id) AS id FROM audit_events')) as Array<{
-    id: number | string | null;
-  }>;
+  const [row] = await dataSource.query<
+    Array<{
+      id: number | string | null;
+    }>
+  >('SELECT MAX(id) AS id FROM audit_events');
   return Number(row?.id ?? 0);
 }
 

@@ -20,13 +20,10 @@ describe('secret lifecycle over GraphQL', () => {
     return result.data as Record<string, Record<string, unknown>>;
   };
   const requestValue = async () => {
-    const response = await broker
-      .as('admin')
-      .post('/graphql')
-      .send({
-        query:
-          'mutation { requestSecret(namespace: "team-a", name: "db-main") { version values { key value encoding } } }',
-      });
+    const response = await broker.as('admin').post('/graphql').send({
+      query:
+        'mutation { requestSecret(namespace: "team-a", name: "db-main") { version values { key value encoding } } }',
+    });
     expect(response.headers['cache-control']).toBe('no-store');
     const data = response.body.data as Record<string, Record<string, unknown>>;
     const values = data.requestSecret.values as Array<{ key: string; value: string }>;

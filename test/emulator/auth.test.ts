@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AuthenticationV1Api, CoreV1Api, type V1Secret } from '@kubernetes/client-node';
+import { AuthenticationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
 import { apiFailure, call, kubeConfigFor, secret } from './support.js';
 
@@ -56,7 +56,7 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
     const response = await core.createNamespacedServiceAccountToken({
       name: 'app',
       namespace: 'default',
-      body: { spec: { audiences: ['broker'], expirationSeconds: 1200 } } as never,
+      body: { spec: { audiences: ['broker'], expirationSeconds: 1200 } },
     });
     expect(response.spec.audiences).toEqual(['broker']);
     expect(response.spec.expirationSeconds).toBe(1200);
@@ -109,7 +109,7 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
   });
 
   it('does not authenticate a token bound to a deleted object, or an expired one', async () => {
-    const bound = await core.createNamespacedSecret({ namespace: 'default', body: secret('lease-1') as V1Secret });
+    const bound = await core.createNamespacedSecret({ namespace: 'default', body: secret('lease-1') });
     const token = await requestToken('app', {
       audiences: ['broker'],
       boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'lease-1', uid: bound.metadata?.uid },
@@ -168,9 +168,7 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
       namespace: 'default',
     });
     expect((await asApp.listNamespacedSecret({ namespace: 'default' })).items).toBeDefined();
-    const write = await apiFailure(
-      asApp.createNamespacedSecret({ namespace: 'default', body: secret('nope') as V1Secret }),
-    );
+    const write = await apiFailure(asApp.createNamespacedSecret({ namespace: 'default', body: secret('nope') }));
     expect(write.code).toBe(403);
   });
 

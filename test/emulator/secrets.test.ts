@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
 import { apiFailure, call, kubeConfigFor, secret } from './support.js';
 
@@ -44,7 +44,7 @@ describe('Secrets through @kubernetes/client-node', () => {
 
   it('selects by labels (equality, inequality, set-based) and by metadata.name', async () => {
     const mk = (name: string, labels: Record<string, string>) =>
-      core.createNamespacedSecret({ namespace: 'team', body: secret(name, { k: 'v' }, labels) as V1Secret });
+      core.createNamespacedSecret({ namespace: 'team', body: secret(name, { k: 'v' }, labels) });
     await mk('sel-a', { env: 'prod', team: 'x' });
     await mk('sel-b', { env: 'dev', team: 'x' });
     await mk('sel-c', { env: 'qa' });
@@ -67,13 +67,12 @@ describe('Secrets through @kubernetes/client-node', () => {
 
   it('pages with limit and continue', async () => {
     await core.createNamespace({ body: { metadata: { name: 'paging' } } });
-    for (let i = 0; i < 7; i++)
-      await core.createNamespacedSecret({ namespace: 'paging', body: secret(`p-${i}`) as V1Secret });
+    for (let i = 0; i < 7; i++) await core.createNamespacedSecret({ namespace: 'paging', body: secret(`p-${i}`) });
     const first = await core.listNamespacedSecret({ namespace: 'paging', limit: 3 });
     expect(first.items.map((s) => s.metadata?.name)).toEqual(['p-0', 'p-1', 'p-2']);
     expect(first.metadata?.remainingItemCount).toBe(4);
     // A write between pages does not show up: the list is a snapshot at the first page's resourceVersion.
-    await core.createNamespacedSecret({ namespace: 'paging', body: secret('p-3a') as V1Secret });
+    await core.createNamespacedSecret({ namespace: 'paging', body: secret('p-3a') });
     await core.deleteNamespacedSecret({ name: 'p-5', namespace: 'paging' });
     const second = await core.listNamespacedSecret({
       namespace: 'paging',
@@ -92,7 +91,7 @@ describe('Secrets through @kubernetes/client-node', () => {
   });
 
   it('replaces with resourceVersion optimistic concurrency', async () => {
-    const original = await core.createNamespacedSecret({ namespace: 'team', body: secret('occ') as V1Secret });
+    const original = await core.createNamespacedSecret({ namespace: 'team', body: secret('occ') });
     const updated = await core.replaceNamespacedSecret({
       name: 'occ',
       namespace: 'team',
@@ -120,7 +119,7 @@ describe('Secrets through @kubernetes/client-node', () => {
   it('applies merge, strategic-merge and JSON patches', async () => {
     await core.createNamespacedSecret({
       namespace: 'team',
-      body: secret('patchme', { a: '1', b: '2' }, { app: 'x' }) as V1Secret,
+      body: secret('patchme', { a: '1', b: '2' }, { app: 'x' }),
     });
     const merged = await core.patchNamespacedSecret(
       {
@@ -168,9 +167,7 @@ describe('Secrets through @kubernetes/client-node', () => {
   });
 
   it('validates as the real server does, answering 422 Invalid with causes', async () => {
-    const badName = await apiFailure(
-      core.createNamespacedSecret({ namespace: 'team', body: secret('Bad_Name') as V1Secret }),
-    );
+    const badName = await apiFailure(core.createNamespacedSecret({ namespace: 'team', body: secret('Bad_Name') }));
     expect(badName.code).toBe(422);
     expect(badName.body.message).toBe(
       `Secret "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
@@ -237,14 +234,14 @@ describe('Secrets through @kubernetes/client-node', () => {
       ['b', 'x'],
       ['c', 'y'],
     ])
-      await core.createNamespacedSecret({ namespace: 'sweep', body: secret(name, {}, { tier }) as V1Secret });
+      await core.createNamespacedSecret({ namespace: 'sweep', body: secret(name, {}, { tier }) });
     await core.deleteCollectionNamespacedSecret({ namespace: 'sweep', labelSelector: 'tier=x' });
     expect((await core.listNamespacedSecret({ namespace: 'sweep' })).items.map((s) => s.metadata?.name)).toEqual(['c']);
   });
 
   it('answers 409 AlreadyExists and 404 NotFound with the real messages', async () => {
-    await core.createNamespacedSecret({ namespace: 'team', body: secret('dup') as V1Secret });
-    const dup = await apiFailure(core.createNamespacedSecret({ namespace: 'team', body: secret('dup') as V1Secret }));
+    await core.createNamespacedSecret({ namespace: 'team', body: secret('dup') });
+    const dup = await apiFailure(core.createNamespacedSecret({ namespace: 'team', body: secret('dup') }));
     expect(dup).toMatchObject({
       code: 409,
       body: {
@@ -258,9 +255,7 @@ describe('Secrets through @kubernetes/client-node', () => {
       code: 404,
       body: { kind: 'Status', reason: 'NotFound', message: 'secrets "nope" not found' },
     });
-    const noNamespace = await apiFailure(
-      core.createNamespacedSecret({ namespace: 'ghost', body: secret('x') as V1Secret }),
-    );
+    const noNamespace = await apiFailure(core.createNamespacedSecret({ namespace: 'ghost', body: secret('x') }));
     expect(noNamespace).toMatchObject({
       code: 404,
       body: {
@@ -277,7 +272,7 @@ describe('Secrets through @kubernetes/client-node', () => {
   it('keeps immutable secrets immutable', async () => {
     await core.createNamespacedSecret({
       namespace: 'team',
-      body: { ...secret('frozen'), immutable: true } as V1Secret,
+      body: { ...secret('frozen'), immutable: true },
     });
     const change = await apiFailure(
       core.patchNamespacedSecret(
@@ -298,10 +293,10 @@ describe('Secrets through @kubernetes/client-node', () => {
 
   it('deletes secrets and namespaces with their content', async () => {
     await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
-    await core.createNamespacedSecret({ namespace: 'doomed', body: secret('inside') as V1Secret });
+    await core.createNamespacedSecret({ namespace: 'doomed', body: secret('inside') });
     const status = await core.deleteNamespacedSecret({ name: 'inside', namespace: 'doomed' });
     expect(status).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'inside', kind: 'secrets' } });
-    await core.createNamespacedSecret({ namespace: 'doomed', body: secret('inside-2') as V1Secret });
+    await core.createNamespacedSecret({ namespace: 'doomed', body: secret('inside-2') });
     await core.deleteNamespace({ name: 'doomed' });
     const gone = await apiFailure(core.readNamespace({ name: 'doomed' }));
     expect(gone.body.message).toBe('namespaces "doomed" not found');

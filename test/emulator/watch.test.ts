@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api, makeInformer, type V1Secret } from '@kubernetes/client-node';
+import { CoreV1Api, makeInformer } from '@kubernetes/client-node';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
+import { text } from '../../src/emulator/types.js';
 import { eventually, kubeConfigFor, secret } from './support.js';
 
 interface WatchEvent {
@@ -53,8 +54,8 @@ describe('watch', () => {
 
   it('replays from a resourceVersion, follows selectors in and out, and sends bookmarks', async () => {
     const start = (await core.listNamespacedSecret({ namespace: 'default' })).metadata?.resourceVersion;
-    await core.createNamespacedSecret({ namespace: 'default', body: secret('w-a', {}, { app: 'x' }) as V1Secret });
-    await core.createNamespacedSecret({ namespace: 'default', body: secret('w-b', {}, { app: 'y' }) as V1Secret });
+    await core.createNamespacedSecret({ namespace: 'default', body: secret('w-a', {}, { app: 'x' }) });
+    await core.createNamespacedSecret({ namespace: 'default', body: secret('w-b', {}, { app: 'y' }) });
     await core.patchNamespacedSecret({
       name: 'w-b',
       namespace: 'default',
@@ -71,7 +72,7 @@ describe('watch', () => {
       `/api/v1/namespaces/default/secrets?watch=true&labelSelector=app%3Dx&allowWatchBookmarks=true&resourceVersion=${start}`,
       (e) => e.some((x) => x.type === 'BOOKMARK'),
     );
-    expect(events.map((e) => `${e.type} ${String(e.object.metadata?.name ?? '')}`)).toEqual([
+    expect(events.map((e) => `${e.type} ${text(e.object.metadata?.name)}`)).toEqual([
       'ADDED w-a',
       'ADDED w-b',
       'DELETED w-a',
@@ -97,7 +98,7 @@ describe('watch', () => {
   });
 
   it('answers a too-old resourceVersion with an ERROR event carrying 410 Gone', async () => {
-    await core.createNamespacedSecret({ namespace: 'default', body: secret('old-1') as V1Secret });
+    await core.createNamespacedSecret({ namespace: 'default', body: secret('old-1') });
     emulator.compact();
     const events = await watch(
       emulator,
@@ -118,7 +119,7 @@ describe('watch', () => {
 
   it('feeds a client-node informer add/update/delete and it recovers from 410 by relisting', async () => {
     await core.createNamespace({ body: { metadata: { name: 'informed' } } });
-    await core.createNamespacedSecret({ namespace: 'informed', body: secret('before') as V1Secret });
+    await core.createNamespacedSecret({ namespace: 'informed', body: secret('before') });
     const informer = makeInformer(kubeConfigFor(emulator), '/api/v1/namespaces/informed/secrets', () =>
       core.listNamespacedSecret({ namespace: 'informed' }),
     );
@@ -131,7 +132,7 @@ describe('watch', () => {
     await informer.start();
     try {
       await eventually(() => seen.includes('add before'));
-      await core.createNamespacedSecret({ namespace: 'informed', body: secret('live') as V1Secret });
+      await core.createNamespacedSecret({ namespace: 'informed', body: secret('live') });
       await core.patchNamespacedSecret({
         name: 'live',
         namespace: 'informed',
@@ -146,7 +147,7 @@ describe('watch', () => {
         (r) => r.path === '/api/v1/namespaces/informed/secrets' && !r.query.includes('watch'),
       ).length;
       emulator.compact();
-      await core.createNamespacedSecret({ namespace: 'informed', body: secret('during-gap') as V1Secret });
+      await core.createNamespacedSecret({ namespace: 'informed', body: secret('during-gap') });
       await core.deleteNamespacedSecret({ name: 'live', namespace: 'informed' });
       emulator.compact();
       emulator.closeWatches();
@@ -156,7 +157,7 @@ describe('watch', () => {
       ).length;
       expect(lists).toBeGreaterThan(listsBefore);
       expect(informer.list().map((s) => s.metadata?.name)).toEqual(['during-gap']);
-      await core.createNamespacedSecret({ namespace: 'informed', body: secret('after') as V1Secret });
+      await core.createNamespacedSecret({ namespace: 'informed', body: secret('after') });
       await eventually(() => seen.includes('add after'));
       expect(errors).toEqual([]);
     } finally {

@@ -45,19 +45,19 @@ export async function captureState(broker: TestBroker): Promise<BrokerState> {
   const dataSource = broker.app.get(DataSource);
   const tables: Record<string, unknown[]> = {};
   for (const table of TABLES) {
-    tables[table] = (await dataSource.query(`SELECT * FROM ${table} ORDER BY 1`)) as unknown[];
+    tables[table] = await dataSource.query<unknown[]>(`SELECT * FROM ${table} ORDER BY 1`);
   }
   return { cluster, tables, auditHead: await auditHead(dataSource) };
 }
 
 /** Audit events written after `state` was captured, oldest first. */
 export async function auditEventsSince(broker: TestBroker, state: BrokerState): Promise<AuditRow[]> {
-  const rows = (await broker.app
+  const rows = await broker.app
     .get(DataSource)
     // A number, so it is safe inline (placeholder syntax differs between the two databases).
-    .query(
+    .query<Array<AuditRow & { id: number | string }>>(
       `SELECT id, subject, action, outcome, reason, namespace, name FROM audit_events WHERE id > ${state.auditHead} ORDER BY id`,
-    )) as Array<AuditRow & { id: number | string }>;
+    );
   return rows.map((row) => ({ ...row, id: Number(row.id) }));
 }
 
@@ -82,8 +82,10 @@ export async function expectUnchanged(
 }
 
 async function auditHead(dataSource: DataSource): Promise<number> {
-  const [row] = (await dataSource.query('SELECT MAX(id) AS head FROM audit_events')) as Array<{
-    head: number | string | null;
-  }>;
+  const [row] = await dataSource.query<
+    Array<{
+      head: number | string | null;
+    }>
+  >('SELECT MAX(id) AS head FROM audit_events');
   return Number(row?.head ?? 0);
 }

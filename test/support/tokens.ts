@@ -18,7 +18,7 @@ export function signToken(claims: Record<string, unknown>, options: TokenOptions
     algorithm,
     expiresIn: expiresInSeconds,
     ...(keyid ? { keyid } : {}),
-    ...(header ? { header: { alg: algorithm, ...header } as jwt.JwtHeader } : {}),
+    ...(header ? { header: { alg: algorithm, ...header } } : {}),
   });
 }
 

@@ -25,7 +25,7 @@ export function toDomainError(error: unknown): DomainError {
 function httpExceptionMessage(error: HttpException): string {
   const response = error.getResponse();
   if (typeof response === 'object' && response !== null && 'message' in response) {
-    const message = (response as { message: unknown }).message;
+    const message = response.message;
     if (Array.isArray(message)) return message.join('; ');
     if (typeof message === 'string') return message;
   }

@@ -29,9 +29,9 @@ interface BrokerGraphqlContext {
 
 /** Rejects operations whose estimated cost exceeds the limit before any resolver runs. */
 const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ request, document, schema }) {
+  requestDidStart: () =>
+    Promise.resolve({
+      didResolveOperation: ({ request, document, schema }) => {
         const complexity = getComplexity({
           schema,
           query: document,
@@ -44,25 +44,26 @@ const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
             extensions: { code: 'BAD_USER_INPUT' },
           });
         }
+        return Promise.resolve();
       },
-    };
-  },
+    }),
 };
 
 /** Every error leaves with the request id, as problem+json bodies do. */
 const requestIdOnErrors: ApolloServerPlugin<BrokerGraphqlContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response, contextValue }) {
-        if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
-        const requestId = requestIdOf(contextValue.req);
-        response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
-          ...error,
-          extensions: { ...error.extensions, requestId },
-        }));
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ response, contextValue }) => {
+        if (response.body.kind === 'single' && response.body.singleResult.errors) {
+          const requestId = requestIdOf(contextValue.req);
+          response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
+            ...error,
+            extensions: { ...error.extensions, requestId },
+          }));
+        }
+        return Promise.resolve();
       },
-    };
-  },
+    }),
 };
 
 // As a validation rule the context is always there; the null case (armor's plugin form) fails closed.

@@ -32,21 +32,17 @@ export class InMemoryWindowCounter extends WindowCounter {
     super();
   }
 
-  async hit(key: string, windowMs: number): Promise<CounterWindow> {
+  hit(key: string, windowMs: number): Promise<CounterWindow> {
     const now = this.clock.now();
     const open = this.open(key, now);
     const window = open ? { count: open.count + 1, closesAt: open.closesAt } : { count: 1, closesAt: now + windowMs };
-    if (open) {
-      this.windows.set(key, window);
-      return window;
-    }
-    this.evict(now);
+    if (!open) this.evict(now);
     this.windows.set(key, window);
-    return window;
+    return Promise.resolve(window);
   }
 
-  async peek(key: string): Promise<CounterWindow | undefined> {
-    return this.open(key, this.clock.now());
+  peek(key: string): Promise<CounterWindow | undefined> {
+    return Promise.resolve(this.open(key, this.clock.now()));
   }
 
   get size(): number {
