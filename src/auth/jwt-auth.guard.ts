@@ -9,9 +9,9 @@ import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { sourceAddressOf } from '../common/http/source-address.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
-import type { Actor } from './actor.js';
+import type { Actor } from '../common/actor.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { IS_PUBLIC, requestOf } from './decorators.js';
+import { IS_PUBLIC, requestOf } from '../common/http/route-decorators.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 
 /**

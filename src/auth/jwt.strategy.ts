@@ -6,7 +6,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { sourceAddressOf } from '../common/http/source-address.js';
-import { GROUP_PREFIX, USER_PREFIX, type Actor } from './actor.js';
+import { GROUP_PREFIX, USER_PREFIX, type Actor } from '../common/actor.js';
 import { JwtKeyResolver } from './jwt-keys.js';
 import { hasUnprintableCharacters, inspectToken, TokenRejected } from './token-inspection.js';
 

@@ -7,7 +7,7 @@ import { sourceAddressOf } from '../common/http/source-address.js';
 import { Clock } from '../common/rate-limit/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { GROUP_PREFIX, type Actor } from './actor.js';
+import { GROUP_PREFIX, type Actor } from '../common/actor.js';
 import { decodeJoseSegment, MAX_TOKEN_BYTES } from './token-inspection.js';
 
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;

@@ -2,8 +2,14 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { PolicyService } from '../grants/policy.service.js';
-import type { Actor } from './actor.js';
-import { AUTHENTICATED, IS_PUBLIC, REQUIRED_VERB, requestOf, type RouteRequirement } from './decorators.js';
+import type { Actor } from '../common/actor.js';
+import {
+  AUTHENTICATED,
+  IS_PUBLIC,
+  REQUIRED_VERB,
+  requestOf,
+  type RouteRequirement,
+} from '../common/http/route-decorators.js';
 
 /**
  * Route-level authorization for HTTP and GraphQL alike: the caller must hold the declared verb

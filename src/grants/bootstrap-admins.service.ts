@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GrantEntity } from './entities/grant.entity.js';
-import { ANY } from './scope.js';
+import { ANY } from '../common/vocabulary/scope.js';
 
 export const BOOTSTRAP_CREATOR = 'system:bootstrap';
 

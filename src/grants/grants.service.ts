@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, Repository } from 'typeorm';
 import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { AccessReviewInput } from './dto/access-review.input.js';
 import { CreateGrantInput } from './dto/create-grant.input.js';
@@ -14,7 +14,7 @@ import { AccessReviewView } from './models/access-review.model.js';
 import { GrantView, toGrantView } from './models/grant.model.js';
 import { WhoamiView } from './models/whoami.model.js';
 import { PolicyService, toEffectiveGrant, type EffectiveGrant } from './policy.service.js';
-import { ANY } from './scope.js';
+import { ANY } from '../common/vocabulary/scope.js';
 
 /** Grant administration, access reviews and whoami. */
 @Injectable()

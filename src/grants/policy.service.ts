@@ -2,15 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
-import { scopeCovers, scopeMatches, type Scope } from './scope.js';
-import type { Verb } from './verbs.js';
+import { scopeCovers, scopeMatches, type Scope } from '../common/vocabulary/scope.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
 
 /** A live grant with its role's verbs resolved. */
 export interface EffectiveGrant extends Scope {

@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { CreateRoleInput } from './dto/create-role.input.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
 import { RoleView, toRoleView } from './models/role.model.js';
 import { PolicyService } from './policy.service.js';
-import { ANY } from './scope.js';
-import type { Verb } from './verbs.js';
+import { ANY } from '../common/vocabulary/scope.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
 
 // Roles are cluster-wide, so defining one needs its verbs over everything (as a ClusterRole does).
 const EVERYWHERE = { namespace: ANY, namePattern: ANY };

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -9,7 +9,7 @@ import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { PolicyService, type Target } from '../grants/policy.service.js';
-import type { Verb } from '../grants/verbs.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
 import { findConsumers, type SecretConsumer } from './consumers.js';
 import type {
   CreateSecretInput,

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { deriveKey } from '../common/crypto/derived-keys.js';
 import { CursorCodec } from '../common/paging/cursor-codec.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { SecretsController } from './api/secrets.controller.js';
 import { SecretsResolver } from './api/secrets.resolver.js';
@@ -16,7 +17,7 @@ import { SecretWriterService } from './secret-writer.service.js';
 import { SecretsService } from './secrets.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SecretRecordEntity, SecretVersionEntity]), GrantsModule],
+  imports: [TypeOrmModule.forFeature([SecretRecordEntity, SecretVersionEntity]), GrantsModule, AuditModule],
   controllers: [SecretsController],
   providers: [
     {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { CursorCodec } from '../common/paging/cursor-codec.js';

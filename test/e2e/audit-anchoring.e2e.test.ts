@@ -9,6 +9,7 @@ import { PostgresAuditEventStore, SqliteAuditEventStore } from '../../src/audit/
 import { CHECKPOINT_CONFIGMAP, CHECKPOINT_KEY } from '../../src/audit/checkpoint-locations.js';
 import { AuditEventEntity } from '../../src/audit/entities/audit-event.entity.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
+import { ENTITIES } from '../../src/entities.js';
 import { databaseConfig } from '../../src/config/app-config.js';
 import { startBroker, type TestBroker } from '../support/broker.js';
 import { postgresBaseUrl } from '../support/database.js';
@@ -64,7 +65,7 @@ async function configMapCheckpoint(broker: TestBroker): Promise<StoredCheckpoint
 
 /** The database, opened directly: what an attacker with database access (and no KEK) holds. */
 async function openDatabase(broker: TestBroker): Promise<DataSource> {
-  return new DataSource(databaseOptions(databaseConfig(broker.database.url))).initialize();
+  return new DataSource(databaseOptions(databaseConfig(broker.database.url), ENTITIES)).initialize();
 }
 
 async function withDatabase<T>(broker: TestBroker, work: (dataSource: DataSource) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IS_PUBLIC, REQUIRED_VERB } from '../../src/auth/decorators.js';
+import { IS_PUBLIC, REQUIRED_VERB } from '../../src/common/http/route-decorators.js';
 import { startBroker, type TestBroker } from '../support/broker.js';
 
 /**

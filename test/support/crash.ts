@@ -1,4 +1,4 @@
-import type { Actor } from '../../src/auth/actor.js';
+import type { Actor } from '../../src/common/actor.js';
 import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
 import { PolicyService } from '../../src/grants/policy.service.js';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';

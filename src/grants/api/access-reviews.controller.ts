@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import type { Actor } from '../../common/actor.js';
+import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
 import { AccessReviewInput } from '../dto/access-review.input.js';
 import { GrantsService } from '../grants.service.js';

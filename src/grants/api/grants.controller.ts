@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { CreateGrantInput } from '../dto/create-grant.input.js';
 import { ListGrantsArgs } from '../dto/list-grants.args.js';
 import { GrantsService } from '../grants.service.js';

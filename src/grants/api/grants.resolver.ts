@@ -1,7 +1,7 @@
 import { ParseUUIDPipe } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import type { Actor } from '../../auth/actor.js';
-import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import type { Actor } from '../../common/actor.js';
+import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { AccessReviewInput } from '../dto/access-review.input.js';
 import { CreateGrantInput } from '../dto/create-grant.input.js';
 import { CreateRoleInput } from '../dto/create-role.input.js';

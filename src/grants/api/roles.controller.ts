@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
 import { CreateRoleInput } from '../dto/create-role.input.js';
 import { RoleView } from '../models/role.model.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
 import { NamespacePipe, SecretNamePipe } from '../dto/kubernetes-name.pipe.js';

@@ -1,6 +1,6 @@
 import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { EXPENSIVE_FIELD_COST, perItem } from '../../common/graphql/graphql-options.js';
 import { NamespacePipe, SecretNamePipe } from '../dto/kubernetes-name.pipe.js';
 import {

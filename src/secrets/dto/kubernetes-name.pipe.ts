@@ -1,6 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
-import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/patterns.js';
+import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../common/vocabulary/names.js';
 
 /** Path and argument validation: nothing with an invalid name gets near the cluster. */
 @Injectable()

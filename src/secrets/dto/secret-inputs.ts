@@ -19,7 +19,7 @@ import {
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { NoControlCharacters, OptionalFlagField, OptionalReasonField } from '../../common/dto/fields.js';
 import { RawJsonObject } from '../../common/validation/broker-validation.pipe.js';
-import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/patterns.js';
+import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../common/vocabulary/names.js';
 
 const ENCODINGS = ['utf8', 'base64'] as const;
 const SECRET_TYPE = /^[-._a-zA-Z0-9/]{1,128}$/;

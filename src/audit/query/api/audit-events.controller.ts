@@ -1,13 +1,13 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
-import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import type { Actor } from '../../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../../common/http/route-decorators.js';
+import { ApiProblemResponses } from '../../../common/http/api-problem.decorator.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { ExportAuditEventsQuery, ListAuditEventsQuery } from '../dto/audit-events.query.js';
 import { AuditChainVerification } from '../models/audit-chain-verification.model.js';
-import { AuditEventPage, type AuditEventView } from '../models/audit-event.model.js';
+import { AuditEventPage, type AuditEventView } from '../../models/audit-event.model.js';
 
 export const NDJSON = 'application/x-ndjson';
 

@@ -1,11 +1,11 @@
 import { Args, Int, Query, Resolver } from '@nestjs/graphql';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
-import { perItem } from '../../common/graphql/graphql-options.js';
+import type { Actor } from '../../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../../common/http/route-decorators.js';
+import { perItem } from '../../../common/graphql/graphql-options.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { AuditEventFilter } from '../dto/audit-event-filter.input.js';
 import { DEFAULT_PAGE_SIZE } from '../dto/audit-events.query.js';
-import { AuditEventPage } from '../models/audit-event.model.js';
+import { AuditEventPage } from '../../models/audit-event.model.js';
 
 @Resolver()
 export class AuditEventsResolver {
