@@ -30,10 +30,7 @@ export class VerbGuard implements CanActivate {
       throw new DomainError(ErrorCode.Forbidden, 'This operation declares no permission and is refused');
     }
     if (requirement === AUTHENTICATED) return true;
-    const actor = requestOf(context).user as Actor;
-    if (await this.policy.holdsVerbAnywhere(actor, requirement)) return true;
-    const reason = `no grant gives ${requirement}`;
-    await this.policy.recordDecision(actor, requirement, { allowed: false, reason, matchedGrants: [] }, {});
-    throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
+    await this.policy.guardRoute(requestOf(context).user as Actor, requirement);
+    return true;
   }
 }

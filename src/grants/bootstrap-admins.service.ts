@@ -17,7 +17,7 @@ export const BOOTSTRAP_CREATOR = 'system:bootstrap';
 export class BootstrapAdminsService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'bootstrapAdmins'>,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

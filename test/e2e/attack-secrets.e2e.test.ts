@@ -358,7 +358,7 @@ describe('secrets under attack', () => {
         .expect(400);
       const result = await broker.graphql(
         'lister',
-        'query($c: String) { secrets(namespace: "team-a", limit: 1, continue: $c) { items { name } } }',
+        'query($c: String) { secrets(namespace: "team-a", first: 1, after: $c) { items { name } } }',
         { c: 'eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ' },
       );
       expect(result.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');

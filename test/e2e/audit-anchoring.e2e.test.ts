@@ -48,7 +48,7 @@ const verify = async (broker: TestBroker): Promise<Verification> =>
 /** Audit events through the API: each listing records an `audit:read` decision. */
 async function recordEvents(broker: TestBroker, count: number): Promise<void> {
   for (let index = 0; index < count; index++)
-    await broker.as('admin').get('/v1/audit-events').query({ first: 1 }).expect(200);
+    await broker.as('admin').get('/v1/audit-events').query({ limit: 1 }).expect(200);
 }
 
 async function readConfigMap(broker: TestBroker) {

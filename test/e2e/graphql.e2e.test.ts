@@ -104,7 +104,7 @@ describe('grants over GraphQL', () => {
     // 500 secrets × (consumers and versions, each a cluster or database call per item).
     const costly = await broker.graphql(
       'admin',
-      '{ secrets(namespace: "team-a", limit: 500) { items { name consumers { name } versions { version } } } }',
+      '{ secrets(namespace: "team-a", first: 500) { items { name consumers { name } versions { version } } } }',
     );
     expect(costly.errors?.[0].message).toMatch(/cost .* exceeds/);
     expect(costly.data).toBeUndefined();

@@ -1,11 +1,11 @@
-import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { Args, Query, Resolver } from '@nestjs/graphql';
 import type { Actor } from '../../../common/actor.js';
-import { CurrentActor, RequireVerb } from '../../../common/http/route-decorators.js';
 import { perItem } from '../../../common/graphql/graphql-options.js';
-import { AuditQueryService } from '../audit-query.service.js';
-import { AuditEventFilter } from '../dto/audit-event-filter.input.js';
-import { DEFAULT_PAGE_SIZE } from '../dto/audit-events.query.js';
+import { CurrentActor, RequireVerb } from '../../../common/http/route-decorators.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../../../common/paging/page.js';
 import { AuditEventPage } from '../../models/audit-event.model.js';
+import { AuditQueryService } from '../audit-query.service.js';
+import { AuditEventsArgs } from '../dto/audit-events.query.js';
 
 @Resolver()
 export class AuditEventsResolver {
@@ -16,12 +16,7 @@ export class AuditEventsResolver {
     complexity: perItem('first', DEFAULT_PAGE_SIZE),
   })
   @RequireVerb('audit:read')
-  auditEvents(
-    @CurrentActor() actor: Actor,
-    @Args('filter', { type: () => AuditEventFilter, nullable: true }) filter?: AuditEventFilter,
-    @Args('after', { type: () => String, nullable: true }) after?: string,
-    @Args('first', { type: () => Int, nullable: true }) first?: number,
-  ): Promise<AuditEventPage> {
-    return this.audit.list(actor, filter ?? {}, after ?? undefined, first ?? undefined);
+  auditEvents(@CurrentActor() actor: Actor, @Args() args: AuditEventsArgs): Promise<AuditEventPage> {
+    return this.audit.list(actor, args.filter ?? {}, pageOf(args));
   }
 }

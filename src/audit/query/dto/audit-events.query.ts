@@ -1,24 +1,21 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ArgsType, Field } from '@nestjs/graphql';
+import { IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, ValidateNested } from 'class-validator';
+import { PageArgs, PageQuery } from '../../../common/paging/page.js';
 import { AuditEventFilter, AuditTimeRange } from './audit-event-filter.input.js';
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
+/** REST query of GET /v1/audit-events: the filters plus `limit` and `continue`. */
+export class ListAuditEventsQuery extends IntersectionType(AuditEventFilter, PageQuery) {}
 
-/** REST query of GET /v1/audit-events: the filters plus the page (GraphQL takes these as arguments). */
-export class ListAuditEventsQuery extends AuditEventFilter {
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+/** GraphQL `auditEvents(filter, first, after)`. */
+@ArgsType()
+export class AuditEventsArgs extends PageArgs {
+  @Field(() => AuditEventFilter, { nullable: true })
   @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  after?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'first must be an integer' })
-  first?: number;
+  @ValidateNested()
+  @Type(() => AuditEventFilter)
+  filter?: AuditEventFilter;
 }
 
 /** REST query of GET /v1/audit-events/export. */
