@@ -95,7 +95,10 @@ describe('HS256 tokens', () => {
     const token = signToken({ ...claims, jti: 'log-redaction-check' });
     await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(200);
     expect(broker.logLines.join('\n')).not.toContain(token.split('.')[2]);
-    expect(broker.logLines.some((line) => line.includes('"authorization":"[REDACTED]"'))).toBe(true);
+    // The request was logged (one line, without headers), just not its token.
+    expect(
+      broker.logLines.some((line) => line.includes('"url":"/v1/whoami"') && line.includes('"statusCode":200')),
+    ).toBe(true);
   });
 });
 
