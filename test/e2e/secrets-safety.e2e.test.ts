@@ -130,8 +130,8 @@ describe('secret safety: values, authorization, validation, concurrency and cons
       .post(base)
       .send({ name: 'contended', generate: { password: { type: 'password' } } })
       .expect(201);
-    // Slow the cluster writes so every rotation reads before any write lands.
-    broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/contended$/, delayMs: 300, times: 10 });
+    // Slow the cluster writes so every rotation reads before any write lands (generously: CI machines are busy).
+    broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/contended$/, delayMs: 1500, times: 10 });
     const responses = await Promise.all(
       Array.from({ length: 10 }, () => broker.as('admin').post(`${base}/contended/rotate`).send({})),
     );
