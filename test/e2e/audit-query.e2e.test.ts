@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../../src/audit/audit-event.js';
 import { AuditService } from '../../src/audit/audit.service.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
+import { AUDIT_EVENTS, grantRole, graphql } from '../factories/index.js';
+import { useBroker } from '../support/use-broker.js';
 
 interface EventBody {
   id: string;
@@ -28,23 +29,15 @@ const event = (
 });
 
 describe('querying and exporting the audit trail', () => {
-  let broker: TestBroker;
+  const broker = useBroker();
   let midpoint: string;
   let seeded: string;
 
+  // Shared and only read: two scoped auditors and a seeded trail.
   beforeAll(async () => {
-    broker = await startBroker();
     const audit = broker.app.get(AuditService);
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:carol', role: 'auditor', namespace: 'team-a' })
-      .expect(201);
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:dan', role: 'auditor', namespace: 'team-b', namePattern: 'db-*' })
-      .expect(201);
+    await grantRole(broker, { subject: 'user:carol', role: 'auditor', namespace: 'team-a' });
+    await grantRole(broker, { subject: 'user:dan', role: 'auditor', namespace: 'team-b', namePattern: 'db-*' });
     // The grant changes above are audited too; start the trail under test from empty.
     await broker.app.get(DataSource).query('DELETE FROM audit_events');
     // Recorded one by one so ids and times follow this order.
@@ -70,9 +63,6 @@ describe('querying and exporting the audit trail', () => {
     seeded = new Date(Date.now() + 1).toISOString();
     await new Promise((resolve) => setTimeout(resolve, 20));
   });
-  afterAll(async () => {
-    await broker?.close();
-  });
 
   const list = async (as: string, query: Record<string, string | number> = {}) =>
     (await broker.as(as).get('/v1/audit-events').query(query).expect(200)).body as {
@@ -81,19 +71,26 @@ describe('querying and exporting the audit trail', () => {
     };
 
   it('lists newest first and filters by subject, verb, namespace, name and outcome', async () => {
-    const all = await list('admin');
+    // The seeded events only: every request of this suite is audited too, as its own decision.
+    const listSeeded = (as: string, query: Record<string, string> = {}) => list(as, { until: seeded, ...query });
+    const all = await listSeeded('admin');
     expect(all.items).toHaveLength(13);
     expect(all.items.map((item) => Number(item.id))).toEqual(
       [...all.items.map((item) => Number(item.id))].sort((a, b) => b - a),
     );
-    expect((await list('admin', { subject: 'user:bob' })).items.map((item) => item.action)).toEqual(['list', 'read']);
-    expect((await list('admin', { verb: 'rotate' })).items.map((item) => item.outcome)).toEqual([
+    expect((await listSeeded('admin', { subject: 'user:bob' })).items.map((item) => item.action)).toEqual([
+      'list',
+      'read',
+    ]);
+    expect((await listSeeded('admin', { verb: 'rotate' })).items.map((item) => item.outcome)).toEqual([
       'succeeded',
       'allowed',
     ]);
-    expect((await list('admin', { namespace: 'team-b', name: 'db-main' })).items).toHaveLength(1);
-    expect((await list('admin', { outcome: 'failed' })).items.map((item) => item.subject)).toEqual(['anonymous']);
-    expect((await list('admin', { subject: 'user:alice', verb: 'rotate', outcome: 'allowed' })).items).toHaveLength(1);
+    expect((await listSeeded('admin', { namespace: 'team-b', name: 'db-main' })).items).toHaveLength(1);
+    expect((await listSeeded('admin', { outcome: 'failed' })).items.map((item) => item.subject)).toEqual(['anonymous']);
+    expect(
+      (await listSeeded('admin', { subject: 'user:alice', verb: 'rotate', outcome: 'allowed' })).items,
+    ).toHaveLength(1);
   });
 
   it('filters by time range', async () => {
@@ -181,31 +178,25 @@ describe('querying and exporting the audit trail', () => {
   });
 
   describe('over GraphQL', () => {
-    const QUERY = `query ($filter: AuditEventFilter, $after: String, $first: Int) {
-      auditEvents(filter: $filter, after: $after, first: $first) { items { id subject action outcome namespace name details } nextCursor }
-    }`;
-
     it('answers the same pages as REST through the same service', async () => {
-      const graphql = await broker.graphql('admin', QUERY, { filter: { namespace: 'paging' }, first: 4 });
-      expect(graphql.errors).toBeUndefined();
-      const page = graphql.data?.auditEvents as { items: EventBody[]; nextCursor: string };
+      const first = await graphql(broker, 'admin', AUDIT_EVENTS, { filter: { namespace: 'paging' }, first: 4 });
+      expect(first.errors).toBeUndefined();
+      const page = first.data?.auditEvents;
       const rest = await list('admin', { namespace: 'paging', first: 4 });
-      expect(page.items.map((item) => item.id)).toEqual(rest.items.map((item) => item.id));
-      expect(page.nextCursor).toBe(rest.nextCursor);
-      const next = await broker.graphql('admin', QUERY, {
+      expect(page?.items.map((item) => item.id)).toEqual(rest.items.map((item) => item.id));
+      expect(page?.nextCursor).toBe(rest.nextCursor);
+      const next = await graphql(broker, 'admin', AUDIT_EVENTS, {
         filter: { namespace: 'paging' },
         first: 4,
-        after: page.nextCursor,
+        after: page?.nextCursor ?? undefined,
       });
-      expect((next.data?.auditEvents as { items: unknown[] }).items).toHaveLength(3);
+      expect(next.data?.auditEvents.items).toHaveLength(3);
     });
 
     it('scopes a namespace auditor and refuses callers without audit:read', async () => {
-      const carol = await broker.graphql('carol', QUERY, {});
-      expect(
-        (carol.data?.auditEvents as { items: EventBody[] }).items.every((item) => item.namespace === 'team-a'),
-      ).toBe(true);
-      const bob = await broker.graphql('bob', QUERY, {});
+      const carol = await graphql(broker, 'carol', AUDIT_EVENTS, {});
+      expect(carol.data?.auditEvents.items.every((item) => item.namespace === 'team-a')).toBe(true);
+      const bob = await graphql(broker, 'bob', AUDIT_EVENTS, {});
       expect(bob.errors?.[0].extensions.code).toBe('FORBIDDEN');
     });
 
@@ -215,7 +206,8 @@ describe('querying and exporting the audit trail', () => {
       [{ filter: { outcome: 'maybe' } }],
       [{ filter: { since: '2030-01-01T00:00:00Z', until: '2020-01-01T00:00:00Z' } }],
     ])('answers BAD_USER_INPUT for %j', async (variables) => {
-      const result = await broker.graphql('admin', QUERY, variables);
+      const result = await graphql(broker, 'admin', AUDIT_EVENTS, variables);
+
       expect(result.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     });
   });

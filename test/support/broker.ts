@@ -31,15 +31,8 @@ export interface Broker {
   restart(whileStopped?: () => Promise<void>): Promise<Broker>;
 }
 
-export interface GraphqlResult {
-  readonly status: number;
-  readonly data: Record<string, unknown> | null | undefined;
-  readonly errors: Array<{ message: string; extensions: Record<string, unknown> }> | undefined;
-}
-
 /** A broker started by `startBroker`, which the caller must close. */
 export interface TestBroker extends Broker {
-  graphql(sub: string, query: string, variables?: Record<string, unknown>): Promise<GraphqlResult>;
   restart(whileStopped?: () => Promise<void>): Promise<TestBroker>;
   close(): Promise<void>;
 }
@@ -79,10 +72,6 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
     logLines,
     http,
     as,
-    graphql: async (sub, query, variables) => {
-      const response = await as(sub).post('/graphql').send({ query, variables });
-      return { status: response.status, data: response.body.data, errors: response.body.errors };
-    },
     restart: async (whileStopped) => {
       await app.close();
       await whileStopped?.();
