@@ -4,9 +4,10 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
-import { AuditModule } from './audit/audit.module.js';
+import { AuditQueryModule } from './audit/query/audit-query.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { databaseOptions } from './common/database/database-options.js';
+import { ENTITIES } from './entities.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
@@ -27,7 +28,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         // Fail fast: an orchestrator restarts the process, which is clearer than silent retries.
-        TypeOrmModule.forRoot({ ...databaseOptions(config.database), retryAttempts: 0 }),
+        TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           ...graphqlOptions(config.nodeEnv === 'production'),
@@ -38,7 +39,7 @@ export class AppModule {
         SecretsModule,
         HealthModule,
         MetricsModule,
-        AuditModule,
+        AuditQueryModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: logger },

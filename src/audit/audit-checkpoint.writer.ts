@@ -35,7 +35,7 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     private readonly audit: AuditService,
     private readonly keys: AuditKeys,
     private readonly metrics: MetricsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'auditCheckpoint'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'audit-checkpoint' });

@@ -1,6 +1,6 @@
-import type { RequestMeta } from '../auth/actor.js';
+import type { RequestMeta } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { VERBS, type Verb } from '../grants/verbs.js';
+import { VERBS, type Verb } from '../common/vocabulary/verbs.js';
 import type { UnsealedEvent } from './audit-chain.js';
 
 export const AUDIT_OUTCOMES = ['allowed', 'denied', 'succeeded', 'failed'] as const;

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -6,26 +6,23 @@ import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { GrantsModule } from '../grants/grants.module.js';
 import { AlertWebhook } from './alert-webhook.js';
-import { AuditEventsController } from './api/audit-events.controller.js';
-import { AuditEventsResolver } from './api/audit-events.resolver.js';
 import { AuditCheckpointWriter } from './audit-checkpoint.writer.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditEventStore, PostgresAuditEventStore, SqliteAuditEventStore } from './audit-event.store.js';
 import { AuditKeys } from './audit-keys.js';
-import { AuditQueryService } from './audit-query.service.js';
 import { AuditService } from './audit.service.js';
 import { ConfigMapCheckpointLocation, FileCheckpointLocation } from './checkpoint-locations.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { LegacyChainRekeying } from './legacy-chain.js';
 import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
 
-/** The audit trail: global, so every domain service records through AuditService. */
-@Global()
+/**
+ * The audit trail's writer: AuditService, the chain and its checkpoints. Every domain imports it
+ * to record; it imports no domain (reading the trail is AuditQueryModule's).
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEventEntity]), GrantsModule],
-  controllers: [AuditEventsController],
+  imports: [TypeOrmModule.forFeature([AuditEventEntity])],
   providers: [
     {
       provide: AuditKeys,
@@ -72,9 +69,7 @@ import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
     },
     AuditService,
     AuditCheckpointWriter,
-    AuditQueryService,
-    AuditEventsResolver,
   ],
-  exports: [AuditService],
+  exports: [AuditService, AuditCheckpoints, AuditKeys, TypeOrmModule],
 })
 export class AuditModule {}

@@ -12,7 +12,8 @@ import { AuditEventStore } from './audit-event.store.js';
 import { MUTATION_VERBS, toUnsealedEvent, type AuditEventInput } from './audit-event.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { LegacyChainRekeying } from './legacy-chain.js';
-import { AuditEventView, toAuditEventView } from './models/audit-event.model.js';
+import { toAuditEventView } from './audit-views.js';
+import type { AuditEventView } from './models/audit-event.model.js';
 import { SuspiciousActivityDetector, type SuspiciousActivity } from './suspicious-activity.detector.js';
 
 /**

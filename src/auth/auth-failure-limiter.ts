@@ -22,7 +22,7 @@ export class AuthFailureLimiter {
   private readonly logger: Logger;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'authFailureLimitPerMinute'>,
     private readonly counter: WindowCounter,
     private readonly clock: Clock,
     @Inject(ROOT_LOGGER) logger: Logger,

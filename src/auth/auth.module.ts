@@ -6,6 +6,7 @@ import { Clock } from '../common/rate-limit/clock.js';
 import { InMemoryWindowCounter, WindowCounter } from '../common/rate-limit/window-counter.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
@@ -22,6 +23,7 @@ const MAX_TRACKED_ADDRESSES = 10_000;
   imports: [
     PassportModule,
     GrantsModule,
+    AuditModule,
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({

@@ -9,10 +9,11 @@ import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { requestIdOf } from '../common/http/request-id.js';
 import { sourceAddressOf } from '../common/http/source-address.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
-import type { Actor } from './actor.js';
+import type { Actor } from '../common/actor.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { IS_PUBLIC, requestOf } from './decorators.js';
+import { IS_PUBLIC, requestOf } from '../common/http/route-decorators.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
+import { requestMetaOf } from './request-actor.js';
 
 /**
  * Authenticates every request that is not marked @Public(); failures are 401 problem+json and
@@ -79,14 +80,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   private async recordFailure(request: Request, reason: string): Promise<void> {
     try {
       await this.audit.record({
-        actor: {
-          subject: ANONYMOUS,
-          request: {
-            requestId: requestIdOf(request),
-            sourceIp: sourceAddressOf(request),
-            userAgent: request.headers['user-agent'],
-          },
-        },
+        actor: { subject: ANONYMOUS, request: requestMetaOf(request) },
         action: 'authenticate',
         outcome: 'failed',
         reason,

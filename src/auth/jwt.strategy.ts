@@ -4,11 +4,10 @@ import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
-import { requestIdOf } from '../common/http/request-id.js';
-import { sourceAddressOf } from '../common/http/source-address.js';
-import { GROUP_PREFIX, USER_PREFIX, type Actor } from './actor.js';
+import { USER_PREFIX, type Actor } from '../common/actor.js';
 import { JwtKeyResolver } from './jwt-keys.js';
 import { hasUnprintableCharacters, inspectToken, TokenRejected } from './token-inspection.js';
+import { actorOf } from './request-actor.js';
 
 interface VerifiedClaims {
   readonly sub?: unknown;
@@ -28,7 +27,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly groupsClaim: string;
   private readonly clockToleranceSeconds: number;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'jwt'>) {
     const keys = new JwtKeyResolver(config.jwt);
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -68,16 +67,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (hasUnprintableCharacters(claims.sub)) throw new TokenRejected('token sub has control characters');
     const groups = groupsFrom(claims[this.groupsClaim]);
     if (groups.some(hasUnprintableCharacters)) throw new TokenRejected('token groups have control characters');
-    const subject = `${USER_PREFIX}${claims.sub}`;
-    return {
-      subject,
-      subjects: [subject, ...groups.map((group) => `${GROUP_PREFIX}${group}`)],
-      request: {
-        requestId: requestIdOf(request),
-        sourceIp: sourceAddressOf(request),
-        userAgent: request.headers['user-agent'],
-      },
-    };
+    return actorOf(`${USER_PREFIX}${claims.sub}`, groups, request);
   }
 }
 

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ClusterGateway, type TokenReviewResult } from '../cluster/cluster.gateway.js';
-import { requestIdOf } from '../common/http/request-id.js';
-import { sourceAddressOf } from '../common/http/source-address.js';
 import { Clock } from '../common/rate-limit/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { GROUP_PREFIX, type Actor } from './actor.js';
+import { type Actor } from '../common/actor.js';
 import { decodeJoseSegment, MAX_TOKEN_BYTES } from './token-inspection.js';
+import { actorOf } from './request-actor.js';
 
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
 // Short enough that a deleted ServiceAccount or bound object stops working quickly.
@@ -42,7 +41,7 @@ export class ServiceAccountAuthenticator {
   private readonly reviews = new Map<string, CachedReview>();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'kubernetesTokenReview' | 'tokenReviewAudiences'>,
     private readonly cluster: ClusterGateway,
     private readonly clock: Clock,
   ) {}
@@ -52,15 +51,7 @@ export class ServiceAccountAuthenticator {
     if (!this.config.kubernetesTokenReview || !isServiceAccountShaped(token)) return undefined;
     const review = await this.reviewOnce(token);
     if (!review) return undefined;
-    return {
-      subject: review.subject,
-      subjects: [review.subject, ...review.groups.map((group) => `${GROUP_PREFIX}${group}`)],
-      request: {
-        requestId: requestIdOf(request),
-        sourceIp: sourceAddressOf(request),
-        userAgent: request.headers['user-agent'],
-      },
-    };
+    return actorOf(review.subject, review.groups, request);
   }
 
   private reviewOnce(token: string): Promise<Review | undefined> {

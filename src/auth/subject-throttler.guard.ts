@@ -2,8 +2,8 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import type { Actor } from './actor.js';
-import { IS_PUBLIC } from './decorators.js';
+import type { Actor } from '../common/actor.js';
+import { IS_PUBLIC } from '../common/http/route-decorators.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 
 /**

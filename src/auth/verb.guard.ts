@@ -2,8 +2,14 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { PolicyService } from '../grants/policy.service.js';
-import type { Actor } from './actor.js';
-import { AUTHENTICATED, IS_PUBLIC, REQUIRED_VERB, requestOf, type RouteRequirement } from './decorators.js';
+import type { Actor } from '../common/actor.js';
+import {
+  AUTHENTICATED,
+  IS_PUBLIC,
+  REQUIRED_VERB,
+  requestOf,
+  type RouteRequirement,
+} from '../common/http/route-decorators.js';
 
 /**
  * Route-level authorization for HTTP and GraphQL alike: the caller must hold the declared verb
@@ -24,10 +30,7 @@ export class VerbGuard implements CanActivate {
       throw new DomainError(ErrorCode.Forbidden, 'This operation declares no permission and is refused');
     }
     if (requirement === AUTHENTICATED) return true;
-    const actor = requestOf(context).user as Actor;
-    if (await this.policy.holdsVerbAnywhere(actor, requirement)) return true;
-    const reason = `no grant gives ${requirement}`;
-    await this.policy.recordDecision(actor, requirement, { allowed: false, reason, matchedGrants: [] }, {});
-    throw new DomainError(ErrorCode.Forbidden, `Permission denied: ${reason}`);
+    await this.policy.guardRoute(requestOf(context).user as Actor, requirement);
+    return true;
   }
 }

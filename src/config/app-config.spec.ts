@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       authFailureLimitPerMinute: 30,
       minGeneratedEntropyBits: 64,
       auditCheckpoint: { intervalSeconds: 60, namespace: 'default', file: undefined },
+      cache: { watchSecrets: true, watchLabelSelector: undefined, versionCheckSeconds: 5, verifiedTokens: 10_000 },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -46,6 +47,8 @@ describe('loadConfig', () => {
     [{ AUTH_FAILURE_LIMIT_PER_MINUTE: '0' }, 'AUTH_FAILURE_LIMIT_PER_MINUTE'],
     [{ AUDIT_CHECKPOINT_SECONDS: '0' }, 'AUDIT_CHECKPOINT_SECONDS'],
     [{ AUDIT_CHECKPOINT_NAMESPACE: 'Not_A_Namespace' }, 'AUDIT_CHECKPOINT_NAMESPACE'],
+    [{ WATCH_SECRETS: 'yes' }, 'WATCH_SECRETS'],
+    [{ CACHE_VERSION_CHECK_SECONDS: '0' }, 'CACHE_VERSION_CHECK_SECONDS'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(variable);

@@ -35,6 +35,19 @@ export interface AppConfig {
   /** Floor on the entropy of generator parameters. */
   readonly minGeneratedEntropyBits: number;
   readonly auditCheckpoint: AuditCheckpointConfig;
+  readonly cache: CacheConfig;
+}
+
+/** What the broker keeps in memory for the request path, and how it learns of changes. */
+export interface CacheConfig {
+  /** Serve secret reads from a watch (informer) of the managed namespaces, not one API call each. */
+  readonly watchSecrets: boolean;
+  /** Only Secrets matching this label selector are watched (and can be read from memory). */
+  readonly watchLabelSelector: string | undefined;
+  /** How often each replica checks that its grant and role caches are current (the backstop to change notifications). */
+  readonly versionCheckSeconds: number;
+  /** Verified tokens remembered (by digest, until they expire). */
+  readonly verifiedTokens: number;
 }
 
 /** Where and how often signed checkpoints of the audit chain head are written outside the database. */
@@ -157,6 +170,10 @@ const environmentSchema = z.object({
       .optional(),
   ),
   AUDIT_CHECKPOINT_FILE: optionalString,
+  WATCH_SECRETS: z.enum(['true', 'false']).default('true'),
+  WATCH_LABEL_SELECTOR: optionalString,
+  CACHE_VERSION_CHECK_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
+  VERIFIED_TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -206,6 +223,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       intervalSeconds: values.AUDIT_CHECKPOINT_SECONDS,
       namespace: values.AUDIT_CHECKPOINT_NAMESPACE ?? ownNamespace(),
       file: values.AUDIT_CHECKPOINT_FILE,
+    }),
+    cache: Object.freeze({
+      watchSecrets: values.WATCH_SECRETS === 'true',
+      watchLabelSelector: values.WATCH_LABEL_SELECTOR,
+      versionCheckSeconds: values.CACHE_VERSION_CHECK_SECONDS,
+      verifiedTokens: values.VERIFIED_TOKEN_CACHE_SIZE,
     }),
   });
 }

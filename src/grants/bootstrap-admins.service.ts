@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GrantEntity } from './entities/grant.entity.js';
-import { ANY } from './scope.js';
+import { ANY } from '../common/vocabulary/scope.js';
 
 export const BOOTSTRAP_CREATOR = 'system:bootstrap';
 
@@ -17,7 +17,7 @@ export const BOOTSTRAP_CREATOR = 'system:bootstrap';
 export class BootstrapAdminsService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'bootstrapAdmins'>,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

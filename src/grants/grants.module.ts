@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { AccessReviewsController } from './api/access-reviews.controller.js';
 import { GrantsController } from './api/grants.controller.js';
 import { GrantsResolver } from './api/grants.resolver.js';
@@ -13,7 +14,7 @@ import { PolicyService } from './policy.service.js';
 import { RolesService } from './roles.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([GrantEntity, RoleEntity])],
+  imports: [TypeOrmModule.forFeature([GrantEntity, RoleEntity]), AuditModule],
   controllers: [WhoamiController, GrantsController, RolesController, AccessReviewsController],
   providers: [PolicyService, GrantsService, RolesService, BootstrapAdminsService, GrantsResolver],
   exports: [PolicyService],

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { FindOptionsWhere, Repository } from 'typeorm';
 import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { AccessReviewInput } from './dto/access-review.input.js';
 import { CreateGrantInput } from './dto/create-grant.input.js';
@@ -11,10 +11,14 @@ import { ListGrantsArgs } from './dto/list-grants.args.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
 import { AccessReviewView } from './models/access-review.model.js';
-import { GrantView, toGrantView } from './models/grant.model.js';
+import { toGrantView } from './grant-views.js';
+import type { GrantView } from './models/grant.model.js';
 import { WhoamiView } from './models/whoami.model.js';
-import { PolicyService, toEffectiveGrant, type EffectiveGrant } from './policy.service.js';
-import { ANY } from './scope.js';
+import { PolicyService, toEffectiveGrant, type AccessRequest, type EffectiveGrant } from './policy.service.js';
+import { ANY } from '../common/vocabulary/scope.js';
+
+/** Listing or fetching grants needs grants:manage somewhere; each grant is then shown only inside the caller's scope. */
+const MANAGES_SOME_GRANTS: AccessRequest = { kind: 'anywhere', verb: 'grants:manage' };
 
 /** Grant administration, access reviews and whoami. */
 @Injectable()
@@ -36,6 +40,7 @@ export class GrantsService {
   }
 
   async list(actor: Actor, filters: ListGrantsArgs): Promise<GrantView[]> {
+    await this.policy.authorize(actor, MANAGES_SOME_GRANTS);
     const where: FindOptionsWhere<GrantEntity> = {};
     if (filters.subject) where.subject = filters.subject;
     if (filters.role) where.roleName = filters.role;
@@ -43,15 +48,12 @@ export class GrantsService {
     const rows = await this.grants.find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
     const visible: GrantEntity[] = [];
     for (const row of rows) if (await this.policy.managesScope(actor, row)) visible.push(row);
-    const views = (await this.policy.resolve(visible)).map(toGrantView);
-    await this.policy.recordListing(actor, 'grants:manage');
-    return views;
+    return (await this.policy.resolve(visible)).map(toGrantView);
   }
 
   async get(actor: Actor, id: string): Promise<GrantView> {
-    const grant = await this.findVisible(actor, id);
-    await this.policy.recordListing(actor, 'grants:manage');
-    return toGrantView(grant);
+    await this.policy.authorize(actor, MANAGES_SOME_GRANTS);
+    return toGrantView(await this.findVisible(actor, id));
   }
 
   async create(actor: Actor, input: CreateGrantInput): Promise<GrantView> {
@@ -61,8 +63,11 @@ export class GrantsService {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
     const scope = { namespace: input.namespace, namePattern: input.namePattern ?? ANY };
-    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], scope, {
-      expiresAt: input.expiresAt ?? null,
+    const { auditEventId: intentId } = await this.policy.authorize(actor, {
+      kind: 'scope',
+      verbs: ['grants:manage', ...role.verbs],
+      scope,
+      lifetime: { expiresAt: input.expiresAt ?? null },
     });
     const id = randomUUID();
     const saved = await this.audit.recordOutcome(
@@ -85,7 +90,11 @@ export class GrantsService {
 
   async delete(actor: Actor, id: string): Promise<GrantView> {
     const grant = await this.findVisible(actor, id);
-    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...grant.verbs], grant);
+    const { auditEventId: intentId } = await this.policy.authorize(actor, {
+      kind: 'scope',
+      verbs: ['grants:manage', ...grant.verbs],
+      scope: grant,
+    });
     await this.audit.recordOutcome(
       changeOf(actor, intentId, 'delete_grant', id, { ...grant, roleName: grant.role }),
       () => this.grants.delete({ id }),
@@ -97,11 +106,11 @@ export class GrantsService {
   async review(actor: Actor, input: AccessReviewInput): Promise<AccessReviewView> {
     const target = { namespace: input.namespace, name: input.name };
     const reviewsSelf = input.subject === undefined || input.subject === actor.subject;
-    if (!reviewsSelf) await this.policy.assertCan(actor, 'grants:manage', target);
+    if (!reviewsSelf) await this.policy.authorize(actor, { kind: 'target', verbs: ['grants:manage'], target });
     const grants = reviewsSelf
       ? await this.policy.effectiveGrants(actor)
       : await this.policy.grantsOfSubjects([input.subject as string]);
-    const decision = this.policy.decideWith(grants, input.verb, target);
+    const decision = this.policy.evaluate(grants, { kind: 'target', verbs: [input.verb], target });
     // A manager sees another subject's grants only inside its own grants:manage scope.
     const shown: EffectiveGrant[] = [];
     for (const grant of decision.matchedGrants)

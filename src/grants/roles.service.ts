@@ -2,15 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { CreateRoleInput } from './dto/create-role.input.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
-import { RoleView, toRoleView } from './models/role.model.js';
+import { toRoleView } from './grant-views.js';
+import type { RoleView } from './models/role.model.js';
 import { PolicyService } from './policy.service.js';
-import { ANY } from './scope.js';
-import type { Verb } from './verbs.js';
+import { ANY } from '../common/vocabulary/scope.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
 
 // Roles are cluster-wide, so defining one needs its verbs over everything (as a ClusterRole does).
 const EVERYWHERE = { namespace: ANY, namePattern: ANY };
@@ -25,13 +26,16 @@ export class RolesService {
   ) {}
 
   async list(actor: Actor): Promise<RoleView[]> {
-    const roles = (await this.roles.find({ order: { name: 'ASC' } })).map(toRoleView);
-    await this.policy.recordListing(actor, 'grants:manage');
-    return roles;
+    await this.policy.authorize(actor, { kind: 'anywhere', verb: 'grants:manage' });
+    return (await this.roles.find({ order: { name: 'ASC' } })).map(toRoleView);
   }
 
   async create(actor: Actor, input: CreateRoleInput): Promise<RoleView> {
-    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...input.verbs], EVERYWHERE);
+    const { auditEventId: intentId } = await this.policy.authorize(actor, {
+      kind: 'scope',
+      verbs: ['grants:manage', ...input.verbs],
+      scope: EVERYWHERE,
+    });
     const verbs = [...new Set<Verb>(input.verbs)];
     const role = await this.audit.recordOutcome(
       changeOf(actor, intentId, 'create_role', input.name, verbs),
@@ -50,7 +54,11 @@ export class RolesService {
   async delete(actor: Actor, name: string): Promise<RoleView> {
     const role = await this.roles.findOneBy({ name });
     if (!role) throw new DomainError(ErrorCode.NotFound, `Role ${name} not found`);
-    const intentId = await this.policy.assertHoldsOver(actor, ['grants:manage', ...role.verbs], EVERYWHERE);
+    const { auditEventId: intentId } = await this.policy.authorize(actor, {
+      kind: 'scope',
+      verbs: ['grants:manage', ...role.verbs],
+      scope: EVERYWHERE,
+    });
     await this.audit.recordOutcome(changeOf(actor, intentId, 'delete_role', name, role.verbs), async () => {
       if (role.builtIn) throw new DomainError(ErrorCode.Conflict, `Role ${name} is built in and cannot be deleted`);
       const uses = await this.grants.countBy({ roleName: name });

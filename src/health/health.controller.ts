@@ -8,7 +8,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
-import { Public } from '../auth/decorators.js';
+import { Public } from '../common/http/route-decorators.js';
 
 @ApiTags('health')
 @Public()

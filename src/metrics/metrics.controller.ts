@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/decorators.js';
+import { Public } from '../common/http/route-decorators.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('health')

@@ -33,7 +33,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'reconciler' });

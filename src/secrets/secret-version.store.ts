@@ -29,7 +29,7 @@ export class SecretVersionStore {
     @InjectRepository(SecretVersionEntity) private readonly versions: Repository<SecretVersionEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: EnvelopeCipher,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'retainedVersions'>,
   ) {}
 
   // Per-secret chain of promotions in this process (SQLite has one connection; TypeORM would

@@ -5,7 +5,7 @@ import type { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { SecretConsumerView } from './models/consumer.model.js';
 import { SecretValuesView, SecretValueView } from './models/secret-values.model.js';
 import { SecretVersionView } from './models/secret-version.model.js';
-import { SecretView } from './models/secret.model.js';
+import { SecretPageView, SecretView } from './models/secret.model.js';
 import { presentValue } from './secret-input.js';
 
 /** Mapping from cluster objects and entities to the API views, shared by REST and GraphQL. */
@@ -22,6 +22,18 @@ export function toSecretView(secret: ClusterSecret, record: SecretRecordEntity |
     currentVersion: managed ? record.currentVersion : null,
     resourceVersion: secret.resourceVersion,
     createdAt: secret.createdAt ?? null,
+  });
+}
+
+/** A page of a listing: the visible secrets with their records, and the sealed cursor of the next page. */
+export function toSecretPageView(
+  secrets: readonly ClusterSecret[],
+  records: ReadonlyMap<string, SecretRecordEntity>,
+  next: string | null,
+): SecretPageView {
+  return Object.assign(new SecretPageView(), {
+    items: secrets.map((secret) => toSecretView(secret, records.get(secret.name) ?? null)),
+    continue: next,
   });
 }
 
@@ -61,8 +73,7 @@ export function toValueViews(values: Readonly<Record<string, Buffer>>): SecretVa
 }
 
 export function toValuesView(
-  namespace: string,
-  name: string,
+  { namespace, name }: { readonly namespace: string; readonly name: string },
   version: number | null,
   values: Readonly<Record<string, Buffer>>,
 ): SecretValuesView {

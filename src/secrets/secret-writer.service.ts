@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../common/actor.js';
 import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -9,7 +9,7 @@ import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { PolicyService, type Target } from '../grants/policy.service.js';
-import type { Verb } from '../grants/verbs.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
 import { findConsumers, type SecretConsumer } from './consumers.js';
 import type {
   CreateSecretInput,
@@ -34,7 +34,7 @@ import { assertDataKey, assertWithinSizeLimit, decodeValues, validateLabels } fr
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
-import { notFound, SecretsService } from './secrets.service.js';
+import { SecretLoader, secretNotFound } from './secret-loader.js';
 
 interface Change {
   readonly values: Readonly<Record<string, Buffer>>;
@@ -56,10 +56,10 @@ export class SecretWriterService {
     private readonly policy: PolicyService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
-    private readonly secrets: SecretsService,
+    private readonly loader: SecretLoader,
     private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'minGeneratedEntropyBits'>,
   ) {}
 
   private get generatorLimits(): GeneratorLimits {
@@ -73,18 +73,10 @@ export class SecretWriterService {
     );
   }
 
-  update(
-    actor: Actor,
-    namespace: string,
-    name: string,
-    input: UpdateSecretInput,
-    ifMatch?: number,
-  ): Promise<SecretWriteResultView> {
+  update(actor: Actor, target: Target, input: UpdateSecretInput, ifMatch?: number): Promise<SecretWriteResultView> {
     const values = decodeValues(input.data, input.dataEncoding);
     assertWithinSizeLimit(values);
-    return this.audited(actor, ['update'], { namespace, name }, () =>
-      this.updateAuthorized(actor, namespace, name, values, input, ifMatch),
-    );
+    return this.audited(actor, ['update'], target, () => this.updateAuthorized(actor, target, values, input, ifMatch));
   }
 
   /**
@@ -92,7 +84,7 @@ export class SecretWriterService {
    * also needs `update` (whoever picks the generator picks what the value can be), and returning
    * the new values also needs `read`. All of it is decided before anything happens.
    */
-  rotate(actor: Actor, namespace: string, name: string, input: RotateSecretInput): Promise<SecretWriteResultView> {
+  rotate(actor: Actor, target: Target, input: RotateSecretInput): Promise<SecretWriteResultView> {
     const requested = validateGeneratorMap(input.generate ?? {}, this.generatorLimits);
     (input.keys ?? []).forEach(assertDataKey);
     const choosesGenerators = input.generate !== undefined || input.keys !== undefined;
@@ -101,21 +93,15 @@ export class SecretWriterService {
       ...(choosesGenerators ? (['update'] as const) : []),
       ...(input.returnValues ? (['read'] as const) : []),
     ];
-    return this.audited(actor, verbs, { namespace, name }, () =>
-      this.rotateAuthorized(actor, namespace, name, requested, input),
-    );
+    return this.audited(actor, verbs, target, () => this.rotateAuthorized(actor, target, requested, input));
   }
 
-  rollback(actor: Actor, namespace: string, name: string, input: RollbackSecretInput): Promise<SecretWriteResultView> {
-    return this.audited(actor, ['rollback'], { namespace, name }, () =>
-      this.rollbackAuthorized(actor, namespace, name, input),
-    );
+  rollback(actor: Actor, target: Target, input: RollbackSecretInput): Promise<SecretWriteResultView> {
+    return this.audited(actor, ['rollback'], target, () => this.rollbackAuthorized(actor, target, input));
   }
 
-  revoke(actor: Actor, namespace: string, name: string, input: RevokeSecretInput): Promise<SecretView> {
-    return this.audited(actor, ['revoke'], { namespace, name }, () =>
-      this.revokeAuthorized(actor, namespace, name, input),
-    );
+  revoke(actor: Actor, target: Target, input: RevokeSecretInput): Promise<SecretView> {
+    return this.audited(actor, ['revoke'], target, () => this.revokeAuthorized(actor, target, input));
   }
 
   /**
@@ -128,7 +114,7 @@ export class SecretWriterService {
     target: Target,
     work: () => Promise<T>,
   ): Promise<T> {
-    const intent = await this.policy.assertCan(actor, verb, target, alsoRequired);
+    const intent = await this.policy.authorize(actor, { kind: 'target', verbs: [verb, ...alsoRequired], target });
     return this.audit.recordOutcome({ actor, action: verb, target, intentId: intent.auditEventId }, work, (result) => ({
       target: { ...target, version: result instanceof SecretWriteResultView ? result.version.version : undefined },
     }));
@@ -147,7 +133,7 @@ export class SecretWriterService {
     const values = { ...plan.supplied, ...(await generateValues(plan.generators)) };
     assertWithinSizeLimit(values);
     // A half-finished revocation must complete (destroying its retained values) before the name is reused.
-    await this.secrets.settleRevocationOf(namespace, name);
+    await this.loader.settleRevocationOf({ namespace, name });
     const record = await this.store.ensureRecord(namespace, name, plan.type, plan.policy);
     const pending = await this.store.addPending(record, {
       values,
@@ -174,13 +160,13 @@ export class SecretWriterService {
 
   private async updateAuthorized(
     actor: Actor,
-    namespace: string,
-    name: string,
+    target: Target,
     values: Record<string, Buffer>,
     input: UpdateSecretInput,
     ifMatch?: number,
   ): Promise<SecretWriteResultView> {
-    const loaded = await this.secrets.load(namespace, name);
+    const { namespace, name } = target;
+    const loaded = await this.loader.load(target);
     // Checked on the object whose resourceVersion the write will be conditional on, so a writer
     // that lands in between makes this write fail with 409 rather than be overwritten.
     const live = loaded.secret.annotations[VERSION_ANNOTATION];
@@ -201,12 +187,12 @@ export class SecretWriterService {
 
   private async rotateAuthorized(
     actor: Actor,
-    namespace: string,
-    name: string,
+    target: Target,
     requested: Readonly<Record<string, GeneratorSpec>>,
     input: RotateSecretInput,
   ): Promise<SecretWriteResultView> {
-    const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
+    const { namespace, name } = target;
+    const { secret, record } = await this.adopt(actor, await this.loader.load(target));
     const generators = { ...(record.rotationPolicy?.generators ?? {}), ...requested };
     const keys = input.keys ?? Object.keys(generators).filter((key) => generators[key].type !== 'supplied');
     if (keys.length === 0)
@@ -240,23 +226,23 @@ export class SecretWriterService {
 
   private async rollbackAuthorized(
     actor: Actor,
-    namespace: string,
-    name: string,
+    target: Target,
     input: RollbackSecretInput,
   ): Promise<SecretWriteResultView> {
-    const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
-    const target = await this.store.findVersion(record, input.version);
-    if (!target)
+    const { namespace, name } = target;
+    const { secret, record } = await this.adopt(actor, await this.loader.load(target));
+    const restored = await this.store.findVersion(record, input.version);
+    if (!restored)
       throw new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} has no version ${input.version}`);
-    if (target.state === 'current')
+    if (restored.state === 'current')
       throw new DomainError(ErrorCode.Conflict, `Version ${input.version} is already current`);
-    const values = this.store.openValues(record, target);
+    const values = this.store.openValues(record, restored);
     if (!values)
       throw new DomainError(ErrorCode.Unprocessable, `The values of version ${input.version} are no longer retained`);
     return this.commit(actor, secret, record, {
       values,
       reason: 'rollback',
-      sourceVersion: target.version,
+      sourceVersion: restored.version,
       note: input.reason,
       restartWorkloads: input.restartWorkloads,
     });
@@ -268,13 +254,9 @@ export class SecretWriterService {
    * (a lost answer, a database failure, a crash) is settled by the next access or by the
    * reconciler, from whether the cluster object still exists (SecretsService.load).
    */
-  private async revokeAuthorized(
-    actor: Actor,
-    namespace: string,
-    name: string,
-    input: RevokeSecretInput,
-  ): Promise<SecretView> {
-    const { secret, record } = await this.adopt(actor, await this.secrets.load(namespace, name));
+  private async revokeAuthorized(actor: Actor, target: Target, input: RevokeSecretInput): Promise<SecretView> {
+    const { namespace, name } = target;
+    const { secret, record } = await this.adopt(actor, await this.loader.load(target));
     await this.store.beginRevocation(record, actor.subject, input.reason);
     try {
       await this.cluster.deleteSecret(namespace, name, secret.resourceVersion);
@@ -369,7 +351,7 @@ export class SecretWriterService {
   ): Promise<SecretWriteResultView> {
     const record = await this.store.findRecord(written.namespace, written.name);
     const versionEntity = record ? await this.store.findVersion(record, version) : null;
-    if (!record || !versionEntity) throw notFound(written.namespace, written.name);
+    if (!record || !versionEntity) throw secretNotFound(written);
     return Object.assign(new SecretWriteResultView(), {
       secret: toSecretView(written, record),
       version: toVersionView(versionEntity),

@@ -201,8 +201,8 @@ describe('secrets under attack', () => {
         .expect(400);
       const result = await graphql(broker, 'lister', SECRETS, {
         namespace: 'team-a',
-        limit: 1,
-        continue: 'eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ',
+        first: 1,
+        after: 'eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ',
       });
       expect(result.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     });

@@ -9,6 +9,7 @@ import { PostgresAuditEventStore, SqliteAuditEventStore } from '../../src/audit/
 import { CHECKPOINT_CONFIGMAP, CHECKPOINT_KEY } from '../../src/audit/checkpoint-locations.js';
 import { AuditEventEntity } from '../../src/audit/entities/audit-event.entity.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
+import { ENTITIES } from '../../src/entities.js';
 import { databaseConfig } from '../../src/config/app-config.js';
 import { createNamespace, createSecret } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
@@ -50,7 +51,7 @@ const verify = async (broker: Broker): Promise<Verification> =>
 /** Audit events through the API: each listing records an `audit:read` decision. */
 async function recordEvents(broker: Broker, count: number): Promise<void> {
   for (let index = 0; index < count; index++)
-    await broker.as('admin').get('/v1/audit-events').query({ first: 1 }).expect(200);
+    await broker.as('admin').get('/v1/audit-events').query({ limit: 1 }).expect(200);
 }
 
 async function readConfigMap(broker: Broker) {
@@ -67,7 +68,7 @@ async function configMapCheckpoint(broker: Broker): Promise<StoredCheckpoint> {
 
 /** The database, opened directly: what an attacker with database access (and no KEK) holds. */
 async function openDatabase(broker: Broker): Promise<DataSource> {
-  return new DataSource(databaseOptions(databaseConfig(broker.database.url))).initialize();
+  return new DataSource(databaseOptions(databaseConfig(broker.database.url), ENTITIES)).initialize();
 }
 
 async function withDatabase<T>(broker: Broker, work: (dataSource: DataSource) => Promise<T>): Promise<T> {

@@ -120,7 +120,7 @@ describe('the audit trail of a scripted session', () => {
       ['audit:read', 'allowed'],
     ]);
     expect(rows[0]).toMatchObject({ request_id: 'l-grants' });
-    expect(rows[2].reason).toContain('listing allowed');
+    expect(rows[2].reason).toContain('allowed by');
   });
 
   it('links grant and role changes to their intent, including a change that failed', async () => {

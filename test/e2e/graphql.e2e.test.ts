@@ -110,7 +110,7 @@ describe('grants over GraphQL', () => {
     const costly = await graphql(
       broker,
       'admin',
-      gql('{ secrets(namespace: "team-a", limit: 500) { items { name consumers { name } versions { version } } } }'),
+      gql('{ secrets(namespace: "team-a", first: 500) { items { name consumers { name } versions { version } } } }'),
     );
     expect(costly.errors?.[0].message).toMatch(/cost .* exceeds/);
     expect(costly.data).toBeUndefined();

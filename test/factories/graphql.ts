@@ -139,10 +139,10 @@ interface SecretAddress {
 
 export const SECRETS = gql<
   { secrets: { items: SecretFields[]; continue: string | null } },
-  { namespace: string; limit?: number; continue?: string; labelSelector?: string }
+  { namespace: string; first?: number; after?: string; labelSelector?: string }
 >(
-  `query Secrets($namespace: String!, $limit: Int, $continue: String, $labelSelector: String) {
-    secrets(namespace: $namespace, limit: $limit, continue: $continue, labelSelector: $labelSelector) { items { ${SECRET} } continue }
+  `query Secrets($namespace: String!, $first: Int, $after: String, $labelSelector: String) {
+    secrets(namespace: $namespace, first: $first, after: $after, labelSelector: $labelSelector) { items { ${SECRET} } continue }
   }`,
 );
 
@@ -255,10 +255,10 @@ export interface AuditEventFilter {
 }
 
 export const AUDIT_EVENTS = gql<
-  { auditEvents: { items: AuditEventFields[]; nextCursor: string | null } },
+  { auditEvents: { items: AuditEventFields[]; continue: string | null } },
   { filter?: AuditEventFilter; after?: string; first?: number }
 >(
   `query AuditEvents($filter: AuditEventFilter, $after: String, $first: Int) {
-    auditEvents(filter: $filter, after: $after, first: $first) { items { id subject action outcome namespace name details } nextCursor }
+    auditEvents(filter: $filter, after: $after, first: $first) { items { id subject action outcome namespace name details } continue }
   }`,
 );

@@ -1,4 +1,4 @@
-import type { Actor } from '../../src/auth/actor.js';
+import type { Actor } from '../../src/common/actor.js';
 import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
 import { PolicyService } from '../../src/grants/policy.service.js';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
@@ -21,7 +21,9 @@ export async function crashMidRotation(
     subjects: ['user:admin'],
     request: { requestId: `crash-${name}`, sourceIp: '127.0.0.1', userAgent: 'crash-test' },
   };
-  const intent = await broker.app.get(PolicyService).assertCan(actor, 'rotate', { namespace, name });
+  const intent = await broker.app
+    .get(PolicyService)
+    .authorize(actor, { kind: 'target', verbs: ['rotate'], target: { namespace, name } });
   const store = broker.app.get(SecretVersionStore);
   const record = await store.findRecord(namespace, name);
   if (!record) throw new Error(`no record for ${namespace}/${name}`);

@@ -1,7 +1,7 @@
 import { RequestMethod, type INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { IS_PUBLIC, REQUIRED_VERB } from '../../src/auth/decorators.js';
+import { IS_PUBLIC, REQUIRED_VERB } from '../../src/common/http/route-decorators.js';
 
 /**
  * GraphQL field resolvers with the verb their service checks on each parent. Guards do not run on

@@ -1,7 +1,6 @@
 import { Field, Float, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import type { ChainedEvent } from '../audit-chain.js';
 import type { AuditDetailValue } from '../audit-event.js';
 
 @ObjectType('AuditEvent', { description: 'One decision or outcome in the tamper-evident audit chain' })
@@ -87,39 +86,11 @@ export class AuditEventPage {
   @Field(() => [AuditEventView])
   items: AuditEventView[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `after` for the next (older) page' })
-  @Field(() => String, { nullable: true })
-  nextCursor: string | null;
-}
-
-export function toAuditEventView(event: ChainedEvent): AuditEventView {
-  return Object.assign(new AuditEventView(), {
-    id: String(event.id),
-    time: event.time,
-    requestId: event.requestId,
-    subject: event.subject,
-    action: event.action,
-    outcome: event.outcome,
-    namespace: event.namespace,
-    name: event.name,
-    version: event.version,
-    matchedGrants: parseStored<string[]>(event.matchedGrants, []),
-    reason: event.reason,
-    sourceIp: event.sourceIp,
-    userAgent: event.userAgent,
-    latencyMs: event.latencyMs,
-    intentId: event.intentId === null ? null : String(event.intentId),
-    details: event.details === null ? null : parseStored<Record<string, AuditDetailValue> | null>(event.details, null),
-    prevHash: event.prevHash,
-    hash: event.hash,
-  });
-}
-
-// A row altered by hand may hold invalid JSON: listing still works, and verify reports the row.
-function parseStored<T>(text: string, fallback: T): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `continue` (GraphQL: `after`) for the next, older page',
+  })
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next, older page' })
+  continue: string | null;
 }

@@ -1,14 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, MixedList } from 'typeorm';
 import type { DatabaseConfig } from '../../config/app-config.js';
 import { MIGRATIONS } from '../../../migrations/index.js';
-import { ENTITIES } from './entities.js';
 
-/** TypeORM options for either database. The schema only ever changes through migrations. */
-export function databaseOptions(database: DatabaseConfig): DataSourceOptions {
+/**
+ * TypeORM options for either database. The schema only ever changes through migrations. The
+ * entities come from the composition root (src/entities.ts), so this plumbing knows no domain.
+ */
+export function databaseOptions(
+  database: DatabaseConfig,
+  entities: MixedList<string | (new () => unknown)>,
+): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsRun: true,
     synchronize: false,

@@ -1,7 +1,24 @@
 import { applyDecorators } from '@nestjs/common';
 import { Field } from '@nestjs/graphql';
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
+import {
+  NAMESPACE_MESSAGE,
+  NAMESPACE_PATTERN,
+  ROLE_NAME_MESSAGE,
+  ROLE_NAME_PATTERN,
+  SECRET_NAME_MAX_LENGTH,
+  SECRET_NAME_MESSAGE,
+  SECRET_NAME_PATTERN,
+} from '../vocabulary/names.js';
 
 export const MAX_REASON_LENGTH = 1024;
 
@@ -54,5 +71,36 @@ export function OptionalFlagField(description: string): PropertyDecorator {
     Field(() => Boolean, { nullable: true, description }),
     IsOptional(),
     IsBoolean(),
+  );
+}
+
+/** A Kubernetes namespace name, for REST (path, body, query) and GraphQL alike. */
+export function NamespaceField(description = 'A Kubernetes namespace'): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ example: 'team-a', description }),
+    Field(() => String, { description }),
+    IsString(),
+    Matches(NAMESPACE_PATTERN, { message: NAMESPACE_MESSAGE }),
+  );
+}
+
+/** A Kubernetes Secret name, for REST and GraphQL alike. */
+export function SecretNameField(description = 'A Secret name'): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ example: 'db-main', maxLength: SECRET_NAME_MAX_LENGTH, description }),
+    Field(() => String, { description }),
+    IsString(),
+    MaxLength(SECRET_NAME_MAX_LENGTH, { message: SECRET_NAME_MESSAGE }),
+    Matches(SECRET_NAME_PATTERN, { message: SECRET_NAME_MESSAGE }),
+  );
+}
+
+/** A role name (a DNS label), for REST and GraphQL alike. */
+export function RoleNameField(description = 'A role name'): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ example: 'reader', description }),
+    Field(() => String, { description }),
+    IsString(),
+    Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE }),
   );
 }

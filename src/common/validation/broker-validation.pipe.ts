@@ -34,11 +34,13 @@ export class BrokerValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (!hasRawJsonFields(metadata.metatype) || typeof value !== 'object' || value === null)
+    if (typeof value !== 'object' || value === null || typeof metadata.metatype !== 'function') {
       return super.transform(value, metadata);
+    }
+    // Taken before Nest's pipe strips keys from the value in place.
     const original: unknown = structuredClone(value);
     const entity: unknown = await super.transform(value, metadata);
-    restoreRawJson(entity, original);
+    if (!restoreRawJson(entity, original)) return entity;
     const errors = await validate(entity as object, {
       whitelist: true,
       forbidNonWhitelisted: true,
@@ -53,25 +55,26 @@ function rawJsonFieldsOf(type: unknown): readonly string[] {
   return typeof type === 'function' ? ((Reflect.getMetadata(RAW_JSON_FIELDS, type) as string[] | undefined) ?? []) : [];
 }
 
-/** Whether the DTO, or a DTO nested in it, has raw JSON properties. */
-function hasRawJsonFields(type: unknown, seen = new Set<unknown>()): boolean {
-  if (typeof type !== 'function' || seen.has(type)) return false;
-  seen.add(type);
-  if (rawJsonFieldsOf(type).length > 0) return true;
-  const prototype = (type as { prototype: object }).prototype;
-  return Object.getOwnPropertyNames(prototype).some((property) =>
-    hasRawJsonFields(Reflect.getMetadata('design:type', prototype, property), seen),
-  );
-}
-
-/** Puts the raw JSON properties of `original` back on `entity` and the DTOs nested in it. */
-function restoreRawJson(entity: unknown, original: unknown): void {
-  if (typeof entity !== 'object' || entity === null || typeof original !== 'object' || original === null) return;
+/**
+ * Puts the raw JSON properties of `original` back on `entity` and the DTOs nested in it (found
+ * by their runtime class). Returns whether anything was restored.
+ */
+function restoreRawJson(entity: unknown, original: unknown): boolean {
+  if (typeof entity !== 'object' || entity === null || typeof original !== 'object' || original === null) return false;
   const fields = rawJsonFieldsOf(entity.constructor);
   const source = original as Record<string, unknown>;
   const target = entity as Record<string, unknown>;
-  for (const field of fields) if (Object.hasOwn(source, field)) target[field] = source[field];
-  for (const [key, child] of Object.entries(target)) if (!fields.includes(key)) restoreRawJson(child, source[key]);
+  let restored = false;
+  for (const field of fields) {
+    if (Object.hasOwn(source, field)) {
+      target[field] = source[field];
+      restored = true;
+    }
+  }
+  for (const [key, child] of Object.entries(target)) {
+    if (!fields.includes(key) && restoreRawJson(child, source[key])) restored = true;
+  }
+  return restored;
 }
 
 function invalidInput(errors: ValidationError[]): DomainError {

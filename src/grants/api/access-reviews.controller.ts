@@ -1,16 +1,13 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../auth/decorators.js';
-import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { Body, HttpCode, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import type { Actor } from '../../common/actor.js';
+import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { ApiController } from '../../common/http/api-controller.decorator.js';
 import { AccessReviewInput } from '../dto/access-review.input.js';
 import { GrantsService } from '../grants.service.js';
 import { AccessReviewView } from '../models/access-review.model.js';
 
-@ApiTags('grants')
-@ApiBearerAuth()
-@ApiProblemResponses()
-@Controller('v1/access-reviews')
+@ApiController('v1/access-reviews', 'grants')
 export class AccessReviewsController {
   constructor(private readonly grants: GrantsService) {}
 

@@ -1,17 +1,15 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { Body, Delete, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { CreateGrantInput } from '../dto/create-grant.input.js';
 import { ListGrantsArgs } from '../dto/list-grants.args.js';
 import { GrantsService } from '../grants.service.js';
 import { GrantView } from '../models/grant.model.js';
-import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { ApiController } from '../../common/http/api-controller.decorator.js';
+import { GrantIdParams } from '../dto/params.js';
 
-@ApiTags('grants')
-@ApiBearerAuth()
-@ApiProblemResponses()
-@Controller('v1/grants')
+@ApiController('v1/grants', 'grants')
 export class GrantsController {
   constructor(private readonly grants: GrantsService) {}
 
@@ -32,14 +30,14 @@ export class GrantsController {
   @Get(':id')
   @RequireVerb('grants:manage')
   @ApiOperation({ summary: 'Get one grant' })
-  get(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<GrantView> {
+  get(@CurrentActor() actor: Actor, @Param() { id }: GrantIdParams): Promise<GrantView> {
     return this.grants.get(actor, id);
   }
 
   @Delete(':id')
   @RequireVerb('grants:manage')
   @ApiOperation({ summary: 'Delete a grant (only one you could have created)' })
-  delete(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<GrantView> {
+  delete(@CurrentActor() actor: Actor, @Param() { id }: GrantIdParams): Promise<GrantView> {
     return this.grants.delete(actor, id);
   }
 }

@@ -1,10 +1,10 @@
-import { ParseUUIDPipe } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import type { Actor } from '../../auth/actor.js';
-import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { Actor } from '../../common/actor.js';
+import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { AccessReviewInput } from '../dto/access-review.input.js';
 import { CreateGrantInput } from '../dto/create-grant.input.js';
 import { CreateRoleInput } from '../dto/create-role.input.js';
+import { GrantIdParams, RoleNameParams } from '../dto/params.js';
 import { ListGrantsArgs } from '../dto/list-grants.args.js';
 import { GrantsService } from '../grants.service.js';
 import { AccessReviewView } from '../models/access-review.model.js';
@@ -52,10 +52,7 @@ export class GrantsResolver {
 
   @Mutation(() => GrantView)
   @RequireVerb('grants:manage')
-  deleteGrant(
-    @CurrentActor() actor: Actor,
-    @Args('id', { type: () => ID }, ParseUUIDPipe) id: string,
-  ): Promise<GrantView> {
+  deleteGrant(@CurrentActor() actor: Actor, @Args() { id }: GrantIdParams): Promise<GrantView> {
     return this.grantsService.delete(actor, id);
   }
 
@@ -67,7 +64,7 @@ export class GrantsResolver {
 
   @Mutation(() => RoleView)
   @RequireVerb('grants:manage')
-  deleteRole(@CurrentActor() actor: Actor, @Args('name') name: string): Promise<RoleView> {
+  deleteRole(@CurrentActor() actor: Actor, @Args() { name }: RoleNameParams): Promise<RoleView> {
     return this.rolesService.delete(actor, name);
   }
 }

@@ -1,16 +1,14 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
-import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { Body, Delete, Get, Param, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { ApiController } from '../../common/http/api-controller.decorator.js';
+import { RoleNameParams } from '../dto/params.js';
 import { CreateRoleInput } from '../dto/create-role.input.js';
 import { RoleView } from '../models/role.model.js';
 import { RolesService } from '../roles.service.js';
 
-@ApiTags('roles')
-@ApiBearerAuth()
-@ApiProblemResponses()
-@Controller('v1/roles')
+@ApiController('v1/roles', 'roles')
 export class RolesController {
   constructor(private readonly roles: RolesService) {}
 
@@ -31,7 +29,7 @@ export class RolesController {
   @Delete(':name')
   @RequireVerb('grants:manage')
   @ApiOperation({ summary: 'Delete an unused custom role' })
-  delete(@CurrentActor() actor: Actor, @Param('name') name: string): Promise<RoleView> {
+  delete(@CurrentActor() actor: Actor, @Param() { name }: RoleNameParams): Promise<RoleView> {
     return this.roles.delete(actor, name);
   }
 }

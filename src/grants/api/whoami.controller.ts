@@ -1,15 +1,12 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../auth/decorators.js';
-import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import { Get } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import type { Actor } from '../../common/actor.js';
+import { AUTHENTICATED, CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { ApiController } from '../../common/http/api-controller.decorator.js';
 import { GrantsService } from '../grants.service.js';
 import { WhoamiView } from '../models/whoami.model.js';
 
-@ApiTags('identity')
-@ApiBearerAuth()
-@ApiProblemResponses()
-@Controller('v1/whoami')
+@ApiController('v1/whoami', 'identity')
 export class WhoamiController {
   constructor(private readonly grants: GrantsService) {}
 

@@ -1,8 +1,13 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { VERBS, type Verb } from '../verbs.js';
-import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN, SUBJECT_MESSAGE, SUBJECT_PATTERN } from './patterns.js';
+import { VERBS, type Verb } from '../../common/vocabulary/verbs.js';
+import {
+  NAMESPACE_PATTERN,
+  SECRET_NAME_PATTERN,
+  SUBJECT_MESSAGE,
+  SUBJECT_PATTERN,
+} from '../../common/vocabulary/names.js';
 
 @InputType()
 export class AccessReviewInput {

@@ -3,8 +3,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, Matches } from 'class-validator';
 import { OptionalReasonField } from '../../common/dto/fields.js';
-import { NAME_PATTERN, NAMESPACE_SCOPE } from '../scope.js';
-import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN, SUBJECT_MESSAGE, SUBJECT_PATTERN } from './patterns.js';
+import { NAME_PATTERN, NAMESPACE_SCOPE } from '../../common/vocabulary/scope.js';
+import {
+  ROLE_NAME_MESSAGE,
+  ROLE_NAME_PATTERN,
+  SUBJECT_MESSAGE,
+  SUBJECT_PATTERN,
+} from '../../common/vocabulary/names.js';
 
 @InputType()
 export class CreateGrantInput {

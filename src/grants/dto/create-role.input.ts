@@ -2,8 +2,8 @@ import { Field, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMinSize, ArrayUnique, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { NoControlCharacters } from '../../common/dto/fields.js';
-import { VERBS, type Verb } from '../verbs.js';
-import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN } from './patterns.js';
+import { VERBS, type Verb } from '../../common/vocabulary/verbs.js';
+import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN } from '../../common/vocabulary/names.js';
 
 @InputType()
 export class CreateRoleInput {

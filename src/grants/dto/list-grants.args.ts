@@ -1,8 +1,13 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { NAMESPACE_SCOPE } from '../scope.js';
-import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN, SUBJECT_MESSAGE, SUBJECT_PATTERN } from './patterns.js';
+import { NAMESPACE_SCOPE } from '../../common/vocabulary/scope.js';
+import {
+  ROLE_NAME_MESSAGE,
+  ROLE_NAME_PATTERN,
+  SUBJECT_MESSAGE,
+  SUBJECT_PATTERN,
+} from '../../common/vocabulary/names.js';
 
 /** Filters for listing grants; the same class serves as REST query and GraphQL args. */
 @ArgsType()

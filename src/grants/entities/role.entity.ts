@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { Verb } from '../verbs.js';
+import type { Verb } from '../../common/vocabulary/verbs.js';
 
 @Entity({ name: 'roles' })
 export class RoleEntity {

@@ -1,6 +1,5 @@
 import { Field, GraphQLISODateTime, ID, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import type { EffectiveGrant } from '../policy.service.js';
 
 @ObjectType('Grant', { description: 'A subject bound to a role on a namespace and secret-name pattern' })
 export class GrantView {
@@ -43,19 +42,4 @@ export class GrantView {
   @ApiProperty({ type: String, format: 'date-time' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
-}
-
-export function toGrantView(grant: EffectiveGrant): GrantView {
-  return Object.assign(new GrantView(), {
-    id: grant.id,
-    subject: grant.subject,
-    role: grant.role,
-    verbs: [...grant.verbs],
-    namespace: grant.namespace,
-    namePattern: grant.namePattern,
-    expiresAt: grant.expiresAt,
-    reason: grant.reason,
-    createdBy: grant.createdBy,
-    createdAt: grant.createdAt,
-  });
 }

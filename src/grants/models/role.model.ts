@@ -1,6 +1,5 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import type { RoleEntity } from '../entities/role.entity.js';
 
 @ObjectType('Role', { description: 'A named set of verbs' })
 export class RoleView {
@@ -23,14 +22,4 @@ export class RoleView {
   @ApiProperty({ type: String, format: 'date-time' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
-}
-
-export function toRoleView(role: RoleEntity): RoleView {
-  return Object.assign(new RoleView(), {
-    name: role.name,
-    verbs: [...role.verbs],
-    builtIn: role.builtIn,
-    description: role.description,
-    createdAt: role.createdAt,
-  });
 }

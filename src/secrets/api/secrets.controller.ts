@@ -1,19 +1,20 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { Body, Get, Header, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiHeader, ApiOperation } from '@nestjs/swagger';
+import type { Actor } from '../../common/actor.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
-import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
-import { NamespacePipe, SecretNamePipe } from '../dto/kubernetes-name.pipe.js';
+import { ApiController } from '../../common/http/api-controller.decorator.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { pageOf } from '../../common/paging/page.js';
 import {
   CreateSecretInput,
-  ListSecretsArgs,
+  ListSecretsQuery,
   RequestSecretInput,
   RevokeSecretInput,
   RollbackSecretInput,
   RotateSecretInput,
   UpdateSecretInput,
 } from '../dto/secret-inputs.js';
+import { NamespaceParams, SecretParams } from '../dto/secret-params.js';
 import { SecretConsumerView } from '../models/consumer.model.js';
 import { SecretValuesView } from '../models/secret-values.model.js';
 import { SecretVersionView } from '../models/secret-version.model.js';
@@ -22,10 +23,7 @@ import { SecretPageView, SecretView } from '../models/secret.model.js';
 import { SecretWriterService } from '../secret-writer.service.js';
 import { SecretsService } from '../secrets.service.js';
 
-@ApiTags('secrets')
-@ApiBearerAuth()
-@ApiProblemResponses()
-@Controller('v1/namespaces/:namespace/secrets')
+@ApiController('v1/namespaces/:namespace/secrets', 'secrets')
 export class SecretsController {
   constructor(
     private readonly secrets: SecretsService,
@@ -37,10 +35,10 @@ export class SecretsController {
   @ApiOperation({ summary: 'List secrets: names, keys, labels and versions, never values' })
   list(
     @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Query() args: ListSecretsArgs,
+    @Param() { namespace }: NamespaceParams,
+    @Query() query: ListSecretsQuery,
   ): Promise<SecretPageView> {
-    return this.secrets.list(actor, namespace, args);
+    return this.secrets.list(actor, namespace, query.labelSelector, pageOf(query));
   }
 
   @Post()
@@ -48,7 +46,7 @@ export class SecretsController {
   @ApiOperation({ summary: 'Create a secret from values and/or generators' })
   create(
     @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
+    @Param() { namespace }: NamespaceParams,
     @Body() input: CreateSecretInput,
   ): Promise<SecretWriteResultView> {
     return this.writer.create(actor, namespace, input);
@@ -57,12 +55,8 @@ export class SecretsController {
   @Get(':name')
   @RequireVerb('list')
   @ApiOperation({ summary: 'Metadata and current version of a secret, no values' })
-  get(
-    @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
-  ): Promise<SecretView> {
-    return this.secrets.get(actor, namespace, name);
+  get(@CurrentActor() actor: Actor, @Param() secret: SecretParams): Promise<SecretView> {
+    return this.secrets.get(actor, secret);
   }
 
   @Post(':name/request')
@@ -72,11 +66,10 @@ export class SecretsController {
   @ApiOperation({ summary: 'Obtain the values of a secret' })
   request(
     @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
+    @Param() secret: SecretParams,
     @Body() input: RequestSecretInput,
   ): Promise<SecretValuesView> {
-    return this.secrets.request(actor, namespace, name, input);
+    return this.secrets.request(actor, secret, input);
   }
 
   @Put(':name')
@@ -85,12 +78,11 @@ export class SecretsController {
   @ApiOperation({ summary: 'Set explicit values (a new version)' })
   update(
     @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
+    @Param() secret: SecretParams,
     @Body() input: UpdateSecretInput,
     @Headers('if-match') ifMatch: string | undefined,
   ): Promise<SecretWriteResultView> {
-    return this.writer.update(actor, namespace, name, input, parseIfMatch(ifMatch));
+    return this.writer.update(actor, secret, input, parseIfMatch(ifMatch));
   }
 
   @Post(':name/rotate')
@@ -100,11 +92,10 @@ export class SecretsController {
   @ApiOperation({ summary: 'Generate new values (a new version)' })
   rotate(
     @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
+    @Param() secret: SecretParams,
     @Body() input: RotateSecretInput,
   ): Promise<SecretWriteResultView> {
-    return this.writer.rotate(actor, namespace, name, input);
+    return this.writer.rotate(actor, secret, input);
   }
 
   @Post(':name/rollback')
@@ -113,11 +104,10 @@ export class SecretsController {
   @ApiOperation({ summary: "Restore an earlier version's values (as a new version)" })
   rollback(
     @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
+    @Param() secret: SecretParams,
     @Body() input: RollbackSecretInput,
   ): Promise<SecretWriteResultView> {
-    return this.writer.rollback(actor, namespace, name, input);
+    return this.writer.rollback(actor, secret, input);
   }
 
   @Post(':name/revoke')
@@ -126,33 +116,24 @@ export class SecretsController {
   @ApiOperation({ summary: 'Delete the secret from the cluster, keep its history, mark it revoked' })
   revoke(
     @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
+    @Param() secret: SecretParams,
     @Body() input: RevokeSecretInput,
   ): Promise<SecretView> {
-    return this.writer.revoke(actor, namespace, name, input);
+    return this.writer.revoke(actor, secret, input);
   }
 
   @Get(':name/versions')
   @RequireVerb('list')
   @ApiOperation({ summary: 'Version history: fingerprints, never values' })
-  versions(
-    @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
-  ): Promise<SecretVersionView[]> {
-    return this.secrets.versions(actor, namespace, name);
+  versions(@CurrentActor() actor: Actor, @Param() secret: SecretParams): Promise<SecretVersionView[]> {
+    return this.secrets.versions(actor, secret);
   }
 
   @Get(':name/consumers')
   @RequireVerb('list')
   @ApiOperation({ summary: 'Workloads that reference the secret, and how (the blast radius)' })
-  consumers(
-    @CurrentActor() actor: Actor,
-    @Param('namespace', NamespacePipe) namespace: string,
-    @Param('name', SecretNamePipe) name: string,
-  ): Promise<SecretConsumerView[]> {
-    return this.secrets.consumers(actor, namespace, name);
+  consumers(@CurrentActor() actor: Actor, @Param() secret: SecretParams): Promise<SecretConsumerView[]> {
+    return this.secrets.consumers(actor, secret);
   }
 }
 

@@ -1,18 +1,19 @@
-import { Args, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
+import { Args, ArgsType, Field, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { IsInt, IsOptional, Min } from 'class-validator';
+import type { Actor } from '../../common/actor.js';
 import { EXPENSIVE_FIELD_COST, perItem } from '../../common/graphql/graphql-options.js';
-import { NamespacePipe, SecretNamePipe } from '../dto/kubernetes-name.pipe.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../../common/paging/page.js';
 import {
   CreateSecretInput,
-  DEFAULT_PAGE_SIZE,
-  NamespacedListSecretsArgs,
   RequestSecretInput,
   RevokeSecretInput,
   RollbackSecretInput,
   RotateSecretInput,
+  SecretsArgs,
   UpdateSecretInput,
 } from '../dto/secret-inputs.js';
+import { ArgsWithInput, NamespaceParams, SecretParams } from '../dto/secret-params.js';
 import { SecretConsumerView } from '../models/consumer.model.js';
 import { SecretValuesView } from '../models/secret-values.model.js';
 import { SecretVersionView } from '../models/secret-version.model.js';
@@ -21,6 +22,25 @@ import { SecretPageView, SecretView } from '../models/secret.model.js';
 import { SecretWriterService } from '../secret-writer.service.js';
 import { SecretsService } from '../secrets.service.js';
 
+@ArgsType()
+class RequestSecretArgs extends ArgsWithInput(SecretParams, RequestSecretInput, { optional: true }) {}
+@ArgsType()
+class CreateSecretArgs extends ArgsWithInput(NamespaceParams, CreateSecretInput, { optional: false }) {}
+@ArgsType()
+class UpdateSecretArgs extends ArgsWithInput(SecretParams, UpdateSecretInput, { optional: false }) {
+  @Field(() => Int, { nullable: true, description: 'The version the caller expects to replace' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  ifMatch?: number;
+}
+@ArgsType()
+class RotateSecretArgs extends ArgsWithInput(SecretParams, RotateSecretInput, { optional: true }) {}
+@ArgsType()
+class RollbackSecretArgs extends ArgsWithInput(SecretParams, RollbackSecretInput, { optional: false }) {}
+@ArgsType()
+class RevokeSecretArgs extends ArgsWithInput(SecretParams, RevokeSecretInput, { optional: false }) {}
+
 @Resolver(() => SecretView)
 export class SecretsResolver {
   constructor(
@@ -28,49 +48,42 @@ export class SecretsResolver {
     private readonly writer: SecretWriterService,
   ) {}
 
-  @Query(() => SecretPageView, { complexity: perItem('limit', DEFAULT_PAGE_SIZE) })
+  @Query(() => SecretPageView, { complexity: perItem('first', DEFAULT_PAGE_SIZE) })
   @RequireVerb('list')
-  secrets(@CurrentActor() actor: Actor, @Args() args: NamespacedListSecretsArgs): Promise<SecretPageView> {
-    return this.secretsService.list(actor, args.namespace, args);
+  secrets(@CurrentActor() actor: Actor, @Args() args: SecretsArgs): Promise<SecretPageView> {
+    return this.secretsService.list(actor, args.namespace, args.labelSelector ?? undefined, pageOf(args));
   }
 
   @Query(() => SecretView)
   @RequireVerb('list')
-  secret(
-    @CurrentActor() actor: Actor,
-    @Args('namespace', NamespacePipe) namespace: string,
-    @Args('name', SecretNamePipe) name: string,
-  ): Promise<SecretView> {
-    return this.secretsService.get(actor, namespace, name);
+  secret(@CurrentActor() actor: Actor, @Args() secret: SecretParams): Promise<SecretView> {
+    return this.secretsService.get(actor, secret);
   }
 
   @ResolveField(() => [SecretVersionView], { complexity: EXPENSIVE_FIELD_COST })
   versions(@CurrentActor() actor: Actor, @Parent() secret: SecretView): Promise<SecretVersionView[]> {
-    return this.secretsService.versions(actor, secret.namespace, secret.name);
+    return this.secretsService.versions(actor, secret);
   }
 
   @ResolveField(() => [SecretConsumerView], { complexity: EXPENSIVE_FIELD_COST })
   consumers(@CurrentActor() actor: Actor, @Parent() secret: SecretView): Promise<SecretConsumerView[]> {
-    return this.secretsService.consumers(actor, secret.namespace, secret.name);
+    return this.secretsService.consumers(actor, secret);
   }
 
   @Mutation(() => SecretValuesView)
   @RequireVerb('read')
   requestSecret(
     @CurrentActor() actor: Actor,
-    @Args('namespace', NamespacePipe) namespace: string,
-    @Args('name', SecretNamePipe) name: string,
-    @Args('input', { nullable: true }) input?: RequestSecretInput,
+    @Args() { input, ...secret }: RequestSecretArgs,
   ): Promise<SecretValuesView> {
-    return this.secretsService.request(actor, namespace, name, input ?? {});
+    return this.secretsService.request(actor, secret, input ?? {});
   }
 
   @Mutation(() => SecretWriteResultView)
   @RequireVerb('create')
   createSecret(
     @CurrentActor() actor: Actor,
-    @Args('namespace', NamespacePipe) namespace: string,
-    @Args('input') input: CreateSecretInput,
+    @Args() { namespace, input }: CreateSecretArgs,
   ): Promise<SecretWriteResultView> {
     return this.writer.create(actor, namespace, input);
   }
@@ -79,45 +92,32 @@ export class SecretsResolver {
   @RequireVerb('update')
   updateSecret(
     @CurrentActor() actor: Actor,
-    @Args('namespace', NamespacePipe) namespace: string,
-    @Args('name', SecretNamePipe) name: string,
-    @Args('input') input: UpdateSecretInput,
-    @Args('ifMatch', { type: () => Int, nullable: true, description: 'The version the caller expects to replace' })
-    ifMatch?: number,
+    @Args() { input, ifMatch, ...secret }: UpdateSecretArgs,
   ): Promise<SecretWriteResultView> {
-    return this.writer.update(actor, namespace, name, input, ifMatch ?? undefined);
+    return this.writer.update(actor, secret, input, ifMatch ?? undefined);
   }
 
   @Mutation(() => SecretWriteResultView)
   @RequireVerb('rotate')
   rotateSecret(
     @CurrentActor() actor: Actor,
-    @Args('namespace', NamespacePipe) namespace: string,
-    @Args('name', SecretNamePipe) name: string,
-    @Args('input', { nullable: true }) input?: RotateSecretInput,
+    @Args() { input, ...secret }: RotateSecretArgs,
   ): Promise<SecretWriteResultView> {
-    return this.writer.rotate(actor, namespace, name, input ?? {});
+    return this.writer.rotate(actor, secret, input ?? {});
   }
 
   @Mutation(() => SecretWriteResultView)
   @RequireVerb('rollback')
   rollbackSecret(
     @CurrentActor() actor: Actor,
-    @Args('namespace', NamespacePipe) namespace: string,
-    @Args('name', SecretNamePipe) name: string,
-    @Args('input') input: RollbackSecretInput,
+    @Args() { input, ...secret }: RollbackSecretArgs,
   ): Promise<SecretWriteResultView> {
-    return this.writer.rollback(actor, namespace, name, input);
+    return this.writer.rollback(actor, secret, input);
   }
 
   @Mutation(() => SecretView)
   @RequireVerb('revoke')
-  revokeSecret(
-    @CurrentActor() actor: Actor,
-    @Args('namespace', NamespacePipe) namespace: string,
-    @Args('name', SecretNamePipe) name: string,
-    @Args('input') input: RevokeSecretInput,
-  ): Promise<SecretView> {
-    return this.writer.revoke(actor, namespace, name, input);
+  revokeSecret(@CurrentActor() actor: Actor, @Args() { input, ...secret }: RevokeSecretArgs): Promise<SecretView> {
+    return this.writer.revoke(actor, secret, input);
   }
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -17,28 +18,59 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { NoControlCharacters, OptionalFlagField, OptionalReasonField } from '../../common/dto/fields.js';
+import {
+  NoControlCharacters,
+  OptionalFlagField,
+  OptionalReasonField,
+  SecretNameField,
+} from '../../common/dto/fields.js';
 import { RawJsonObject } from '../../common/validation/broker-validation.pipe.js';
-import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../grants/dto/patterns.js';
+import { PageArgs, PageQuery } from '../../common/paging/page.js';
+import type { ValueEncoding } from '../secret-input.js';
+import { NAMESPACE_MESSAGE, NAMESPACE_PATTERN } from '../../common/vocabulary/names.js';
 
-const ENCODINGS = ['utf8', 'base64'] as const;
+const ENCODINGS: readonly ValueEncoding[] = ['utf8', 'base64'];
+const RESTART_WORKLOADS = 'Restart the workloads that use the secret once the new version is live';
 const SECRET_TYPE = /^[-._a-zA-Z0-9/]{1,128}$/;
 const GENERATORS_DOC =
   'Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?}';
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+const VALUES_DOC = 'Key → value (UTF-8, or base64 with dataEncoding)';
 const generatorMap = {
   type: 'object',
   additionalProperties: { type: 'object', properties: { type: { type: 'string' } } },
   description: GENERATORS_DOC,
 } as const;
 
+/**
+ * A free-form JSON object of key → value or key → generator, kept exactly as sent (see
+ * RawJsonObject), documented for both transports.
+ */
+function JsonMapField(schema: Record<string, unknown>, options: { optional: boolean }): PropertyDecorator {
+  const description = typeof schema.description === 'string' ? schema.description : undefined;
+  return applyDecorators(
+    options.optional ? ApiPropertyOptional(schema) : ApiProperty(schema),
+    Field(() => GraphQLJSONObject, { nullable: options.optional, description }),
+    ...(options.optional ? [IsOptional()] : []),
+    IsObject(),
+    RawJsonObject(),
+  );
+}
+
+/** How the `data` values are written: UTF-8 text (default) or base64 for binary values. */
+function DataEncodingField(): PropertyDecorator {
+  const description = 'How the data values are encoded: utf8 (default) or base64';
+  return applyDecorators(
+    ApiPropertyOptional({ enum: ENCODINGS, default: 'utf8', description }),
+    Field(() => String, { nullable: true, description }),
+    IsOptional(),
+    IsIn(ENCODINGS),
+  );
+}
+
 @InputType()
 export class RotationPolicyInput {
-  @ApiPropertyOptional({ ...generatorMap, description: `${GENERATORS_DOC} | {type: supplied}` })
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  @IsOptional()
-  @IsObject()
-  @RawJsonObject()
+  @JsonMapField({ ...generatorMap, description: `${GENERATORS_DOC} | {type: supplied}` }, { optional: true })
   generators?: Record<string, unknown>;
 
   @ApiPropertyOptional({ minimum: 60, description: 'Rotate on this interval (stored for the scheduler)' })
@@ -48,7 +80,7 @@ export class RotationPolicyInput {
   @Min(60)
   intervalSeconds?: number;
 
-  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
+  @OptionalFlagField(RESTART_WORKLOADS)
   restartWorkloads?: boolean;
 
   @ApiPropertyOptional({ type: [String] })
@@ -62,10 +94,7 @@ export class RotationPolicyInput {
 
 @InputType()
 export class CreateSecretInput {
-  @ApiProperty({ example: 'db-main' })
-  @Field()
-  @MaxLength(253)
-  @Matches(SECRET_NAME_PATTERN, { message: 'name must be a Kubernetes object name (RFC 1123 subdomain)' })
+  @SecretNameField('The name of the new Secret')
   name: string;
 
   @ApiPropertyOptional({ example: 'Opaque', default: 'Opaque' })
@@ -74,31 +103,19 @@ export class CreateSecretInput {
   @Matches(SECRET_TYPE, { message: 'type must be a Kubernetes secret type' })
   type?: string;
 
-  @ApiPropertyOptional({ ...stringMap, description: 'Key → value (UTF-8, or base64 with dataEncoding)' })
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  @IsOptional()
-  @IsObject()
-  @RawJsonObject()
+  @JsonMapField({ ...stringMap, description: VALUES_DOC }, { optional: true })
   data?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: ENCODINGS, default: 'utf8' })
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsIn(ENCODINGS)
-  dataEncoding?: (typeof ENCODINGS)[number];
+  @DataEncodingField()
+  dataEncoding?: ValueEncoding;
 
-  @ApiPropertyOptional(generatorMap)
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  @IsOptional()
-  @IsObject()
-  @RawJsonObject()
+  @JsonMapField(generatorMap, { optional: true })
   generate?: Record<string, unknown>;
 
-  @ApiPropertyOptional(stringMap)
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  @IsOptional()
-  @IsObject()
-  @RawJsonObject()
+  @JsonMapField(
+    { ...stringMap, description: 'Labels to put on the Secret (Kubernetes label keys and values)' },
+    { optional: true },
+  )
   @NoControlCharacters()
   labels?: Record<string, unknown>;
 
@@ -113,29 +130,27 @@ export class CreateSecretInput {
   reason?: string;
 }
 
-@InputType()
-export class UpdateSecretInput {
-  @ApiProperty(stringMap)
-  @Field(() => GraphQLJSONObject)
-  @IsObject()
-  @RawJsonObject()
-  data: Record<string, unknown>;
-
-  @ApiPropertyOptional({ enum: ENCODINGS, default: 'utf8' })
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsIn(ENCODINGS)
-  dataEncoding?: (typeof ENCODINGS)[number];
-
+/** What every change to an existing secret accepts: why, and whether to restart its consumers. */
+@InputType({ isAbstract: true })
+export abstract class SecretChangeInput {
   @OptionalReasonField()
   reason?: string;
 
-  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
+  @OptionalFlagField(RESTART_WORKLOADS)
   restartWorkloads?: boolean;
 }
 
 @InputType()
-export class RotateSecretInput {
+export class UpdateSecretInput extends SecretChangeInput {
+  @JsonMapField({ ...stringMap, description: VALUES_DOC }, { optional: false })
+  data: Record<string, unknown>;
+
+  @DataEncodingField()
+  dataEncoding?: ValueEncoding;
+}
+
+@InputType()
+export class RotateSecretInput extends SecretChangeInput {
   @ApiPropertyOptional({ type: [String], description: 'Keys to rotate (default: every key with a generator)' })
   @Field(() => [String], { nullable: true })
   @IsOptional()
@@ -143,37 +158,21 @@ export class RotateSecretInput {
   @IsString({ each: true })
   keys?: string[];
 
-  @ApiPropertyOptional(generatorMap)
-  @Field(() => GraphQLJSONObject, { nullable: true })
-  @IsOptional()
-  @IsObject()
-  @RawJsonObject()
+  @JsonMapField(generatorMap, { optional: true })
   generate?: Record<string, unknown>;
-
-  @OptionalReasonField()
-  reason?: string;
-
-  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
-  restartWorkloads?: boolean;
 
   @OptionalFlagField('Return the new values (needs read as well as rotate)')
   returnValues?: boolean;
 }
 
 @InputType()
-export class RollbackSecretInput {
+export class RollbackSecretInput extends SecretChangeInput {
   @ApiProperty({ minimum: 1 })
   @Field(() => Int)
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
   version: number;
-
-  @OptionalReasonField()
-  reason?: string;
-
-  @OptionalFlagField('Restart the workloads that use the secret once the new version is live')
-  restartWorkloads?: boolean;
 }
 
 @InputType()
@@ -200,38 +199,25 @@ export class RequestSecretInput {
   reason?: string;
 }
 
-export const DEFAULT_PAGE_SIZE = 100;
-
-@ArgsType()
-export class ListSecretsArgs {
-  @ApiPropertyOptional({ example: 'tier=db' })
-  @Field({ nullable: true })
+/** REST `GET …/secrets`: the label selector and the page. */
+export class ListSecretsQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'tier=db', maxLength: 1024 })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   labelSelector?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: DEFAULT_PAGE_SIZE })
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The `continue` of the previous page' })
-  @Field({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
-  continue?: string;
 }
 
-/** GraphQL `secrets(namespace, …)`: the namespace travels with the other arguments. */
+/** GraphQL `secrets(namespace, labelSelector, first, after)`. */
 @ArgsType()
-export class NamespacedListSecretsArgs extends ListSecretsArgs {
-  @Field()
-  @Matches(NAMESPACE_PATTERN, { message: 'namespace must be a Kubernetes namespace name (RFC 1123 label)' })
+export class SecretsArgs extends PageArgs {
+  @Field({ description: 'A Kubernetes namespace name' })
+  @Matches(NAMESPACE_PATTERN, { message: NAMESPACE_MESSAGE })
   namespace: string;
+
+  @Field({ nullable: true, description: 'A Kubernetes label selector, e.g. tier=db' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  labelSelector?: string;
 }

@@ -1,8 +1,8 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Request } from 'express';
-import type { Verb } from '../grants/verbs.js';
-import type { Actor } from './actor.js';
+import type { Verb } from '../vocabulary/verbs.js';
+import type { Actor } from '../actor.js';
 
 export const IS_PUBLIC = 'secrets-broker:public';
 export const REQUIRED_VERB = 'secrets-broker:required-verb';

@@ -1,24 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
-import type { Actor } from '../auth/actor.js';
-import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { PolicyService } from '../grants/policy.service.js';
-import { ANY } from '../grants/scope.js';
-import { ChainVerifier } from './audit-chain.js';
-import { AuditCheckpoints } from './audit-checkpoints.js';
-import { AuditKeys } from './audit-keys.js';
+import type { Actor } from '../../common/actor.js';
+import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
+import { CursorCodec } from '../../common/paging/cursor-codec.js';
+import type { PageRequest } from '../../common/paging/page.js';
+import type { AccessRequest } from '../../grants/decision.js';
+import { PolicyService } from '../../grants/policy.service.js';
+import { ANY } from '../../common/vocabulary/scope.js';
+import { ChainVerifier } from '../audit-chain.js';
+import { AuditCheckpoints } from '../audit-checkpoints.js';
+import { AuditKeys } from '../audit-keys.js';
 import { validCheckpoints, verificationReport } from './audit-verification.js';
 import { auditVisibility, restrictTo, type AuditVisibility } from './audit-visibility.js';
 import type { AuditEventFilter, AuditTimeRange } from './dto/audit-event-filter.input.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './dto/audit-events.query.js';
-import { AuditEventEntity } from './entities/audit-event.entity.js';
+import { AuditEventEntity } from '../entities/audit-event.entity.js';
 import { AuditChainVerification } from './models/audit-chain-verification.model.js';
-import { AuditEventPage, AuditEventView, toAuditEventView } from './models/audit-event.model.js';
+import { toAuditEventView } from '../audit-views.js';
+import { AuditEventPage, type AuditEventView } from '../models/audit-event.model.js';
 
 // Rows read per query while walking the chain or streaming an export: bounded memory either way.
 const BATCH_SIZE = 1_000;
 const CURSOR_ID = /^[1-9][0-9]{0,15}$/;
+
+/** Listing or exporting needs audit:read somewhere; each event is then shown only inside the caller's scopes. */
+const READS_SOME_EVENTS: AccessRequest = { kind: 'anywhere', verb: 'audit:read' };
 
 /** Reading the audit trail, for REST and GraphQL alike. */
 @Injectable()
@@ -28,38 +34,34 @@ export class AuditQueryService {
     private readonly policy: PolicyService,
     private readonly checkpoints: AuditCheckpoints,
     private readonly keys: AuditKeys,
+    private readonly cursors: CursorCodec,
   ) {}
 
-  /** Newest first; `after` is the nextCursor of the previous page. */
-  async list(
-    actor: Actor,
-    filter: AuditEventFilter,
-    after?: string,
-    first = DEFAULT_PAGE_SIZE,
-  ): Promise<AuditEventPage> {
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      throw new DomainError(ErrorCode.InvalidInput, `first must be between 1 and ${MAX_PAGE_SIZE}`);
-    }
-    const before = after === undefined ? undefined : decodeCursor(after);
+  /**
+   * Newest first. The cursor is the last id of the previous page, sealed and bound to this caller
+   * and filter, checked before anything is decided or read.
+   */
+  async list(actor: Actor, filter: AuditEventFilter, page: PageRequest): Promise<AuditEventPage> {
+    checkRange(filter);
+    const listing = `audit-events|${actor.subject}|${JSON.stringify(filterKey(filter))}`;
+    const before = page.cursor === undefined ? undefined : idOf(this.cursors.open(page.cursor, listing));
+    await this.policy.authorize(actor, READS_SOME_EVENTS);
     const query = this.scopedQuery(await this.visibilityOf(actor), filter);
     if (before !== undefined) query.andWhere('event.id < :before', { before });
     const rows = await query
       .orderBy('event.id', 'DESC')
-      .limit(first + 1)
+      .limit(page.size + 1)
       .getMany();
-    const items = rows.slice(0, first).map(toAuditEventView);
-    await this.policy.recordListing(actor, 'audit:read');
-    return Object.assign(new AuditEventPage(), {
-      items,
-      nextCursor: rows.length > first ? encodeCursor(items[items.length - 1].id) : null,
-    });
+    const items = rows.slice(0, page.size).map(toAuditEventView);
+    const next = rows.length > page.size ? this.cursors.seal(items[items.length - 1].id, listing) : null;
+    return Object.assign(new AuditEventPage(), { items, continue: next });
   }
 
   /** Oldest first, read in batches as the consumer pulls; access is checked before the first row. */
   async export(actor: Actor, range: AuditTimeRange): Promise<AsyncIterable<AuditEventView>> {
-    const visibility = await this.visibilityOf(actor);
     checkRange(range);
-    await this.policy.recordListing(actor, 'audit:read');
+    await this.policy.authorize(actor, READS_SOME_EVENTS);
+    const visibility = await this.visibilityOf(actor);
     return this.walk((query) => restrictTo(this.applyFilter(query, range), visibility), toAuditEventView);
   }
 
@@ -69,7 +71,11 @@ export class AuditQueryService {
    * every namespace, and a narrower auditor would learn of events it cannot see.
    */
   async verify(actor: Actor): Promise<AuditChainVerification> {
-    await this.policy.assertHoldsOver(actor, ['audit:read'], { namespace: ANY, namePattern: ANY });
+    await this.policy.authorize(actor, {
+      kind: 'scope',
+      verbs: ['audit:read'],
+      scope: { namespace: ANY, namePattern: ANY },
+    });
     // Read first: a checkpoint never names an event the walk that follows could miss.
     const readings = await this.checkpoints.readAll();
     const verifier = new ChainVerifier(
@@ -104,7 +110,6 @@ export class AuditQueryService {
   }
 
   private scopedQuery(visibility: AuditVisibility, filter: AuditEventFilter): SelectQueryBuilder<AuditEventEntity> {
-    checkRange(filter);
     const query = this.applyFilter(this.events.createQueryBuilder('event'), filter);
     if (filter.subject !== undefined) query.andWhere('event.subject = :subject', { subject: filter.subject });
     if (filter.verb !== undefined) query.andWhere('event.action = :action', { action: filter.verb });
@@ -131,15 +136,13 @@ function checkRange(range: AuditTimeRange): void {
   }
 }
 
-/** The cursor is opaque to callers: base64url of the last id on the page. */
-export function encodeCursor(id: string): string {
-  return Buffer.from(id).toString('base64url');
+/** The filter as a cursor binds it (the page fields of a REST query are not part of it). */
+function filterKey({ subject, verb, namespace, name, outcome, since, until }: AuditEventFilter): unknown[] {
+  return [subject, verb, namespace, name, outcome, since?.toISOString(), until?.toISOString()];
 }
 
-function decodeCursor(cursor: string): number {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!CURSOR_ID.test(id) || encodeCursor(id) !== cursor) {
-    throw new DomainError(ErrorCode.InvalidInput, 'after is not a cursor this API returned');
-  }
-  return Number(id);
+function idOf(position: string): number {
+  if (!CURSOR_ID.test(position))
+    throw new DomainError(ErrorCode.InvalidInput, 'continue is not a cursor this API returned');
+  return Number(position);
 }

@@ -1,20 +1,18 @@
-import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Get, Query, StreamableFile } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
-import type { Actor } from '../../auth/actor.js';
-import { CurrentActor, RequireVerb } from '../../auth/decorators.js';
-import { ApiProblemResponses } from '../../common/http/api-problem.decorator.js';
+import type { Actor } from '../../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../../common/http/route-decorators.js';
+import { ApiController } from '../../../common/http/api-controller.decorator.js';
+import { pageOf } from '../../../common/paging/page.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { ExportAuditEventsQuery, ListAuditEventsQuery } from '../dto/audit-events.query.js';
 import { AuditChainVerification } from '../models/audit-chain-verification.model.js';
-import { AuditEventPage, type AuditEventView } from '../models/audit-event.model.js';
+import { AuditEventPage, type AuditEventView } from '../../models/audit-event.model.js';
 
 export const NDJSON = 'application/x-ndjson';
 
-@ApiTags('audit')
-@ApiBearerAuth()
-@ApiProblemResponses()
-@Controller('v1/audit-events')
+@ApiController('v1/audit-events', 'audit')
 export class AuditEventsController {
   constructor(private readonly audit: AuditQueryService) {}
 
@@ -22,8 +20,7 @@ export class AuditEventsController {
   @RequireVerb('audit:read')
   @ApiOperation({ summary: 'Audit events visible to the caller, newest first, with cursor pagination' })
   list(@CurrentActor() actor: Actor, @Query() query: ListAuditEventsQuery): Promise<AuditEventPage> {
-    const { after, first, ...filter } = query;
-    return this.audit.list(actor, filter, after, first);
+    return this.audit.list(actor, query, pageOf(query));
   }
 
   @Get('verify')

@@ -1,0 +1,82 @@
+/**
+ * The directions dependencies may take in src/ (run by `npm run depcheck`, and in CI).
+ * Domains: auth, grants, secrets, audit (writer) and audit/query, cluster, health, metrics.
+ * Shared plumbing: common, config. The emulator and the dev CLI stand apart.
+ */
+const DOMAINS = '^src/(auth|grants|secrets|audit|cluster|health|metrics|rotation|leases|webhooks)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle between modules, even one a global Nest module hides, is a design error.',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'plumbing-knows-no-domain',
+      severity: 'error',
+      comment: 'common/ and config/ are shared plumbing: they import no domain module.',
+      from: { path: '^src/(common|config)/' },
+      to: { path: DOMAINS },
+    },
+    {
+      name: 'audit-writer-knows-no-domain',
+      severity: 'error',
+      comment:
+        'The audit writer (everything in audit/ but audit/query/) is used by every domain and imports none: ' +
+        'only plumbing, metrics and the cluster gateway port (for checkpoints).',
+      from: { path: '^src/audit/', pathNot: '^src/audit/query/' },
+      to: { path: '^src/(auth|grants|secrets|health|rotation|leases|webhooks|audit/query)/' },
+    },
+    {
+      name: 'cluster-knows-no-domain',
+      severity: 'error',
+      comment: "The cluster gateway speaks Kubernetes in the broker's terms and knows no domain.",
+      from: { path: '^src/cluster/' },
+      to: { path: '^src/(auth|grants|secrets|audit|health|rotation|leases|webhooks)/' },
+    },
+    {
+      name: 'grants-below-secrets-and-auth',
+      severity: 'error',
+      comment: 'Grants decide; they do not know what is being protected or how callers authenticate.',
+      from: { path: '^src/grants/' },
+      to: { path: '^src/(auth|secrets|audit/query|rotation|leases|webhooks)/' },
+    },
+    {
+      name: 'services-do-not-import-transports',
+      severity: 'error',
+      comment: 'Controllers and resolvers (api/) call services, never the other way round.',
+      from: { path: '^src/', pathNot: ['/api/', '\\.module\\.ts$'] },
+      to: { path: '/api/' },
+    },
+    {
+      name: 'emulator-stands-alone',
+      severity: 'error',
+      comment: 'The Kubernetes API emulator is a separate server: it imports nothing of the broker.',
+      from: { path: '^src/emulator/' },
+      to: { path: '^src/', pathNot: '^src/emulator/' },
+    },
+    {
+      name: 'broker-does-not-use-the-emulator',
+      severity: 'error',
+      comment: 'Only the dev CLI starts the emulator; the broker reaches any cluster through the gateway.',
+      from: { path: '^src/', pathNot: '^src/(emulator|cli)/' },
+      to: { path: '^src/emulator/' },
+    },
+    {
+      name: 'no-test-code-in-src',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.spec\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

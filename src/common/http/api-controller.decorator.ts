@@ -1,0 +1,8 @@
+import { applyDecorators, Controller } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from './api-problem.decorator.js';
+
+/** The header every authenticated REST controller shares: its path, its tag, bearer auth and problem responses. */
+export function ApiController(path: string, tag: string): ClassDecorator {
+  return applyDecorators(Controller(path), ApiTags(tag), ApiBearerAuth(), ApiProblemResponses());
+}

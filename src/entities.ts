@@ -1,0 +1,8 @@
+import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
+import { GrantEntity } from './grants/entities/grant.entity.js';
+import { RoleEntity } from './grants/entities/role.entity.js';
+import { SecretRecordEntity } from './secrets/entities/secret-record.entity.js';
+import { SecretVersionEntity } from './secrets/entities/secret-version.entity.js';
+
+/** Every TypeORM entity of the broker. */
+export const ENTITIES = [RoleEntity, GrantEntity, SecretRecordEntity, SecretVersionEntity, AuditEventEntity];

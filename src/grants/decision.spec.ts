@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import type { Verb } from '../common/vocabulary/verbs.js';
+import { decide, type AccessRequest, type EffectiveGrant } from './decision.js';
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const HOUR = 3_600_000;
+const at = (offsetHours: number) => new Date(NOW.getTime() + offsetHours * HOUR);
+
+function grant(
+  id: string,
+  verbs: Verb[],
+  namespace: string,
+  namePattern = '*',
+  expiresAt: Date | null = null,
+): EffectiveGrant {
+  return {
+    id,
+    subject: 'user:alice',
+    role: 'custom',
+    verbs,
+    namespace,
+    namePattern,
+    expiresAt,
+    reason: null,
+    createdBy: 'user:admin',
+    createdAt: at(-24),
+  };
+}
+
+const reader = grant('reader-db', ['read', 'list'], 'team-a', 'db-*');
+const rotator = grant('rotator-all', ['rotate'], '*');
+const updater = grant('updater-db', ['update'], 'team-a', 'db-main');
+const expired = grant('expired', ['read', 'update', 'rotate', 'list'], '*', '*', at(-1));
+const manager = grant('manager-a', ['grants:manage', 'read', 'list'], 'team-a', '*', at(2));
+const forever = grant('manager-forever', ['grants:manage', 'read'], 'team-a', 'db-*');
+const everything = [reader, rotator, updater, expired, manager, forever];
+
+const target = (verbs: [Verb, ...Verb[]], namespace: string, name: string): AccessRequest => ({
+  kind: 'target',
+  verbs,
+  target: { namespace, name },
+});
+const scope = (
+  verbs: [Verb, ...Verb[]],
+  namespace: string,
+  namePattern: string,
+  expiresAt?: Date | null,
+): AccessRequest => ({
+  kind: 'scope',
+  verbs,
+  scope: { namespace, namePattern },
+  ...(expiresAt === undefined ? {} : { lifetime: { expiresAt } }),
+});
+
+describe('decide', () => {
+  it.each<[string, readonly EffectiveGrant[], AccessRequest, boolean, string, string[]]>([
+    ['no grants: deny', [], target(['read'], 'team-a', 'db-main'), false, 'no grant gives read on team-a/db-main', []],
+    [
+      'every matching grant',
+      everything,
+      target(['read'], 'team-a', 'db-main'),
+      true,
+      'allowed by 3 grant(s)',
+      ['reader-db', 'manager-a', 'manager-forever'],
+    ],
+    [
+      'the glob does not match',
+      [reader],
+      target(['read'], 'team-a', 'api-key'),
+      false,
+      'no grant gives read on team-a/api-key',
+      [],
+    ],
+    [
+      'another namespace',
+      everything,
+      target(['read'], 'team-b', 'db-main'),
+      false,
+      'no grant gives read on team-b/db-main',
+      [],
+    ],
+    [
+      'a wildcard namespace',
+      everything,
+      target(['rotate'], 'team-z', 'x'),
+      true,
+      'allowed by 1 grant(s)',
+      ['rotator-all'],
+    ],
+    [
+      'an expired grant never matches',
+      [expired],
+      target(['read'], 'team-a', 'db-main'),
+      false,
+      'no grant gives read on team-a/db-main',
+      [],
+    ],
+    [
+      'every verb needed, each from some grant',
+      everything,
+      target(['rotate', 'update'], 'team-a', 'db-main'),
+      true,
+      'allowed by 2 grant(s) (rotate, update)',
+      ['rotator-all', 'updater-db'],
+    ],
+    [
+      'the first verb refused decides',
+      everything,
+      target(['rotate', 'update'], 'team-a', 'db-other'),
+      false,
+      'no grant gives update on team-a/db-other',
+      [],
+    ],
+    [
+      'namespace listing',
+      everything,
+      { kind: 'namespace', verb: 'list', namespace: 'team-a' },
+      true,
+      'allowed by 2 grant(s)',
+      ['reader-db', 'manager-a'],
+    ],
+    [
+      'namespace listing elsewhere',
+      everything,
+      { kind: 'namespace', verb: 'list', namespace: 'team-b' },
+      false,
+      'no grant gives list in namespace team-b',
+      [],
+    ],
+    [
+      'anywhere',
+      everything,
+      { kind: 'anywhere', verb: 'grants:manage' },
+      true,
+      'allowed by 2 grant(s)',
+      ['manager-a', 'manager-forever'],
+    ],
+    [
+      'anywhere, not held',
+      everything,
+      { kind: 'anywhere', verb: 'audit:read' },
+      false,
+      'no grant gives audit:read',
+      [],
+    ],
+    [
+      'covering a scope',
+      everything,
+      scope(['grants:manage', 'read'], 'team-a', 'db-*'),
+      true,
+      'holds grants:manage, read over namespace team-a, names db-*',
+      ['manager-a', 'manager-forever', 'reader-db'],
+    ],
+    [
+      'a narrower grant does not cover a wider scope',
+      [forever],
+      scope(['grants:manage'], 'team-a', '*'),
+      false,
+      'you do not hold grants:manage over namespace team-a, names *',
+      [],
+    ],
+    [
+      'a namespace grant does not cover every namespace',
+      [manager],
+      scope(['grants:manage'], '*', '*'),
+      false,
+      'you do not hold grants:manage over namespace *, names *',
+      [],
+    ],
+    [
+      'names every missing verb',
+      [manager],
+      scope(['grants:manage', 'rotate', 'revoke'], 'team-a', '*'),
+      false,
+      'you do not hold rotate, revoke over namespace team-a, names *',
+      [],
+    ],
+  ])('%s', (_label, grants, request, allowed, reason, matched) => {
+    const decision = decide(grants, request, { managedNamespaces: undefined, now: NOW });
+    expect(decision.allowed).toBe(allowed);
+    expect(decision.reason).toBe(reason);
+    expect(decision.matchedGrants.map((matchedGrant) => matchedGrant.id).sort()).toEqual([...matched].sort());
+  });
+
+  it.each<[string, readonly EffectiveGrant[], Date | null, boolean, string | undefined]>([
+    ['a grant without expiry from a granter whose grant expires', [manager], null, false, at(2).toISOString()],
+    ['a grant outliving the granter', [manager], at(3), false, at(2).toISOString()],
+    ['a grant ending before the granter', [manager], at(1), true, undefined],
+    ['a granter whose grant never expires', [forever], null, true, undefined],
+    [
+      'the latest covering grant sets the limit',
+      [manager, grant('later', ['grants:manage', 'read'], '*', '*', at(5))],
+      at(4),
+      true,
+      undefined,
+    ],
+  ])('lifetime: %s', (_label, grants, expiresAt, allowed, limit) => {
+    const decision = decide(grants, scope(['grants:manage', 'read'], 'team-a', 'db-*', expiresAt), {
+      managedNamespaces: undefined,
+      now: NOW,
+    });
+    expect(decision.allowed).toBe(allowed);
+    expect(decision.details?.maxExpiresAt).toBe(limit);
+  });
+
+  it('refuses namespaces the broker does not manage, whatever the grants', () => {
+    const context = { managedNamespaces: ['team-b'], now: NOW };
+    expect(decide(everything, target(['read'], 'team-a', 'db-main'), context)).toMatchObject({
+      allowed: false,
+      reason: 'namespace team-a is not managed by the broker',
+    });
+    expect(decide(everything, { kind: 'namespace', verb: 'list', namespace: 'team-a' }, context).allowed).toBe(false);
+    expect(decide([rotator], target(['rotate'], 'team-b', 'x'), context).allowed).toBe(true);
+  });
+
+  it('says which verb the decision turned on', () => {
+    const context = { managedNamespaces: undefined, now: NOW };
+    expect(decide(everything, target(['rotate', 'update', 'read'], 'team-a', 'db-x'), context).verb).toBe('update');
+    expect(decide(everything, target(['rotate'], 'team-a', 'db-x'), context).verb).toBe('rotate');
+  });
+});

@@ -1,0 +1,158 @@
+import { scopeCovers, scopeMatches, ANY, type Scope } from '../common/vocabulary/scope.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
+
+/** A grant with its role's verbs resolved. */
+export interface EffectiveGrant extends Scope {
+  readonly id: string;
+  readonly subject: string;
+  readonly role: string;
+  readonly verbs: readonly Verb[];
+  readonly expiresAt: Date | null;
+  readonly reason: string | null;
+  readonly createdBy: string;
+  readonly createdAt: Date;
+}
+
+export interface Target {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** What a caller asks to do; every authorization question the broker asks is one of these. */
+export type AccessRequest =
+  /** Every verb on one secret (a rotation that picks its generators needs rotate and update). */
+  | { readonly kind: 'target'; readonly verbs: readonly [Verb, ...Verb[]]; readonly target: Target }
+  /** The verb on some names of a namespace (listing it; each name is then filtered). */
+  | { readonly kind: 'namespace'; readonly verb: Verb; readonly namespace: string }
+  /** The verb on some scope, anywhere (route guards; listings of grants, roles, audit events). */
+  | { readonly kind: 'anywhere'; readonly verb: Verb }
+  /**
+   * Every verb over a whole scope, each from one grant covering it (the escalation rule for
+   * grants and roles); with `lifetime`, those grants must also last as long as what is made.
+   */
+  | {
+      readonly kind: 'scope';
+      readonly verbs: readonly [Verb, ...Verb[]];
+      readonly scope: Scope;
+      readonly lifetime?: { readonly expiresAt: Date | null };
+    };
+
+export interface DecisionContext {
+  /** Namespaces the broker serves; undefined: all. */
+  readonly managedNamespaces: readonly string[] | undefined;
+  readonly now: Date;
+}
+
+export interface Decision {
+  readonly allowed: boolean;
+  readonly reason: string;
+  readonly matchedGrants: readonly EffectiveGrant[];
+  /** The verb the decision turned on: the first refused one, else the first asked for. */
+  readonly verb: Verb;
+  /** Machine-readable facts for the caller (e.g. the latest expiry a new grant may have). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Default deny. A grant matches when it is unexpired at `context.now`, gives the verb, and its
+ * namespace and name glob match; namespaces outside the managed set are refused for everyone.
+ * Pure: the decision depends on nothing but its arguments.
+ */
+export function decide(grants: readonly EffectiveGrant[], request: AccessRequest, context: DecisionContext): Decision {
+  const live = grants.filter((grant) => grant.expiresAt === null || grant.expiresAt > context.now);
+  switch (request.kind) {
+    case 'target':
+      return decideTarget(live, request.verbs, request.target, context);
+    case 'namespace':
+      return decideNamespace(live, request.verb, request.namespace, context);
+    case 'anywhere':
+      return decideAnywhere(live, request.verb);
+    case 'scope':
+      return decideScope(live, request.verbs, request.scope, request.lifetime);
+  }
+}
+
+function decideTarget(
+  grants: readonly EffectiveGrant[],
+  verbs: readonly [Verb, ...Verb[]],
+  target: Target,
+  context: DecisionContext,
+): Decision {
+  if (!isManaged(target.namespace, context)) {
+    return deny(verbs[0], `namespace ${target.namespace} is not managed by the broker`);
+  }
+  const matchedOf = (verb: Verb) =>
+    grants.filter((grant) => grant.verbs.includes(verb) && scopeMatches(grant, target.namespace, target.name));
+  const refused = verbs.find((verb) => matchedOf(verb).length === 0);
+  if (refused) return deny(refused, `no grant gives ${refused} on ${target.namespace}/${target.name}`);
+  const matched = [...new Set(verbs.flatMap(matchedOf))];
+  const also = verbs.length > 1 ? ` (${verbs.join(', ')})` : '';
+  return allow(verbs[0], `allowed by ${matched.length} grant(s)${also}`, matched);
+}
+
+function decideNamespace(
+  grants: readonly EffectiveGrant[],
+  verb: Verb,
+  namespace: string,
+  context: DecisionContext,
+): Decision {
+  const matched = isManaged(namespace, context)
+    ? grants.filter((grant) => grant.verbs.includes(verb) && (grant.namespace === ANY || grant.namespace === namespace))
+    : [];
+  if (matched.length === 0) return deny(verb, `no grant gives ${verb} in namespace ${namespace}`);
+  return allow(verb, `allowed by ${matched.length} grant(s)`, matched);
+}
+
+function decideAnywhere(grants: readonly EffectiveGrant[], verb: Verb): Decision {
+  const matched = grants.filter((grant) => grant.verbs.includes(verb));
+  if (matched.length === 0) return deny(verb, `no grant gives ${verb}`);
+  return allow(verb, `allowed by ${matched.length} grant(s)`, matched);
+}
+
+function decideScope(
+  grants: readonly EffectiveGrant[],
+  verbs: readonly [Verb, ...Verb[]],
+  scope: Scope,
+  lifetime: { readonly expiresAt: Date | null } | undefined,
+): Decision {
+  const where = `over namespace ${scope.namespace}, names ${scope.namePattern}`;
+  const coveringOf = (verb: Verb) => grants.filter((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope));
+  const unique = [...new Set(verbs)];
+  const missing = unique.filter((verb) => coveringOf(verb).length === 0);
+  if (missing.length > 0) return deny(missing[0], `you do not hold ${missing.join(', ')} ${where}`);
+  if (lifetime) {
+    const limit = earliest(unique.map((verb) => latestExpiry(coveringOf(verb))));
+    if (limit !== null && (lifetime.expiresAt === null || lifetime.expiresAt > limit)) {
+      return deny(
+        verbs[0],
+        `a grant you create must expire no later than ${limit.toISOString()}, when your own grant ${where} expires`,
+        { maxExpiresAt: limit.toISOString() },
+      );
+    }
+  }
+  return allow(verbs[0], `holds ${unique.join(', ')} ${where}`, [...new Set(unique.flatMap(coveringOf))]);
+}
+
+function isManaged(namespace: string, context: DecisionContext): boolean {
+  return context.managedNamespaces === undefined || context.managedNamespaces.includes(namespace);
+}
+
+function allow(verb: Verb, reason: string, matchedGrants: readonly EffectiveGrant[]): Decision {
+  return { allowed: true, reason, matchedGrants, verb };
+}
+
+function deny(verb: Verb, reason: string, details?: Readonly<Record<string, unknown>>): Decision {
+  return { allowed: false, reason, matchedGrants: [], verb, ...(details ? { details } : {}) };
+}
+
+/** The latest expiry among `grants` (null: one never expires). */
+function latestExpiry(grants: readonly EffectiveGrant[]): Date | null {
+  if (grants.some((grant) => grant.expiresAt === null)) return null;
+  return new Date(Math.max(...grants.map((grant) => (grant.expiresAt as Date).getTime())));
+}
+
+/** The earliest of some limits (null: unlimited). */
+function earliest(limits: ReadonlyArray<Date | null>): Date | null {
+  const bounded = limits.filter((limit): limit is Date => limit !== null);
+  return bounded.length === 0 ? null : new Date(Math.min(...bounded.map((limit) => limit.getTime())));
+}

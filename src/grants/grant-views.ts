@@ -1,0 +1,30 @@
+import type { EffectiveGrant } from './decision.js';
+import type { RoleEntity } from './entities/role.entity.js';
+import { GrantView } from './models/grant.model.js';
+import { RoleView } from './models/role.model.js';
+
+/** Mapping from grants and roles to the API views, shared by REST and GraphQL. */
+export function toGrantView(grant: EffectiveGrant): GrantView {
+  return Object.assign(new GrantView(), {
+    id: grant.id,
+    subject: grant.subject,
+    role: grant.role,
+    verbs: [...grant.verbs],
+    namespace: grant.namespace,
+    namePattern: grant.namePattern,
+    expiresAt: grant.expiresAt,
+    reason: grant.reason,
+    createdBy: grant.createdBy,
+    createdAt: grant.createdAt,
+  });
+}
+
+export function toRoleView(role: RoleEntity): RoleView {
+  return Object.assign(new RoleView(), {
+    name: role.name,
+    verbs: [...role.verbs],
+    builtIn: role.builtIn,
+    description: role.description,
+    createdAt: role.createdAt,
+  });
+}

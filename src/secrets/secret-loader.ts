@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import type { Target } from '../grants/decision.js';
+import type { SecretRecordEntity } from './entities/secret-record.entity.js';
+import { SecretVersionStore } from './secret-version.store.js';
+
+export interface LoadedSecret {
+  readonly secret: ClusterSecret;
+  readonly record: SecretRecordEntity | null;
+}
+
+/**
+ * A secret as reading and writing both need it: the live cluster object with the broker's
+ * record. A revocation that was interrupted is settled first, so a half-revoked secret is never
+ * served or written to; a revoked secret is 410 Gone.
+ */
+@Injectable()
+export class SecretLoader {
+  constructor(
+    private readonly cluster: ClusterGateway,
+    private readonly store: SecretVersionStore,
+  ) {}
+
+  async load({ namespace, name }: Target): Promise<LoadedSecret> {
+    const [secret, found] = await Promise.all([
+      this.cluster.getSecret(namespace, name),
+      this.store.findRecord(namespace, name),
+    ]);
+    const record = found?.state === 'revoking' ? await this.store.settleRevocation(found, secret !== undefined) : found;
+    if (!secret) {
+      if (record?.state === 'revoked') {
+        throw new DomainError(ErrorCode.Gone, `Secret ${namespace}/${name} was revoked`, {
+          details: { revokedAt: record.revokedAt?.toISOString() ?? null },
+        });
+      }
+      throw secretNotFound({ namespace, name });
+    }
+    return { secret, record };
+  }
+
+  /** Settles an interrupted revocation of a secret that may no longer exist (before a create reuses its name). */
+  async settleRevocationOf({ namespace, name }: Target): Promise<void> {
+    const record = await this.store.findRecord(namespace, name);
+    if (record?.state === 'revoking') {
+      await this.store.settleRevocation(record, (await this.cluster.getSecret(namespace, name)) !== undefined);
+    }
+  }
+}
+
+export function secretNotFound({ namespace, name }: Target): DomainError {
+  return new DomainError(ErrorCode.NotFound, `Secret ${namespace}/${name} not found`);
+}
