@@ -7,8 +7,11 @@ export const VERBS = [
   'rotate',
   'rollback',
   'revoke',
+  // Short-lived ServiceAccount tokens (leases) on ServiceAccount names.
+  'lease',
   'audit:read',
   'grants:manage',
+  'webhooks:manage',
 ] as const;
 
 export type Verb = (typeof VERBS)[number];
