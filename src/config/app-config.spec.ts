@@ -23,6 +23,15 @@ describe('loadConfig', () => {
       minGeneratedEntropyBits: 64,
       auditCheckpoint: { intervalSeconds: 60, namespace: 'default', file: undefined },
       cache: { watchSecrets: true, watchLabelSelector: undefined, versionCheckSeconds: 5, verifiedTokens: 10_000 },
+      rotation: {
+        schedulerEnabled: true,
+        tickSeconds: 5,
+        minIntervalSeconds: 60,
+        jitterSeconds: 30,
+        retryBaseSeconds: 30,
+        driftCheckSeconds: 60,
+      },
+      webhooks: { tickSeconds: 2, retryBaseSeconds: 10, maxAttempts: 10, timeoutSeconds: 10 },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -49,6 +58,8 @@ describe('loadConfig', () => {
     [{ AUDIT_CHECKPOINT_NAMESPACE: 'Not_A_Namespace' }, 'AUDIT_CHECKPOINT_NAMESPACE'],
     [{ WATCH_SECRETS: 'yes' }, 'WATCH_SECRETS'],
     [{ CACHE_VERSION_CHECK_SECONDS: '0' }, 'CACHE_VERSION_CHECK_SECONDS'],
+    [{ ROTATION_MIN_INTERVAL_SECONDS: '0' }, 'ROTATION_MIN_INTERVAL_SECONDS'],
+    [{ WEBHOOK_MAX_ATTEMPTS: '0' }, 'WEBHOOK_MAX_ATTEMPTS'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(variable);

@@ -36,6 +36,35 @@ export interface AppConfig {
   readonly minGeneratedEntropyBits: number;
   readonly auditCheckpoint: AuditCheckpointConfig;
   readonly cache: CacheConfig;
+  readonly rotation: RotationConfig;
+  readonly webhooks: WebhookConfig;
+}
+
+/** The rotation engine: scheduled rotations, two-phase grace periods, drift. */
+export interface RotationConfig {
+  /** Run scheduled rotations on this replica (all replicas may; each due rotation runs once). */
+  readonly schedulerEnabled: boolean;
+  /** How often the scheduler looks for due rotations. */
+  readonly tickSeconds: number;
+  /** The shortest rotation interval a policy may ask for. */
+  readonly minIntervalSeconds: number;
+  /** Up to this much random delay is added to each scheduled run, so rotations do not all start at once. */
+  readonly jitterSeconds: number;
+  /** First retry delay after a failed scheduled rotation; doubles each time. */
+  readonly retryBaseSeconds: number;
+  /** Where no watch runs, how often managed Secrets are compared with their current version (drift). */
+  readonly driftCheckSeconds: number;
+}
+
+/** Lifecycle webhooks: delivery from the outbox. */
+export interface WebhookConfig {
+  /** How often the delivery worker looks for due deliveries. */
+  readonly tickSeconds: number;
+  /** First retry delay after a failed delivery; doubles each time. */
+  readonly retryBaseSeconds: number;
+  /** Attempts before a delivery is given up (it stays in the log, and can be redelivered). */
+  readonly maxAttempts: number;
+  readonly timeoutSeconds: number;
 }
 
 /** What the broker keeps in memory for the request path, and how it learns of changes. */
@@ -174,6 +203,16 @@ const environmentSchema = z.object({
   WATCH_LABEL_SELECTOR: optionalString,
   CACHE_VERSION_CHECK_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
   VERIFIED_TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  ROTATION_SCHEDULER: z.enum(['true', 'false']).default('true'),
+  ROTATION_TICK_SECONDS: z.coerce.number().min(0.1).max(3_600).default(5),
+  ROTATION_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(60),
+  ROTATION_JITTER_SECONDS: z.coerce.number().min(0).max(3_600).default(30),
+  ROTATION_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
+  DRIFT_CHECK_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  WEBHOOK_TICK_SECONDS: z.coerce.number().min(0.1).max(3_600).default(2),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(10),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(120).default(10),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -229,6 +268,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       watchLabelSelector: values.WATCH_LABEL_SELECTOR,
       versionCheckSeconds: values.CACHE_VERSION_CHECK_SECONDS,
       verifiedTokens: values.VERIFIED_TOKEN_CACHE_SIZE,
+    }),
+    rotation: Object.freeze({
+      schedulerEnabled: values.ROTATION_SCHEDULER === 'true',
+      tickSeconds: values.ROTATION_TICK_SECONDS,
+      minIntervalSeconds: values.ROTATION_MIN_INTERVAL_SECONDS,
+      jitterSeconds: values.ROTATION_JITTER_SECONDS,
+      retryBaseSeconds: values.ROTATION_RETRY_BASE_SECONDS,
+      driftCheckSeconds: values.DRIFT_CHECK_SECONDS,
+    }),
+    webhooks: Object.freeze({
+      tickSeconds: values.WEBHOOK_TICK_SECONDS,
+      retryBaseSeconds: values.WEBHOOK_RETRY_BASE_SECONDS,
+      maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
+      timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
     }),
   });
 }
