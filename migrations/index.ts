@@ -3,6 +3,7 @@ import { CreateSecretsAndVersions1764360000000 } from './1764360000000-create-se
 import { CreateAuditEvents1764370000000 } from './1764370000000-create-audit-events.js';
 import { ValidBootstrapGrantIds1764800000000 } from './1764800000000-valid-bootstrap-grant-ids.js';
 import { PerSecretFingerprints1764800100000 } from './1764800100000-per-secret-fingerprints.js';
+import { CacheVersions1764900000000 } from './1764900000000-cache-versions.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateAuditEvents1764370000000,
   ValidBootstrapGrantIds1764800000000,
   PerSecretFingerprints1764800100000,
+  CacheVersions1764900000000,
 ];

@@ -1,0 +1,148 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { ChangeVersion, versionOf } from '../common/database/change-version.js';
+import { hydrate, readSnapshot } from '../common/database/snapshot.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
+import type { EffectiveGrant } from './decision.js';
+import { GrantEntity } from './entities/grant.entity.js';
+import { RoleEntity } from './entities/role.entity.js';
+import { GrantIndex, type GrantChange } from './grant-index.js';
+
+/** The version of grants and roles together, and the channel its bumps are announced on. */
+export const GRANTS_AND_ROLES = new ChangeVersion('grants_and_roles', 'broker_grants_and_roles');
+
+const NOT_LOADED = -1;
+
+/** Changes applied while a reload was under way: they are applied again to what it loaded. */
+interface AppliedChanges {
+  readonly changes: readonly GrantChange[];
+  readonly version: number | undefined;
+}
+
+/**
+ * All grants and roles in memory: decisions read them here, never from the database. The copy
+ * is loaded at start; this replica's own changes are applied as they commit (GrantChanges);
+ * other replicas' changes reload it, on notification or when the periodic version check finds
+ * the database's version differs from the one the copy holds.
+ *
+ * `version` is the version every change up to which the copy holds: a reload takes it from the
+ * same snapshot as the rows, and an applied change advances it only when it is the next one.
+ */
+@Injectable()
+export class GrantCache implements OnModuleInit {
+  private index = new GrantIndex();
+  private version = NOT_LOADED;
+  private reloading: Promise<void> | undefined;
+  private reloadRequested = false;
+  private appliedDuringReload: AppliedChanges[] | undefined;
+  private readonly logger: Logger;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.logger = rootLogger.child({ component: 'grant-cache' });
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.reload();
+  }
+
+  get loadedVersion(): number {
+    return this.version;
+  }
+
+  get size(): { readonly grants: number; readonly roles: number } {
+    return this.index.size;
+  }
+
+  /** Every grant of `subjects`, expired ones included (the decision checks expiry against its own clock). */
+  grantsOf(subjects: Iterable<string>): EffectiveGrant[] {
+    return this.index.grantsOf(subjects);
+  }
+
+  verbsOf(roleName: string): readonly Verb[] {
+    return this.index.verbsOf(roleName);
+  }
+
+  roles(): RoleEntity[] {
+    return this.index.roles();
+  }
+
+  /**
+   * Applies changes this replica committed as `version` (undefined: committed inside a
+   * transaction that is still open, so not yet durable). A change the copy already holds is
+   * skipped; one that is not the next version also reloads, to pick up the ones in between.
+   */
+  apply(changes: readonly GrantChange[], version: number | undefined): void {
+    this.appliedDuringReload?.push({ changes, version });
+    if (version !== undefined && version <= this.version) return;
+    for (const change of changes) this.index.apply(change);
+    if (version === this.version + 1) this.version = version;
+    else this.reloadInBackground();
+  }
+
+  /** Another replica announced `version`: reload unless the copy already holds it. */
+  notified(version: number): void {
+    if (!(version <= this.version)) this.reloadInBackground();
+  }
+
+  /** The backstop against lost notifications: any difference from the database's version reloads. */
+  async check(): Promise<void> {
+    if ((await GRANTS_AND_ROLES.read(this.dataSource)) !== this.version) await this.reload();
+  }
+
+  /** Loads a fresh copy; calls during a reload ask for one more after it, and wait for that. */
+  reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadRequested = true;
+      return this.reloading;
+    }
+    this.reloading = this.reloadUntilCurrent().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private reloadInBackground(): void {
+    this.reload().catch((error: unknown) => {
+      this.logger.error({ err: error }, 'could not reload grants and roles; deciding from the copy held');
+    });
+  }
+
+  private async reloadUntilCurrent(): Promise<void> {
+    do {
+      this.reloadRequested = false;
+      await this.loadOnce();
+    } while (this.reloadRequested);
+  }
+
+  private async loadOnce(): Promise<void> {
+    const applied: AppliedChanges[] = [];
+    this.appliedDuringReload = applied;
+    try {
+      const [versionRows, roleRows, grantRows] = await readSnapshot(this.dataSource, [
+        GRANTS_AND_ROLES.selectStatement,
+        'SELECT * FROM roles',
+        'SELECT * FROM grants',
+      ]);
+      const index = new GrantIndex(
+        hydrate(this.dataSource, RoleEntity, roleRows),
+        hydrate(this.dataSource, GrantEntity, grantRows),
+      );
+      let version = versionOf(versionRows);
+      for (const later of applied.filter((entry) => entry.version === undefined || entry.version > version)) {
+        for (const change of later.changes) index.apply(change);
+        if (later.version === version + 1) version = later.version;
+      }
+      this.index = index;
+      this.version = version;
+      this.logger.debug({ version, ...index.size }, 'grants and roles loaded');
+    } finally {
+      this.appliedDuringReload = undefined;
+    }
+  }
+}
