@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ChangeVersion } from '../common/database/change-version.js';
 import { PgChannelListener } from '../common/database/pg-channel-listener.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -28,7 +29,7 @@ export class GrantChangeListener implements OnApplicationBootstrap, OnModuleDest
             channel: GRANTS_AND_ROLES.channel,
             applicationName: 'secrets-broker:grant-changes',
             logger,
-            onNotification: (payload) => cache.notified(Number(payload)),
+            onNotification: (payload) => cache.notified(ChangeVersion.noticeOf(payload)),
             onListening: () => {
               cache.check().catch((error: unknown) => logger.error({ err: error }, 'grant cache version check failed'));
             },

@@ -2,7 +2,8 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { ChangeVersion, versionOf } from '../common/database/change-version.js';
+import { randomUUID } from 'node:crypto';
+import { ChangeVersion, versionOf, type VersionNotice } from '../common/database/change-version.js';
 import { hydrate, readSnapshot } from '../common/database/snapshot.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { Verb } from '../common/vocabulary/verbs.js';
@@ -33,11 +34,15 @@ interface AppliedChanges {
  */
 @Injectable()
 export class GrantCache implements OnModuleInit {
+  /** Names this copy in the notices of the changes it makes. */
+  readonly origin = randomUUID();
   private index = new GrantIndex();
   private version = NOT_LOADED;
   private reloading: Promise<void> | undefined;
   private reloadRequested = false;
   private appliedDuringReload: AppliedChanges[] | undefined;
+  /** This replica's changes between their transaction's start and their apply. */
+  private writesInFlight = 0;
   private readonly logger: Logger;
 
   constructor(
@@ -72,6 +77,15 @@ export class GrantCache implements OnModuleInit {
     return this.index.roles();
   }
 
+  /** A change of this replica's is under way, until `endWrite` (after its `apply`, if it committed). */
+  beginWrite(): void {
+    this.writesInFlight++;
+  }
+
+  endWrite(): void {
+    this.writesInFlight--;
+  }
+
   /**
    * Applies changes this replica committed as `version` (undefined: committed inside a
    * transaction that is still open, so not yet durable). A change the copy already holds is
@@ -85,14 +99,20 @@ export class GrantCache implements OnModuleInit {
     else this.reloadInBackground();
   }
 
-  /** Another replica announced `version`: reload unless the copy already holds it. */
-  notified(version: number): void {
-    if (!(version <= this.version)) this.reloadInBackground();
+  /** A change was announced: reload unless it is this copy's own (applied as it committed) or already held. */
+  notified(notice: VersionNotice | undefined): void {
+    if (notice?.origin === this.origin) return;
+    if (notice === undefined || notice.version > this.version) this.reloadInBackground();
   }
 
-  /** The backstop against lost notifications: any difference from the database's version reloads. */
+  /**
+   * The backstop against lost notifications: any difference from the database's version
+   * reloads. Skipped while this replica's own change is between commit and apply (the next
+   * check comes soon enough).
+   */
   async check(): Promise<void> {
-    if ((await GRANTS_AND_ROLES.read(this.dataSource)) !== this.version) await this.reload();
+    const current = await GRANTS_AND_ROLES.read(this.dataSource);
+    if (current !== this.version && this.writesInFlight === 0) await this.reload();
   }
 
   /** Loads a fresh copy; calls during a reload ask for one more after it, and wait for that. */

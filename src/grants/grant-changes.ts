@@ -21,11 +21,16 @@ export class GrantChanges {
     work: (manager: EntityManager) => Promise<T>,
     changesOf: (result: T) => readonly GrantChange[],
   ): Promise<T> {
-    const { result, version } = await this.dataSource.transaction(async (manager) => {
-      const version = await GRANTS_AND_ROLES.bump(manager);
-      return { result: await work(manager), version };
-    });
-    this.cache.apply(changesOf(result), isCommitted(this.dataSource) ? version : undefined);
-    return result;
+    this.cache.beginWrite();
+    try {
+      const { result, version } = await this.dataSource.transaction(async (manager) => {
+        const version = await GRANTS_AND_ROLES.bump(manager, this.cache.origin);
+        return { result: await work(manager), version };
+      });
+      this.cache.apply(changesOf(result), isCommitted(this.dataSource) ? version : undefined);
+      return result;
+    } finally {
+      this.cache.endWrite();
+    }
   }
 }

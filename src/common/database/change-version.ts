@@ -3,11 +3,17 @@ import type { DataSource, EntityManager } from 'typeorm';
 // Names are spliced into SQL (placeholder syntax differs between the two databases): code literals only.
 const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 
+/** What a bump announces: the new version, and which copy made the change (it needs no news of it). */
+export interface VersionNotice {
+  readonly version: number;
+  readonly origin: string;
+}
+
 /**
  * A monotonically increasing number in `cache_versions` that stands for every change to some
  * tables. Writers bump it in the transaction of the change; on PostgreSQL the bump also NOTIFYs
- * `channel` with the new number, which PostgreSQL delivers only at commit, so a rolled-back change
- * notifies nobody. Readers compare it with the version their in-memory copy was loaded at.
+ * `channel` with a VersionNotice, which PostgreSQL delivers only at commit, so a rolled-back
+ * change notifies nobody. Readers compare it with the version their in-memory copy holds.
  */
 export class ChangeVersion {
   constructor(
@@ -27,13 +33,26 @@ export class ChangeVersion {
    * the transaction: on PostgreSQL the row lock then orders concurrent writers, so versions
    * commit in order; on SQLite any uncommitted row a reader could see comes with its bump.
    */
-  async bump(manager: EntityManager): Promise<number> {
+  async bump(manager: EntityManager, origin: string): Promise<number> {
     await manager.query(`UPDATE cache_versions SET version = version + 1 WHERE name = '${this.name}'`);
     const version = versionOf(await manager.query(this.selectStatement));
     if (manager.connection.options.type === 'postgres') {
-      await manager.query(`SELECT pg_notify('${this.channel}', '${version}')`);
+      const notice: VersionNotice = { version, origin };
+      await manager.query(`SELECT pg_notify('${this.channel}', $1)`, [JSON.stringify(notice)]);
     }
     return version;
+  }
+
+  /** The notice in a notification's payload; undefined if it is not one. */
+  static noticeOf(payload: string): VersionNotice | undefined {
+    try {
+      const notice = JSON.parse(payload) as Partial<VersionNotice>;
+      return Number.isSafeInteger(notice.version) && typeof notice.origin === 'string'
+        ? { version: notice.version as number, origin: notice.origin }
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async read(dataSource: DataSource): Promise<number> {
