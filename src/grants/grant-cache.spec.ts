@@ -130,15 +130,62 @@ describe('GrantCache', () => {
     expect(cache.loadedVersion).toBe(6);
   });
 
-  it('reloads for an announced version it does not hold, but not for its own or an older one', () => {
+  it('reloads for an announced version it does not hold, but not for its own or an older one', async () => {
     const reload = vi.spyOn(cache, 'reload').mockResolvedValue();
     cache.notified({ version: 9, origin: cache.origin });
     cache.notified({ version: 4, origin: 'another-replica' });
     cache.notified({ version: 5, origin: 'another-replica' });
+    await flush();
     expect(reload).not.toHaveBeenCalled();
     cache.notified({ version: 6, origin: 'another-replica' });
+    await flush();
     cache.notified(undefined);
+    await flush();
     expect(reload).toHaveBeenCalledTimes(2);
+  });
+
+  it('catches up on the next version by reading again only the keys its notice names', async () => {
+    const reload = vi.spyOn(cache, 'reload');
+    cache.notified({ version: 6, origin: 'another-replica', touched: { grants: ['g3', 'g10'], roles: ['lister'] } });
+    await flush();
+    expect(readSnapshot).toHaveBeenLastCalledWith(expect.anything(), [
+      expect.any(String),
+      { sql: expect.stringContaining('FROM roles') as string, parameters: { names: ['', 'lister'] } },
+      { sql: expect.stringContaining('FROM grants') as string, parameters: { ids: ['', 'g3', 'g10'] } },
+    ]);
+    // g3 was revoked (not found), g10 made with a new role.
+    reads.answer({ version: 6, roles: [role('lister', ['list'])], grants: [grant('g10', 'user:bob', 'lister')] });
+    await flush();
+    expect(cache.grantsOf(['user:bob']).map((held) => [held.id, held.verbs])).toEqual([['g10', ['list']]]);
+    expect(cache.loadedVersion).toBe(6);
+    expect(reload).not.toHaveBeenCalled();
+  });
+
+  it('follows notices in order, reloading for a gap', async () => {
+    const reload = vi.spyOn(cache, 'reload');
+    cache.notified({ version: 6, origin: 'another-replica', touched: { grants: ['g1'] } });
+    cache.notified({ version: 8, origin: 'another-replica', touched: { grants: ['g2'] } });
+    await flush();
+    reads.answer({ version: 6, roles: [], grants: [] });
+    await flush();
+    expect(idsOf('user:alice')).toEqual([]);
+    expect(reload).toHaveBeenCalledTimes(1);
+    reads.answer({ version: 8, grants: [grant('g3', 'user:bob')] });
+    await flush();
+    expect(cache.loadedVersion).toBe(8);
+    expect(idsOf('group:team')).toEqual([]);
+  });
+
+  it('reloads rather than apply what it read if its own change was applied meanwhile', async () => {
+    const reload = vi.spyOn(cache, 'reload');
+    cache.notified({ version: 6, origin: 'another-replica', touched: { grants: ['g3'] } });
+    await flush();
+    // Its own revocation commits as 7 while the row read for 6 (still holding g3) is under way.
+    cache.apply([{ kind: 'grant-deleted', id: 'g3' }], 7);
+    reads.answer({ version: 7, grants: [grant('g3', 'user:bob')] });
+    await flush();
+    expect(idsOf('user:bob')).toEqual([]);
+    expect(reload).toHaveBeenCalled();
   });
 
   it("reloads when the database's version differs either way, unless its own change is being applied", async () => {

@@ -10,7 +10,7 @@ import type { Verb } from '../common/vocabulary/verbs.js';
 import type { EffectiveGrant } from './decision.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
-import { GrantIndex, type GrantChange } from './grant-index.js';
+import { changesFrom, GrantIndex, type GrantChange, type TouchedKeys } from './grant-index.js';
 
 /** The version of grants and roles together, and the channel its bumps are announced on. */
 export const GRANTS_AND_ROLES = new ChangeVersion('grants_and_roles', 'broker_grants_and_roles');
@@ -43,6 +43,9 @@ export class GrantCache implements OnModuleInit {
   private appliedDuringReload: AppliedChanges[] | undefined;
   /** This replica's changes between their transaction's start and their apply. */
   private writesInFlight = 0;
+  /** Counts every change to the copy, so a read can tell whether the copy moved under it. */
+  private generation = 0;
+  private following: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
 
   constructor(
@@ -95,14 +98,24 @@ export class GrantCache implements OnModuleInit {
     this.appliedDuringReload?.push({ changes, version });
     if (version !== undefined && version <= this.version) return;
     for (const change of changes) this.index.apply(change);
+    this.generation++;
     if (version === this.version + 1) this.version = version;
     else this.reloadInBackground();
   }
 
-  /** A change was announced: reload unless it is this copy's own (applied as it committed) or already held. */
+  /**
+   * Another replica announced a change. Notices are followed one at a time, in order: the next
+   * version is caught up on by reading again just the keys it touched; anything else (a gap, a
+   * notice without keys, a reload under way) reloads. This copy's own changes are applied as
+   * they commit, and versions already held need nothing.
+   */
   notified(notice: VersionNotice | undefined): void {
-    if (notice?.origin === this.origin) return;
-    if (notice === undefined || notice.version > this.version) this.reloadInBackground();
+    if (notice?.origin === this.origin || (notice !== undefined && notice.version <= this.version)) return;
+    this.following = this.following
+      .then(() => this.follow(notice))
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'could not follow a change of grants and roles; deciding from the copy held');
+      });
   }
 
   /**
@@ -125,6 +138,34 @@ export class GrantCache implements OnModuleInit {
       this.reloading = undefined;
     });
     return this.reloading;
+  }
+
+  private async follow(notice: VersionNotice | undefined): Promise<void> {
+    if (notice !== undefined && notice.version <= this.version) return;
+    const touched = touchedKeysOf(notice);
+    if (notice === undefined || touched === undefined || notice.version !== this.version + 1 || this.reloading) {
+      return this.reload();
+    }
+    const generation = this.generation;
+    // '' is no key: it keeps each IN list non-empty.
+    const [versionRows, roleRows, grantRows] = await readSnapshot(this.dataSource, [
+      GRANTS_AND_ROLES.selectStatement,
+      { sql: 'SELECT * FROM roles WHERE name IN (:...names)', parameters: { names: ['', ...touched.roles] } },
+      { sql: 'SELECT * FROM grants WHERE id IN (:...ids)', parameters: { ids: ['', ...touched.grants] } },
+    ]);
+    if (generation !== this.generation) {
+      // The copy changed meanwhile (its own change, a reload): rows read before that might undo it.
+      return this.version >= notice.version ? undefined : this.reload();
+    }
+    if (versionOf(versionRows) < notice.version) return this.reload();
+    const changes = changesFrom(
+      touched,
+      hydrate(this.dataSource, GrantEntity, grantRows),
+      hydrate(this.dataSource, RoleEntity, roleRows),
+    );
+    for (const change of changes) this.index.apply(change);
+    this.version = notice.version;
+    this.generation++;
   }
 
   private reloadInBackground(): void {
@@ -160,9 +201,19 @@ export class GrantCache implements OnModuleInit {
       }
       this.index = index;
       this.version = version;
+      this.generation++;
       this.logger.debug({ version, ...index.size }, 'grants and roles loaded');
     } finally {
       this.appliedDuringReload = undefined;
     }
   }
+}
+
+/** The keys a notice says it touched, if it names grants and roles and nothing else. */
+function touchedKeysOf(notice: VersionNotice | undefined): TouchedKeys | undefined {
+  const touched = notice?.touched;
+  if (touched === undefined || !Object.keys(touched).every((table) => table === 'grants' || table === 'roles')) {
+    return undefined;
+  }
+  return { grants: touched.grants ?? [], roles: touched.roles ?? [] };
 }

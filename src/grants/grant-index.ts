@@ -82,6 +82,42 @@ export class GrantIndex {
   }
 }
 
+/** The keys changes touch, by table (what a notice names, for other replicas to read again). */
+export interface TouchedKeys {
+  readonly grants: readonly string[];
+  readonly roles: readonly string[];
+}
+
+export function touchedBy(changes: readonly GrantChange[]): TouchedKeys {
+  const grants = new Set<string>();
+  const roles = new Set<string>();
+  for (const change of changes) {
+    if (change.kind === 'grant-saved') grants.add(change.grant.id);
+    else if (change.kind === 'grant-deleted') grants.add(change.id);
+    else if (change.kind === 'role-saved') roles.add(change.role.name);
+    else roles.add(change.name);
+  }
+  return { grants: [...grants], roles: [...roles] };
+}
+
+/** The touched keys as read again: each row read is saved, each key not found is deleted. */
+export function changesFrom(
+  touched: TouchedKeys,
+  grants: readonly GrantEntity[],
+  roles: readonly RoleEntity[],
+): GrantChange[] {
+  const foundGrants = new Set(grants.map((grant) => grant.id));
+  const foundRoles = new Set(roles.map((role) => role.name));
+  return [
+    ...roles.map((role): GrantChange => ({ kind: 'role-saved', role })),
+    ...touched.roles
+      .filter((name) => !foundRoles.has(name))
+      .map((name): GrantChange => ({ kind: 'role-deleted', name })),
+    ...grants.map((grant): GrantChange => ({ kind: 'grant-saved', grant })),
+    ...touched.grants.filter((id) => !foundGrants.has(id)).map((id): GrantChange => ({ kind: 'grant-deleted', id })),
+  ];
+}
+
 export function toEffectiveGrant(row: GrantEntity, verbs: readonly Verb[]): EffectiveGrant {
   return {
     id: row.id,

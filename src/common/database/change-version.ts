@@ -3,17 +3,24 @@ import type { DataSource, EntityManager } from 'typeorm';
 // Names are spliced into SQL (placeholder syntax differs between the two databases): code literals only.
 const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 
-/** What a bump announces: the new version, and which copy made the change (it needs no news of it). */
+/**
+ * What a change announces: the new version, which copy made the change (it needs no news of
+ * it), and the keys it touched, by table, so that a copy one version behind can read just those.
+ */
 export interface VersionNotice {
   readonly version: number;
   readonly origin: string;
+  readonly touched?: Readonly<Record<string, readonly string[]>>;
 }
+
+// PostgreSQL refuses payloads of 8000 bytes or more; a bigger notice goes without its keys.
+const MAX_PAYLOAD_BYTES = 7_000;
 
 /**
  * A monotonically increasing number in `cache_versions` that stands for every change to some
- * tables. Writers bump it in the transaction of the change; on PostgreSQL the bump also NOTIFYs
- * `channel` with a VersionNotice, which PostgreSQL delivers only at commit, so a rolled-back
- * change notifies nobody. Readers compare it with the version their in-memory copy holds.
+ * tables. Writers bump it in the transaction of the change and, on PostgreSQL, announce it on
+ * `channel` (NOTIFY), which PostgreSQL delivers only at commit, so a rolled-back change notifies
+ * nobody. Readers compare it with the version their in-memory copy holds.
  */
 export class ChangeVersion {
   constructor(
@@ -33,26 +40,32 @@ export class ChangeVersion {
    * the transaction: on PostgreSQL the row lock then orders concurrent writers, so versions
    * commit in order; on SQLite any uncommitted row a reader could see comes with its bump.
    */
-  async bump(manager: EntityManager, origin: string): Promise<number> {
+  async bump(manager: EntityManager): Promise<number> {
     await manager.query(`UPDATE cache_versions SET version = version + 1 WHERE name = '${this.name}'`);
-    const version = versionOf(await manager.query(this.selectStatement));
-    if (manager.connection.options.type === 'postgres') {
-      const notice: VersionNotice = { version, origin };
-      await manager.query(`SELECT pg_notify('${this.channel}', $1)`, [JSON.stringify(notice)]);
+    return versionOf(await manager.query(this.selectStatement));
+  }
+
+  /** NOTIFYs `notice` inside `manager`'s transaction (PostgreSQL; SQLite has no LISTEN). */
+  async announce(manager: EntityManager, notice: VersionNotice): Promise<void> {
+    if (manager.connection.options.type !== 'postgres') return;
+    let payload = JSON.stringify(notice);
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+      payload = JSON.stringify({ version: notice.version, origin: notice.origin });
     }
-    return version;
+    await manager.query(`SELECT pg_notify('${this.channel}', $1)`, [payload]);
   }
 
   /** The notice in a notification's payload; undefined if it is not one. */
   static noticeOf(payload: string): VersionNotice | undefined {
+    let notice: Partial<VersionNotice>;
     try {
-      const notice = JSON.parse(payload) as Partial<VersionNotice>;
-      return Number.isSafeInteger(notice.version) && typeof notice.origin === 'string'
-        ? { version: notice.version as number, origin: notice.origin }
-        : undefined;
+      notice = JSON.parse(payload) as Partial<VersionNotice>;
     } catch {
       return undefined;
     }
+    if (!Number.isSafeInteger(notice?.version) || typeof notice.origin !== 'string') return undefined;
+    const { version, origin, touched } = notice as VersionNotice;
+    return isTouched(touched) ? { version, origin, touched } : { version, origin };
   }
 
   async read(dataSource: DataSource): Promise<number> {
@@ -65,4 +78,13 @@ export function versionOf(rows: unknown): number {
   const [row] = rows as Array<{ version: number | string }>;
   if (row === undefined) throw new Error('cache_versions has no row for this cache (migrations not run?)');
   return Number(row.version);
+}
+
+function isTouched(value: unknown): value is Record<string, string[]> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((keys) => Array.isArray(keys) && keys.every((key) => typeof key === 'string'))
+  );
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeVersion } from './change-version.js';
 import { reconnectDelay } from './pg-channel-listener.js';
 
 describe('reconnectDelay', () => {
@@ -10,22 +9,5 @@ describe('reconnectDelay', () => {
     expect(reconnectDelay(3, backoff, () => 0)).toBe(800);
     expect(reconnectDelay(20, backoff, () => 1)).toBe(30_000);
     expect(reconnectDelay(10_000, backoff, () => 0.5)).toBe(22_500);
-  });
-});
-
-describe('ChangeVersion.noticeOf', () => {
-  it.each([
-    ['{"version":7,"origin":"a"}', { version: 7, origin: 'a' }],
-    ['{"version":"7","origin":"a"}', undefined],
-    ['{"version":7}', undefined],
-    ['7', undefined],
-    ['', undefined],
-  ])('%j', (payload, notice) => {
-    expect(ChangeVersion.noticeOf(payload)).toEqual(notice);
-  });
-
-  it('refuses names that could not be spliced into SQL safely', () => {
-    expect(() => new ChangeVersion("x'; DROP TABLE grants; --", 'channel')).toThrow();
-    expect(() => new ChangeVersion('name', 'Channel-1')).toThrow();
   });
 });

@@ -3,9 +3,12 @@ import type { DataSource, ObjectLiteral } from 'typeorm';
 
 export type Row = Record<string, unknown>;
 
+/** A SELECT, with TypeORM-style named parameters (`:name`, `:...names`) if it has any. */
+export type Statement = string | { readonly sql: string; readonly parameters: ObjectLiteral };
+
 interface SqliteConnection {
   readonly inTransaction: boolean;
-  prepare(sql: string): { all(): unknown[] };
+  prepare(sql: string): { all(...parameters: unknown[]): unknown[] };
   transaction<T>(work: () => T): () => T;
 }
 
@@ -18,16 +21,23 @@ const IDLE_WAIT_LIMIT_MS = 5_000;
  * open transaction would show its uncommitted rows, so the reads wait until no transaction is
  * open and then run synchronously in one read transaction, with no other JavaScript in between.
  */
-export async function readSnapshot(dataSource: DataSource, statements: readonly string[]): Promise<Row[][]> {
+export async function readSnapshot(dataSource: DataSource, statements: readonly Statement[]): Promise<Row[][]> {
+  const queries = statements.map((statement) =>
+    typeof statement === 'string'
+      ? ([statement, []] as const)
+      : dataSource.driver.escapeQueryWithParameters(statement.sql, statement.parameters),
+  );
   if (dataSource.options.type === 'postgres') {
     return dataSource.transaction('REPEATABLE READ', async (manager) => {
       const results: Row[][] = [];
-      for (const statement of statements) results.push(await manager.query<Row[]>(statement));
+      for (const [sql, parameters] of queries) results.push(await manager.query<Row[]>(sql, [...parameters]));
       return results;
     });
   }
   const connection = await idleSqliteConnection(dataSource);
-  return connection.transaction(() => statements.map((statement) => connection.prepare(statement).all() as Row[]))();
+  return connection.transaction(() =>
+    queries.map(([sql, parameters]) => connection.prepare(sql).all(...parameters) as Row[]),
+  )();
 }
 
 /** Entities from raw rows, converted as TypeORM converts what it reads (dates, booleans, JSON). */
