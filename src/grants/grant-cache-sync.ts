@@ -9,8 +9,9 @@ import { GRANTS_AND_ROLES, GrantCache } from './grant-cache.js';
 
 /**
  * PostgreSQL: hears other replicas' grant and role changes (LISTEN on a dedicated connection)
- * and reloads the cache. Each time LISTEN is (re-)established the cache checks its version, for
- * changes made while nobody was listening. SQLite has no LISTEN: the version check alone.
+ * and passes them to the cache. Each time LISTEN is (re-)established the cache checks its
+ * version, for changes made while nobody was listening. SQLite has no LISTEN: the version check
+ * alone.
  */
 @Injectable()
 export class GrantChangeListener implements OnApplicationBootstrap, OnModuleDestroy {

@@ -26,8 +26,9 @@ interface AppliedChanges {
 /**
  * All grants and roles in memory: decisions read them here, never from the database. The copy
  * is loaded at start; this replica's own changes are applied as they commit (GrantChanges);
- * other replicas' changes reload it, on notification or when the periodic version check finds
- * the database's version differs from the one the copy holds.
+ * another replica's change is read again by key when its notice arrives, and the whole copy is
+ * reloaded whenever it may have missed one (a version gap, a lost notice found by the periodic
+ * version check).
  *
  * `version` is the version every change up to which the copy holds: a reload takes it from the
  * same snapshot as the rows, and an applied change advances it only when it is the next one.
