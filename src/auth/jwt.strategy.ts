@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -42,7 +42,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       audience: config.jwt.audience,
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: config.jwt.clockToleranceSeconds },
-      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string) => void) => {
+      secretOrKeyProvider: (
+        _request: FastifyRequest,
+        rawToken: string,
+        done: (error: Error | null, key?: string) => void,
+      ) => {
         let header;
         try {
           header = inspectToken(rawToken, keys.algorithms);
@@ -61,18 +65,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.verified = new VerifiedTokens(config.cache.verifiedTokens);
   }
 
-  /** Passport's entry point, per request: a token verified before succeeds without verifying again. */
-  override authenticate(request: Request, options?: unknown): void {
-    const token = bearerTokenOf(request);
+  /**
+   * Passport's entry point, per request: a token verified before succeeds without verifying
+   * again. Passport's types say Express; the guard hands it the Fastify request.
+   */
+  override authenticate(request: Parameters<Strategy['authenticate']>[0], options?: unknown): void {
+    const fastifyRequest = request as unknown as FastifyRequest;
+    const token = bearerTokenOf(fastifyRequest);
     const identity = token === null ? undefined : this.verified.lookup(token);
     if (identity) {
-      this.success(actorOf(identity.subject, identity.groups, request));
+      this.success(actorOf(identity.subject, identity.groups, fastifyRequest));
       return;
     }
     super.authenticate(request, options);
   }
 
-  validate(request: Request, claims: VerifiedClaims): Actor {
+  validate(request: FastifyRequest, claims: VerifiedClaims): Actor {
     if (typeof claims.exp !== 'number') throw new TokenRejected('token has no exp claim');
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.iat === 'number' && claims.iat > now + this.clockToleranceSeconds) {
