@@ -1,21 +1,21 @@
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GrantCache } from '../../src/grants/grant-cache.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
+import type { Broker } from '../support/broker.js';
 import { postgresBaseUrl } from '../support/database.js';
 import { createNamespaces } from '../support/kube.js';
 import { startReplica, timeUntil, type Replica } from '../support/replica.js';
+import { useBroker } from '../support/use-broker.js';
 
 // Changes reach the other replica by LISTEN/NOTIFY: its version check is an hour away.
 const PROPAGATION_MS = 1_000;
 const LISTENER = 'secrets-broker:grant-changes';
 
 describe.skipIf(!postgresBaseUrl())('grant and role changes reach a second replica (postgres)', () => {
-  let broker: TestBroker;
+  const broker = useBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
   let replica: Replica;
 
   beforeAll(async () => {
-    broker = await startBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
     await createNamespaces(broker.emulator, 'team-a');
     replica = await startReplica(broker);
     await listenersUp(2);
@@ -25,10 +25,9 @@ describe.skipIf(!postgresBaseUrl())('grant and role changes reach a second repli
   });
   afterAll(async () => {
     await replica?.close();
-    await broker?.close();
   });
 
-  const listSecrets = async (on: { as: TestBroker['as'] }, sub: string) =>
+  const listSecrets = async (on: { as: Broker['as'] }, sub: string) =>
     (await on.as(sub).get('/v1/namespaces/team-a/secrets')).status;
   const grant = async (sub: string, role = 'reader') =>
     (
@@ -38,7 +37,7 @@ describe.skipIf(!postgresBaseUrl())('grant and role changes reach a second repli
         .send({ subject: `user:${sub}`, role, namespace: 'team-a' })
         .expect(201)
     ).body as { id: string };
-  const roleNames = async (on: { as: TestBroker['as'] }) =>
+  const roleNames = async (on: { as: Broker['as'] }) =>
     ((await on.as('admin').get('/v1/roles').expect(200)).body as Array<{ name: string }>).map((role) => role.name);
 
   /** Waits until `count` listener connections are in place (after a start or a reconnection). */

@@ -2,28 +2,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GrantCache } from '../../src/grants/grant-cache.js';
 import { GrantChangeListener } from '../../src/grants/grant-cache-sync.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
 import { postgresBaseUrl } from '../support/database.js';
 import { createNamespaces } from '../support/kube.js';
 import { startReplica, timeUntil, type Replica } from '../support/replica.js';
+import { useBroker } from '../support/use-broker.js';
 
 const kind = postgresBaseUrl() ? 'postgres' : 'sqlite';
 
 describe(`grants decided from memory (${kind})`, () => {
-  let broker: TestBroker;
+  // No periodic reload during these tests: whatever changes, changes without one.
+  const broker = useBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
   let cache: GrantCache;
 
   beforeAll(async () => {
-    // No periodic reload during these tests: whatever changes, changes without one.
-    broker = await startBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
     await createNamespaces(broker.emulator, 'team-a');
     cache = broker.app.get(GrantCache);
   });
   afterEach(() => {
     vi.restoreAllMocks();
-  });
-  afterAll(async () => {
-    await broker?.close();
   });
 
   const listSecrets = async (sub: string) => (await broker.as(sub).get('/v1/namespaces/team-a/secrets')).status;
@@ -68,11 +64,10 @@ describe(`the version check, when notifications are lost (${kind})`, () => {
   const CHECK_SECONDS = 1;
   // One check interval, plus a reload and a request.
   const WITHIN_MS = CHECK_SECONDS * 1000 + 500;
-  let broker: TestBroker;
+  const broker = useBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
   let replica: Replica;
 
   beforeAll(async () => {
-    broker = await startBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
     await createNamespaces(broker.emulator, 'team-a');
     replica = await startReplica(broker, { versionCheckSeconds: CHECK_SECONDS });
     // The replica hears nothing from here on (SQLite has no notifications anyway).
@@ -80,7 +75,6 @@ describe(`the version check, when notifications are lost (${kind})`, () => {
   });
   afterAll(async () => {
     await replica?.close();
-    await broker?.close();
   });
 
   const listOnReplica = async (sub: string) => (await replica.as(sub).get('/v1/namespaces/team-a/secrets')).status;

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JwtStrategy } from '../../src/auth/jwt.strategy.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
 import { postgresBaseUrl } from '../support/database.js';
 import { captureState, expectUnchanged } from '../support/state.js';
 import { signToken } from '../support/tokens.js';
+import { useBroker } from '../support/use-broker.js';
 
 const kind = postgresBaseUrl() ? 'postgres' : 'sqlite';
 const CREATE_GRANT = 'mutation($input: CreateGrantInput!) { createGrant(input: $input) { id } }';
@@ -18,27 +18,21 @@ function forgedFrom(token: string): string {
 }
 
 describe(`verified tokens remembered across requests (${kind})`, () => {
-  let broker: TestBroker;
+  // No clock tolerance, so a token is refused exactly at its exp; TRUST_PROXY lets each case
+  // speak from its own address, so one case's failed authentications do not block another's.
+  const broker = useBroker({
+    JWT_CLOCK_TOLERANCE_SECONDS: '0',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '3',
+    RATE_LIMIT_PER_MINUTE: '20',
+    TRUST_PROXY: 'loopback',
+  });
   let validations: ReturnType<typeof vi.spyOn>;
 
-  beforeAll(async () => {
-    // No clock tolerance, so a token is refused exactly at its exp; TRUST_PROXY lets each case
-    // speak from its own address, so one case's failed authentications do not block another's.
-    broker = await startBroker({
-      JWT_CLOCK_TOLERANCE_SECONDS: '0',
-      AUTH_FAILURE_LIMIT_PER_MINUTE: '3',
-      RATE_LIMIT_PER_MINUTE: '20',
-      TRUST_PROXY: 'loopback',
-    });
-  });
   beforeEach(() => {
     validations = vi.spyOn(broker.app.get(JwtStrategy), 'validate');
   });
   afterEach(() => {
     vi.restoreAllMocks();
-  });
-  afterAll(async () => {
-    await broker?.close();
   });
 
   it('verifies a token once, and still takes the request id and source address from each request', async () => {

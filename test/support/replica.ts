@@ -5,7 +5,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import type { AppConfig, CacheConfig } from '../../src/config/app-config.js';
-import type { TestBroker } from './broker.js';
+import type { Broker } from './broker.js';
 import { tokenFor } from './tokens.js';
 
 /** A second broker process sharing a test broker's database and cluster. */
@@ -20,7 +20,7 @@ export interface Replica {
 }
 
 /** Starts another application on `broker`'s configuration (its DATABASE_URL included), with `cache` changed. */
-export async function startReplica(broker: TestBroker, cache: Partial<CacheConfig> = {}): Promise<Replica> {
+export async function startReplica(broker: Broker, cache: Partial<CacheConfig> = {}): Promise<Replica> {
   const config: AppConfig = Object.freeze({
     ...broker.config,
     cache: Object.freeze({ ...broker.config.cache, ...cache }),
