@@ -4,6 +4,7 @@ import { CreateAuditEvents1764370000000 } from './1764370000000-create-audit-eve
 import { ValidBootstrapGrantIds1764800000000 } from './1764800000000-valid-bootstrap-grant-ids.js';
 import { PerSecretFingerprints1764800100000 } from './1764800100000-per-secret-fingerprints.js';
 import { LeaseAndWebhookVerbs1764800200000 } from './1764800200000-lease-and-webhook-verbs.js';
+import { CacheVersions1764900000000 } from './1764900000000-cache-versions.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ValidBootstrapGrantIds1764800000000,
   PerSecretFingerprints1764800100000,
   LeaseAndWebhookVerbs1764800200000,
+  CacheVersions1764900000000,
 ];

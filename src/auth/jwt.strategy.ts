@@ -8,6 +8,9 @@ import { USER_PREFIX, type Actor } from '../common/actor.js';
 import { JwtKeyResolver } from './jwt-keys.js';
 import { hasUnprintableCharacters, inspectToken, TokenRejected } from './token-inspection.js';
 import { actorOf } from './request-actor.js';
+import { VerifiedTokens } from './verified-tokens.js';
+
+const bearerTokenOf = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 interface VerifiedClaims {
   readonly sub?: unknown;
@@ -20,17 +23,19 @@ interface VerifiedClaims {
  * passport-jwt verifies signature, exp, nbf, iss and aud (jsonwebtoken). What jsonwebtoken does
  * not do is added around it: pre-signature inspection in the key provider, and in validate()
  * a required `exp`, a bounded `iat`, and a non-empty `sub`; `sub` and groups without control
- * characters.
+ * characters. A token that passed all of that is remembered (by digest, until its `exp`), so
+ * presenting it again skips the verification; the actor is still built from each request.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly groupsClaim: string;
   private readonly clockToleranceSeconds: number;
+  private readonly verified: VerifiedTokens;
 
-  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'jwt'>) {
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'jwt' | 'cache'>) {
     const keys = new JwtKeyResolver(config.jwt);
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerTokenOf,
       passReqToCallback: true,
       algorithms: [...keys.algorithms],
       issuer: config.jwt.issuer,
@@ -57,6 +62,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
     this.groupsClaim = config.jwt.groupsClaim;
     this.clockToleranceSeconds = config.jwt.clockToleranceSeconds;
+    this.verified = new VerifiedTokens(config.cache.verifiedTokens);
+  }
+
+  /**
+   * Passport's entry point, per request: a token verified before succeeds without verifying
+   * again. Passport's types say Express; the guard hands it the Fastify request.
+   */
+  override authenticate(request: Parameters<Strategy['authenticate']>[0], options?: unknown): void {
+    const fastifyRequest = request as unknown as FastifyRequest;
+    const token = bearerTokenOf(fastifyRequest);
+    const identity = token === null ? undefined : this.verified.lookup(token);
+    if (identity) {
+      this.success(actorOf(identity.subject, identity.groups, fastifyRequest));
+      return;
+    }
+    super.authenticate(request, options);
   }
 
   validate(request: FastifyRequest, claims: VerifiedClaims): Actor {
@@ -71,7 +92,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (hasUnprintableCharacters(claims.sub)) throw new TokenRejected('token sub has control characters');
     const groups = groupsFrom(claims[this.groupsClaim]);
     if (groups.some(hasUnprintableCharacters)) throw new TokenRejected('token groups have control characters');
-    return actorOf(`${USER_PREFIX}${claims.sub}`, groups, request);
+    const subject = `${USER_PREFIX}${claims.sub}`;
+    const token = bearerTokenOf(request);
+    if (token !== null) this.verified.remember(token, { subject, groups }, claims.exp);
+    return actorOf(subject, groups, request);
   }
 }
 

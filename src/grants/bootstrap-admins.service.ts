@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GrantEntity } from './entities/grant.entity.js';
+import { GrantChanges } from './grant-changes.js';
 import { ANY } from '../common/vocabulary/scope.js';
 
 export const BOOTSTRAP_CREATOR = 'system:bootstrap';
@@ -18,25 +19,36 @@ export class BootstrapAdminsService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'bootstrapAdmins'>,
+    private readonly changes: GrantChanges,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     for (const subject of this.config.bootstrapAdmins) {
-      await this.grants
-        .createQueryBuilder()
-        .insert()
-        .values({
-          id: bootstrapGrantId(subject),
-          subject,
-          roleName: 'admin',
-          namespace: ANY,
-          namePattern: ANY,
-          expiresAt: null,
-          reason: 'BOOTSTRAP_ADMINS',
-          createdBy: BOOTSTRAP_CREATOR,
-        })
-        .orIgnore()
-        .execute();
+      const id = bootstrapGrantId(subject);
+      // Checked first so that a restart changes nothing, and announces nothing to other replicas.
+      if (await this.grants.existsBy({ id })) continue;
+      await this.changes.write(
+        async (manager) => {
+          await manager
+            .createQueryBuilder()
+            .insert()
+            .into(GrantEntity)
+            .values({
+              id,
+              subject,
+              roleName: 'admin',
+              namespace: ANY,
+              namePattern: ANY,
+              expiresAt: null,
+              reason: 'BOOTSTRAP_ADMINS',
+              createdBy: BOOTSTRAP_CREATOR,
+            })
+            .orIgnore()
+            .execute();
+          return manager.getRepository(GrantEntity).findOneByOrFail({ id });
+        },
+        (grant) => [{ kind: 'grant-saved', grant }],
+      );
     }
   }
 }

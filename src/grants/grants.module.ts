@@ -8,6 +8,9 @@ import { RolesController } from './api/roles.controller.js';
 import { WhoamiController } from './api/whoami.controller.js';
 import { BootstrapAdminsService } from './bootstrap-admins.service.js';
 import { GrantEntity } from './entities/grant.entity.js';
+import { GrantCache } from './grant-cache.js';
+import { GrantChangeListener, GrantVersionCheck } from './grant-cache-sync.js';
+import { GrantChanges } from './grant-changes.js';
 import { RoleEntity } from './entities/role.entity.js';
 import { GrantsService } from './grants.service.js';
 import { PolicyService } from './policy.service.js';
@@ -16,7 +19,17 @@ import { RolesService } from './roles.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([GrantEntity, RoleEntity]), AuditModule],
   controllers: [WhoamiController, GrantsController, RolesController, AccessReviewsController],
-  providers: [PolicyService, GrantsService, RolesService, BootstrapAdminsService, GrantsResolver],
+  providers: [
+    GrantCache,
+    GrantChanges,
+    GrantChangeListener,
+    GrantVersionCheck,
+    PolicyService,
+    GrantsService,
+    RolesService,
+    BootstrapAdminsService,
+    GrantsResolver,
+  ],
   exports: [PolicyService],
 })
 export class GrantsModule {}

@@ -14,7 +14,9 @@ import { AccessReviewView } from './models/access-review.model.js';
 import { toGrantView } from './grant-views.js';
 import type { GrantView } from './models/grant.model.js';
 import { WhoamiView } from './models/whoami.model.js';
-import { PolicyService, toEffectiveGrant, type AccessRequest, type EffectiveGrant } from './policy.service.js';
+import { GrantChanges } from './grant-changes.js';
+import { toEffectiveGrant } from './grant-index.js';
+import { PolicyService, type AccessRequest, type EffectiveGrant } from './policy.service.js';
 import { ANY } from '../common/vocabulary/scope.js';
 
 /** Listing or fetching grants needs grants:manage somewhere; each grant is then shown only inside the caller's scope. */
@@ -28,6 +30,7 @@ export class GrantsService {
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
+    private readonly changes: GrantChanges,
   ) {}
 
   async whoami(actor: Actor): Promise<WhoamiView> {
@@ -48,7 +51,7 @@ export class GrantsService {
     const rows = await this.grants.find({ where, order: { createdAt: 'ASC', id: 'ASC' } });
     const visible: GrantEntity[] = [];
     for (const row of rows) if (await this.policy.managesScope(actor, row)) visible.push(row);
-    return (await this.policy.resolve(visible)).map(toGrantView);
+    return this.policy.resolve(visible).map(toGrantView);
   }
 
   async get(actor: Actor, id: string): Promise<GrantView> {
@@ -73,16 +76,24 @@ export class GrantsService {
     const saved = await this.audit.recordOutcome(
       changeOf(actor, intentId, 'create_grant', id, { subject: input.subject, roleName: role.name, ...scope }),
       () =>
-        this.grants.save(
-          this.grants.create({
-            id,
-            subject: input.subject,
-            roleName: role.name,
-            ...scope,
-            expiresAt: input.expiresAt ?? null,
-            reason: input.reason ?? null,
-            createdBy: actor.subject,
-          }),
+        this.changes.write(
+          (manager) =>
+            manager.getRepository(GrantEntity).save(
+              this.grants.create({
+                id,
+                subject: input.subject,
+                roleName: role.name,
+                ...scope,
+                expiresAt: input.expiresAt ?? null,
+                reason: input.reason ?? null,
+                createdBy: actor.subject,
+              }),
+            ),
+          // The role too: a replica that has not yet heard of a role made elsewhere still resolves the grant.
+          (grant) => [
+            { kind: 'role-saved', role },
+            { kind: 'grant-saved', grant },
+          ],
         ),
     );
     return toGrantView(toEffectiveGrant(saved, role.verbs));
@@ -97,7 +108,11 @@ export class GrantsService {
     });
     await this.audit.recordOutcome(
       changeOf(actor, intentId, 'delete_grant', id, { ...grant, roleName: grant.role }),
-      () => this.grants.delete({ id }),
+      () =>
+        this.changes.write(
+          (manager) => manager.getRepository(GrantEntity).delete({ id }),
+          () => [{ kind: 'grant-deleted', id }],
+        ),
     );
     return toGrantView(grant);
   }
@@ -109,7 +124,7 @@ export class GrantsService {
     if (!reviewsSelf) await this.policy.authorize(actor, { kind: 'target', verbs: ['grants:manage'], target });
     const grants = reviewsSelf
       ? await this.policy.effectiveGrants(actor)
-      : await this.policy.grantsOfSubjects([input.subject as string]);
+      : this.policy.grantsOfSubjects([input.subject as string]);
     const decision = this.policy.evaluate(grants, { kind: 'target', verbs: [input.verb], target });
     // A manager sees another subject's grants only inside its own grants:manage scope.
     const shown: EffectiveGrant[] = [];
@@ -128,7 +143,7 @@ export class GrantsService {
     const row = await this.grants.findOneBy({ id });
     if (!row || !(await this.policy.managesScope(actor, row)))
       throw new DomainError(ErrorCode.NotFound, `Grant ${id} not found`);
-    const [grant] = await this.policy.resolve([row]);
+    const [grant] = this.policy.resolve([row]);
     return grant;
   }
 }

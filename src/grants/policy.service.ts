@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
@@ -10,8 +8,9 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { decide, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
-import { GrantEntity } from './entities/grant.entity.js';
-import { RoleEntity } from './entities/role.entity.js';
+import type { GrantEntity } from './entities/grant.entity.js';
+import { GrantCache } from './grant-cache.js';
+import { toEffectiveGrant } from './grant-index.js';
 
 export type { AccessRequest, Decision, EffectiveGrant, Target } from './decision.js';
 
@@ -21,18 +20,18 @@ export interface RecordedDecision extends Decision {
 }
 
 /**
- * The only place that answers "may this caller…": loads the caller's grants, decides with the
- * pure `decide`, and enforces through one path (decide → record → refuse). Every decision is
- * taken before the lookup or query it guards, so a refusal reveals nothing.
+ * The only place that answers "may this caller…": takes the caller's grants from the in-memory
+ * GrantCache, decides with the pure `decide`, and enforces through one path (decide → record →
+ * refuse). Every decision is taken before the lookup or query it guards, so a refusal reveals
+ * nothing.
  */
 @Injectable()
 export class PolicyService {
-  // One grant lookup per request: the guard and the service share the memoised result.
+  // One set of grants per request: the guard and the service decide on the same view.
   private readonly grantsByActor = new WeakMap<Actor, Promise<EffectiveGrant[]>>();
 
   constructor(
-    @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
-    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    private readonly cache: GrantCache,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'managedNamespaces'>,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
     @Inject(MetricsService) private readonly metrics: Pick<MetricsService, 'countDecision'>,
@@ -41,24 +40,21 @@ export class PolicyService {
   effectiveGrants(actor: Actor): Promise<EffectiveGrant[]> {
     let grants = this.grantsByActor.get(actor);
     if (!grants) {
-      grants = this.grantsOfSubjects(actor.subjects);
+      grants = Promise.resolve(this.grantsOfSubjects(actor.subjects));
       this.grantsByActor.set(actor, grants);
     }
     return grants;
   }
 
-  async grantsOfSubjects(subjects: readonly string[]): Promise<EffectiveGrant[]> {
-    const rows = await this.grants.find({ where: { subject: In([...subjects]) } });
+  /** The unexpired grants of `subjects` now (decisions check expiry again at their own time). */
+  grantsOfSubjects(subjects: readonly string[]): EffectiveGrant[] {
     const now = Date.now();
-    return this.resolve(rows.filter((row) => row.expiresAt === null || row.expiresAt.getTime() > now));
+    return this.cache.grantsOf(subjects).filter((grant) => grant.expiresAt === null || grant.expiresAt.getTime() > now);
   }
 
-  /** Attaches each grant's role verbs (one query for all the roles involved). */
-  async resolve(rows: readonly GrantEntity[]): Promise<EffectiveGrant[]> {
-    if (rows.length === 0) return [];
-    const roles = await this.roles.findBy({ name: In([...new Set(rows.map((row) => row.roleName))]) });
-    const verbsByRole = new Map(roles.map((role) => [role.name, role.verbs]));
-    return rows.map((row) => toEffectiveGrant(row, verbsByRole.get(row.roleName) ?? []));
+  /** Attaches each grant's role verbs. */
+  resolve(rows: readonly GrantEntity[]): EffectiveGrant[] {
+    return rows.map((row) => toEffectiveGrant(row, this.cache.verbsOf(row.roleName)));
   }
 
   /** Decides without recording: for filtering what a decision already allowed (names in a listing). */
@@ -122,19 +118,4 @@ function auditTarget(request: AccessRequest): { namespace?: string; name?: strin
     case 'scope':
       return { namespace: request.scope.namespace, name: request.scope.namePattern };
   }
-}
-
-export function toEffectiveGrant(row: GrantEntity, verbs: readonly Verb[]): EffectiveGrant {
-  return {
-    id: row.id,
-    subject: row.subject,
-    role: row.roleName,
-    verbs,
-    namespace: row.namespace,
-    namePattern: row.namePattern,
-    expiresAt: row.expiresAt,
-    reason: row.reason,
-    createdBy: row.createdBy,
-    createdAt: row.createdAt,
-  };
 }

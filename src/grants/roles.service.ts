@@ -7,6 +7,8 @@ import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { CreateRoleInput } from './dto/create-role.input.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
+import { GrantCache } from './grant-cache.js';
+import { GrantChanges } from './grant-changes.js';
 import { toRoleView } from './grant-views.js';
 import type { RoleView } from './models/role.model.js';
 import { PolicyService } from './policy.service.js';
@@ -20,14 +22,18 @@ const EVERYWHERE = { namespace: ANY, namePattern: ANY };
 export class RolesService {
   constructor(
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
-    @InjectRepository(GrantEntity) private readonly grants: Repository<GrantEntity>,
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
+    private readonly cache: GrantCache,
+    private readonly changes: GrantChanges,
   ) {}
 
   async list(actor: Actor): Promise<RoleView[]> {
     await this.policy.authorize(actor, { kind: 'anywhere', verb: 'grants:manage' });
-    return (await this.roles.find({ order: { name: 'ASC' } })).map(toRoleView);
+    return this.cache
+      .roles()
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map(toRoleView);
   }
 
   async create(actor: Actor, input: CreateRoleInput): Promise<RoleView> {
@@ -37,16 +43,19 @@ export class RolesService {
       scope: EVERYWHERE,
     });
     const verbs = [...new Set<Verb>(input.verbs)];
-    const role = await this.audit.recordOutcome(
-      changeOf(actor, intentId, 'create_role', input.name, verbs),
-      async () => {
-        if (await this.roles.existsBy({ name: input.name })) {
-          throw new DomainError(ErrorCode.Conflict, `Role ${input.name} already exists`);
-        }
-        return this.roles.save(
-          this.roles.create({ name: input.name, verbs, builtIn: false, description: input.description ?? null }),
-        );
-      },
+    const role = await this.audit.recordOutcome(changeOf(actor, intentId, 'create_role', input.name, verbs), () =>
+      this.changes.write(
+        async (manager) => {
+          const roles = manager.getRepository(RoleEntity);
+          if (await roles.existsBy({ name: input.name })) {
+            throw new DomainError(ErrorCode.Conflict, `Role ${input.name} already exists`);
+          }
+          return roles.save(
+            roles.create({ name: input.name, verbs, builtIn: false, description: input.description ?? null }),
+          );
+        },
+        (saved) => [{ kind: 'role-saved', role: saved }],
+      ),
     );
     return toRoleView(role);
   }
@@ -61,10 +70,15 @@ export class RolesService {
     });
     await this.audit.recordOutcome(changeOf(actor, intentId, 'delete_role', name, role.verbs), async () => {
       if (role.builtIn) throw new DomainError(ErrorCode.Conflict, `Role ${name} is built in and cannot be deleted`);
-      const uses = await this.grants.countBy({ roleName: name });
-      if (uses > 0)
-        throw new DomainError(ErrorCode.Conflict, `Role ${name} is used by ${uses} grant(s); delete them first`);
-      await this.roles.delete({ name });
+      await this.changes.write(
+        async (manager) => {
+          const uses = await manager.getRepository(GrantEntity).countBy({ roleName: name });
+          if (uses > 0)
+            throw new DomainError(ErrorCode.Conflict, `Role ${name} is used by ${uses} grant(s); delete them first`);
+          await manager.getRepository(RoleEntity).delete({ name });
+        },
+        () => [{ kind: 'role-deleted', name }],
+      );
     });
     return toRoleView(role);
   }
