@@ -45,6 +45,14 @@ module.exports = {
       to: { path: '^src/(auth|secrets|audit/query|rotation|leases|webhooks)/' },
     },
     {
+      name: 'webhooks-know-no-secrets',
+      severity: 'error',
+      comment:
+        'Lifecycle events are written by secrets (and leases, rotation) through a port; delivery knows none of them.',
+      from: { path: '^src/webhooks/' },
+      to: { path: '^src/(secrets|rotation|leases)/' },
+    },
+    {
       name: 'services-do-not-import-transports',
       severity: 'error',
       comment: 'Controllers and resolvers (api/) call services, never the other way round.',

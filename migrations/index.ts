@@ -5,6 +5,7 @@ import { ValidBootstrapGrantIds1764800000000 } from './1764800000000-valid-boots
 import { PerSecretFingerprints1764800100000 } from './1764800100000-per-secret-fingerprints.js';
 import { LeaseAndWebhookVerbs1764800200000 } from './1764800200000-lease-and-webhook-verbs.js';
 import { CacheVersions1764900000000 } from './1764900000000-cache-versions.js';
+import { LifecycleEvents1764950000000 } from './1764950000000-lifecycle-events.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   PerSecretFingerprints1764800100000,
   LeaseAndWebhookVerbs1764800200000,
   CacheVersions1764900000000,
+  LifecycleEvents1764950000000,
 ];

@@ -3,6 +3,14 @@ import { GrantEntity } from './grants/entities/grant.entity.js';
 import { RoleEntity } from './grants/entities/role.entity.js';
 import { SecretRecordEntity } from './secrets/entities/secret-record.entity.js';
 import { SecretVersionEntity } from './secrets/entities/secret-version.entity.js';
+import { LifecycleEventEntity } from './webhooks/entities/lifecycle-event.entity.js';
 
 /** Every TypeORM entity of the broker. */
-export const ENTITIES = [RoleEntity, GrantEntity, SecretRecordEntity, SecretVersionEntity, AuditEventEntity];
+export const ENTITIES = [
+  RoleEntity,
+  GrantEntity,
+  SecretRecordEntity,
+  SecretVersionEntity,
+  AuditEventEntity,
+  LifecycleEventEntity,
+];

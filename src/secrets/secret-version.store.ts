@@ -3,6 +3,11 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, Not, QueryFailedError, Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import {
+  LifecycleEvents,
+  type LifecycleEventInput,
+  type LifecycleEventType,
+} from '../common/events/lifecycle-events.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EnvelopeCipher } from './crypto/envelope-cipher.js';
@@ -29,6 +34,7 @@ export class SecretVersionStore {
     @InjectRepository(SecretVersionEntity) private readonly versions: Repository<SecretVersionEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: EnvelopeCipher,
+    private readonly events: LifecycleEvents,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'retainedVersions'>,
   ) {}
 
@@ -190,6 +196,8 @@ export class SecretVersionStore {
           { secretId: record.id, state: Not('pending'), id: Not(In([current.id, ...retained])) },
           { kekId: null, wrappedDataKey: null, ciphertext: null },
         );
+        const event = eventOf(record, pending);
+        if (event) await this.events.enqueue(manager, [event]);
         await records.update(
           { id: record.id },
           {
@@ -347,8 +355,40 @@ export class SecretVersionStore {
           { id: record.id },
           { state: 'revoked', revokedAt: new Date(), revokedBy, revokeReason: reason, currentVersion: null },
         );
+      await this.events.enqueue(manager, [
+        {
+          type: 'secret.revoked',
+          namespace: record.namespace,
+          name: record.name,
+          subject: revokedBy,
+          details: { reason },
+        },
+      ]);
     });
   }
+}
+
+const EVENT_OF_REASON: Readonly<Record<VersionReason, LifecycleEventType | undefined>> = {
+  create: 'secret.created',
+  update: 'secret.updated',
+  rotate: 'secret.rotated',
+  rollback: 'secret.rolled_back',
+  // Adoption records what the cluster already held; nothing changed.
+  adopt: undefined,
+};
+
+/** The lifecycle event a version becoming current announces, whoever settles it (writer or reconciler). */
+function eventOf(record: SecretRecordEntity, version: SecretVersionEntity): LifecycleEventInput | undefined {
+  const type = EVENT_OF_REASON[version.reason];
+  if (!type) return undefined;
+  return {
+    type,
+    namespace: record.namespace,
+    name: record.name,
+    version: version.version,
+    subject: version.createdBy,
+    ...(version.sourceVersion === null ? {} : { details: { sourceVersion: version.sourceVersion } }),
+  };
 }
 
 /** PostgreSQL 23505; SQLite SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY. */

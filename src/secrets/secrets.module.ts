@@ -5,6 +5,7 @@ import { PagingModule } from '../common/paging/paging.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { SecretsController } from './api/secrets.controller.js';
 import { SecretsResolver } from './api/secrets.resolver.js';
 import { EnvelopeCipher } from './crypto/envelope-cipher.js';
@@ -22,6 +23,7 @@ import { SecretsService } from './secrets.service.js';
     GrantsModule,
     AuditModule,
     PagingModule,
+    WebhooksModule,
   ],
   controllers: [SecretsController],
   providers: [
