@@ -30,6 +30,27 @@ export function toV1Secret(secret: SecretWrite, resourceVersion?: string): V1Sec
       resourceVersion,
     },
     type: secret.type,
-    data: Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, value.toString('base64')])),
+    data: toBase64(secret.data),
   };
+}
+
+/** The API server's form of a secret the broker holds decoded (its own write, or a read), for the secret cache. */
+export function toCachedV1Secret(secret: ClusterSecret): V1Secret {
+  return {
+    metadata: {
+      namespace: secret.namespace,
+      name: secret.name,
+      labels: secret.labels,
+      annotations: secret.annotations,
+      resourceVersion: secret.resourceVersion,
+      creationTimestamp: secret.createdAt,
+    },
+    type: secret.type,
+    immutable: secret.immutable || undefined,
+    data: toBase64(secret.data),
+  };
+}
+
+function toBase64(data: Readonly<Record<string, Buffer>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, value.toString('base64')]));
 }

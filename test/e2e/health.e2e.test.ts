@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type TestBroker } from '../support/broker.js';
+import { untilSecretsCacheWatching } from '../support/secrets-cache.js';
 
 describe('health endpoints', () => {
   let broker: TestBroker;
@@ -13,6 +14,7 @@ describe('health endpoints', () => {
 
   it('answers liveness and readiness without a token', async () => {
     expect((await broker.http().get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    await untilSecretsCacheWatching(broker);
     const ready = await broker.http().get('/readyz').expect(200);
     expect(ready.body.info.database.status).toBe('up');
     expect(ready.body.info.cluster.status).toBe('up');

@@ -189,19 +189,30 @@ describe('secret safety: values, authorization, validation, concurrency and cons
   });
 
   it('retries reads through 503 and 429 from the cluster, and maps an unavailable cluster to 503', async () => {
-    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 1 });
-    broker.emulator.faults.inject({
-      method: 'GET',
-      path: /\/secrets\/db-app$/,
-      status: 429,
-      retryAfterSeconds: 0,
-      times: 1,
-    });
-    await broker.as('admin').post(`${base}/db-app/request`).send({}).expect(200);
-    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 10 });
-    const unavailable = await broker.as('admin').post(`${base}/db-app/request`).send({}).expect(503);
-    expect(unavailable.headers['content-type']).toContain('application/problem+json');
-    broker.emulator.faults.clear();
+    // Reads of a watched secret never reach the API server; with the watch cache off, every read does.
+    const uncached = await startBroker({ WATCH_SECRETS: 'false' });
+    try {
+      await createNamespaces(uncached.emulator, 'team-a');
+      await uncached
+        .as('admin')
+        .post(base)
+        .send({ name: 'db-app', generate: { password: { type: 'password' } } })
+        .expect(201);
+      uncached.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 1 });
+      uncached.emulator.faults.inject({
+        method: 'GET',
+        path: /\/secrets\/db-app$/,
+        status: 429,
+        retryAfterSeconds: 0,
+        times: 1,
+      });
+      await uncached.as('admin').post(`${base}/db-app/request`).send({}).expect(200);
+      uncached.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 10 });
+      const unavailable = await uncached.as('admin').post(`${base}/db-app/request`).send({}).expect(503);
+      expect(unavailable.headers['content-type']).toContain('application/problem+json');
+    } finally {
+      await uncached.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
 import { startBroker, type TestBroker } from '../support/broker.js';
 import { createNamespaces, kubeClients } from '../support/kube.js';
+import { untilSecretsCacheWatching } from '../support/secrets-cache.js';
 
 type VersionRow = { version: number; state: string };
 const states = (body: VersionRow[]) => body.map((v) => [v.version, v.state]);
@@ -67,9 +68,11 @@ describe('the write path under failures and races', () => {
       .post(base)
       .send({ name: 'ambiguous', generate: { password: { type: 'password' } } })
       .expect(201);
+    // The rotation reads the object from the watch cache (which holds the create); after the
+    // failed write the read-back must ask the API server, and every such read fails.
+    await untilSecretsCacheWatching(broker);
     broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/ambiguous$/, status: 503, times: 1 });
-    // The rotation reads the object once before it writes; every read after the write fails.
-    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/ambiguous$/, status: 503, times: 10, after: 1 });
+    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/ambiguous$/, status: 503, times: 10 });
     await broker.as('admin').post(`${base}/ambiguous/rotate`).send({}).expect(503);
     broker.emulator.faults.clear();
     const store = broker.app.get(SecretVersionStore);
