@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -24,6 +25,7 @@ const SETTLE_MS = 3_000;
 const SAMPLES = 5;
 const HERE = resolve(import.meta.dirname, '..');
 const MAIN = resolve(HERE, '../../src/main.js');
+const GC_ON_SIGNAL = pathToFileURL(resolve(HERE, 'processes/gc-on-signal.js')).href;
 
 /** Like the emulator suite's: 3 labels, 1 annotation, 2 data keys. */
 function secretBody(i: number): V1Secret {
@@ -66,20 +68,22 @@ async function startBroker(emulator: KubernetesEmulator, env: Record<string, str
     JWT_HS256_SECRET: randomBytes(32).toString('base64url'),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
+    NODE_OPTIONS: `--expose-gc --import ${GC_ON_SIGNAL}`,
     ...env,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(`${url}/readyz`);
-  return {
-    child,
-    url,
-    readyMs: performance.now() - started,
-    stop: async () => {
-      await child.stop();
-      await database.drop();
-      rmSync(directory, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    await child.stop();
+    await database.drop();
+    rmSync(directory, { recursive: true, force: true });
   };
+  try {
+    await waitUntilReady(`${url}/readyz`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { child, url, readyMs: performance.now() - started, stop };
 }
 
 async function cachedSecrets(broker: Broker): Promise<number> {
@@ -89,17 +93,21 @@ async function cachedSecrets(broker: Broker): Promise<number> {
   return body.info?.['secrets-cache']?.cachedSecrets ?? 0;
 }
 
-/** Median of a few samples after a quiet period: resident set size (VmRSS) and V8 heap used (from /metrics), MiB. */
+/**
+ * Medians of a few samples, each right after a full garbage collection, once the broker has been
+ * quiet a while: resident set size (VmRSS) and V8 heap used (from its /metrics), MiB.
+ */
 async function memoryOf(broker: Broker): Promise<{ rss: number; heap: number }> {
   await sleep(SETTLE_MS);
   const rss: number[] = [];
   const heap: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
+    broker.child.process.kill('SIGWINCH');
+    await sleep(300);
     const status = readFileSync(`/proc/${broker.child.process.pid}/status`, 'utf8');
     rss.push(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024);
     const metrics = await (await fetch(`${broker.url}/metrics`)).text();
     heap.push(Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20);
-    await sleep(200);
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return { rss: median(rss), heap: median(heap) };
@@ -200,7 +208,7 @@ function storageForms(text: string): Array<[string, number]> {
 export const secretCacheSuite: Suite = {
   name: 'secret-cache',
   title: 'Secret watch cache: broker memory with 10,000 secrets (`dist/src/main.js`)',
-  description: `The built broker in its own process (NODE_ENV=production, SQLite) against the in-process emulator. Its resident set size (VmRSS) and V8 heap used (its /metrics) are sampled ${SAMPLES} times after ${SETTLE_MS / 1000} s of quiet (medians): first with an empty cache, then after ${SECRETS.toLocaleString('en-US')} secrets (2 data keys, 3 labels, 1 annotation each, as in the emulator suite) were created at the emulator and reached the cache as watch events; then a second broker that loads the same secrets with its first list, and a third with WATCH_SECRETS=false. Last, the same secrets are held in each storage form in the benchmark process, to compare their size.`,
+  description: `The built broker in its own process (NODE_ENV=production, SQLite) against the in-process emulator. Its resident set size (VmRSS) and V8 heap used (its /metrics) are sampled ${SAMPLES} times after ${SETTLE_MS / 1000} s of quiet and a full garbage collection (medians): first with an empty cache, then after ${SECRETS.toLocaleString('en-US')} secrets (2 data keys, 3 labels, 1 annotation each, as in the emulator suite) were created at the emulator and reached the cache as watch events; then a second broker that loads the same secrets with its first list, and a third with WATCH_SECRETS=false. Last, the same secrets are held in each storage form in the benchmark process, to compare their size.`,
   async run(): Promise<SuiteReport> {
     const emulator = await KubernetesEmulator.start();
     try {
@@ -270,7 +278,7 @@ export const secretCacheSuite: Suite = {
         notes: [
           `Seeding: ${SECRETS.toLocaleString('en-US')} creates, ${CREATE_CONCURRENCY} in flight over one keep-alive agent, took ${(seedMs / 1000).toFixed(1)} s; the watching broker held all of them ${(catchUpMs / 1000).toFixed(2)} s after the last create answered.`,
           '“Ready after” is from spawning the process to its first 200 from /readyz (which waits for the first list).',
-          'RSS depends on when V8 last collected garbage and on heap sizing; the heap-used rows and the in-process storage forms are the steadier figures.',
+          'Each broker is sampled after a full garbage collection (a bench-only preload runs gc() on SIGWINCH); RSS still depends on how many pages V8 keeps, so the heap-used rows and the in-process storage forms are the steadier figures.',
         ],
       };
     } finally {
