@@ -1,57 +1,41 @@
 import 'reflect-metadata';
-import { INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module.js';
-import { writeProblem } from './common/errors/problem-details.filter.js';
-import { rejectDeepJson } from './common/http/json-depth.js';
-import { assignRequestId, requestIdOf } from './common/http/request-id.js';
+import { requestIdFor } from './common/http/request-id.js';
+import { installRequestHooks } from './common/http/request-hooks.js';
 import { trustProxySetting } from './common/http/source-address.js';
-import { logSafeRequest, PinoNestLogger } from './common/logging/logger.js';
+import { PinoNestLogger } from './common/logging/logger.js';
 import { BrokerValidationPipe } from './common/validation/broker-validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
 // Secrets are limited to 1 MiB by Kubernetes; JSON strings of that data stay well under 2 MiB.
-const BODY_LIMIT = '2mb';
+const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+// Secret names may be 253 characters; Fastify refuses longer path parameters than this.
+const MAX_PARAM_LENGTH = 512;
 
-/** Builds the broker application (not yet listening); main.ts and the e2e tests share it. */
+/** Builds the broker application (ready, not yet listening); main.ts and the e2e tests share it. */
 export async function createApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
-    bodyParser: false,
+  const adapter = new FastifyAdapter({
+    logger: false,
+    trustProxy: trustProxySetting(config.trustProxy),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    genReqId: requestIdFor,
+    // A `__proto__` key reaches the service, which refuses it as a Secret key with a clear 422.
+    onProtoPoisoning: 'ignore',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
   });
-  app.disable('x-powered-by');
-  app.set('trust proxy', trustProxySetting(config.trustProxy));
-  app.use((request: Request, response: Response, next: NextFunction) => {
-    assignRequestId(request, response);
-    next();
-  });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (request) => requestIdOf(request),
-      customProps: (request) => ({ requestId: requestIdOf(request) }),
-      quietReqLogger: true,
-      serializers: { req: logSafeRequest },
-    }),
-  );
-  app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.use(rejectDeepJson);
-  // GraphQL responses may carry secret values; no cache may keep them.
-  app.use('/graphql', (_request: Request, response: Response, next: NextFunction) => {
-    response.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  installRequestHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
   app.useGlobalPipes(new BrokerValidationPipe());
   app.enableShutdownHooks();
   await app.init();
-  // Errors raised by Express middleware (body parsing) never reach Nest's filters.
-  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    writeProblem(request, response, error, logger);
-  });
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }

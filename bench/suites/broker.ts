@@ -83,11 +83,12 @@ async function startBroker(
   emulator: KubernetesEmulator,
   database: BenchDatabase,
   directory: string,
+  main: string,
 ): Promise<{ child: Child; url: string }> {
   const kubeconfig = join(directory, 'kubeconfig.json');
   await emulator.writeKubeconfig(kubeconfig);
   const port = await freePort();
-  const child = startChild(MAIN, [], {
+  const child = startChild(main, [], {
     ...process.env,
     NODE_ENV: 'production',
     PORT: String(port),
@@ -170,63 +171,132 @@ function job(
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function measure(
-  kind: 'sqlite' | 'postgres',
-  bareUrl: string,
-): Promise<{ runs: Record<Scenario, Run[]>; peakRss: number }> {
+/** A build of the broker to measure: this one, and optionally another (BENCH_COMPARE_MAIN) beside it. */
+interface Build {
+  readonly label: string;
+  readonly main: string;
+}
+
+const BUILDS: Build[] = [
+  { label: 'this build', main: MAIN },
+  ...(process.env.BENCH_COMPARE_MAIN
+    ? [{ label: process.env.BENCH_COMPARE_LABEL ?? 'compared build', main: resolve(process.env.BENCH_COMPARE_MAIN) }]
+    : []),
+];
+
+interface Target {
+  readonly build: Build;
+  readonly emulator: KubernetesEmulator;
+  readonly database: BenchDatabase;
+  readonly broker: { child: Child; url: string };
+  readonly directory: string;
+}
+
+async function startTarget(kind: 'sqlite' | 'postgres', build: Build): Promise<Target> {
   const emulator = await KubernetesEmulator.start();
   const directory = mkdtempSync(join(tmpdir(), 'broker-bench-'));
   const database = await createBenchDatabase(kind);
-  const broker = await startBroker(emulator, database, directory);
+  const broker = await startBroker(emulator, database, directory, build.main);
+  await seed(broker.url);
+  return { build, emulator, database, broker, directory };
+}
+
+async function stopTarget(target: Target): Promise<void> {
+  await target.broker.child.stop();
+  await target.emulator.stop();
+  await target.database.drop();
+  rmSync(target.directory, { recursive: true, force: true });
+}
+
+/** One measured run of `scenario` against `target` (bare node:http when there is none). */
+async function measureRun(
+  target: Target,
+  scenario: Scenario,
+  bareUrl: string,
+  amount: number | undefined,
+): Promise<Run> {
+  const loadScript = resolve(HERE, 'processes/load.js');
+  const jobFile = join(target.directory, `${scenario}.json`);
+  const size = amount === undefined ? { durationSeconds: 1 } : { amount };
+  writeFileSync(jobFile, JSON.stringify(job(scenario, target.broker.url, bareUrl, size)));
+  const route = ROUTES[scenario];
+  const servedBefore = route ? await servedCount(target.broker.url, route) : 0;
+  const callsBefore = target.emulator.requests.length;
+  const eventsBefore = await target.database.count('audit_events');
+  const result = await runJson<LoadResult>(loadScript, [jobFile]);
+  const served = route ? (await settledCount(target.broker.url, route)) - servedBefore : result.ok;
+  const clusterCalls = target.emulator.requests
+    .slice(callsBefore)
+    .filter((request) => request.path.includes('/secrets/')).length;
+  return { ...result, served, clusterCalls, auditEvents: (await target.database.count('audit_events')) - eventsBefore };
+}
+
+interface Measured {
+  readonly target: Target;
+  readonly scenario: Scenario;
+  readonly runs: Run[];
+}
+
+/**
+ * Every (build, scenario) pair, alternating round after round so machine noise hits them alike.
+ * A warm-up run per pair sizes its measured runs: a fixed number of requests, about SECONDS
+ * long, so every request sent is answered and counted before the next run starts.
+ */
+async function measure(
+  kind: 'sqlite' | 'postgres',
+  bareUrl: string,
+): Promise<{ measured: Measured[]; peakRss: Map<Build, number> }> {
+  const targets: Target[] = [];
   try {
-    await seed(broker.url);
-    const loadScript = resolve(HERE, 'processes/load.js');
-    const load = (scenario: Scenario, size: Pick<LoadJob, 'amount' | 'durationSeconds'>) => {
-      const jobFile = join(directory, `${scenario}.json`);
-      writeFileSync(jobFile, JSON.stringify(job(scenario, broker.url, bareUrl, size)));
-      return runJson<LoadResult>(loadScript, [jobFile]);
-    };
-    // A warm-up run per scenario sizes the measured runs: each a fixed number of requests (about
-    // SECONDS long), so that every request sent is answered and counted before the next run.
-    const amounts = {} as Record<Scenario, number>;
-    for (const scenario of SCENARIOS)
-      amounts[scenario] = Math.max(
-        200,
-        Math.round((await load(scenario, { durationSeconds: 1 })).requestsPerSecond * SECONDS),
-      );
-    const runs = Object.fromEntries(SCENARIOS.map((scenario) => [scenario, [] as Run[]])) as Record<Scenario, Run[]>;
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const scenario of SCENARIOS) {
-        const route = ROUTES[scenario];
-        const servedBefore = route ? await servedCount(broker.url, route) : 0;
-        const callsBefore = emulator.requests.length;
-        const eventsBefore = await database.count('audit_events');
-        const result = await load(scenario, { amount: amounts[scenario] });
-        const served = route ? (await settledCount(broker.url, route)) - servedBefore : result.ok;
-        const clusterCalls = emulator.requests
-          .slice(callsBefore)
-          .filter((request) => request.path.includes('/secrets/')).length;
-        runs[scenario].push({
-          ...result,
-          served,
-          clusterCalls,
-          auditEvents: (await database.count('audit_events')) - eventsBefore,
-        });
-      }
+    for (const build of BUILDS) targets.push(await startTarget(kind, build));
+    const pairs: Measured[] = targets.flatMap((target, index) =>
+      SCENARIOS.filter((scenario) => scenario !== 'bare' || index === 0).map((scenario) => ({
+        target,
+        scenario,
+        runs: [] as Run[],
+      })),
+    );
+    const amounts = new Map<Measured, number>();
+    for (const pair of pairs) {
+      const warmUp = await measureRun(pair.target, pair.scenario, bareUrl, undefined);
+      amounts.set(pair, Math.max(200, Math.round(warmUp.requestsPerSecond * SECONDS)));
     }
-    return { runs, peakRss: peakRssOfMiB(broker.child.process.pid as number) };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const pair of pairs)
+        pair.runs.push(await measureRun(pair.target, pair.scenario, bareUrl, amounts.get(pair)));
+    }
+    return {
+      measured: pairs,
+      peakRss: new Map(
+        targets.map((target) => [target.build, peakRssOfMiB(target.broker.child.process.pid as number)]),
+      ),
+    };
   } finally {
-    await broker.child.stop();
-    await emulator.stop();
-    await database.drop();
-    rmSync(directory, { recursive: true, force: true });
+    for (const target of targets) await stopTarget(target);
   }
+}
+
+function rowOf(pair: Measured): Array<string | number> {
+  const { runs, scenario } = pair;
+  const served = runs.reduce((sum, run) => sum + run.served, 0);
+  const isRead = scenario === 'rest' || scenario === 'graphql';
+  const label =
+    scenario === 'bare' ? LABELS.bare : `${LABELS[scenario]}${BUILDS.length > 1 ? `, ${pair.target.build.label}` : ''}`;
+  return [
+    label,
+    median(runs.map((run) => run.requestsPerSecond)).toFixed(0),
+    ms(median(runs.map((run) => run.p50Ms))),
+    ms(median(runs.map((run) => run.p99Ms))),
+    runs.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
+    isRead ? (runs.reduce((sum, run) => sum + run.clusterCalls, 0) / Math.max(1, served)).toFixed(2) : '—',
+    isRead ? `${runs.reduce((sum, run) => sum + run.auditEvents, 0)} / ${served}` : '—',
+  ];
 }
 
 export const brokerSuite: Suite = {
   name: 'broker',
   title: 'Broker request path (`dist/src/main.js`, SQLite and PostgreSQL)',
-  description: `The built broker in its own process (NODE_ENV=production) against the in-process Kubernetes API emulator, one emulator per database, loaded by autocannon from a third process with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run, so none is left in flight), the scenarios alternating (bare node:http, /healthz, REST read, GraphQL read) for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${SECRETS} secrets × ${SUBJECTS} subjects holding real HS256 JWTs and reader grants; every read is authorised and audited.`,
+  description: `The built broker in its own process (NODE_ENV=production) against an in-process Kubernetes API emulator (one per broker), loaded by autocannon from a third process with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run, so none is left in flight), the scenarios alternating (bare node:http, /healthz, REST read, GraphQL read) for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${SECRETS} secrets × ${SUBJECTS} subjects holding real HS256 JWTs and reader grants; every read is authorised and audited. With BENCH_COMPARE_MAIN, a second build runs beside this one in the same rounds.`,
   async run(): Promise<SuiteReport> {
     const bare = startChild(resolve(HERE, 'processes/bare-server.js'));
     try {
@@ -235,10 +305,16 @@ export const brokerSuite: Suite = {
       const tables: SuiteReport['tables'] = [];
       const ratios: Array<[string, string]> = [];
       for (const kind of ['sqlite', 'postgres'] as const) {
-        const { runs, peakRss } = await measure(kind, bareUrl);
-        const rps = (scenario: Scenario) => median(runs[scenario].map((run) => run.requestsPerSecond));
+        const { measured, peakRss } = await measure(kind, bareUrl);
+        const rps = (build: Build, scenario: Scenario) =>
+          median(
+            measured
+              .find((pair) => pair.scenario === scenario && (scenario === 'bare' || pair.target.build === build))
+              ?.runs.map((run) => run.requestsPerSecond) ?? [],
+          );
+        const database = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
         tables.push({
-          title: `${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (broker peak RSS ${mib(peakRss)})`,
+          title: `${database} (broker peak RSS ${BUILDS.map((build) => `${mib(peakRss.get(build) ?? Number.NaN)}${BUILDS.length > 1 ? ` ${build.label}` : ''}`).join(', ')})`,
           columns: [
             'scenario',
             'req/s',
@@ -248,27 +324,30 @@ export const brokerSuite: Suite = {
             'Kubernetes API calls per read',
             'audit events / reads served',
           ],
-          rows: SCENARIOS.map((scenario) => {
-            const served = runs[scenario].reduce((sum, run) => sum + run.served, 0);
-            const isRead = scenario === 'rest' || scenario === 'graphql';
-            return [
-              LABELS[scenario],
-              rps(scenario).toFixed(0),
-              ms(median(runs[scenario].map((run) => run.p50Ms))),
-              ms(median(runs[scenario].map((run) => run.p99Ms))),
-              runs[scenario].reduce((sum, run) => sum + run.non2xx + run.errors, 0),
-              isRead
-                ? (runs[scenario].reduce((sum, run) => sum + run.clusterCalls, 0) / Math.max(1, served)).toFixed(2)
-                : '—',
-              isRead ? `${runs[scenario].reduce((sum, run) => sum + run.auditEvents, 0)} / ${served}` : '—',
-            ];
-          }),
+          rows: measured.map(rowOf),
         });
-        ratios.push(
-          [`${kind}: /healthz ÷ bare node:http (target ≥ 0.4)`, ratio(rps('healthz') / rps('bare'))],
-          [`${kind}: REST read ÷ /healthz (target ≥ 0.5)`, ratio(rps('rest') / rps('healthz'))],
-          [`${kind}: GraphQL read ÷ REST read (target ≥ 0.8)`, ratio(rps('graphql') / rps('rest'))],
-        );
+        for (const build of BUILDS) {
+          const which = BUILDS.length > 1 ? `, ${build.label}` : '';
+          ratios.push(
+            [
+              `${kind}${which}: /healthz ÷ bare node:http (target ≥ 0.4)`,
+              ratio(rps(build, 'healthz') / rps(build, 'bare')),
+            ],
+            [`${kind}${which}: REST read ÷ /healthz (target ≥ 0.5)`, ratio(rps(build, 'rest') / rps(build, 'healthz'))],
+            [
+              `${kind}${which}: GraphQL read ÷ REST read (target ≥ 0.8)`,
+              ratio(rps(build, 'graphql') / rps(build, 'rest')),
+            ],
+          );
+        }
+        if (BUILDS.length > 1) {
+          for (const scenario of ['healthz', 'rest', 'graphql'] as const) {
+            ratios.push([
+              `${kind}: ${scenario}, ${BUILDS[0].label} ÷ ${BUILDS[1].label}`,
+              ratio(rps(BUILDS[0], scenario) / rps(BUILDS[1], scenario)),
+            ]);
+          }
+        }
       }
       tables.push({
         title: 'Ratios (medians, measured side by side in this run)',
@@ -278,9 +357,9 @@ export const brokerSuite: Suite = {
       return {
         tables,
         notes: [
-          'Kubernetes API calls per read counts the emulator requests for single secrets during the read runs, divided by the reads the broker served (its own count from /metrics, which includes requests still in flight when autocannon stopped).',
+          'Kubernetes API calls per read counts the emulator requests for single secrets during the read runs, divided by the reads the broker served (its own count from /metrics).',
           'Audit events / reads served: every read writes exactly one audit event (its decision); a mismatch would mean lost or extra events.',
-          'The emulator runs in the benchmark process, the load generator in a process of its own, the broker in a third; all share the 2 cores.',
+          'The emulators run in the benchmark process, the load generator in a process of its own, each broker in its own; all share the 2 cores.',
         ],
       };
     } finally {

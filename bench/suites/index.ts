@@ -1,8 +1,9 @@
 import type { Suite } from '../harness.js';
+import { auditQuerySuite } from './audit-query.js';
 import { brokerSuite } from './broker.js';
 import { emulatorSuite } from './emulator.js';
 import { keygenSuite } from './keygen.js';
 import { secretCacheSuite } from './secret-cache.js';
 
 /** Every suite, in run order. A new suite: add a file in this folder exporting a `Suite`, and list it here. */
-export const suites: Suite[] = [emulatorSuite, brokerSuite, keygenSuite, secretCacheSuite];
+export const suites: Suite[] = [emulatorSuite, brokerSuite, keygenSuite, auditQuerySuite, secretCacheSuite];

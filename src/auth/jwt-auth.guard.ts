@@ -1,7 +1,7 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ANONYMOUS } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -24,7 +24,7 @@ import { requestMetaOf } from './request-actor.js';
 export class JwtAuthGuard extends AuthGuard('jwt') {
   // GraphQL runs the guards once per root field (aliases included): one HTTP request is
   // authenticated once, its outcome shared, so aliases cannot multiply audit rows or TokenReviews.
-  private readonly outcomes = new WeakMap<Request, Promise<Actor>>();
+  private readonly outcomes = new WeakMap<FastifyRequest, Promise<Actor>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -58,7 +58,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     throw new DomainError(ErrorCode.Unauthenticated, `Authentication failed: ${failureReason(error ?? info)}`);
   }
 
-  private async authenticate(context: ExecutionContext, request: Request): Promise<Actor> {
+  private async authenticate(context: ExecutionContext, request: FastifyRequest): Promise<Actor> {
     const address = sourceAddressOf(request);
     await this.failures.refuseIfBlocked(address);
     try {
@@ -77,7 +77,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   /** The 401 stands even if the audit write fails: refusing is already the safe answer. */
-  private async recordFailure(request: Request, reason: string): Promise<void> {
+  private async recordFailure(request: FastifyRequest, reason: string): Promise<void> {
     try {
       await this.audit.record({
         actor: { subject: ANONYMOUS, request: requestMetaOf(request) },

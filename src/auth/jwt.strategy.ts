@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -37,7 +37,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       audience: config.jwt.audience,
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: config.jwt.clockToleranceSeconds },
-      secretOrKeyProvider: (_request: Request, rawToken: string, done: (error: Error | null, key?: string) => void) => {
+      secretOrKeyProvider: (
+        _request: FastifyRequest,
+        rawToken: string,
+        done: (error: Error | null, key?: string) => void,
+      ) => {
         let header;
         try {
           header = inspectToken(rawToken, keys.algorithms);
@@ -55,7 +59,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.clockToleranceSeconds = config.jwt.clockToleranceSeconds;
   }
 
-  validate(request: Request, claims: VerifiedClaims): Actor {
+  validate(request: FastifyRequest, claims: VerifiedClaims): Actor {
     if (typeof claims.exp !== 'number') throw new TokenRejected('token has no exp claim');
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.iat === 'number' && claims.iat > now + this.clockToleranceSeconds) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ClusterGateway, type TokenReviewResult } from '../cluster/cluster.gateway.js';
 import { Clock } from '../common/rate-limit/clock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -47,7 +47,7 @@ export class ServiceAccountAuthenticator {
   ) {}
 
   /** The actor for a valid ServiceAccount token; undefined when the token is not one. */
-  async authenticate(token: string, request: Request): Promise<Actor | undefined> {
+  async authenticate(token: string, request: FastifyRequest): Promise<Actor | undefined> {
     if (!this.config.kubernetesTokenReview || !isServiceAccountShaped(token)) return undefined;
     const review = await this.reviewOnce(token);
     if (!review) return undefined;

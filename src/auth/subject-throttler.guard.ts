@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../common/actor.js';
 import { IS_PUBLIC } from '../common/http/route-decorators.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
@@ -30,7 +30,7 @@ export class SubjectThrottlerGuard extends ThrottlerGuard {
     res: Record<string, unknown>;
   } {
     if (context.getType<string>() === 'graphql') {
-      const { req, res } = GqlExecutionContext.create(context).getContext<{ req: Request; res: Response }>();
+      const { req, res } = GqlExecutionContext.create(context).getContext<{ req: FastifyRequest; res: FastifyReply }>();
       return { req: req as unknown as Record<string, unknown>, res: res as unknown as Record<string, unknown> };
     }
     const http = context.switchToHttp();

@@ -1,17 +1,16 @@
-import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
+import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
-/** `/metrics` and the MetricsService every module records through (global, like the logger). */
+/**
+ * `/metrics` and the MetricsService every module records through (global, like the logger).
+ * HTTP requests are observed by a Fastify hook (common/http/request-hooks.ts), so requests refused
+ * before routing or by a guard are counted too.
+ */
 @Global()
 @Module({
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
-  }
-}
+export class MetricsModule {}

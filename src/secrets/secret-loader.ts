@@ -39,6 +39,14 @@ export class SecretLoader {
     return { secret, record };
   }
 
+  /**
+   * The live object alone, for reads: the version it holds is in its own annotation, so the
+   * broker's record is only consulted when the object is missing (404, or 410 if revoked).
+   */
+  async loadLive(target: Target): Promise<ClusterSecret> {
+    return (await this.cluster.getSecret(target.namespace, target.name)) ?? (await this.load(target)).secret;
+  }
+
   /** Settles an interrupted revocation of a secret that may no longer exist (before a create reuses its name). */
   async settleRevocationOf({ namespace, name }: Target): Promise<void> {
     const record = await this.store.findRecord(namespace, name);

@@ -13,6 +13,7 @@ import type { SecretValuesView } from './models/secret-values.model.js';
 import type { SecretVersionView } from './models/secret-version.model.js';
 import type { SecretPageView, SecretView } from './models/secret.model.js';
 import { SecretLoader, secretNotFound } from './secret-loader.js';
+import { versionOf } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toSecretPageView, toSecretView, toValuesView, toVersionView } from './secret-views.js';
 
@@ -62,7 +63,7 @@ export class SecretsService {
 
   async request(actor: Actor, target: Target, input: RequestSecretInput): Promise<SecretValuesView> {
     await this.policy.authorize(actor, { kind: 'target', verbs: ['read'], target });
-    const { secret, record } = await this.loader.load(target);
+    const secret = await this.loader.loadLive(target);
     const keys = input.keys ?? Object.keys(secret.data);
     const missing = keys.filter((key) => !Object.hasOwn(secret.data, key));
     if (missing.length > 0) {
@@ -72,7 +73,7 @@ export class SecretsService {
       );
     }
     const values = Object.fromEntries(keys.map((key) => [key, secret.data[key]]));
-    return toValuesView(target, record?.state === 'active' ? record.currentVersion : null, values);
+    return toValuesView(target, versionOf(secret.annotations), values);
   }
 
   async versions(actor: Actor, target: Target): Promise<SecretVersionView[]> {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type TestBroker } from '../support/broker.js';
-import { createNamespaces } from '../support/kube.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, createSecret, GRANTS, WHOAMI } from '../factories/index.js';
 import { auditEventsSince, captureState, expectUnchanged } from '../support/state.js';
 import { handmadeToken, nowSeconds, signToken, tokenFor } from '../support/tokens.js';
+import { useBroker } from '../support/use-broker.js';
 
 function nestedArrays(depth: number): string {
   return `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -13,13 +13,7 @@ function nestedObjects(depth: number): string {
 }
 
 describe('tokens in a query string', () => {
-  let broker: TestBroker;
-  beforeAll(async () => {
-    broker = await startBroker({ LOG_LEVEL: 'info' });
-  });
-  afterAll(async () => {
-    await broker?.close();
-  });
+  const broker = useBroker({ LOG_LEVEL: 'info' });
 
   it('are refused and appear in no log line, no error and no audit event', async () => {
     const token = tokenFor('admin');
@@ -31,13 +25,13 @@ describe('tokens in a query string', () => {
     const missing = await broker.http().get('/v1/no-such-route').query({ access_token: token, page: '2' }).expect(404);
     expect(missing.body.detail).toBe('Cannot GET /v1/no-such-route');
     // Apollo refuses a GET without a preflight header (CSRF) before anything else…
-    await broker.http().get('/graphql').query({ query: '{ whoami { subject } }', access_token: token }).expect(400);
+    await broker.http().get('/graphql').query({ query: WHOAMI.query, access_token: token }).expect(400);
     // …and with one, the query runs unauthenticated.
     const graphql = await broker
       .http()
       .get('/graphql')
       .set('Apollo-Require-Preflight', 'true')
-      .query({ query: '{ whoami { subject } }', access_token: token })
+      .query({ query: WHOAMI.query, access_token: token })
       .expect(200);
     expect(graphql.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
 
@@ -55,13 +49,9 @@ describe('tokens in a query string', () => {
 });
 
 describe('input at the edge', () => {
-  let broker: TestBroker;
+  const broker = useBroker();
   beforeAll(async () => {
-    broker = await startBroker();
-    await createNamespaces(broker.emulator, 'team-a');
-  });
-  afterAll(async () => {
-    await broker?.close();
+    await createNamespace(broker, 'team-a');
   });
 
   it('a JSON body nested 5,000 levels deep is 400 problem+json, on REST and in GraphQL variables', async () => {
@@ -88,11 +78,7 @@ describe('input at the edge', () => {
     }
     expect(await expectUnchanged(broker, before)).toEqual([]);
     // Ordinary nesting is untouched.
-    await broker
-      .as('admin')
-      .post('/v1/namespaces/team-a/secrets')
-      .send({ name: 'shallow', data: { password: 'p' } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'shallow', data: { password: 'p' } });
   });
 
   it('a token whose sub or groups hold control characters is 401 on both transports, and audited', async () => {
@@ -111,7 +97,8 @@ describe('input at the edge', () => {
         .http()
         .post('/graphql')
         .auth(token, { type: 'bearer' })
-        .send({ query: '{ grants { id } }' })
+        .send({ query: GRANTS.query })
+
         .expect(200);
       expect(graphql.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     }

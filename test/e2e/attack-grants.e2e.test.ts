@@ -1,38 +1,31 @@
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidBootstrapGrantIds1764800000000 } from '../../migrations/1764800000000-valid-bootstrap-grant-ids.js';
 import { bootstrapGrantId } from '../../src/grants/bootstrap-admins.service.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
+import { ACCESS_REVIEW, CREATE_GRANT, createRole, grantRole, graphql } from '../factories/index.js';
 import { captureState, expectUnchanged } from '../support/state.js';
+import { useBroker } from '../support/use-broker.js';
 
 const HOUR = 3_600_000;
 
 /** Attacks on grant administration by a caller holding a narrow or short-lived grants:manage grant. */
 describe('grant administration under attack', () => {
-  let broker: TestBroker;
+  const broker = useBroker();
   const grant = (as: string, body: Record<string, unknown>) => broker.as(as).post('/v1/grants').send(body);
   const inHours = (hours: number) => new Date(Date.now() + hours * HOUR).toISOString();
 
+  // Shared and only read: two team-a managers (temp's own right to grant ends in an hour) and bob's two grants.
   beforeAll(async () => {
-    broker = await startBroker();
-    await broker
-      .as('admin')
-      .post('/v1/roles')
-      .send({ name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] })
-      .expect(201);
-    // The temporary manager's own right to grant ends in an hour.
-    await grant('admin', {
+    await createRole(broker, { name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] });
+    await grantRole(broker, {
       subject: 'user:temp',
       role: 'grant-manager',
       namespace: 'team-a',
       expiresAt: inHours(1),
-    }).expect(201);
-    await grant('admin', { subject: 'user:tm', role: 'grant-manager', namespace: 'team-a' }).expect(201);
-    await grant('admin', { subject: 'user:bob', role: 'reader', namespace: 'team-a', namePattern: 'db-*' }).expect(201);
-    await grant('admin', { subject: 'user:bob', role: 'reader', namespace: '*', namePattern: 'db-main' }).expect(201);
-  });
-  afterAll(async () => {
-    await broker?.close();
+    });
+    await grantRole(broker, { subject: 'user:tm', role: 'grant-manager', namespace: 'team-a' });
+    await grantRole(broker, { subject: 'user:bob', role: 'reader', namespace: 'team-a', namePattern: 'db-*' });
+    await grantRole(broker, { subject: 'user:bob', role: 'reader', namespace: '*', namePattern: 'db-main' });
   });
 
   describe('a grant cannot outlive its granter', () => {
@@ -55,13 +48,9 @@ describe('grant administration under attack', () => {
 
     it('refuses the same over GraphQL', async () => {
       const before = await captureState(broker);
-      const result = await broker.graphql(
-        'temp',
-        'mutation($input: CreateGrantInput!) { createGrant(input: $input) { id } }',
-        {
-          input: { subject: 'user:mallory', role: 'reader', namespace: 'team-a' },
-        },
-      );
+      const result = await graphql(broker, 'temp', CREATE_GRANT, {
+        input: { subject: 'user:mallory', role: 'reader', namespace: 'team-a' },
+      });
       expect(result.errors?.[0].extensions.code).toBe('FORBIDDEN');
       expect(result.errors?.[0].message).toContain('must expire no later than');
       await expectUnchanged(broker, before);
@@ -108,14 +97,10 @@ describe('grant administration under attack', () => {
     });
 
     it('hides the same over GraphQL', async () => {
-      const result = await broker.graphql(
-        'tm',
-        'query($input: AccessReviewInput!) { accessReview(input: $input) { allowed hiddenMatchedGrants matchedGrants { namespace } } }',
-        {
-          input: { subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' },
-        },
-      );
-      expect(result.data?.accessReview).toEqual({
+      const result = await graphql(broker, 'tm', ACCESS_REVIEW, {
+        input: { subject: 'user:bob', verb: 'read', namespace: 'team-a', name: 'db-main' },
+      });
+      expect(result.data?.accessReview).toMatchObject({
         allowed: true,
         hiddenMatchedGrants: 1,
         matchedGrants: [{ namespace: 'team-a' }],
@@ -161,7 +146,7 @@ describe('grant administration under attack', () => {
       const id = bootstrapGrantId('user:admin');
       const fetched = await broker.as('admin').get(`/v1/grants/${id}`).expect(200);
       expect(fetched.body).toMatchObject({ subject: 'user:admin', createdBy: 'system:bootstrap' });
-      await grant('admin', { subject: 'user:second-admin', role: 'admin', namespace: '*' }).expect(201);
+      await grantRole(broker, { subject: 'user:second-admin', role: 'admin', namespace: '*' });
       await broker.as('second-admin').delete(`/v1/grants/${id}`).expect(200);
       await broker.as('admin').get('/v1/whoami').expect(200);
       // The restart re-creates it (BOOTSTRAP_ADMINS is idempotent, not a one-off).

@@ -1,21 +1,21 @@
 import { DataSource } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Clock } from '../../src/common/rate-limit/clock.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
-import { createNamespaces } from '../support/kube.js';
+import { createNamespace, gql, graphql, WHOAMI } from '../factories/index.js';
+import type { Broker } from '../support/broker.js';
 import { serviceAccountToken, tokenReviewsSeen } from '../support/service-account-tokens.js';
 import { auditEventsSince, captureState, expectUnchanged, type BrokerState } from '../support/state.js';
 import { signToken } from '../support/tokens.js';
+import { useBroker, withBroker } from '../support/use-broker.js';
 
 const BAD_TOKEN = signToken({ sub: 'mallory' }, { key: 'not-the-broker-secret-but-long-enough-000' });
-const WHOAMI = '{ whoami { subject } }';
 
 function aliased(count: number, field = 'whoami { subject }'): string {
   return `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 }
 
 /** The source addresses the audit trail recorded for events after `state`. */
-async function auditedSources(broker: TestBroker, state: BrokerState): Promise<string[]> {
+async function auditedSources(broker: Broker, state: BrokerState): Promise<string[]> {
   const rows = await broker.app
     .get(DataSource)
     .query<Array<{ source_ip: string }>>(
@@ -29,18 +29,14 @@ afterEach(() => {
 });
 
 describe('an address that keeps failing authentication', () => {
-  let broker: TestBroker;
-  beforeAll(async () => {
-    // TRUST_PROXY lets the test speak from several addresses through X-Forwarded-For.
-    broker = await startBroker({
-      AUTH_FAILURE_LIMIT_PER_MINUTE: '5',
-      KUBERNETES_TOKEN_REVIEW: 'true',
-      TRUST_PROXY: 'loopback',
-    });
-    await createNamespaces(broker.emulator, 'team-a');
+  // TRUST_PROXY lets the test speak from several addresses through X-Forwarded-For.
+  const broker = useBroker({
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '5',
+    KUBERNETES_TOKEN_REVIEW: 'true',
+    TRUST_PROXY: 'loopback',
   });
-  afterAll(async () => {
-    await broker?.close();
+  beforeAll(async () => {
+    await createNamespace(broker, 'team-a');
   });
 
   it('is refused with 429 before any verification, TokenReview or audit write, until the window passes', async () => {
@@ -80,7 +76,7 @@ describe('an address that keeps failing authentication', () => {
       .as('admin')
       .post('/graphql')
       .set('X-Forwarded-For', attacker)
-      .send({ query: WHOAMI })
+      .send({ query: WHOAMI.query })
       .expect(200);
     expect(graphql.body.errors[0].extensions).toMatchObject({
       code: 'RATE_LIMITED',
@@ -122,13 +118,9 @@ describe('an address that keeps failing authentication', () => {
 });
 
 describe('a GraphQL operation', () => {
-  let broker: TestBroker;
+  const broker = useBroker({ KUBERNETES_TOKEN_REVIEW: 'true' });
   beforeAll(async () => {
-    broker = await startBroker({ KUBERNETES_TOKEN_REVIEW: 'true' });
-    await createNamespaces(broker.emulator, 'team-a');
-  });
-  afterAll(async () => {
-    await broker?.close();
+    await createNamespace(broker, 'team-a');
   });
 
   it('is authenticated once however many aliased root fields it has: one audit row', async () => {
@@ -193,9 +185,10 @@ describe('a GraphQL operation', () => {
       expect(response.body.data).toBeUndefined();
     }
     // Access reviews are audited when they run: none did.
-    const reviews = await broker.graphql(
+    const reviews = await graphql(
+      broker,
       'admin',
-      aliased(16, 'accessReview(input: { verb: "read", namespace: "team-a", name: "x" }) { allowed }'),
+      gql(aliased(16, 'accessReview(input: { verb: "read", namespace: "team-a", name: "x" }) { allowed }')),
     );
     expect(reviews.status).toBe(400);
     expect(reviews.data).toBeUndefined();
@@ -206,8 +199,7 @@ describe('a GraphQL operation', () => {
 
 describe('the source address', () => {
   it('is the peer by default: X-Forwarded-For is neither audited nor a way around the failure limit', async () => {
-    const broker = await startBroker({ AUTH_FAILURE_LIMIT_PER_MINUTE: '3' });
-    try {
+    await withBroker({ AUTH_FAILURE_LIMIT_PER_MINUTE: '3' }, async (broker) => {
       const before = await captureState(broker);
       for (let i = 1; i <= 3; i++) {
         await broker
@@ -222,14 +214,11 @@ describe('the source address', () => {
       for (const source of sources) expect(source).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
       await broker.as('admin').get('/v1/whoami').set('X-Forwarded-For', '198.51.100.99').expect(429);
       await expectUnchanged(broker, before);
-    } finally {
-      await broker.close();
-    }
+    });
   });
 
   it('is the forwarded one when the peer is a trusted proxy (TRUST_PROXY=loopback), never a client-written hop', async () => {
-    const broker = await startBroker({ TRUST_PROXY: 'loopback' });
-    try {
+    await withBroker({ TRUST_PROXY: 'loopback' }, async (broker) => {
       const before = await captureState(broker);
       await broker
         .http()
@@ -246,14 +235,11 @@ describe('the source address', () => {
         .expect(401);
       expect(await auditedSources(broker, before)).toEqual(['203.0.113.9', '198.51.100.4']);
       await expectUnchanged(broker, before);
-    } finally {
-      await broker.close();
-    }
+    });
   });
 
   it('from a proxy that is not named is the proxy itself', async () => {
-    const broker = await startBroker({ TRUST_PROXY: '10.0.0.0/8' });
-    try {
+    await withBroker({ TRUST_PROXY: '10.0.0.0/8' }, async (broker) => {
       const before = await captureState(broker);
       await broker
         .http()
@@ -262,8 +248,6 @@ describe('the source address', () => {
         .auth(BAD_TOKEN, { type: 'bearer' })
         .expect(401);
       expect(await auditedSources(broker, before)).toEqual([expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/)]);
-    } finally {
-      await broker.close();
-    }
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../../src/audit/audit-event.js';
 import { AuditService } from '../../src/audit/audit.service.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
+import { AUDIT_EVENTS, grantRole, graphql } from '../factories/index.js';
+import { useBroker } from '../support/use-broker.js';
 
 interface EventBody {
   id: string;
@@ -28,23 +29,15 @@ const event = (
 });
 
 describe('querying and exporting the audit trail', () => {
-  let broker: TestBroker;
+  const broker = useBroker();
   let midpoint: string;
   let seeded: string;
 
+  // Shared and only read: two scoped auditors and a seeded trail.
   beforeAll(async () => {
-    broker = await startBroker();
     const audit = broker.app.get(AuditService);
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:carol', role: 'auditor', namespace: 'team-a' })
-      .expect(201);
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:dan', role: 'auditor', namespace: 'team-b', namePattern: 'db-*' })
-      .expect(201);
+    await grantRole(broker, { subject: 'user:carol', role: 'auditor', namespace: 'team-a' });
+    await grantRole(broker, { subject: 'user:dan', role: 'auditor', namespace: 'team-b', namePattern: 'db-*' });
     // The grant changes above are audited too; start the trail under test from empty.
     await broker.app.get(DataSource).query('DELETE FROM audit_events');
     // Recorded one by one so ids and times follow this order.
@@ -69,9 +62,6 @@ describe('querying and exporting the audit trail', () => {
     // Later requests are audited too (their own decisions); ranges below stop at the seed.
     seeded = new Date(Date.now() + 1).toISOString();
     await new Promise((resolve) => setTimeout(resolve, 20));
-  });
-  afterAll(async () => {
-    await broker?.close();
   });
 
   // Each listing records its own decision (audit:read, no namespace) before it runs; leave those out.
@@ -184,33 +174,27 @@ describe('querying and exporting the audit trail', () => {
   });
 
   describe('over GraphQL', () => {
-    const QUERY = `query ($filter: AuditEventFilter, $after: String, $first: Int) {
-      auditEvents(filter: $filter, after: $after, first: $first) { items { id subject action outcome namespace name details } continue }
-    }`;
-
     it('answers the same pages as REST through the same service', async () => {
-      const graphql = await broker.graphql('admin', QUERY, { filter: { namespace: 'paging' }, first: 4 });
-      expect(graphql.errors).toBeUndefined();
-      const page = graphql.data?.auditEvents as { items: EventBody[]; continue: string };
+      const first = await graphql(broker, 'admin', AUDIT_EVENTS, { filter: { namespace: 'paging' }, first: 4 });
+      expect(first.errors).toBeUndefined();
+      const page = first.data?.auditEvents;
       const rest = await list('admin', { namespace: 'paging', limit: 4 });
-      expect(page.items.map((item) => item.id)).toEqual(rest.items.map((item) => item.id));
+      expect(page?.items.map((item) => item.id)).toEqual(rest.items.map((item) => item.id));
       // Cursors are sealed afresh each time, but either transport's cursor continues the same listing.
-      const next = await broker.graphql('admin', QUERY, {
+      const next = await graphql(broker, 'admin', AUDIT_EVENTS, {
         filter: { namespace: 'paging' },
         first: 4,
-        after: rest.continue,
+        after: rest.continue ?? undefined,
       });
-      expect((next.data?.auditEvents as { items: unknown[] }).items).toHaveLength(3);
-      const restNext = await list('admin', { namespace: 'paging', limit: 4, continue: page.continue });
+      expect(next.data?.auditEvents.items).toHaveLength(3);
+      const restNext = await list('admin', { namespace: 'paging', limit: 4, continue: page?.continue ?? '' });
       expect(restNext.items).toHaveLength(3);
     });
 
     it('scopes a namespace auditor and refuses callers without audit:read', async () => {
-      const carol = await broker.graphql('carol', QUERY, {});
-      expect(
-        (carol.data?.auditEvents as { items: EventBody[] }).items.every((item) => item.namespace === 'team-a'),
-      ).toBe(true);
-      const bob = await broker.graphql('bob', QUERY, {});
+      const carol = await graphql(broker, 'carol', AUDIT_EVENTS, {});
+      expect(carol.data?.auditEvents.items.every((item) => item.namespace === 'team-a')).toBe(true);
+      const bob = await graphql(broker, 'bob', AUDIT_EVENTS, {});
       expect(bob.errors?.[0].extensions.code).toBe('FORBIDDEN');
     });
 
@@ -220,7 +204,7 @@ describe('querying and exporting the audit trail', () => {
       [{ filter: { outcome: 'maybe' } }],
       [{ filter: { since: '2030-01-01T00:00:00Z', until: '2020-01-01T00:00:00Z' } }],
     ])('answers BAD_USER_INPUT for %j', async (variables) => {
-      const result = await broker.graphql('admin', QUERY, variables);
+      const result = await graphql(broker, 'admin', AUDIT_EVENTS, variables);
       expect(result.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     });
   });

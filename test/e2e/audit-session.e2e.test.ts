@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type TestBroker } from '../support/broker.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, createSecret, grantRole, graphql, REQUEST_SECRET, ROLES } from '../factories/index.js';
+import type { Broker } from '../support/broker.js';
 import { crashMidRotation } from '../support/crash.js';
-import { createNamespaces } from '../support/kube.js';
 import { signToken } from '../support/tokens.js';
+import { metricValue } from '../support/metrics.js';
+import { useBroker, withBroker } from '../support/use-broker.js';
+import { useWebhookReceiver } from '../support/webhook-receiver.js';
 
 interface EventBody {
   id: string;
@@ -24,7 +25,7 @@ interface EventBody {
 
 const CANARY = 'canary-0b5e77-audit-value';
 
-async function eventsAfter(broker: TestBroker, afterId: number): Promise<EventBody[]> {
+async function eventsAfter(broker: Broker, afterId: number): Promise<EventBody[]> {
   const text = (await broker.as('admin').get('/v1/audit-events/export').expect(200)).text;
   return text
     .trimEnd()
@@ -33,7 +34,7 @@ async function eventsAfter(broker: TestBroker, afterId: number): Promise<EventBo
     .filter((event) => Number(event.id) > afterId && event.action !== 'audit:read');
 }
 
-async function lastEventId(broker: TestBroker): Promise<number> {
+async function lastEventId(broker: Broker): Promise<number> {
   const rows: Array<{ id: string | number }> = await broker.app
     .get(DataSource)
     .query('SELECT MAX(id) AS id FROM audit_events');
@@ -41,20 +42,14 @@ async function lastEventId(broker: TestBroker): Promise<number> {
 }
 
 describe('the audit trail of a scripted session', () => {
-  let broker: TestBroker;
+  const broker = useBroker();
   const base = '/v1/namespaces/team-a/secrets';
 
+  // Shared and only read: alice may read team-b, not team-a.
   beforeAll(async () => {
-    broker = await startBroker();
-    await createNamespaces(broker.emulator, 'team-a', 'team-b');
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:alice', role: 'reader', namespace: 'team-b' })
-      .expect(201);
-  });
-  afterAll(async () => {
-    await broker?.close();
+    await createNamespace(broker, 'team-a');
+    await createNamespace(broker, 'team-b');
+    await grantRole(broker, { subject: 'user:alice', role: 'reader', namespace: 'team-b' });
   });
 
   it('records every decision and outcome in order, with request id and actor, and verifies', async () => {
@@ -114,7 +109,7 @@ describe('the audit trail of a scripted session', () => {
   it('records the decision behind listings of grants, roles and audit events', async () => {
     const start = await lastEventId(broker);
     await broker.as('admin').get('/v1/grants').set('X-Request-Id', 'l-grants').expect(200);
-    await broker.graphql('admin', '{ roles { name } }');
+    await graphql(broker, 'admin', ROLES);
     await broker.as('admin').get('/v1/audit-events').set('X-Request-Id', 'l-audit').expect(200);
     const rows: Array<{ request_id: string; action: string; outcome: string; reason: string }> = await broker.app
       .get(DataSource)
@@ -155,23 +150,16 @@ describe('the audit trail of a scripted session', () => {
   });
 
   it('refuses a request with 503 and no value while the audit log cannot be written, then recovers', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'fail-closed', data: { password: CANARY } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'fail-closed', data: { password: CANARY } });
     const dataSource = broker.app.get(DataSource);
     await dataSource.query('ALTER TABLE audit_events RENAME TO audit_events_off');
     try {
       const refused = await broker.as('admin').post(`${base}/fail-closed/request`).send({}).expect(503);
       expect(refused.headers['content-type']).toContain('application/problem+json');
       expect(refused.text).not.toContain(CANARY);
-      const graphql = await broker.graphql(
-        'admin',
-        'mutation { requestSecret(namespace: "team-a", name: "fail-closed") { values { value } } }',
-      );
-      expect(graphql.errors?.[0].extensions.code).toBe('UNAVAILABLE');
-      expect(JSON.stringify(graphql)).not.toContain(CANARY);
+      const requested = await graphql(broker, 'admin', REQUEST_SECRET, { namespace: 'team-a', name: 'fail-closed' });
+      expect(requested.errors?.[0].extensions.code).toBe('UNAVAILABLE');
+      expect(JSON.stringify(requested)).not.toContain(CANARY);
       await broker
         .as('admin')
         .post(`${base}/fail-closed/rotate`)
@@ -187,11 +175,7 @@ describe('the audit trail of a scripted session', () => {
   });
 
   it('keeps canary values out of audit events, logs, metrics and error bodies', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'canary', data: { password: CANARY } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'canary', data: { password: CANARY } });
     await broker.as('admin').post(`${base}/canary/request`).send({}).expect(200);
     const failed = await broker
       .as('admin')
@@ -216,19 +200,10 @@ describe('the audit trail of a scripted session', () => {
 
 describe('reconciliation of interrupted writes at start', () => {
   it('marks a pending version the cluster holds as current, discards one it does not, and audits both', async () => {
-    const broker = await startBroker({ RECONCILE_GRACE_SECONDS: '0' });
-    try {
-      await createNamespaces(broker.emulator, 'team-a');
-      await broker
-        .as('admin')
-        .post('/v1/namespaces/team-a/secrets')
-        .send({ name: 'held', data: { password: 'v1' } })
-        .expect(201);
-      await broker
-        .as('admin')
-        .post('/v1/namespaces/team-a/secrets')
-        .send({ name: 'lost', data: { password: 'v1' } })
-        .expect(201);
+    await withBroker({ RECONCILE_GRACE_SECONDS: '0' }, async (broker) => {
+      await createNamespace(broker, 'team-a');
+      await createSecret(broker, 'team-a', { name: 'held', data: { password: 'v1' } });
+      await createSecret(broker, 'team-a', { name: 'lost', data: { password: 'v1' } });
       const heldIntent = await crashMidRotation(broker, 'team-a', 'held', { reachCluster: true });
       const lostIntent = await crashMidRotation(broker, 'team-a', 'lost', { reachCluster: false });
 
@@ -248,86 +223,66 @@ describe('reconciliation of interrupted writes at start', () => {
       expect(byIntent[lostIntent].reason).toContain('never reached the cluster; discarded');
       const pending = await restarted.as('admin').get('/v1/audit-events/verify').expect(200);
       expect(pending.body.ok).toBe(true);
-    } finally {
-      await broker.close();
-    }
+    });
   });
 
   it('leaves intents younger than the grace period to the replica that may still own them', async () => {
-    const broker = await startBroker({ RECONCILE_GRACE_SECONDS: '3600' });
-    try {
-      await createNamespaces(broker.emulator, 'team-a');
-      await broker
-        .as('admin')
-        .post('/v1/namespaces/team-a/secrets')
-        .send({ name: 'in-flight', data: { password: 'v1' } })
-        .expect(201);
+    await withBroker({ RECONCILE_GRACE_SECONDS: '3600' }, async (broker) => {
+      await createNamespace(broker, 'team-a');
+      await createSecret(broker, 'team-a', { name: 'in-flight', data: { password: 'v1' } });
       await crashMidRotation(broker, 'team-a', 'in-flight', { reachCluster: false });
       const restarted = await broker.restart();
       const events = (await restarted.as('admin').get('/v1/audit-events').query({ verb: 'reconcile' }).expect(200)).body
         .items;
       expect(events).toEqual([]);
-    } finally {
-      await broker.close();
-    }
+    });
   });
 });
 
 describe('suspicious activity', () => {
-  let receiver: Server;
-  const deliveries: Array<{ body: string; signature: string | undefined }> = [];
-  let broker: TestBroker;
   const webhookSecret = 'webhook-secret-0123456789';
+  const receiver = useWebhookReceiver();
+  const broker = useBroker(() => ({
+    ALERT_WEBHOOK_URL: receiver.url,
+    ALERT_WEBHOOK_SECRET: webhookSecret,
+    TRUST_PROXY: 'loopback',
+  }));
 
+  // Shared and only read: mallory may read team-b, not team-a.
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        deliveries.push({ body, signature: request.headers['x-broker-signature'] as string | undefined });
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const port = (receiver.address() as AddressInfo).port;
-    broker = await startBroker({
-      ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`,
-      ALERT_WEBHOOK_SECRET: webhookSecret,
-      TRUST_PROXY: 'loopback',
-    });
-    await createNamespaces(broker.emulator, 'team-a');
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:mallory', role: 'reader', namespace: 'team-b' })
-      .expect(201);
-  });
-  afterAll(async () => {
-    await broker?.close();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await createNamespace(broker, 'team-a');
+    await grantRole(broker, { subject: 'user:mallory', role: 'reader', namespace: 'team-b' });
   });
 
+  const suspiciousEvents = async (query: Record<string, string> = {}) =>
+    (
+      await broker
+        .as('admin')
+        .get('/v1/audit-events')
+        .query({ verb: 'suspicious_activity', ...query })
+        .expect(200)
+    ).body.items as EventBody[];
   it('turns five denied reads into one suspicious_activity event and one signed webhook delivery', async () => {
+    const totalBefore = await metricValue(broker, 'suspicious_activity_total');
     for (let i = 0; i < 7; i++) {
       await broker.as('mallory').post(`/v1/namespaces/team-a/secrets/db-${i}/request`).send({}).expect(403);
     }
-    const events = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200))
-      .body.items as EventBody[];
+    const events = await suspiciousEvents({ subject: 'user:mallory' });
     expect(events).toHaveLength(1);
     expect(events[0].subject).toBe('user:mallory');
-    await expect.poll(() => deliveries.length, { timeout: 5_000 }).toBe(1);
-    const [delivery] = deliveries;
+    const deliveriesForMallory = () =>
+      receiver.deliveries.filter((delivery) => JSON.parse(delivery.body).subject === 'user:mallory');
+    await expect.poll(() => deliveriesForMallory().length, { timeout: 5_000 }).toBe(1);
+    const [delivery] = deliveriesForMallory();
     const expected = `sha256=${createHmac('sha256', webhookSecret).update(delivery.body).digest('hex')}`;
-    expect(delivery.signature).toBe(expected);
+    expect(delivery.headers['x-broker-signature']).toBe(expected);
     expect(JSON.parse(delivery.body)).toMatchObject({ action: 'suspicious_activity', subject: 'user:mallory' });
-    const metrics = (await broker.http().get('/metrics').expect(200)).text;
-    expect(metrics).toMatch(/^suspicious_activity_total 1$/m);
+    expect(await metricValue(broker, 'suspicious_activity_total')).toBe(totalBefore + 1);
   });
 
   it('counts failed authentications from one source address too', async () => {
     // TRUST_PROXY=loopback: X-Forwarded-For sets the source address of these calls.
-    const before = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200))
-      .body.items.length;
+    const before = (await suspiciousEvents()).length;
     for (let i = 0; i < 5; i++) {
       const forged = signToken({ sub: `x${i}` }, { key: 'wrong-secret-wrong-secret-wrong-secret' });
       await broker
@@ -337,8 +292,6 @@ describe('suspicious activity', () => {
         .set('Authorization', `Bearer ${forged}`)
         .expect(401);
     }
-    const after = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'suspicious_activity' }).expect(200))
-      .body.items.length;
-    expect(after).toBe(before + 1);
+    expect((await suspiciousEvents()).length).toBe(before + 1);
   });
 });

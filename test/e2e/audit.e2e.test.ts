@@ -1,13 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.factory.js';
 import type { AuditEventInput } from '../../src/audit/audit-event.js';
 import { AuditService } from '../../src/audit/audit.service.js';
 import { DomainError, ErrorCode } from '../../src/common/errors/domain-error.js';
 import { createLogger } from '../../src/common/logging/logger.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
+import { grantRole } from '../factories/index.js';
 import { postgresBaseUrl } from '../support/database.js';
+import { useBroker } from '../support/use-broker.js';
 
 const kind = postgresBaseUrl() ? 'postgres' : 'sqlite';
 
@@ -23,20 +24,16 @@ const auditInput = (overrides: Partial<AuditEventInput> = {}): AuditEventInput =
 });
 
 describe(`the audit chain (${kind})`, () => {
-  let broker: TestBroker;
+  // Tests here empty the table between cases; a periodic checkpoint in between would (rightly)
+  // report that as truncation, so only the start-up checkpoint of the empty chain is written.
+  const broker = useBroker({ AUDIT_CHECKPOINT_SECONDS: '86400' });
   let audit: AuditService;
   let sql: (statement: string) => Promise<unknown>;
 
-  beforeAll(async () => {
-    // Tests here empty the table between cases; a periodic checkpoint in between would (rightly)
-    // report that as truncation, so only the start-up checkpoint of the empty chain is written.
-    broker = await startBroker({ AUDIT_CHECKPOINT_SECONDS: '86400' });
+  beforeAll(() => {
     audit = broker.app.get(AuditService);
     const dataSource = broker.app.get(DataSource);
     sql = (statement) => dataSource.query(statement);
-  });
-  afterAll(async () => {
-    await broker?.close();
   });
   afterEach(async () => {
     // Each test starts from an empty chain; tampering tests leave theirs broken.
@@ -142,11 +139,7 @@ describe(`the audit chain (${kind})`, () => {
   });
 
   it('refuses verification to an auditor of one namespace', async () => {
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:nsauditor', role: 'auditor', namespace: 'team-a' })
-      .expect(201);
+    await grantRole(broker, { subject: 'user:nsauditor', role: 'auditor', namespace: 'team-a' });
     const response = await broker.as('nsauditor').get('/v1/audit-events/verify').expect(403);
     expect(response.headers['content-type']).toContain('application/problem+json');
     await broker.as('nobody').get('/v1/audit-events/verify').expect(403);
@@ -157,14 +150,7 @@ describe(`the audit chain (${kind})`, () => {
 // SQLite is embedded, one process per file: replicas are a PostgreSQL deployment only. A broker of
 // its own: the replica's shutdown checkpoint must not meet the table wipes of the cases above.
 describe.skipIf(kind !== 'postgres')('two replicas on one PostgreSQL database', () => {
-  let broker: TestBroker;
-
-  beforeAll(async () => {
-    broker = await startBroker();
-  });
-  afterAll(async () => {
-    await broker?.close();
-  });
+  const broker = useBroker();
 
   it('keep one chain when they record concurrently, and one advancing checkpoint', async () => {
     const audit = broker.app.get(AuditService);

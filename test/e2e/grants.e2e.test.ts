@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GrantEntity } from '../../src/grants/entities/grant.entity.js';
-import { ADMIN, startBroker, type TestBroker } from '../support/broker.js';
+import { createRole, grantRole, uniqueName } from '../factories/index.js';
+import { ADMIN } from '../support/broker.js';
+import { useBroker } from '../support/use-broker.js';
 
 describe('grants, roles, access reviews and whoami over REST', () => {
-  let broker: TestBroker;
-
-  beforeAll(async () => {
-    broker = await startBroker();
-  });
-  afterAll(async () => {
-    await broker?.close();
-  });
+  const broker = useBroker();
 
   const grant = (as: string, body: Record<string, unknown>) => broker.as(as).post('/v1/grants').send(body);
   const review = (as: string, body: Record<string, unknown>) => broker.as(as).post('/v1/access-reviews').send(body);
@@ -30,70 +25,71 @@ describe('grants, roles, access reviews and whoami over REST', () => {
   });
 
   it('lets an admin grant alice reader on team-a db-* and answers reviews accordingly', async () => {
+    const alice = uniqueName('alice');
     const created = await grant('admin', {
-      subject: 'user:alice',
+      subject: `user:${alice}`,
       role: 'reader',
       namespace: 'team-a',
       namePattern: 'db-*',
       reason: 'on-call',
     }).expect(201);
     expect(created.body).toMatchObject({
-      subject: 'user:alice',
+      subject: `user:${alice}`,
       role: 'reader',
       verbs: ['read', 'list'],
       createdBy: ADMIN,
       reason: 'on-call',
     });
 
-    const allowed = await review('alice', { verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
+    const allowed = await review(alice, { verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(200);
     expect(allowed.body.allowed).toBe(true);
     expect(allowed.body.matchedGrants.map((matched: { id: string }) => matched.id)).toEqual([created.body.id]);
+    expect((await review(alice, { verb: 'read', namespace: 'team-b', name: 'db-main' }).expect(200)).body.allowed).toBe(
+      false,
+    );
+    expect((await review(alice, { verb: 'read', namespace: 'team-a', name: 'api-key' }).expect(200)).body.allowed).toBe(
+      false,
+    );
     expect(
-      (await review('alice', { verb: 'read', namespace: 'team-b', name: 'db-main' }).expect(200)).body.allowed,
-    ).toBe(false);
-    expect(
-      (await review('alice', { verb: 'read', namespace: 'team-a', name: 'api-key' }).expect(200)).body.allowed,
-    ).toBe(false);
-    expect(
-      (await review('alice', { verb: 'rotate', namespace: 'team-a', name: 'db-main' }).expect(200)).body.allowed,
+      (await review(alice, { verb: 'rotate', namespace: 'team-a', name: 'db-main' }).expect(200)).body.allowed,
     ).toBe(false);
 
-    const denied = await grant('alice', { subject: 'user:bob', role: 'reader', namespace: 'team-a' }).expect(403);
+    const denied = await grant(alice, { subject: 'user:bob', role: 'reader', namespace: 'team-a' }).expect(403);
     expect(denied.headers['content-type']).toContain('application/problem+json');
     expect(denied.body).toMatchObject({ status: 403, title: 'Forbidden' });
-    await broker.as('alice').get('/v1/grants').expect(403);
+    await broker.as(alice).get('/v1/grants').expect(403);
   });
 
   it('answers reviews of another subject only to grant managers', async () => {
+    const alice = uniqueName('alice');
+    await grantRole(broker, { subject: `user:${alice}`, role: 'reader', namespace: 'team-a', namePattern: 'db-*' });
     const asAdmin = await review('admin', {
-      subject: 'user:alice',
+      subject: `user:${alice}`,
       verb: 'read',
       namespace: 'team-a',
       name: 'db-main',
     }).expect(200);
     expect(asAdmin.body.allowed).toBe(true);
-    await review('alice', { subject: 'user:admin', verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(403);
+    await review(alice, { subject: 'user:admin', verb: 'read', namespace: 'team-a', name: 'db-main' }).expect(403);
   });
 
   it('grants through groups', async () => {
-    await grant('admin', { subject: 'group:sre', role: 'rotator', namespace: '*' }).expect(201);
+    const sre = uniqueName('sre');
+    await grantRole(broker, { subject: `group:${sre}`, role: 'rotator', namespace: '*' });
     const response = await broker
-      .as('dave', ['sre'])
+      .as('dave', [sre])
       .post('/v1/access-reviews')
       .send({ verb: 'rotate', namespace: 'team-z', name: 'x' })
       .expect(200);
     expect(response.body.allowed).toBe(true);
-    expect(response.body.matchedGrants[0].subject).toBe('group:sre');
+    expect(response.body.matchedGrants[0].subject).toBe(`group:${sre}`);
   });
 
   describe('escalation prevention', () => {
+    // Shared and only read: the managers' role, and tm managing team-a.
     beforeAll(async () => {
-      await broker
-        .as('admin')
-        .post('/v1/roles')
-        .send({ name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] })
-        .expect(201);
-      await grant('admin', { subject: 'user:tm', role: 'grant-manager', namespace: 'team-a' }).expect(201);
+      await createRole(broker, { name: 'grant-manager', verbs: ['grants:manage', 'read', 'list'] });
+      await grantRole(broker, { subject: 'user:tm', role: 'grant-manager', namespace: 'team-a' });
     });
 
     it('lets a team-a manager grant within team-a what it holds', async () => {
@@ -107,29 +103,24 @@ describe('grants, roles, access reviews and whoami over REST', () => {
     });
 
     it('limits a name-pattern manager to grants inside its pattern', async () => {
-      await grant('admin', {
-        subject: 'user:pm',
-        role: 'grant-manager',
-        namespace: 'team-a',
-        namePattern: 'app-*',
-      }).expect(201);
-      const db = await grant('admin', {
+      await grantRole(broker, { subject: 'user:pm', role: 'grant-manager', namespace: 'team-a', namePattern: 'app-*' });
+      const db = await grantRole(broker, {
         subject: 'user:ivy',
         role: 'reader',
         namespace: 'team-a',
         namePattern: 'db-*',
-      }).expect(201);
+      });
       const listed = await broker.as('pm').get('/v1/grants').expect(200);
       expect(listed.body.every((item: { namePattern: string }) => item.namePattern.startsWith('app-'))).toBe(true);
-      await broker.as('pm').delete(`/v1/grants/${db.body.id}`).expect(404);
+      await broker.as('pm').delete(`/v1/grants/${db.id}`).expect(404);
       await grant('pm', { subject: 'user:ivy', role: 'reader', namespace: 'team-a', namePattern: 'app-web' }).expect(
         201,
       );
     });
 
     it('refuses a visible grant whose role holds verbs the manager does not', async () => {
-      const editorGrant = await grant('admin', { subject: 'user:jo', role: 'editor', namespace: 'team-a' }).expect(201);
-      await broker.as('tm').delete(`/v1/grants/${editorGrant.body.id}`).expect(403);
+      const editorGrant = await grantRole(broker, { subject: 'user:jo', role: 'editor', namespace: 'team-a' });
+      await broker.as('tm').delete(`/v1/grants/${editorGrant.id}`).expect(403);
     });
 
     it('refuses a role with verbs the manager does not hold', async () => {
@@ -146,15 +137,15 @@ describe('grants, roles, access reviews and whoami over REST', () => {
     });
 
     it('hides grants outside the manager scope: 404 alike for missing and not yours', async () => {
-      const outside = await grant('admin', { subject: 'user:frank', role: 'reader', namespace: 'team-b' }).expect(201);
-      const hidden = await broker.as('tm').delete(`/v1/grants/${outside.body.id}`).expect(404);
+      const outside = await grantRole(broker, { subject: 'user:frank', role: 'reader', namespace: 'team-b' });
+      const hidden = await broker.as('tm').delete(`/v1/grants/${outside.id}`).expect(404);
       const missing = await broker.as('tm').delete(`/v1/grants/${randomUUID()}`).expect(404);
-      expect(hidden.body.detail.replace(outside.body.id, 'X')).toBe(missing.body.detail.replace(/[0-9a-f-]{36}/, 'X'));
-      await broker.as('tm').get(`/v1/grants/${outside.body.id}`).expect(404);
+      expect(hidden.body.detail.replace(outside.id, 'X')).toBe(missing.body.detail.replace(/[0-9a-f-]{36}/, 'X'));
+      await broker.as('tm').get(`/v1/grants/${outside.id}`).expect(404);
       const listed = await broker.as('tm').get('/v1/grants').expect(200);
       expect(listed.body.every((item: { namespace: string }) => item.namespace === 'team-a')).toBe(true);
-      await broker.as('admin').delete(`/v1/grants/${outside.body.id}`).expect(200);
-      await broker.as('admin').get(`/v1/grants/${outside.body.id}`).expect(404);
+      await broker.as('admin').delete(`/v1/grants/${outside.id}`).expect(200);
+      await broker.as('admin').get(`/v1/grants/${outside.id}`).expect(404);
     });
   });
 
@@ -195,11 +186,17 @@ describe('grants, roles, access reviews and whoami over REST', () => {
   });
 
   it('filters grants by subject, namespace and role', async () => {
-    const bySubject = await broker.as('admin').get('/v1/grants').query({ subject: 'user:alice' }).expect(200);
-    expect(bySubject.body.map((item: { subject: string }) => item.subject)).toEqual(['user:alice']);
-    const byRole = await broker.as('admin').get('/v1/grants').query({ role: 'rotator' }).expect(200);
-    expect(byRole.body.map((item: { subject: string }) => item.subject)).toEqual(['group:sre']);
-    const byNamespace = await broker.as('admin').get('/v1/grants').query({ namespace: 'team-a' }).expect(200);
+    const [alice, sre, namespace] = [`user:${uniqueName('alice')}`, `group:${uniqueName('sre')}`, uniqueName('team')];
+    const rotator = await createRole(broker, { verbs: ['read', 'list', 'rotate', 'rollback'] });
+    await grantRole(broker, { subject: alice, role: 'reader', namespace, namePattern: 'db-*' });
+    await grantRole(broker, { subject: sre, role: rotator.name, namespace: '*' });
+    await grantRole(broker, { subject: `user:${uniqueName('tm')}`, role: 'reader', namespace });
+    await grantRole(broker, { subject: `user:${uniqueName('erin')}`, role: 'reader', namespace, namePattern: 'db-*' });
+    const bySubject = await broker.as('admin').get('/v1/grants').query({ subject: alice }).expect(200);
+    expect(bySubject.body.map((item: { subject: string }) => item.subject)).toEqual([alice]);
+    const byRole = await broker.as('admin').get('/v1/grants').query({ role: rotator.name }).expect(200);
+    expect(byRole.body.map((item: { subject: string }) => item.subject)).toEqual([sre]);
+    const byNamespace = await broker.as('admin').get('/v1/grants').query({ namespace }).expect(200);
     expect(byNamespace.body.length).toBeGreaterThanOrEqual(3);
   });
 
@@ -257,8 +254,10 @@ describe('grants, roles, access reviews and whoami over REST', () => {
     });
 
     it('refuses deleting a built-in role or one in use, deletes an unused custom role', async () => {
+      const inUse = await createRole(broker, { verbs: ['grants:manage', 'read', 'list'] });
+      await grantRole(broker, { subject: `user:${uniqueName('tm')}`, role: inUse.name, namespace: 'team-a' });
       await broker.as('admin').delete('/v1/roles/reader').expect(409);
-      await broker.as('admin').delete('/v1/roles/grant-manager').expect(409);
+      await broker.as('admin').delete(`/v1/roles/${inUse.name}`).expect(409);
       await broker
         .as('admin')
         .post('/v1/roles')

@@ -1,16 +1,10 @@
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type TestBroker } from '../support/broker.js';
+import { describe, expect, it } from 'vitest';
+import { useBroker } from '../support/use-broker.js';
 import { untilSecretsCacheWatching } from '../support/secrets-cache.js';
 
 describe('health endpoints', () => {
-  let broker: TestBroker;
-  beforeAll(async () => {
-    broker = await startBroker();
-  });
-  afterAll(async () => {
-    await broker?.close();
-  });
+  const broker = useBroker();
 
   it('answers liveness and readiness without a token', async () => {
     expect((await broker.http().get('/healthz').expect(200)).body).toEqual({ status: 'ok' });

@@ -1,33 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type TestBroker } from '../support/broker.js';
-import { createNamespaces, kubeClients } from '../support/kube.js';
+import { describe, expect, it } from 'vitest';
+import {
+  createNamespace,
+  createRole,
+  createSecret,
+  createUnmanagedSecret,
+  grantRole,
+  secretsPath,
+  type SecretValuesBody,
+} from '../factories/index.js';
+import { kubeClients } from '../support/kube.js';
+import { useBroker } from '../support/use-broker.js';
 
-interface ValuesBody {
-  version: number | null;
-  values: Array<{ key: string; value: string; encoding: string }>;
-}
-
-const valueOf = (body: ValuesBody, key = 'password') => body.values.find((item) => item.key === key)?.value;
+const valueOf = (body: SecretValuesBody, key = 'password') => body.values.find((item) => item.key === key)?.value;
 
 describe('secret lifecycle over REST against the emulator', () => {
-  let broker: TestBroker;
-  const base = '/v1/namespaces/team-a/secrets';
+  const broker = useBroker();
 
-  beforeAll(async () => {
-    broker = await startBroker();
-    await createNamespaces(broker.emulator, 'team-a', 'team-b');
-  });
-  afterAll(async () => {
-    await broker?.close();
-  });
-
-  const request = async (name = 'db-main') => {
-    const response = await broker.as('admin').post(`${base}/${name}/request`).send({ reason: 'deploy' }).expect(200);
+  const request = async (namespace: string, name = 'db-main') => {
+    const response = await broker
+      .as('admin')
+      .post(`${secretsPath(namespace, name)}/request`)
+      .send({ reason: 'deploy' })
+      .expect(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    return response.body as ValuesBody;
+    return response.body as SecretValuesBody;
   };
 
   it('create → request → rotate → rollback → revoke', async () => {
+    const namespace = await createNamespace(broker);
+    const base = secretsPath(namespace);
     const created = await broker
       .as('admin')
       .post(base)
@@ -45,7 +46,7 @@ describe('secret lifecycle over REST against the emulator', () => {
       note: 'new database',
     });
     expect(created.body.secret).toMatchObject({
-      namespace: 'team-a',
+      namespace,
       name: 'db-main',
       keys: ['password'],
       state: 'active',
@@ -53,19 +54,19 @@ describe('secret lifecycle over REST against the emulator', () => {
     });
     expect(created.body.secret.labels).toMatchObject({ tier: 'db', 'app.kubernetes.io/managed-by': 'secrets-broker' });
 
-    const first = await request();
+    const first = await request(namespace);
     expect(first.version).toBe(1);
     const original = valueOf(first);
     expect(original).toHaveLength(24);
 
     const { core } = kubeClients(broker.emulator);
-    const inCluster = await core.readNamespacedSecret({ name: 'db-main', namespace: 'team-a' });
+    const inCluster = await core.readNamespacedSecret({ name: 'db-main', namespace });
     expect(Buffer.from(inCluster.data?.password ?? '', 'base64').toString()).toBe(original);
 
     const rotated = await broker.as('admin').post(`${base}/db-main/rotate`).send({ reason: 'scheduled' }).expect(200);
     expect(rotated.body.version).toMatchObject({ version: 2, state: 'current', reason: 'rotate' });
     expect(rotated.body.values).toBeUndefined();
-    const second = await request();
+    const second = await request(namespace);
     expect(second.version).toBe(2);
     expect(valueOf(second)).not.toBe(original);
 
@@ -81,13 +82,13 @@ describe('secret lifecycle over REST against the emulator', () => {
       .send({ version: 1, reason: 'bad rotation' })
       .expect(200);
     expect(rolledBack.body.version).toMatchObject({ version: 3, reason: 'rollback', sourceVersion: 1 });
-    const third = await request();
+    const third = await request(namespace);
     expect(valueOf(third)).toBe(original);
     expect(third.version).toBe(3);
 
     const revoked = await broker.as('admin').post(`${base}/db-main/revoke`).send({ reason: 'leaked' }).expect(200);
     expect(revoked.body.state).toBe('revoked');
-    await expect(core.readNamespacedSecret({ name: 'db-main', namespace: 'team-a' })).rejects.toMatchObject({
+    await expect(core.readNamespacedSecret({ name: 'db-main', namespace })).rejects.toMatchObject({
       code: 404,
     });
     const gone = await broker.as('admin').post(`${base}/db-main/request`).send({}).expect(410);
@@ -100,11 +101,12 @@ describe('secret lifecycle over REST against the emulator', () => {
   });
 
   it('keeps values only for the configured number of non-current versions', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'api-key', generate: { token: { type: 'bytes', length: 16, encoding: 'hex' } } })
-      .expect(201);
+    const namespace = await createNamespace(broker);
+    const base = secretsPath(namespace);
+    await createSecret(broker, namespace, {
+      name: 'api-key',
+      generate: { token: { type: 'bytes', length: 16, encoding: 'hex' } },
+    });
     for (let i = 0; i < 3; i++) await broker.as('admin').post(`${base}/api-key/rotate`).send({}).expect(200);
     const versions = await broker.as('admin').get(`${base}/api-key/versions`).expect(200);
     expect(
@@ -126,14 +128,12 @@ describe('secret lifecycle over REST against the emulator', () => {
   });
 
   it('adopts a secret created outside the broker on its first write', async () => {
-    const { core } = kubeClients(broker.emulator);
-    await core.createNamespacedSecret({
-      namespace: 'team-a',
-      body: { metadata: { name: 'legacy' }, data: { password: Buffer.from('hand-made').toString('base64') } },
-    });
+    const namespace = await createNamespace(broker);
+    const base = secretsPath(namespace);
+    await createUnmanagedSecret(broker, namespace, 'legacy', { password: 'hand-made' });
     const before = await broker.as('admin').get(`${base}/legacy`).expect(200);
     expect(before.body).toMatchObject({ state: 'unmanaged', currentVersion: null });
-    expect((await request('legacy')).version).toBeNull();
+    expect((await request(namespace, 'legacy')).version).toBeNull();
 
     await broker
       .as('admin')
@@ -149,15 +149,13 @@ describe('secret lifecycle over REST against the emulator', () => {
     ]);
     const rolledBack = await broker.as('admin').post(`${base}/legacy/rollback`).send({ version: 1 }).expect(200);
     expect(rolledBack.body.secret.labels['app.kubernetes.io/managed-by']).toBe('secrets-broker');
-    expect(valueOf(await request('legacy'))).toBe('hand-made');
+    expect(valueOf(await request(namespace, 'legacy'))).toBe('hand-made');
   });
 
   it('updates with If-Match optimistic concurrency', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'smtp', data: { password: 'one' } })
-      .expect(201);
+    const namespace = await createNamespace(broker);
+    const base = secretsPath(namespace);
+    await createSecret(broker, namespace, { name: 'smtp', data: { password: 'one' } });
     await broker
       .as('admin')
       .put(`${base}/smtp`)
@@ -177,30 +175,16 @@ describe('secret lifecycle over REST against the emulator', () => {
       .set('If-Match', 'soon')
       .send({ data: { password: 'x' } })
       .expect(400);
-    expect(valueOf(await request('smtp'))).toBe('two');
+    expect(valueOf(await request(namespace, 'smtp'))).toBe('two');
   });
 
   it('returns rotated values only to a caller who may also read', async () => {
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:robot', role: 'rotator', namespace: 'team-a' })
-      .expect(201);
-    await broker
-      .as('admin')
-      .post('/v1/roles')
-      .send({ name: 'rotate-only', verbs: ['rotate'] })
-      .expect(201);
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:blind', role: 'rotate-only', namespace: 'team-a' })
-      .expect(201);
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'svc-token', generate: { token: { type: 'uuid' } } })
-      .expect(201);
+    const namespace = await createNamespace(broker);
+    const base = secretsPath(namespace);
+    await grantRole(broker, { subject: 'user:robot', role: 'rotator', namespace });
+    const rotateOnly = await createRole(broker, { name: 'rotate-only', verbs: ['rotate'] });
+    await grantRole(broker, { subject: 'user:blind', role: rotateOnly.name, namespace });
+    await createSecret(broker, namespace, { name: 'svc-token', generate: { token: { type: 'uuid' } } });
     const withValues = await broker
       .as('robot')
       .post(`${base}/svc-token/rotate`)
@@ -213,11 +197,18 @@ describe('secret lifecycle over REST against the emulator', () => {
   });
 
   it('lists names, keys and versions filtered by label and by grant', async () => {
+    const [namespace, elsewhere] = [await createNamespace(broker), await createNamespace(broker)];
+    const base = secretsPath(namespace);
+    await createSecret(broker, namespace, { name: 'api-key' });
+    await createSecret(broker, namespace, { name: 'smtp', data: { password: 'one' } });
+    await createSecret(broker, namespace, { name: 'svc-token', generate: { token: { type: 'uuid' } } });
+    await createUnmanagedSecret(broker, namespace, 'legacy', { password: 'hand-made' });
     await broker
       .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'user:lister', role: 'reader', namespace: 'team-a', namePattern: 'smtp*' })
-      .expect(201);
+      .put(`${base}/legacy`)
+      .send({ data: { password: 'set-by-broker' } })
+      .expect(200);
+    await grantRole(broker, { subject: 'user:lister', role: 'reader', namespace, namePattern: 'smtp*' });
     const all = await broker
       .as('admin')
       .get(base)
@@ -235,6 +226,6 @@ describe('secret lifecycle over REST against the emulator', () => {
     const paged = await broker.as('admin').get(base).query({ limit: 2 }).expect(200);
     expect(paged.body.items).toHaveLength(2);
     expect(paged.body.continue).toBeTruthy();
-    await broker.as('lister').get('/v1/namespaces/team-b/secrets').expect(403);
+    await broker.as('lister').get(secretsPath(elsewhere)).expect(403);
   });
 });

@@ -1,30 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
-import { startBroker, type TestBroker } from '../support/broker.js';
-import { createNamespaces, kubeClients } from '../support/kube.js';
+import { createNamespace, createSecret, createUnmanagedSecret } from '../factories/index.js';
 import { untilSecretsCacheWatching } from '../support/secrets-cache.js';
+import { useBroker } from '../support/use-broker.js';
 
 type VersionRow = { version: number; state: string };
 const states = (body: VersionRow[]) => body.map((v) => [v.version, v.state]);
 
 describe('the write path under failures and races', () => {
-  let broker: TestBroker;
+  const broker = useBroker({ RECONCILE_GRACE_SECONDS: '0' });
   const base = '/v1/namespaces/team-a/secrets';
 
   beforeAll(async () => {
-    broker = await startBroker({ RECONCILE_GRACE_SECONDS: '0' });
-    await createNamespaces(broker.emulator, 'team-a');
-  });
-  afterAll(async () => {
-    await broker?.close();
+    await createNamespace(broker, 'team-a');
   });
 
   it('agrees on states when promotions finish out of order', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'ordered', data: { password: 'one' } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'ordered', data: { password: 'one' } });
     const store = broker.app.get(SecretVersionStore);
     const record = await store.findRecord('team-a', 'ordered');
     if (!record) throw new Error('no record');
@@ -50,11 +42,7 @@ describe('the write path under failures and races', () => {
   });
 
   it('reads the object back after an ambiguous cluster failure, and discards a version that did not land', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'read-back', generate: { password: { type: 'password' } } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'read-back' });
     broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/read-back$/, status: 503, times: 1 });
     await broker.as('admin').post(`${base}/read-back/rotate`).send({}).expect(503);
     expect(await broker.app.get(SecretVersionStore).pendingVersions()).toEqual([]);
@@ -63,11 +51,7 @@ describe('the write path under failures and races', () => {
   });
 
   it('keeps a version pending when even the read-back fails, and the reconciler settles it', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'ambiguous', generate: { password: { type: 'password' } } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'ambiguous' });
     // The rotation reads the object from the watch cache (which holds the create); after the
     // failed write the read-back must ask the API server, and every such read fails.
     await untilSecretsCacheWatching(broker);
@@ -95,11 +79,7 @@ describe('the write path under failures and races', () => {
   });
 
   it('keeps a revoke on record when re-creating the name fails', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'revoked-once', data: { password: 'x' } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'revoked-once', data: { password: 'x' } });
     await broker.as('admin').post(`${base}/revoked-once/revoke`).send({ reason: 'leaked' }).expect(200);
     broker.emulator.faults.inject({ method: 'POST', path: /\/namespaces\/team-a\/secrets$/, status: 422, times: 1 });
     await broker
@@ -123,10 +103,7 @@ describe('the write path under failures and races', () => {
   });
 
   it('leaves an existing unmanaged secret unmanaged when create conflicts, and If-Match refuses it without adopting', async () => {
-    await kubeClients(broker.emulator).core.createNamespacedSecret({
-      namespace: 'team-a',
-      body: { metadata: { name: 'outsider' }, data: { k: Buffer.from('v').toString('base64') } },
-    });
+    await createUnmanagedSecret(broker, 'team-a', 'outsider', { k: 'v' });
     await broker
       .as('admin')
       .post(base)
@@ -146,11 +123,7 @@ describe('the write path under failures and races', () => {
   });
 
   it('treats inherited property names as ordinary missing keys', async () => {
-    await broker
-      .as('admin')
-      .post(base)
-      .send({ name: 'protokeys', generate: { password: { type: 'password' } } })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'protokeys' });
     await broker
       .as('admin')
       .post(`${base}/protokeys/request`)

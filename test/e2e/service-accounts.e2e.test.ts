@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type TestBroker } from '../support/broker.js';
-import { createNamespaces, kubeClients } from '../support/kube.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, createSecret, createUnmanagedSecret, grantRole, WHOAMI } from '../factories/index.js';
+import { kubeClients } from '../support/kube.js';
 import { API_SERVER_AUDIENCE, serviceAccountToken, tokenReviewsSeen } from '../support/service-account-tokens.js';
 import { auditEventsSince, captureState, expectUnchanged } from '../support/state.js';
+import { useBroker, withBroker } from '../support/use-broker.js';
 
 describe('ServiceAccount tokens through TokenReview', () => {
-  let broker: TestBroker;
+  const broker = useBroker({ KUBERNETES_TOKEN_REVIEW: 'true' });
   beforeAll(async () => {
-    broker = await startBroker({ KUBERNETES_TOKEN_REVIEW: 'true' });
-    await createNamespaces(broker.emulator, 'team-a');
-  });
-  afterAll(async () => {
-    await broker?.close();
+    await createNamespace(broker, 'team-a');
   });
 
   it('accepts a token the cluster vouches for, as serviceaccount:<ns>/<name> with its groups', async () => {
@@ -23,16 +20,13 @@ describe('ServiceAccount tokens through TokenReview', () => {
   });
 
   it('lets a granted ServiceAccount request its credentials', async () => {
-    await broker
-      .as('admin')
-      .post('/v1/namespaces/team-a/secrets')
-      .send({ name: 'billing-db', data: { password: 'from-the-broker' } })
-      .expect(201);
-    await broker
-      .as('admin')
-      .post('/v1/grants')
-      .send({ subject: 'serviceaccount:team-a/billing', role: 'reader', namespace: 'team-a', namePattern: 'billing-*' })
-      .expect(201);
+    await createSecret(broker, 'team-a', { name: 'billing-db', data: { password: 'from-the-broker' } });
+    await grantRole(broker, {
+      subject: 'serviceaccount:team-a/billing',
+      role: 'reader',
+      namespace: 'team-a',
+      namePattern: 'billing-*',
+    });
     const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing');
     const values = await broker
       .http()
@@ -50,15 +44,11 @@ describe('ServiceAccount tokens through TokenReview', () => {
   });
 
   it('refuses a token whose bound object was deleted, and tokens the cluster did not issue', async () => {
-    const { core } = kubeClients(broker.emulator);
-    const bound = await core.createNamespacedSecret({
-      namespace: 'team-a',
-      body: { metadata: { name: 'pod-binding' }, data: {} },
-    });
+    const bound = await createUnmanagedSecret(broker, 'team-a', 'pod-binding', {});
     const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing', {
-      boundSecret: { name: 'pod-binding', uid: bound.metadata?.uid ?? '' },
+      boundSecret: { name: 'pod-binding', uid: bound.uid },
     });
-    await core.deleteNamespacedSecret({ name: 'pod-binding', namespace: 'team-a' });
+    await kubeClients(broker.emulator).core.deleteNamespacedSecret({ name: 'pod-binding', namespace: 'team-a' });
     const response = await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
     const [header, payload] = token.split('.');
@@ -75,7 +65,7 @@ describe('ServiceAccount tokens through TokenReview', () => {
       .http()
       .post('/graphql')
       .auth(token, { type: 'bearer' })
-      .send({ query: '{ whoami { subject } }' })
+      .send({ query: WHOAMI.query })
       .expect(200);
     expect(graphql.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     // Without spec.audiences the API server checks its own audience and would have said yes.
@@ -89,12 +79,12 @@ describe('ServiceAccount tokens through TokenReview', () => {
   });
 
   it('accepts a token minted for any of several configured audiences', async () => {
-    const multi = await startBroker({
+    const settings = {
       KUBERNETES_TOKEN_REVIEW: 'true',
       KUBERNETES_TOKEN_REVIEW_AUDIENCES: 'vault,secrets-broker.example',
-    });
-    try {
-      await createNamespaces(multi.emulator, 'team-a');
+    };
+    await withBroker(settings, async (multi) => {
+      await createNamespace(multi, 'team-a');
       const token = await serviceAccountToken(multi.emulator, 'team-a', 'billing', {
         audiences: ['secrets-broker.example'],
       });
@@ -103,23 +93,18 @@ describe('ServiceAccount tokens through TokenReview', () => {
       const before = await captureState(multi);
       await multi.http().get('/v1/whoami').auth(other, { type: 'bearer' }).expect(401);
       expect((await auditEventsSince(multi, before)).map((event) => event.action)).toEqual(['authenticate']);
-    } finally {
-      await multi.close();
-    }
+    });
   });
 });
 
 describe('ServiceAccount tokens without KUBERNETES_TOKEN_REVIEW', () => {
+  const broker = useBroker();
+
   it('are refused and never sent to the cluster', async () => {
-    const broker = await startBroker();
-    try {
-      await createNamespaces(broker.emulator, 'team-a');
-      const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing');
-      broker.emulator.clearRequestLog();
-      await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
-      expect(tokenReviewsSeen(broker.emulator)).toBe(0);
-    } finally {
-      await broker.close();
-    }
+    await createNamespace(broker, 'team-a');
+    const token = await serviceAccountToken(broker.emulator, 'team-a', 'billing');
+    broker.emulator.clearRequestLog();
+    await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(401);
+    expect(tokenReviewsSeen(broker.emulator)).toBe(0);
   });
 });

@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type TestBroker } from '../support/broker.js';
-import { createNamespaces, kubeClients, putSecret, secretReads } from '../support/kube.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, createSecret, graphql, REQUEST_SECRET, secretsPath } from '../factories/index.js';
+import type { Broker } from '../support/broker.js';
+import { kubeClients, putSecret, secretReads } from '../support/kube.js';
 import { readiness, untilSecretsCacheWatching } from '../support/secrets-cache.js';
+import { useBroker } from '../support/use-broker.js';
 
-const base = (namespace = 'team-a') => `/v1/namespaces/${namespace}/secrets`;
+const TEAM = 'team-a';
+const base = (namespace = TEAM) => secretsPath(namespace);
 
-async function requestValue(broker: TestBroker, name: string, namespace = 'team-a'): Promise<string | undefined> {
+async function requestValue(broker: Broker, name: string, namespace = TEAM): Promise<string | undefined> {
   const response = await broker
     .as('admin')
     .post(`${base(namespace)}/${name}/request`)
@@ -17,21 +20,17 @@ async function requestValue(broker: TestBroker, name: string, namespace = 'team-
   )?.value;
 }
 
-async function graphqlValue(broker: TestBroker, name: string): Promise<string | undefined> {
-  const result = await broker.graphql(
-    'admin',
-    `mutation { requestSecret(namespace: "team-a", name: "${name}") { values { key value } } }`,
-  );
-  const values = (result.data?.requestSecret as { values: Array<{ key: string; value: string }> }).values;
-  return values.find((item) => item.key === 'password')?.value;
+async function graphqlValue(broker: Broker, name: string): Promise<string | undefined> {
+  const { data } = await graphql(broker, 'admin', REQUEST_SECRET, { namespace: TEAM, name });
+  return data?.requestSecret.values.find((item) => item.key === 'password')?.value;
 }
 
-async function createSecret(broker: TestBroker, name: string, password: string, namespace = 'team-a'): Promise<void> {
-  await broker.as('admin').post(base(namespace)).send({ name, data: { password } }).expect(201);
+async function create(broker: Broker, name: string, password: string, namespace = TEAM): Promise<void> {
+  await createSecret(broker, namespace, { name, data: { password } });
 }
 
 /** Polls the broker until it serves `expected` for `name`; the time it took, in ms. */
-async function servedWithin(broker: TestBroker, name: string, expected: string, timeoutMs: number): Promise<number> {
+async function servedWithin(broker: Broker, name: string, expected: string, timeoutMs: number): Promise<number> {
   const started = Date.now();
   for (;;) {
     if ((await requestValue(broker, name)) === expected) return Date.now() - started;
@@ -41,26 +40,22 @@ async function servedWithin(broker: TestBroker, name: string, expected: string, 
 }
 
 /** The emulator's (re)lists of every namespace's secrets (not watches) since `since` requests. */
-function secretLists(broker: TestBroker, since: number): number {
+function secretLists(broker: Broker, since: number): number {
   return broker.emulator.requests
     .slice(since)
     .filter((request) => request.path === '/api/v1/secrets' && !request.query.includes('watch=true')).length;
 }
 
 describe('secret reads from the watch cache', () => {
-  let broker: TestBroker;
+  const broker = useBroker();
 
   beforeAll(async () => {
-    broker = await startBroker();
-    await createNamespaces(broker.emulator, 'team-a');
+    await createNamespace(broker, TEAM);
     await untilSecretsCacheWatching(broker);
-  });
-  afterAll(async () => {
-    await broker?.close();
   });
 
   it('serves a warm cache without asking the API server, over REST and GraphQL', async () => {
-    await createSecret(broker, 'warm', 'warm-value');
+    await create(broker, 'warm', 'warm-value');
     const before = secretReads(broker.emulator);
     for (let i = 0; i < 10; i++) {
       expect(await requestValue(broker, 'warm')).toBe('warm-value');
@@ -74,18 +69,18 @@ describe('secret reads from the watch cache', () => {
   });
 
   it('serves a value changed at the API server behind its back within a second (watch)', async () => {
-    await putSecret(broker.emulator, 'team-a', 'external', { password: 'first' });
+    await putSecret(broker.emulator, TEAM, 'external', { password: 'first' });
     await servedWithin(broker, 'external', 'first', 1_000);
     const before = secretReads(broker.emulator);
-    await putSecret(broker.emulator, 'team-a', 'external', { password: 'second' });
+    await putSecret(broker.emulator, TEAM, 'external', { password: 'second' });
     expect(await servedWithin(broker, 'external', 'second', 1_000)).toBeLessThan(1_000);
     // putSecret itself reads the object once; the broker does not.
     expect(secretReads(broker.emulator) - before).toBe(1);
   });
 
   it('answers a request right after its own write with the new value, even with the watch away (read-your-writes)', async () => {
-    await createSecret(broker, 'ryw', 'v0');
-    await createSecret(broker, 'ryw-probe', 'before');
+    await create(broker, 'ryw', 'v0');
+    await create(broker, 'ryw-probe', 'before');
     // The watch is cut and its reconnection held back: only the writes themselves can update the cache.
     broker.emulator.faults.inject({ method: 'GET', path: '/api/v1/secrets', delayMs: 1_500 });
     broker.emulator.closeWatches();
@@ -103,32 +98,32 @@ describe('secret reads from the watch cache', () => {
     await broker.as('admin').post(`${base()}/ryw/request`).send({}).expect(410);
     expect(secretReads(broker.emulator) - before).toBe(0);
     // The held-back watch resumes and catches up.
-    await putSecret(broker.emulator, 'team-a', 'ryw-probe', { password: 'caught up' });
+    await putSecret(broker.emulator, TEAM, 'ryw-probe', { password: 'caught up' });
     await servedWithin(broker, 'ryw-probe', 'caught up', 3_000);
   });
 
   it('resumes a watch the API server closed and keeps serving', async () => {
-    await createSecret(broker, 'cut', 'before');
+    await create(broker, 'cut', 'before');
     broker.emulator.closeWatches();
-    await putSecret(broker.emulator, 'team-a', 'cut', { password: 'after' });
+    await putSecret(broker.emulator, TEAM, 'cut', { password: 'after' });
     await servedWithin(broker, 'cut', 'after', 1_000);
     expect((await readiness(broker)).status).toBe(200);
   });
 
   it('relists after 410 Gone: changes and deletions made while the watch was away are served', async () => {
-    await createSecret(broker, 'expired', 'before');
-    await putSecret(broker.emulator, 'team-a', 'deleted-meanwhile', { password: 'x' });
+    await create(broker, 'expired', 'before');
+    await putSecret(broker.emulator, TEAM, 'deleted-meanwhile', { password: 'x' });
     await servedWithin(broker, 'deleted-meanwhile', 'x', 1_000);
     const since = broker.emulator.requests.length;
     // Away for a second, during which the history it would resume from is compacted.
     broker.emulator.faults.inject({ method: 'GET', path: '/api/v1/secrets', delayMs: 1_000 });
     broker.emulator.closeWatches();
     const { core } = kubeClients(broker.emulator);
-    await putSecret(broker.emulator, 'team-a', 'expired', { password: 'after' });
-    await core.deleteNamespacedSecret({ name: 'deleted-meanwhile', namespace: 'team-a' });
+    await putSecret(broker.emulator, TEAM, 'expired', { password: 'after' });
+    await core.deleteNamespacedSecret({ name: 'deleted-meanwhile', namespace: TEAM });
     // Known to the cache only through the broker's own write, never through the watch.
-    await createSecret(broker, 'created-while-away', 'x');
-    await core.deleteNamespacedSecret({ name: 'created-while-away', namespace: 'team-a' });
+    await create(broker, 'created-while-away', 'x');
+    await core.deleteNamespacedSecret({ name: 'created-while-away', namespace: TEAM });
     broker.emulator.compact();
     await servedWithin(broker, 'expired', 'after', 3_000);
     expect(secretLists(broker, since)).toBe(1);
@@ -138,7 +133,7 @@ describe('secret reads from the watch cache', () => {
   });
 
   it('reports a lost watch on /readyz, reads from the API server meanwhile, and recovers', async () => {
-    await createSecret(broker, 'lost', 'value');
+    await create(broker, 'lost', 'value');
     // The reconnection and the next two lists fail: the informer stops and is restarted with backoff.
     broker.emulator.faults.inject({ method: 'GET', path: '/api/v1/secrets', status: 500, times: 3 });
     broker.emulator.closeWatches();
@@ -163,7 +158,7 @@ describe('secret reads from the watch cache', () => {
   });
 
   it('is not ready until the first list completes, reading from the API server until then', async () => {
-    await createSecret(broker, 'cold', 'cold-value');
+    await create(broker, 'cold', 'cold-value');
     await broker.restart(async () => {
       broker.emulator.faults.inject({ method: 'GET', path: '/api/v1/secrets', delayMs: 1_500 });
     });
@@ -180,35 +175,32 @@ describe('secret reads from the watch cache', () => {
 
   it('keeps one TLS connection for many cluster calls, where client-node alone opens one per call', async () => {
     const before = broker.emulator.tlsConnections;
-    for (let i = 0; i < 20; i++) await createSecret(broker, `keep-alive-${i}`, `value-${i}`);
+    for (let i = 0; i < 20; i++) await create(broker, `keep-alive-${i}`, `value-${i}`);
     expect(broker.emulator.tlsConnections - before).toBeLessThanOrEqual(2);
 
     const { core } = kubeClients(broker.emulator);
     const plain = broker.emulator.tlsConnections;
-    for (let i = 0; i < 5; i++) await core.readNamespacedSecret({ name: `keep-alive-${i}`, namespace: 'team-a' });
+    for (let i = 0; i < 5; i++) await core.readNamespacedSecret({ name: `keep-alive-${i}`, namespace: TEAM });
     expect(broker.emulator.tlsConnections - plain).toBeGreaterThanOrEqual(5);
   });
 });
 
 describe('the watch cache narrowed to managed namespaces and a label selector', () => {
-  let broker: TestBroker;
+  const broker = useBroker({
+    MANAGED_NAMESPACES: `${TEAM},team-b`,
+    WATCH_LABEL_SELECTOR: 'app.kubernetes.io/managed-by=secrets-broker',
+  });
 
   beforeAll(async () => {
-    broker = await startBroker({
-      MANAGED_NAMESPACES: 'team-a,team-b',
-      WATCH_LABEL_SELECTOR: 'app.kubernetes.io/managed-by=secrets-broker',
-    });
-    await createNamespaces(broker.emulator, 'team-a', 'team-b');
+    await createNamespace(broker, TEAM);
+    await createNamespace(broker, 'team-b');
     await untilSecretsCacheWatching(broker);
-  });
-  afterAll(async () => {
-    await broker?.close();
   });
 
   it('serves what the selector watches in each namespace and reads the rest from the API server', async () => {
-    await createSecret(broker, 'managed', 'a');
-    await createSecret(broker, 'managed', 'b', 'team-b');
-    await putSecret(broker.emulator, 'team-a', 'unlabelled', { password: 'outside' });
+    await create(broker, 'managed', 'a');
+    await create(broker, 'managed', 'b', 'team-b');
+    await putSecret(broker.emulator, TEAM, 'unlabelled', { password: 'outside' });
     const before = secretReads(broker.emulator);
     expect(await requestValue(broker, 'managed')).toBe('a');
     expect(await requestValue(broker, 'managed', 'team-b')).toBe('b');
@@ -223,18 +215,14 @@ describe('the watch cache narrowed to managed namespaces and a label selector', 
 });
 
 describe('WATCH_SECRETS=false', () => {
-  let broker: TestBroker;
+  const broker = useBroker({ WATCH_SECRETS: 'false' });
 
   beforeAll(async () => {
-    broker = await startBroker({ WATCH_SECRETS: 'false' });
-    await createNamespaces(broker.emulator, 'team-a');
-  });
-  afterAll(async () => {
-    await broker?.close();
+    await createNamespace(broker, TEAM);
   });
 
   it('reads every secret from the API server, as before, and watches nothing', async () => {
-    await createSecret(broker, 'uncached', 'value');
+    await create(broker, 'uncached', 'value');
     const before = secretReads(broker.emulator);
     expect(await requestValue(broker, 'uncached')).toBe('value');
     expect(await requestValue(broker, 'uncached')).toBe('value');

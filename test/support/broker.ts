@@ -15,7 +15,8 @@ import { HS256_SECRET, tokenFor } from './tokens.js';
 export const ADMIN = 'user:admin';
 export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
-export interface TestBroker {
+/** A running broker as a test uses it; whoever started it closes it. */
+export interface Broker {
   readonly app: INestApplication;
   readonly config: AppConfig;
   readonly database: TestDatabase;
@@ -26,21 +27,20 @@ export interface TestBroker {
   http(): supertest.Agent;
   /** Supertest with a bearer token for `user:<sub>` already set. */
   as(sub: string, groups?: string[]): supertest.Agent;
-  graphql(sub: string, query: string, variables?: Record<string, unknown>): Promise<GraphqlResult>;
   /** A process restart: a new application on the same database and cluster; `whileStopped` runs in between. */
-  restart(whileStopped?: () => Promise<void>): Promise<TestBroker>;
-  close(): Promise<void>;
+  restart(whileStopped?: () => Promise<void>): Promise<Broker>;
 }
 
-export interface GraphqlResult {
-  readonly status: number;
-  readonly data: Record<string, unknown> | null | undefined;
-  readonly errors: Array<{ message: string; extensions: Record<string, unknown> }> | undefined;
+/** A broker started by `startBroker`, which the caller must close. */
+export interface TestBroker extends Broker {
+  restart(whileStopped?: () => Promise<void>): Promise<TestBroker>;
+  close(): Promise<void>;
 }
 
 /**
  * The real broker on a fresh database and its own Kubernetes API emulator (reached through a
  * kubeconfig, as in production), with a captured log, HS256 auth and `user:admin` bootstrapped.
+ * Suites share one through `useBroker()`; `withBroker()` gives a test one of its own.
  */
 export async function startBroker(env: Record<string, string> = {}): Promise<TestBroker> {
   const database = await createTestDatabase();
@@ -72,10 +72,6 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
     logLines,
     http,
     as,
-    graphql: async (sub, query, variables) => {
-      const response = await as(sub).post('/graphql').send({ query, variables });
-      return { status: response.status, data: response.body.data, errors: response.body.errors };
-    },
     restart: async (whileStopped) => {
       await app.close();
       await whileStopped?.();

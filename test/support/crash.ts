@@ -3,7 +3,7 @@ import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
 import { PolicyService } from '../../src/grants/policy.service.js';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
 import { VERSION_ANNOTATION } from '../../src/secrets/secret-labels.js';
-import type { TestBroker } from './broker.js';
+import type { Broker } from './broker.js';
 
 /**
  * Replays the first steps of a rotation through the real services and stops as a crash would:
@@ -11,7 +11,7 @@ import type { TestBroker } from './broker.js';
  * intent's audit event id.
  */
 export async function crashMidRotation(
-  broker: TestBroker,
+  broker: Broker,
   namespace: string,
   name: string,
   options: { reachCluster: boolean },

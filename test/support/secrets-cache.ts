@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TestBroker } from './broker.js';
+import type { Broker } from './broker.js';
 
 export interface SecretsCacheIndicator {
   readonly status: string;
@@ -9,7 +9,7 @@ export interface SecretsCacheIndicator {
 
 /** /readyz's answer and its `secrets-cache` indicator (a 503 problem only names what is down). */
 export async function readiness(
-  broker: TestBroker,
+  broker: Broker,
 ): Promise<{ status: number; detail?: string; secretsCache?: SecretsCacheIndicator }> {
   const response = await broker.http().get('/readyz');
   const body = response.body as { detail?: string; info?: Record<string, SecretsCacheIndicator> };
@@ -20,7 +20,7 @@ export async function readiness(
  * Waits until the broker's secrets cache has listed every watched namespace and is watching, so
  * that a test's reads are served from it (the watches start with the application, not before).
  */
-export async function untilSecretsCacheWatching(broker: TestBroker, timeoutMs = 5_000): Promise<SecretsCacheIndicator> {
+export async function untilSecretsCacheWatching(broker: Broker, timeoutMs = 5_000): Promise<SecretsCacheIndicator> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { secretsCache } = await readiness(broker);

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { DataSource } from 'typeorm';
-import type { TestBroker } from './broker.js';
+import type { Broker } from './broker.js';
 import { kubeClients } from './kube.js';
 
 /** Everything an attack could change: the cluster's Secrets, the broker's tables, the audit trail. */
@@ -31,7 +31,7 @@ export interface AuditRow {
 // The broker's own tables, except the audit trail (checked separately: a refusal is recorded).
 const TABLES = ['secrets', 'secret_versions', 'grants', 'roles'] as const;
 
-export async function captureState(broker: TestBroker): Promise<BrokerState> {
+export async function captureState(broker: Broker): Promise<BrokerState> {
   const { core } = kubeClients(broker.emulator);
   const secrets = await core.listSecretForAllNamespaces();
   const cluster = secrets.items
@@ -51,7 +51,7 @@ export async function captureState(broker: TestBroker): Promise<BrokerState> {
 }
 
 /** Audit events written after `state` was captured, oldest first. */
-export async function auditEventsSince(broker: TestBroker, state: BrokerState): Promise<AuditRow[]> {
+export async function auditEventsSince(broker: Broker, state: BrokerState): Promise<AuditRow[]> {
   const rows = await broker.app
     .get(DataSource)
     // A number, so it is safe inline (placeholder syntax differs between the two databases).
@@ -68,7 +68,7 @@ export async function auditEventsSince(broker: TestBroker, state: BrokerState): 
  * the caller may make, with a forged cursor) and says so with `allowDecisions`.
  */
 export async function expectUnchanged(
-  broker: TestBroker,
+  broker: Broker,
   before: BrokerState,
   options: { allowDecisions?: boolean } = {},
 ): Promise<AuditRow[]> {

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorCode } from './domain-error.js';
 import { describeError } from './error-catalog.js';
@@ -20,26 +20,22 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): unknown {
     if (host.getType<string>() === 'graphql') return exception;
     const http = host.switchToHttp();
-    writeProblem(http.getRequest<Request>(), http.getResponse<Response>(), exception, this.logger);
+    writeProblem(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception, this.logger);
     return undefined;
   }
 }
 
-export function writeProblem(request: Request, response: Response, exception: unknown, logger: Logger): void {
+export function writeProblem(request: FastifyRequest, reply: FastifyReply, exception: unknown, logger: Logger): void {
   const error = toDomainError(exception);
   const { status, title } = describeError(error.code);
   const requestId = requestIdOf(request);
   if ([ErrorCode.Internal, ErrorCode.Unavailable, ErrorCode.ClusterRefused].includes(error.code)) {
     logger.error({ requestId, err: error.cause ?? error }, 'request failed');
   }
-  if (response.headersSent) return;
-  if (error.code === ErrorCode.Unauthenticated) {
-    response.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-  }
-  if (error.retryAfterSeconds !== undefined) {
-    response.setHeader('Retry-After', String(error.retryAfterSeconds));
-  }
-  response
+  if (reply.sent) return;
+  if (error.code === ErrorCode.Unauthenticated) reply.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+  if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+  void reply
     .status(status)
     .type(PROBLEM_JSON)
     .send(

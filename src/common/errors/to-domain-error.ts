@@ -10,15 +10,11 @@ export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (error instanceof HttpException) {
     const code = codeForHttpStatus(error.getStatus());
-    // Nest wraps body-parser and URI errors, keeping their (body-quoting) message; replace it.
-    if (isHttpError(error.cause) || error.cause instanceof SyntaxError || error.cause instanceof URIError) {
-      return new DomainError(code, bodyErrorMessage((error.cause as { type?: string }).type));
-    }
+    // Nest wraps body-parsing errors, keeping their (body-quoting) message; replace it.
+    if (isBodyError(error.cause)) return new DomainError(code, bodyErrorMessage(error.cause));
     return new DomainError(code, withoutQueryString(httpExceptionMessage(error)));
   }
-  if (isHttpError(error)) {
-    return new DomainError(codeForHttpStatus(error.status), bodyErrorMessage(error.type));
-  }
+  if (isBodyError(error)) return new DomainError(codeForHttpStatus(statusOf(error)), bodyErrorMessage(error));
   return new DomainError(ErrorCode.Internal, 'An unexpected error occurred', { cause: error });
 }
 
@@ -38,29 +34,37 @@ function withoutQueryString(message: string): string {
 }
 
 /**
- * body-parser's own messages quote the request body (JSON.parse echoes the text around the
- * error), which may hold a secret value, so they are replaced by fixed text per error type.
+ * The body parser's own messages quote the request body (JSON.parse echoes the text around the
+ * error), which may hold a secret value, so they are replaced by fixed text per kind of failure.
  */
-function bodyErrorMessage(type: string | undefined): string {
-  switch (type) {
-    case 'entity.parse.failed':
-      return 'Malformed JSON body';
-    case 'entity.too.large':
+function bodyErrorMessage(error: BodyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'Request body too large';
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return 'Unsupported body encoding';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type; send application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Empty JSON body';
     default:
-      return 'The request body could not be read';
+      return error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+        ? 'Malformed JSON body'
+        : 'The request body could not be read';
   }
 }
 
-/** Errors from Express middleware (body-parser) carry `status` and a `type`. */
-function isHttpError(error: unknown): error is { status: number; message: string; type?: string } {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { status?: unknown }).status === 'number' &&
-    typeof (error as { message?: unknown }).message === 'string'
-  );
+interface BodyError {
+  readonly statusCode: number;
+  readonly code?: string;
+}
+
+/** A client error from reading the body: a JSON SyntaxError, or one of Fastify's content-type parser errors. */
+function isBodyError(error: unknown): error is BodyError {
+  if (typeof error !== 'object' || error === null) return false;
+  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode !== 'number' || statusCode >= 500) return false;
+  return error instanceof SyntaxError || (typeof code === 'string' && code.startsWith('FST_ERR_CTP_'));
+}
+
+function statusOf(error: BodyError): number {
+  return error.statusCode;
 }

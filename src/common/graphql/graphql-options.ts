@@ -1,7 +1,7 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
@@ -23,8 +23,8 @@ export function perItem(pageArgument: string, defaultPageSize: number) {
 }
 
 interface BrokerGraphqlContext {
-  readonly req: Request;
-  readonly res: Response;
+  readonly req: FastifyRequest;
+  readonly res: FastifyReply;
 }
 
 /** Rejects operations whose estimated cost exceeds the limit before any resolver runs. */
@@ -87,7 +87,8 @@ export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'd
       maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
     ],
     plugins: [complexityLimit, requestIdOnErrors],
-    context: ({ req, res }: { req: Request; res: Response }): BrokerGraphqlContext => ({ req, res }),
+    // The Fastify integration calls the context function with the request and the reply.
+    context: (req: FastifyRequest, res: FastifyReply): BrokerGraphqlContext => ({ req, res }),
     formatError: (formatted, error) => formatGraphqlError(formatted, error),
   };
 }

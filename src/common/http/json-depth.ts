@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode } from '../errors/domain-error.js';
 
 /**
@@ -27,11 +27,12 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** Runs right after body parsing: a too-deep body is 400 problem+json before any handler sees it. */
-export function rejectDeepJson(request: Request, _response: Response, next: NextFunction): void {
+/** A `preValidation` hook, right after body parsing: a too-deep body is 400 before any handler sees it. */
+export function rejectDeepJson(request: Pick<FastifyRequest, 'body'>): Promise<void> {
   if (nestsDeeperThan(request.body, MAX_JSON_DEPTH)) {
-    next(new DomainError(ErrorCode.InvalidInput, `JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
-    return;
+    return Promise.reject(
+      new DomainError(ErrorCode.InvalidInput, `JSON body nests deeper than ${MAX_JSON_DEPTH} levels`),
+    );
   }
-  next();
+  return Promise.resolve();
 }

@@ -1,8 +1,15 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Verb } from '../vocabulary/verbs.js';
 import type { Actor } from '../actor.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller, set by the authentication guard (request decorated at start). */
+    user: Actor | undefined;
+  }
+}
 
 export const IS_PUBLIC = 'secrets-broker:public';
 export const REQUIRED_VERB = 'secrets-broker:required-verb';
@@ -20,11 +27,11 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
  */
 export const RequireVerb = (requirement: RouteRequirement) => SetMetadata(REQUIRED_VERB, requirement);
 
-export function requestOf(context: ExecutionContext): Request {
+export function requestOf(context: ExecutionContext): FastifyRequest {
   if (context.getType<string>() === 'graphql') {
-    return GqlExecutionContext.create(context).getContext<{ req: Request }>().req;
+    return GqlExecutionContext.create(context).getContext<{ req: FastifyRequest }>().req;
   }
-  return context.switchToHttp().getRequest<Request>();
+  return context.switchToHttp().getRequest<FastifyRequest>();
 }
 
 /** The authenticated caller, for REST handlers and GraphQL resolvers alike. */

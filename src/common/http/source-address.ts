@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 /**
  * The one place that decides where a request came from. X-Forwarded-For is believed only when
@@ -7,11 +7,11 @@ import type { Request } from 'express';
  * another address into the audit trail or the per-address limits.
  */
 export function trustProxySetting(trustedProxies: readonly string[]): false | string[] {
-  // Express and Fastify (its `trustProxy` option) both take this form, compiled by proxy-addr.
+  // Fastify's `trustProxy` takes this form, compiled by proxy-addr.
   return trustedProxies.length === 0 ? false : [...trustedProxies];
 }
 
 /** The caller's address as the framework derived it under the trust setting above. */
-export function sourceAddressOf(request: Request): string | undefined {
+export function sourceAddressOf(request: Pick<FastifyRequest, 'ip'>): string | undefined {
   return request.ip;
 }

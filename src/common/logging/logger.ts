@@ -20,32 +20,10 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
-/** What pino-http's standard request serializer produces (and `raw`, the request itself). */
-interface SerializedRequest {
-  readonly id?: unknown;
-  readonly method?: string;
-  readonly url?: string;
-  readonly headers?: Record<string, unknown>;
-  readonly remoteAddress?: string;
-  readonly remotePort?: number;
-}
-
 /**
- * The request as logged: the path without its query string, and no parsed query or params.
- * A caller may put a credential in the query (`?access_token=…`); it is refused, and must not
- * reach the log either.
+ * A URL as logged: the path only. A caller may put a credential in the query
+ * (`?access_token=…`); it is refused, and must not reach the log either.
  */
-export function logSafeRequest(request: SerializedRequest): Record<string, unknown> {
-  return {
-    id: request.id,
-    method: request.method,
-    url: pathWithoutQuery(request.url),
-    headers: request.headers,
-    remoteAddress: request.remoteAddress,
-    remotePort: request.remotePort,
-  };
-}
-
 export function pathWithoutQuery(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   const query = url.indexOf('?');
