@@ -4,6 +4,14 @@ import { brokerSuite } from './broker.js';
 import { emulatorSuite } from './emulator.js';
 import { grantDecisionsSuite } from './grant-decisions.js';
 import { keygenSuite } from './keygen.js';
+import { secretCacheSuite } from './secret-cache.js';
 
 /** Every suite, in run order. A new suite: add a file in this folder exporting a `Suite`, and list it here. */
-export const suites: Suite[] = [emulatorSuite, brokerSuite, keygenSuite, auditQuerySuite, grantDecisionsSuite];
+export const suites: Suite[] = [
+  emulatorSuite,
+  brokerSuite,
+  keygenSuite,
+  auditQuerySuite,
+  grantDecisionsSuite,
+  secretCacheSuite,
+];

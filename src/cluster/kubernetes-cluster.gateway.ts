@@ -5,9 +5,9 @@ import {
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  type SecurityAuthentication,
   type V1ConfigMap,
   type V1PodTemplateSpec,
-  type V1Secret,
 } from '@kubernetes/client-node';
 import {
   ClusterGateway,
@@ -23,11 +23,16 @@ import {
 } from './cluster.gateway.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { classifyForRetry, toClusterError } from './cluster-errors.js';
+import { apiClientFactory } from './keep-alive.js';
 import { DEFAULT_READ_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { fromV1Secret, toV1Secret } from './secret-objects.js';
 
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-/** ClusterGateway over @kubernetes/client-node. Reads retry; writes rely on resourceVersion. */
+/**
+ * ClusterGateway over @kubernetes/client-node. Reads retry; writes rely on resourceVersion. Requests
+ * authenticate through `authentication` (the KubeConfig itself, or KeepAliveAuthentication).
+ */
 export class KubernetesClusterGateway extends ClusterGateway {
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
@@ -37,11 +42,13 @@ export class KubernetesClusterGateway extends ClusterGateway {
     kubeConfig: KubeConfig,
     private readonly observe: (verb: string, seconds: number, failed: boolean) => void = () => undefined,
     private readonly retryPolicy: RetryPolicy = DEFAULT_READ_RETRY,
+    authentication: SecurityAuthentication = kubeConfig,
   ) {
     super();
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
+    const makeClient = apiClientFactory(kubeConfig, authentication);
+    this.core = makeClient(CoreV1Api);
+    this.apps = makeClient(AppsV1Api);
+    this.authentication = makeClient(AuthenticationV1Api);
   }
 
   getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined> {
@@ -202,38 +209,6 @@ export class KubernetesClusterGateway extends ClusterGateway {
       throw error;
     }
   }
-}
-
-function fromV1Secret(secret: V1Secret): ClusterSecret {
-  return {
-    namespace: secret.metadata?.namespace ?? '',
-    name: secret.metadata?.name ?? '',
-    type: secret.type ?? 'Opaque',
-    data: Object.fromEntries(
-      Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
-    ),
-    labels: secret.metadata?.labels ?? {},
-    annotations: secret.metadata?.annotations ?? {},
-    resourceVersion: secret.metadata?.resourceVersion ?? '',
-    immutable: secret.immutable ?? false,
-    createdAt: secret.metadata?.creationTimestamp ? new Date(secret.metadata.creationTimestamp) : undefined,
-  };
-}
-
-function toV1Secret(secret: SecretWrite, resourceVersion?: string): V1Secret {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: {
-      name: secret.name,
-      namespace: secret.namespace,
-      labels: { ...secret.labels },
-      annotations: secret.annotations ? { ...secret.annotations } : undefined,
-      resourceVersion,
-    },
-    type: secret.type,
-    data: Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, value.toString('base64')])),
-  };
 }
 
 function fromV1ConfigMap(configMap: V1ConfigMap): ClusterConfigMap {

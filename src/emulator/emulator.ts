@@ -44,6 +44,7 @@ export class KubernetesEmulator {
   private readonly log: RequestRecord[] = [];
   private readonly faultRules = new Faults();
   private readonly watches = new Set<ServerResponse>();
+  private tlsConnectionCount = 0;
   private readonly router: Router;
   private readonly auth: Authenticator;
   private https!: Server;
@@ -95,6 +96,7 @@ export class KubernetesEmulator {
     const emulator = new KubernetesEmulator(opts, cert.cert, new Store(opts.historyWindow), signer);
     const handler = (req: IncomingMessage, res: ServerResponse) => void emulator.handle(req, res);
     emulator.https = createHttpsServer({ cert: cert.cert, key: cert.key }, handler);
+    emulator.https.on('secureConnection', () => emulator.tlsConnectionCount++);
     emulator.http = createHttpServer(handler);
     await Promise.all([listen(emulator.https, opts.port, opts.host), listen(emulator.http, opts.httpPort, opts.host)]);
     return emulator;
@@ -114,6 +116,11 @@ export class KubernetesEmulator {
 
   get requests(): ReadonlyArray<RequestRecord> {
     return this.log;
+  }
+
+  /** TLS connections accepted on the HTTPS listener since start, so tests can tell keep-alive from a handshake per call. */
+  get tlsConnections(): number {
+    return this.tlsConnectionCount;
   }
 
   clearRequestLog(): void {

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -6,8 +6,11 @@ import {
   HealthCheckService,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
+  type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
+import { SecretCacheStatus } from '../cluster/secret-cache-status.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { Public } from '../common/http/route-decorators.js';
 
 @ApiTags('health')
@@ -19,6 +22,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly cluster: ClusterGateway,
+    private readonly secretsCache: SecretCacheStatus,
   ) {}
 
   @Get('healthz')
@@ -30,18 +34,50 @@ export class HealthController {
   @Get('readyz')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database and the Kubernetes API answer' })
-  readiness(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 2_000 }),
-      async () => {
-        const cluster = this.indicators.check('cluster');
-        try {
-          await this.cluster.ping();
-          return cluster.up();
-        } catch {
-          return cluster.down('Kubernetes API unreachable');
-        }
-      },
-    ]);
+  async readiness(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: 2_000 }),
+        async () => {
+          const cluster = this.indicators.check('cluster');
+          try {
+            await this.cluster.ping();
+            return cluster.up();
+          } catch {
+            return cluster.down('Kubernetes API unreachable');
+          }
+        },
+        () => this.secretsCacheHealth(),
+      ]);
+    } catch (error) {
+      throw notReady(error);
+    }
   }
+
+  /** Down until every watch has listed once; degraded (still ready: reads fall back to the API server) while a watch is lost. */
+  private secretsCacheHealth(): HealthIndicatorResult {
+    const indicator = this.indicators.check('secrets-cache');
+    const { enabled, watches, listed, watching, cachedSecrets } = this.secretsCache.state();
+    if (!enabled) return indicator.up({ enabled });
+    if (listed < watches) {
+      const message = `${watches - listed} of ${watches} watches have not completed their first list`;
+      return indicator.down({ message, cachedSecrets });
+    }
+    if (watching < watches) {
+      const message = `${watches - watching} of ${watches} watches are reconnecting; their secrets are read from the API server`;
+      return indicator.degraded({ message, cachedSecrets });
+    }
+    return indicator.up({ cachedSecrets });
+  }
+}
+
+/**
+ * Terminus's 503 carries every indicator's result; the problem names the ones that are down and
+ * nothing more (a database error's text is for the log, not for an unauthenticated caller).
+ */
+function notReady(error: unknown): unknown {
+  if (!(error instanceof ServiceUnavailableException)) return error;
+  const result = error.getResponse() as Partial<HealthCheckResult>;
+  const down = Object.keys(result.error ?? {});
+  return new DomainError(ErrorCode.Unavailable, `Not ready: ${down.join(', ') || 'unknown'}`);
 }

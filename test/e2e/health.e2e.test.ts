@@ -1,12 +1,14 @@
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { useBroker } from '../support/use-broker.js';
+import { untilSecretsCacheWatching } from '../support/secrets-cache.js';
 
 describe('health endpoints', () => {
   const broker = useBroker();
 
   it('answers liveness and readiness without a token', async () => {
     expect((await broker.http().get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    await untilSecretsCacheWatching(broker);
     const ready = await broker.http().get('/readyz').expect(200);
     expect(ready.body.info.database.status).toBe('up');
     expect(ready.body.info.cluster.status).toBe('up');

@@ -12,7 +12,7 @@ import {
 } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
 import { createConsumerDeployment, kubeClients } from '../support/kube.js';
-import { useBroker } from '../support/use-broker.js';
+import { useBroker, withBroker } from '../support/use-broker.js';
 
 const CANARY = 'canary-7f3d9a1e-value';
 const CANARY_ROTATED_KEY = 'canary-key-material';
@@ -177,22 +177,24 @@ describe('secret safety: values, authorization, validation, concurrency and cons
   });
 
   it('retries reads through 503 and 429 from the cluster, and maps an unavailable cluster to 503', async () => {
-    const namespace = await createNamespace(broker);
-    const base = secretsPath(namespace);
-    await createSecret(broker, namespace, { name: 'db-app' });
-    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 1 });
-    broker.emulator.faults.inject({
-      method: 'GET',
-      path: /\/secrets\/db-app$/,
-      status: 429,
-      retryAfterSeconds: 0,
-      times: 1,
+    // Reads of a watched secret never reach the API server; with the watch cache off, every read does.
+    await withBroker({ WATCH_SECRETS: 'false' }, async (uncached) => {
+      const namespace = await createNamespace(uncached);
+      const base = secretsPath(namespace);
+      await createSecret(uncached, namespace, { name: 'db-app' });
+      uncached.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 1 });
+      uncached.emulator.faults.inject({
+        method: 'GET',
+        path: /\/secrets\/db-app$/,
+        status: 429,
+        retryAfterSeconds: 0,
+        times: 1,
+      });
+      await uncached.as('admin').post(`${base}/db-app/request`).send({}).expect(200);
+      uncached.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 10 });
+      const unavailable = await uncached.as('admin').post(`${base}/db-app/request`).send({}).expect(503);
+      expect(unavailable.headers['content-type']).toContain('application/problem+json');
     });
-    await broker.as('admin').post(`${base}/db-app/request`).send({}).expect(200);
-    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/db-app$/, status: 503, times: 10 });
-    const unavailable = await broker.as('admin').post(`${base}/db-app/request`).send({}).expect(503);
-    expect(unavailable.headers['content-type']).toContain('application/problem+json');
-    broker.emulator.faults.clear();
   });
 });
 

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
 import { createNamespace, createSecret, createUnmanagedSecret } from '../factories/index.js';
+import { untilSecretsCacheWatching } from '../support/secrets-cache.js';
 import { useBroker } from '../support/use-broker.js';
 
 type VersionRow = { version: number; state: string };
@@ -51,9 +52,11 @@ describe('the write path under failures and races', () => {
 
   it('keeps a version pending when even the read-back fails, and the reconciler settles it', async () => {
     await createSecret(broker, 'team-a', { name: 'ambiguous' });
+    // The rotation reads the object from the watch cache (which holds the create); after the
+    // failed write the read-back must ask the API server, and every such read fails.
+    await untilSecretsCacheWatching(broker);
     broker.emulator.faults.inject({ method: 'PUT', path: /\/secrets\/ambiguous$/, status: 503, times: 1 });
-    // The rotation reads the object once before it writes; every read after the write fails.
-    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/ambiguous$/, status: 503, times: 10, after: 1 });
+    broker.emulator.faults.inject({ method: 'GET', path: /\/secrets\/ambiguous$/, status: 503, times: 10 });
     await broker.as('admin').post(`${base}/ambiguous/rotate`).send({}).expect(503);
     broker.emulator.faults.clear();
     const store = broker.app.get(SecretVersionStore);

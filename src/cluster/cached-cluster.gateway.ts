@@ -1,0 +1,106 @@
+import {
+  ClusterGateway,
+  type ClusterConfigMap,
+  type ClusterSecret,
+  type ClusterWorkload,
+  type ConfigMapWrite,
+  type SecretPage,
+  type SecretWrite,
+  type TokenReviewResult,
+  type WorkloadKind,
+} from './cluster.gateway.js';
+import { fromV1Secret, toCachedV1Secret } from './secret-objects.js';
+import type { SecretStore } from './secret-store.js';
+import type { SecretWatcher } from './secret-watcher.js';
+
+/**
+ * The gateway with secret reads served from a watch cache. Everything goes to `api` (the
+ * client-node gateway) except `getSecret` for a secret the cache knows while its namespace is
+ * watched. The broker's own writes update the cache as soon as they succeed (read-your-writes);
+ * a failed write makes the next read of that secret go to the API server, since it may have landed.
+ * Lists and workloads always go to the API server.
+ */
+export class CachedClusterGateway extends ClusterGateway {
+  constructor(
+    private readonly api: ClusterGateway,
+    private readonly store: SecretStore,
+    private readonly watcher: SecretWatcher,
+  ) {
+    super();
+  }
+
+  async getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined> {
+    if (!this.watcher.covers(namespace)) return this.api.getSecret(namespace, name);
+    if (this.watcher.serves(namespace)) {
+      const cached = this.store.lookup(namespace, name);
+      if (cached.known) return cached.secret && fromV1Secret(cached.secret);
+    }
+    const ticket = this.store.ticket(namespace, name);
+    const secret = await this.api.getSecret(namespace, name);
+    this.store.answered(namespace, name, ticket, secret && toCachedV1Secret(secret));
+    return secret;
+  }
+
+  listSecrets(
+    namespace: string,
+    options: { labelSelector?: string; limit?: number; continueToken?: string },
+  ): Promise<SecretPage> {
+    return this.api.listSecrets(namespace, options);
+  }
+
+  createSecret(secret: SecretWrite): Promise<ClusterSecret> {
+    return this.written(secret, () => this.api.createSecret(secret));
+  }
+
+  replaceSecret(secret: SecretWrite, resourceVersion: string): Promise<ClusterSecret> {
+    return this.written(secret, () => this.api.replaceSecret(secret, resourceVersion));
+  }
+
+  async deleteSecret(namespace: string, name: string, resourceVersion: string): Promise<void> {
+    await this.invalidatingOnFailure(namespace, name, () => this.api.deleteSecret(namespace, name, resourceVersion));
+    if (this.watcher.covers(namespace)) this.store.deleted(namespace, name, resourceVersion);
+  }
+
+  getConfigMap(namespace: string, name: string): Promise<ClusterConfigMap | undefined> {
+    return this.api.getConfigMap(namespace, name);
+  }
+
+  createConfigMap(configMap: ConfigMapWrite): Promise<ClusterConfigMap> {
+    return this.api.createConfigMap(configMap);
+  }
+
+  replaceConfigMap(configMap: ConfigMapWrite, resourceVersion: string): Promise<ClusterConfigMap> {
+    return this.api.replaceConfigMap(configMap, resourceVersion);
+  }
+
+  listWorkloads(namespace: string): Promise<ClusterWorkload[]> {
+    return this.api.listWorkloads(namespace);
+  }
+
+  restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void> {
+    return this.api.restartWorkload(kind, namespace, name, at);
+  }
+
+  reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult> {
+    return this.api.reviewToken(token, audiences);
+  }
+
+  ping(): Promise<void> {
+    return this.api.ping();
+  }
+
+  private async written(target: SecretWrite, write: () => Promise<ClusterSecret>): Promise<ClusterSecret> {
+    const written = await this.invalidatingOnFailure(target.namespace, target.name, write);
+    if (this.watcher.covers(written.namespace)) this.store.written(toCachedV1Secret(written));
+    return written;
+  }
+
+  private async invalidatingOnFailure<T>(namespace: string, name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (this.watcher.covers(namespace)) this.store.invalidate(namespace, name);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import {
+  ApiException,
+  makeInformer,
+  type CoreV1Api,
+  type Informer,
+  type KubeConfig,
+  type V1Secret,
+  type V1SecretList,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { SecretCacheStatus, type SecretCacheState, type WatchState } from './secret-cache-status.js';
+import type { SecretStore } from './secret-store.js';
+
+/** Items per list page: large lists are read in pages, as client-go's reflector reads them. */
+const LIST_PAGE = 500;
+
+export interface Backoff {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_WATCH_BACKOFF: Backoff = { baseMs: 250, maxMs: 30_000 };
+
+export interface SecretWatchOptions {
+  /** One watch per namespace; every namespace (one watch) when undefined. */
+  readonly namespaces: readonly string[] | undefined;
+  readonly labelSelector: string | undefined;
+  readonly backoff?: Backoff;
+}
+
+interface Scope {
+  /** undefined: every namespace. */
+  readonly namespace: string | undefined;
+  state: WatchState;
+  synced: boolean;
+  failures: number;
+  informer: Informer<V1Secret> | undefined;
+  restart: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Informers (client-node `makeInformer`) that keep the SecretStore current. An informer relists
+ * by itself after 410 Gone and resumes after a watch the server closed; on any other error it
+ * stops, so it is replaced by a new one (a fresh list) after an exponential backoff. While a
+ * namespace's watch is not watching, its reads go to the API server.
+ */
+export class SecretWatcher extends SecretCacheStatus {
+  private readonly scopes: Scope[];
+  private readonly backoff: Backoff;
+  private stopped = false;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly core: CoreV1Api,
+    private readonly store: SecretStore,
+    private readonly options: SecretWatchOptions,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.backoff = options.backoff ?? DEFAULT_WATCH_BACKOFF;
+    const namespaces = options.namespaces ?? [undefined];
+    this.scopes = namespaces.map((namespace) => ({
+      namespace,
+      state: 'listing',
+      synced: false,
+      failures: 0,
+      informer: undefined,
+      restart: undefined,
+    }));
+  }
+
+  start(): void {
+    for (const scope of this.scopes) this.watch(scope);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(
+      this.scopes.map(async (scope) => {
+        clearTimeout(scope.restart);
+        const informer = scope.informer;
+        scope.informer = undefined;
+        await informer?.stop();
+      }),
+    );
+  }
+
+  /** Whether a watch covers `namespace` (the broker's writes there are kept in the store). */
+  covers(namespace: string): boolean {
+    return this.scopeOf(namespace) !== undefined;
+  }
+
+  /** Whether reads of `namespace` can be answered from the store now. */
+  serves(namespace: string): boolean {
+    return this.scopeOf(namespace)?.state === 'watching';
+  }
+
+  state(): SecretCacheState {
+    return {
+      enabled: true,
+      watches: this.scopes.length,
+      listed: this.scopes.filter((scope) => scope.synced).length,
+      watching: this.scopes.filter((scope) => scope.state === 'watching').length,
+      cachedSecrets: this.store.size,
+    };
+  }
+
+  private scopeOf(namespace: string): Scope | undefined {
+    return this.options.namespaces === undefined
+      ? this.scopes[0]
+      : this.scopes.find((scope) => scope.namespace === namespace);
+  }
+
+  private watch(scope: Scope): void {
+    if (this.stopped) return;
+    const path = scope.namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${scope.namespace}/secrets`;
+    const informer: Informer<V1Secret> = makeInformer(
+      this.kubeConfig,
+      path,
+      () => this.list(scope, informer),
+      this.options.labelSelector,
+    );
+    const current = () => scope.informer === informer && !this.stopped;
+    informer.on('add', (secret) => current() && this.store.observe(secret));
+    informer.on('update', (secret) => current() && this.store.observe(secret));
+    informer.on('delete', (secret) => current() && this.store.observeDeleted(secret));
+    informer.on('error', (error) => current() && this.lost(scope, informer, error));
+    scope.informer = informer;
+    void informer.start().catch((error: unknown) => current() && this.lost(scope, informer, error));
+  }
+
+  /** The informer's list: read in pages, then made the store's content for this scope. */
+  private async list(scope: Scope, informer: Informer<V1Secret>): Promise<V1SecretList> {
+    scope.state = scope.synced ? 'relisting' : 'listing';
+    const items: V1Secret[] = [];
+    let resourceVersion: string | undefined;
+    let continueToken: string | undefined;
+    do {
+      const request = { labelSelector: this.options.labelSelector, limit: LIST_PAGE, _continue: continueToken };
+      const page =
+        scope.namespace === undefined
+          ? await this.core.listSecretForAllNamespaces(request)
+          : await this.core.listNamespacedSecret({ ...request, namespace: scope.namespace });
+      resourceVersion ??= page.metadata?.resourceVersion;
+      items.push(...page.items);
+      continueToken = page.metadata?._continue || undefined;
+    } while (continueToken);
+    // A list that finishes after stop() must not start a watch: the informer takes this as an error.
+    if (scope.informer !== informer || this.stopped) throw new Error('secret watch stopped');
+    this.store.relisted(scope.namespace, items, resourceVersion ?? '');
+    if (scope.failures > 0) this.logger.info({ watch: scope.namespace ?? '*' }, 'secret watch recovered');
+    Object.assign(scope, { state: 'watching', synced: true, failures: 0 });
+    return { apiVersion: 'v1', kind: 'SecretList', metadata: { resourceVersion }, items };
+  }
+
+  private lost(scope: Scope, informer: Informer<V1Secret>, error: unknown): void {
+    scope.informer = undefined;
+    void informer.stop();
+    scope.state = scope.synced ? 'lost' : 'listing';
+    const ceiling = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** scope.failures++);
+    const delayMs = Math.round(ceiling * (0.5 + Math.random() / 2));
+    this.logger.warn(
+      { watch: scope.namespace ?? '*', error: describe(error), retryInMs: delayMs },
+      'secret watch lost; its secrets are read from the API server until it is back',
+    );
+    scope.restart = setTimeout(() => this.watch(scope), delayMs).unref();
+  }
+}
+
+// Status texts and transport errors only: an API error's body is a Status, never secret data, but it is long.
+function describe(error: unknown): string {
+  if (error instanceof ApiException) return `HTTP ${error.code}`;
+  if (error instanceof Error) {
+    const status = (error as Error & { statusCode?: number }).statusCode;
+    return status === undefined ? error.message : `HTTP ${status} ${error.message}`;
+  }
+  return String(error);
+}
