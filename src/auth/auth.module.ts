@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Clock } from '../common/rate-limit/clock.js';
 import { InMemoryWindowCounter, WindowCounter } from '../common/rate-limit/window-counter.js';
+import { WindowThrottlerStorage } from '../common/rate-limit/window-throttler-storage.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuditModule } from '../audit/audit.module.js';
@@ -17,6 +18,8 @@ import { VerbGuard } from './verb.guard.js';
 
 // Addresses whose failed authentications are counted at once (about 100 bytes each).
 const MAX_TRACKED_ADDRESSES = 10_000;
+// Subjects whose requests are counted at once for the rate limit.
+const MAX_TRACKED_SUBJECTS = 100_000;
 
 /** Authentication, the per-subject rate limit, then route-level authorization, in that order. */
 @Module({
@@ -26,9 +29,10 @@ const MAX_TRACKED_ADDRESSES = 10_000;
     AuditModule,
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      useFactory: (config: Pick<AppConfig, 'rateLimitPerMinute'>) => ({
         throttlers: [{ name: 'subject', ttl: 60_000, limit: config.rateLimitPerMinute }],
         setHeaders: false,
+        storage: new WindowThrottlerStorage(new InMemoryWindowCounter(new Clock(), MAX_TRACKED_SUBJECTS), new Clock()),
       }),
     }),
   ],

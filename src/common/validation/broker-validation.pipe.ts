@@ -1,5 +1,5 @@
 import { ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { validate } from 'class-validator';
+import { getMetadataStorage, validate } from 'class-validator';
 import { DomainError, ErrorCode } from '../errors/domain-error.js';
 
 const RAW_JSON_FIELDS = Symbol('secrets-broker:raw-json-fields');
@@ -34,7 +34,7 @@ export class BrokerValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (typeof value !== 'object' || value === null || typeof metadata.metatype !== 'function') {
+    if (typeof value !== 'object' || value === null || !reachesRawJson(metadata.metatype)) {
       return super.transform(value, metadata);
     }
     // Taken before Nest's pipe strips keys from the value in place.
@@ -49,6 +49,28 @@ export class BrokerValidationPipe extends ValidationPipe {
     if (errors.length > 0) throw invalidInput(errors);
     return entity;
   }
+}
+
+// Whether a DTO class holds raw JSON properties, itself or in a DTO nested in it; known once per class.
+const reachesRawJsonByType = new WeakMap<object, boolean>();
+
+/** Only DTOs that can hold raw JSON pay for the copy: most requests (reads) never do. */
+function reachesRawJson(type: unknown, seen = new Set<unknown>()): boolean {
+  if (typeof type !== 'function' || seen.has(type)) return false;
+  const known = reachesRawJsonByType.get(type);
+  if (known !== undefined) return known;
+  seen.add(type);
+  const prototype = (type as { prototype: object }).prototype;
+  const properties = getMetadataStorage()
+    .getTargetValidationMetadatas(type, '', true, false)
+    .map((validation) => validation.propertyName);
+  const reaches =
+    rawJsonFieldsOf(type).length > 0 ||
+    [...new Set(properties)].some((property) =>
+      reachesRawJson(Reflect.getMetadata('design:type', prototype, property), seen),
+    );
+  reachesRawJsonByType.set(type, reaches);
+  return reaches;
 }
 
 function rawJsonFieldsOf(type: unknown): readonly string[] {
