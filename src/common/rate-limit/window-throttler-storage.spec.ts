@@ -4,7 +4,7 @@ import { InMemoryWindowCounter } from './window-counter.js';
 import { WindowThrottlerStorage } from './window-throttler-storage.js';
 
 describe('WindowThrottlerStorage', () => {
-  const clock = { now: () => 1_000_000 } as Clock;
+  const clock = { now: () => 1_000_000 };
   const storage = () => new WindowThrottlerStorage(new InMemoryWindowCounter(clock, 100), clock);
 
   it('counts hits per key in a fixed window and refuses beyond the limit until it closes', async () => {
@@ -23,7 +23,7 @@ describe('WindowThrottlerStorage', () => {
 
   it('starts a new window once the old one closes', async () => {
     let now = 0;
-    const moving = { now: () => now } as Clock;
+    const moving = { now: () => now };
     const subject = new WindowThrottlerStorage(new InMemoryWindowCounter(moving, 100), moving);
     await subject.increment('k', 1_000, 1, 1_000, 't');
     expect((await subject.increment('k', 1_000, 1, 1_000, 't')).isBlocked).toBe(true);
