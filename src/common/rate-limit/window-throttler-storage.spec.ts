@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from './clock.js';
 import { InMemoryWindowCounter } from './window-counter.js';
 import { WindowThrottlerStorage } from './window-throttler-storage.js';
 
