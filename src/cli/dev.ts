@@ -15,6 +15,8 @@ import { KubernetesEmulator } from '../emulator/index.js';
 
 const DATA_DIR = resolve(process.env.BROKER_DATA_DIR ?? 'data');
 const ADMIN_SUBJECT = 'dev-admin';
+// The namespace the README tour works in.
+const DEV_NAMESPACE = 'team-a';
 
 async function main(): Promise<void> {
   mkdirSync(DATA_DIR, { recursive: true });
@@ -61,7 +63,9 @@ function persistentSecret(file: string, bytes: number): string {
 async function kubeconfigForDev(): Promise<{ kubeconfig: string; emulator?: KubernetesEmulator }> {
   const configured = process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config');
   if (existsSync(configured)) return { kubeconfig: configured };
-  const emulator = await KubernetesEmulator.start({ host: '127.0.0.1' });
+  // Its objects live in ./data beside the database, so a restart keeps the two in step.
+  const emulator = await KubernetesEmulator.start({ host: '127.0.0.1', stateDir: join(DATA_DIR, 'emulator') });
+  emulator.ensureNamespace(DEV_NAMESPACE);
   const kubeconfig = join(DATA_DIR, 'emulator-kubeconfig.json');
   await emulator.writeKubeconfig(kubeconfig);
   return { kubeconfig, emulator };

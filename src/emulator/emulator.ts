@@ -11,6 +11,7 @@ import { JwtSigner } from './jwt.js';
 import { buildKubeconfig } from './kubeconfig.js';
 import { Faults, type FaultRule } from './faults.js';
 import { Router, parseResourcePath } from './router.js';
+import { StateDirectory } from './state-directory.js';
 import { Store } from './store.js';
 import { servingCert } from './tls.js';
 
@@ -24,7 +25,11 @@ export interface EmulatorOptions {
   historyWindow?: number;
   /** How often a watch with allowWatchBookmarks receives a BOOKMARK (the real server: about a minute). */
   bookmarkIntervalMs?: number;
+  /** Keep identity (certificate, keys, admin token) and objects here, across restarts (dev mode). */
+  stateDir?: string;
 }
+
+type ResolvedOptions = Required<Omit<EmulatorOptions, 'stateDir'>> & Pick<EmulatorOptions, 'stateDir'>;
 
 export interface RequestRecord {
   method: string;
@@ -51,12 +56,14 @@ export class KubernetesEmulator {
   private http!: Server;
 
   private constructor(
-    private readonly options: Required<EmulatorOptions>,
+    private readonly options: ResolvedOptions,
     readonly caPem: string,
     private readonly store: Store,
     signer: JwtSigner,
+    adminToken: string,
+    private readonly state: StateDirectory | undefined,
   ) {
-    this.adminToken = randomBytes(24).toString('base64url');
+    this.adminToken = adminToken;
     this.auth = new Authenticator(store, signer, this.adminToken);
     this.faults = { inject: (rule) => this.faultRules.inject(rule), clear: () => this.faultRules.clear() };
     this.router = new Router({
@@ -67,24 +74,23 @@ export class KubernetesEmulator {
       serverAddress: () => `${this.options.host}:${this.port}`,
       watches: this.watches,
     });
-    for (const name of DEFAULT_NAMESPACES) {
-      store.put('namespaces', name, {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: {
-          name,
-          uid: randomUUID(),
-          creationTimestamp: now(),
-          labels: { 'kubernetes.io/metadata.name': name },
-        },
-        spec: { finalizers: ['kubernetes'] },
-        status: { phase: 'Active' },
-      });
-    }
+    for (const name of DEFAULT_NAMESPACES) this.ensureNamespace(name);
+  }
+
+  /** Creates the namespace unless it exists (dev mode's `team-a`, the defaults at start). */
+  ensureNamespace(name: string): void {
+    if (this.store.get('namespaces', name)) return;
+    this.store.put('namespaces', name, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: randomUUID(), creationTimestamp: now(), labels: { 'kubernetes.io/metadata.name': name } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
   }
 
   static async start(options: EmulatorOptions = {}): Promise<KubernetesEmulator> {
-    const opts: Required<EmulatorOptions> = {
+    const opts: ResolvedOptions = {
       port: 0,
       httpPort: 0,
       host: '127.0.0.1',
@@ -92,8 +98,21 @@ export class KubernetesEmulator {
       bookmarkIntervalMs: 60_000,
       ...options,
     };
-    const [cert, signer] = await Promise.all([servingCert(opts.host), JwtSigner.create()]);
-    const emulator = new KubernetesEmulator(opts, cert.cert, new Store(opts.historyWindow), signer);
+    const state = opts.stateDir === undefined ? undefined : new StateDirectory(opts.stateDir);
+    const saved = state?.identity();
+    const [cert, signer] = await Promise.all([
+      saved ? { cert: saved.certPem, key: saved.keyPem } : servingCert(opts.host),
+      JwtSigner.create(saved?.signingKeyPem),
+    ]);
+    const adminToken = saved?.adminToken ?? randomBytes(24).toString('base64url');
+    if (state && !saved) {
+      state.saveIdentity({ certPem: cert.cert, keyPem: cert.key, signingKeyPem: signer.privateKeyPem(), adminToken });
+    }
+    const store = new Store(opts.historyWindow);
+    const contents = state?.contents();
+    if (contents) store.restore(contents);
+    state?.follow(store);
+    const emulator = new KubernetesEmulator(opts, cert.cert, store, signer, adminToken, state);
     const handler = (req: IncomingMessage, res: ServerResponse) => void emulator.handle(req, res);
     emulator.https = createHttpsServer({ cert: cert.cert, key: cert.key }, handler);
     emulator.https.on('secureConnection', () => emulator.tlsConnectionCount++);
@@ -157,6 +176,7 @@ export class KubernetesEmulator {
   }
 
   async stop(): Promise<void> {
+    this.state?.save(this.store);
     for (const server of [this.https, this.http]) server.closeAllConnections();
     await Promise.all([this.https, this.http].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }

@@ -1,4 +1,12 @@
-import { createHash, createSign, createVerify, generateKeyPair, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSign,
+  createVerify,
+  generateKeyPair,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JsonObject } from './types.js';
 import { isObject } from './types.js';
@@ -19,11 +27,19 @@ export class JwtSigner {
     readonly keyId: string,
   ) {}
 
-  static async create(): Promise<JwtSigner> {
-    const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  /** A signer with a fresh key, or with `privateKeyPem` (an emulator restarted from its state). */
+  static async create(privateKeyPem?: string): Promise<JwtSigner> {
+    const { privateKey, publicKey } = privateKeyPem
+      ? { privateKey: createPrivateKey(privateKeyPem), publicKey: createPublicKey(privateKeyPem) }
+      : await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
     // The apiserver's kid is the base64url SHA-256 of the DER public key.
     const der = publicKey.export({ type: 'spki', format: 'der' });
     return new JwtSigner(privateKey, publicKey, b64url(createHash('sha256').update(der).digest()));
+  }
+
+  /** The private key as PKCS#8 PEM, to be kept with the emulator's state. */
+  privateKeyPem(): string {
+    return this.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   }
 
   sign(claims: JsonObject): string {

@@ -40,11 +40,41 @@ class Collection {
   }
 }
 
+/** Everything a store holds that outlives a restart: its objects and where resourceVersions stand. */
+export interface StoreContents {
+  readonly resourceVersion: number;
+  readonly objects: Readonly<Record<string, readonly KObject[]>>;
+}
+
 export class Store {
   private rv = 1;
   private readonly collections = new Map<string, Collection>();
+  /** Called after every change (persistence hooks in here). */
+  onChange: () => void = () => undefined;
 
   constructor(private readonly historyWindow: number) {}
+
+  /** The objects of every resource, for saving. */
+  contents(): StoreContents {
+    const objects: Record<string, KObject[]> = {};
+    for (const [resource, c] of this.collections) objects[resource] = [...c.objects.values()];
+    return { resourceVersion: this.rv, objects };
+  }
+
+  /**
+   * Loads saved contents into an empty store. No history comes with them, as after an etcd
+   * compaction: a watch or continue token from before the restart answers 410.
+   */
+  restore(contents: StoreContents): void {
+    this.rv = contents.resourceVersion;
+    for (const [resource, objects] of Object.entries(contents.objects)) {
+      const c = this.collection(resource);
+      for (const object of objects)
+        c.objects.set(objectKey(object.metadata.namespace, object.metadata.name ?? ''), object);
+      c.invalidateOrder();
+      c.floor = this.rv;
+    }
+  }
 
   get resourceVersion(): number {
     return this.rv;
@@ -88,6 +118,7 @@ export class Store {
   }
 
   private record(c: Collection, event: StoreEvent): void {
+    this.onChange();
     c.history.push(event);
     if (c.history.length > this.historyWindow) {
       const dropped = c.history.splice(0, c.history.length - this.historyWindow);

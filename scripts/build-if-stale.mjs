@@ -1,0 +1,32 @@
+// Builds (tsc -p tsconfig.build.json) only when a source is newer than the last build, so
+// `npm run dev` and `npm run emulator` start in about a second when nothing changed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const STAMP = 'dist/.build-stamp';
+const SOURCES = [
+  'src',
+  'migrations',
+  'scripts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'package-lock.json',
+];
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(join(path, entry))), stat.mtimeMs);
+}
+
+const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
+if (SOURCES.some((source) => newestMtime(source) > built)) {
+  process.stderr.write('building…\n');
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+  writeFileSync(STAMP, new Date().toISOString());
+}
