@@ -9,6 +9,8 @@ export interface EffectiveGrant extends Scope {
   readonly verbs: readonly Verb[];
   readonly expiresAt: Date | null;
   readonly reason: string | null;
+  /** The longest lease this grant allows, in seconds; null: no cap. */
+  readonly maxLeaseTtlSeconds: number | null;
   readonly createdBy: string;
   readonly createdAt: Date;
 }
@@ -20,8 +22,16 @@ export interface Target {
 
 /** What a caller asks to do; every authorization question the broker asks is one of these. */
 export type AccessRequest =
-  /** Every verb on one secret (a rotation that picks its generators needs rotate and update). */
-  | { readonly kind: 'target'; readonly verbs: readonly [Verb, ...Verb[]]; readonly target: Target }
+  /**
+   * Every verb on one secret (a rotation that picks its generators needs rotate and update), or
+   * `lease` on one ServiceAccount; with `leaseTtlSeconds`, only grants whose cap allows it give `lease`.
+   */
+  | {
+      readonly kind: 'target';
+      readonly verbs: readonly [Verb, ...Verb[]];
+      readonly target: Target;
+      readonly leaseTtlSeconds?: number;
+    }
   /** The verb on some names of a namespace (listing it; each name is then filtered). */
   | { readonly kind: 'namespace'; readonly verb: Verb; readonly namespace: string }
   /** The verb on some scope, anywhere (route guards; listings of grants, roles, audit events). */
@@ -62,7 +72,7 @@ export function decide(grants: readonly EffectiveGrant[], request: AccessRequest
   const live = grants.filter((grant) => grant.expiresAt === null || grant.expiresAt > context.now);
   switch (request.kind) {
     case 'target':
-      return decideTarget(live, request.verbs, request.target, context);
+      return decideTarget(live, request, context);
     case 'namespace':
       return decideNamespace(live, request.verb, request.namespace, context);
     case 'anywhere':
@@ -74,16 +84,25 @@ export function decide(grants: readonly EffectiveGrant[], request: AccessRequest
 
 function decideTarget(
   grants: readonly EffectiveGrant[],
-  verbs: readonly [Verb, ...Verb[]],
-  target: Target,
+  { verbs, target, leaseTtlSeconds }: Extract<AccessRequest, { kind: 'target' }>,
   context: DecisionContext,
 ): Decision {
   if (!isManaged(target.namespace, context)) {
     return deny(verbs[0], `namespace ${target.namespace} is not managed by the broker`);
   }
-  const matchedOf = (verb: Verb) =>
+  const scoped = (verb: Verb) =>
     grants.filter((grant) => grant.verbs.includes(verb) && scopeMatches(grant, target.namespace, target.name));
+  const matchedOf = (verb: Verb) =>
+    scoped(verb).filter((grant) => verb !== 'lease' || allowsLease(grant, leaseTtlSeconds));
   const refused = verbs.find((verb) => matchedOf(verb).length === 0);
+  if (refused === 'lease' && scoped('lease').length > 0) {
+    const cap = Math.max(...scoped('lease').map((grant) => grant.maxLeaseTtlSeconds ?? 0));
+    return deny(
+      'lease',
+      `ttlSeconds ${leaseTtlSeconds} exceeds the ${cap}s your grants allow on ${target.namespace}/${target.name}`,
+      { maxLeaseTtlSeconds: cap },
+    );
+  }
   if (refused) return deny(refused, `no grant gives ${refused} on ${target.namespace}/${target.name}`);
   const matched = [...new Set(verbs.flatMap(matchedOf))];
   const also = verbs.length > 1 ? ` (${verbs.join(', ')})` : '';
@@ -131,6 +150,10 @@ function decideScope(
     }
   }
   return allow(verbs[0], `holds ${unique.join(', ')} ${where}`, [...new Set(unique.flatMap(coveringOf))]);
+}
+
+function allowsLease(grant: EffectiveGrant, ttlSeconds: number | undefined): boolean {
+  return grant.maxLeaseTtlSeconds === null || ttlSeconds === undefined || ttlSeconds <= grant.maxLeaseTtlSeconds;
 }
 
 function isManaged(namespace: string, context: DecisionContext): boolean {

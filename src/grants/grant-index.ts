@@ -128,6 +128,7 @@ export function toEffectiveGrant(row: GrantEntity, verbs: readonly Verb[]): Effe
     namePattern: row.namePattern,
     expiresAt: row.expiresAt,
     reason: row.reason,
+    maxLeaseTtlSeconds: row.maxLeaseTtlSeconds ?? null,
     createdBy: row.createdBy,
     createdAt: row.createdAt,
   };

@@ -14,6 +14,7 @@ export function toGrantView(grant: EffectiveGrant): GrantView {
     namePattern: grant.namePattern,
     expiresAt: grant.expiresAt,
     reason: grant.reason,
+    maxLeaseTtlSeconds: grant.maxLeaseTtlSeconds,
     createdBy: grant.createdBy,
     createdAt: grant.createdAt,
   });

@@ -86,6 +86,7 @@ export class GrantsService {
                 ...scope,
                 expiresAt: input.expiresAt ?? null,
                 reason: input.reason ?? null,
+                maxLeaseTtlSeconds: input.maxLeaseTtlSeconds ?? null,
                 createdBy: actor.subject,
               }),
             ),
