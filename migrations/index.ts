@@ -7,7 +7,7 @@ import { LeaseAndWebhookVerbs1764800200000 } from './1764800200000-lease-and-web
 import { CacheVersions1764900000000 } from './1764900000000-cache-versions.js';
 import { LifecycleEvents1764950000000 } from './1764950000000-lifecycle-events.js';
 import { Leases1765300000000 } from './1765300000000-leases.js';
-import { GrantLeaseTtlCap1765300100000 } from './1765300100000-grant-lease-ttl-cap.js';
+import { LeaseTtlCaps1765300100000 } from './1765300100000-lease-ttl-caps.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -20,5 +20,5 @@ export const MIGRATIONS = [
   CacheVersions1764900000000,
   LifecycleEvents1764950000000,
   Leases1765300000000,
-  GrantLeaseTtlCap1765300100000,
+  LeaseTtlCaps1765300100000,
 ];

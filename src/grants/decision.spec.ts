@@ -247,4 +247,26 @@ describe('decide', () => {
     );
     expect(decision).toMatchObject({ allowed: false, reason: 'no grant gives lease on team-a/admin' });
   });
+
+  it.each<[string, number | null, number | null, boolean]>([
+    ['an uncapped granter may grant without a cap', null, null, true],
+    ['a capped granter may not grant without a cap', 600, null, false],
+    ['a capped granter may grant its own cap', 600, 600, true],
+    ['a capped granter may grant less', 600, 60, true],
+    ['a capped granter may not grant more', 600, 601, false],
+  ])('the escalation rule covers lease caps: %s', (_label, held, asked, allowed) => {
+    const granter = { ...grant('leaser', ['grants:manage', 'lease'], 'team-a'), maxLeaseTtlSeconds: held };
+    const decision = decide(
+      [granter],
+      {
+        kind: 'scope',
+        verbs: ['grants:manage', 'lease'],
+        scope: { namespace: 'team-a', namePattern: 'app-*' },
+        leaseCap: { maxLeaseTtlSeconds: asked },
+      },
+      { managedNamespaces: undefined, now: NOW },
+    );
+    expect(decision.allowed).toBe(allowed);
+    if (!allowed) expect(decision.details).toEqual({ maxLeaseTtlSeconds: held });
+  });
 });

@@ -45,6 +45,8 @@ export type AccessRequest =
       readonly verbs: readonly [Verb, ...Verb[]];
       readonly scope: Scope;
       readonly lifetime?: { readonly expiresAt: Date | null };
+      /** The lease cap of what is made (null: none): the covering `lease` grants must allow as long. */
+      readonly leaseCap?: { readonly maxLeaseTtlSeconds: number | null };
     };
 
 export interface DecisionContext {
@@ -78,7 +80,7 @@ export function decide(grants: readonly EffectiveGrant[], request: AccessRequest
     case 'anywhere':
       return decideAnywhere(live, request.verb);
     case 'scope':
-      return decideScope(live, request.verbs, request.scope, request.lifetime);
+      return decideScope(live, request);
   }
 }
 
@@ -130,9 +132,7 @@ function decideAnywhere(grants: readonly EffectiveGrant[], verb: Verb): Decision
 
 function decideScope(
   grants: readonly EffectiveGrant[],
-  verbs: readonly [Verb, ...Verb[]],
-  scope: Scope,
-  lifetime: { readonly expiresAt: Date | null } | undefined,
+  { verbs, scope, lifetime, leaseCap }: Extract<AccessRequest, { kind: 'scope' }>,
 ): Decision {
   const where = `over namespace ${scope.namespace}, names ${scope.namePattern}`;
   const coveringOf = (verb: Verb) => grants.filter((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope));
@@ -147,6 +147,15 @@ function decideScope(
         `a grant you create must expire no later than ${limit.toISOString()}, when your own grant ${where} expires`,
         { maxExpiresAt: limit.toISOString() },
       );
+    }
+  }
+  if (leaseCap && unique.includes('lease')) {
+    const held = longestLease(coveringOf('lease'));
+    const asked = leaseCap.maxLeaseTtlSeconds;
+    if (held !== null && (asked === null || asked > held)) {
+      return deny('lease', `a grant you create must cap leases at ${held}s or less, as your own grants ${where} do`, {
+        maxLeaseTtlSeconds: held,
+      });
     }
   }
   return allow(verbs[0], `holds ${unique.join(', ')} ${where}`, [...new Set(unique.flatMap(coveringOf))]);
@@ -172,6 +181,12 @@ function deny(verb: Verb, reason: string, details?: Readonly<Record<string, unkn
 function latestExpiry(grants: readonly EffectiveGrant[]): Date | null {
   if (grants.some((grant) => grant.expiresAt === null)) return null;
   return new Date(Math.max(...grants.map((grant) => (grant.expiresAt as Date).getTime())));
+}
+
+/** The longest lease any of `grants` allows (null: one has no cap). */
+function longestLease(grants: readonly EffectiveGrant[]): number | null {
+  if (grants.some((grant) => grant.maxLeaseTtlSeconds === null)) return null;
+  return Math.max(...grants.map((grant) => grant.maxLeaseTtlSeconds as number));
 }
 
 /** The earliest of some limits (null: unlimited). */

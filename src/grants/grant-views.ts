@@ -26,6 +26,7 @@ export function toRoleView(role: RoleEntity): RoleView {
     verbs: [...role.verbs],
     builtIn: role.builtIn,
     description: role.description,
+    maxLeaseTtlSeconds: role.maxLeaseTtlSeconds ?? null,
     createdAt: role.createdAt,
   });
 }

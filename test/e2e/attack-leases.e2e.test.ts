@@ -14,12 +14,14 @@ import { useBroker } from '../support/use-broker.js';
 describe('leases under attack', () => {
   const broker = useBroker({ KUBERNETES_TOKEN_REVIEW: 'true', LOG_LEVEL: 'debug' });
   let namespace: string;
+  let leaserRole: string;
 
   beforeAll(async () => {
     namespace = await createNamespace(broker, 'team-a');
     await createServiceAccount(broker.emulator, namespace, 'app-web');
     await createServiceAccount(broker.emulator, namespace, 'admin');
     const leaser = await createRole(broker, { verbs: ['lease'] });
+    leaserRole = leaser.name;
     const response = await broker
       .as('admin')
       .post('/v1/grants')
@@ -66,6 +68,43 @@ describe('leases under attack', () => {
       'denied',
       'denied',
     ]);
+  });
+
+  it('caps leases by role too, and a capped granter cannot hand out longer leases', async () => {
+    const shortRole = (
+      await broker
+        .as('admin')
+        .post('/v1/roles')
+        .send({ name: 'short-leaser', verbs: ['lease', 'grants:manage'], maxLeaseTtlSeconds: 300 })
+        .expect(201)
+    ).body;
+    expect(shortRole.maxLeaseTtlSeconds).toBe(300);
+    const granted = await grantRole(broker, {
+      subject: 'user:lead',
+      role: 'short-leaser',
+      namespace,
+      namePattern: 'app-*',
+    });
+    expect(granted.maxLeaseTtlSeconds).toBe(300);
+    const before = await captureState(broker);
+    broker.emulator.clearRequestLog();
+
+    const tooLong = await leaseRequest(broker, 'lead', namespace, 'app-web').send({ ttlSeconds: 301 }).expect(403);
+    expect(tooLong.body.detail).toContain('exceeds the 300s your grants allow');
+    const escalation = await broker
+      .as('lead')
+      .post('/v1/grants')
+      .send({ subject: 'user:friend', role: leaserRole, namespace, namePattern: 'app-*' })
+      .expect(403);
+    expect(escalation.body.detail).toContain('must cap leases at 300s or less');
+    await broker
+      .as('lead')
+      .post('/v1/grants')
+      .send({ subject: 'user:friend', role: leaserRole, namespace, namePattern: 'app-*', maxLeaseTtlSeconds: 900 })
+      .expect(403);
+
+    expect(tokenRequests()).toEqual([]);
+    await expectUnchanged(broker, before);
   });
 
   it('hides and protects other callers’ leases: unknown and foreign ids answer alike, nothing changes', async () => {

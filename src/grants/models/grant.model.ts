@@ -35,7 +35,11 @@ export class GrantView {
   @Field(() => String, { nullable: true })
   reason: string | null;
 
-  @ApiProperty({ type: Number, nullable: true, description: 'The longest lease this grant allows, in seconds' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "The longest lease this grant allows, in seconds: the lower of its own cap and its role's",
+  })
   @Field(() => Int, { nullable: true })
   maxLeaseTtlSeconds: number | null;
 
