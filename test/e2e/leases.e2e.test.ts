@@ -200,6 +200,23 @@ describe('leases of ServiceAccount tokens', () => {
     expect((await clusterReview(broker.emulator, token, [AUDIENCE])).authenticated).toBe(false);
   });
 
+  it('leaves nothing behind when the cluster refuses the token (no such ServiceAccount)', async () => {
+    const before = await broker.app.get(DataSource).query<unknown[]>('SELECT id FROM leases');
+    const response = await leaseRequest(broker, 'dev', namespace, 'app-missing').send({ ttlSeconds: 60 }).expect(404);
+    expect(response.body.detail).toContain('app-missing');
+    expect(await broker.app.get(DataSource).query<unknown[]>('SELECT id FROM leases')).toEqual(before);
+    const owners = await kubeClients(broker.emulator).core.listNamespacedSecret({
+      namespace,
+      labelSelector: 'secrets-broker.io/lease',
+    });
+    const live = await broker.app
+      .get(DataSource)
+      .query<Array<{ owner_name: string }>>("SELECT owner_name FROM leases WHERE state IN ('pending', 'active')");
+    expect(owners.items.map((secret) => secret.metadata?.name).sort()).toEqual(
+      live.map((row) => row.owner_name).sort(),
+    );
+  });
+
   it('refuses a ttl outside the configured bounds before deciding anything', async () => {
     await leaseRequest(broker, 'dev', namespace, 'app-web').send({ ttlSeconds: 86_401 }).expect(422);
     await leaseRequest(broker, 'dev', namespace, 'app-web').send({ ttlSeconds: 0 }).expect(400);
