@@ -8,7 +8,7 @@ import { CursorCodec } from '../common/paging/cursor-codec.js';
 import type { PageRequest } from '../common/paging/page.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { PolicyService, type AccessRequest, type EffectiveGrant } from '../grants/policy.service.js';
+import { PolicyService, type AccessRequest, type EffectiveGrant, type Target } from '../grants/policy.service.js';
 import type { LeaseFilter, LeaseServiceAccountInput } from './dto/lease-inputs.js';
 import type { LeaseEntity } from './entities/lease.entity.js';
 import { toLeasedTokenView, toLeaseView } from './lease-views.js';
@@ -39,7 +39,7 @@ export class LeasesService {
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'leases'>,
   ) {}
 
-  async lease(actor: Actor, target: ObjectName, input: LeaseServiceAccountInput): Promise<LeasedTokenView> {
+  async lease(actor: Actor, target: Target, input: LeaseServiceAccountInput): Promise<LeasedTokenView> {
     const { minTtlSeconds, maxTtlSeconds } = this.config.leases;
     if (input.ttlSeconds < minTtlSeconds || input.ttlSeconds > maxTtlSeconds) {
       throw new DomainError(
@@ -124,7 +124,7 @@ export class LeasesService {
   private async issue(
     actor: Actor,
     id: string,
-    target: ObjectName,
+    target: Target,
     input: LeaseServiceAccountInput,
   ): Promise<LeasedTokenView> {
     const now = new Date();
@@ -200,11 +200,6 @@ export class LeasesService {
   }
 }
 
-export interface ObjectName {
-  readonly namespace: string;
-  readonly name: string;
-}
-
 /** SHA-256, hex: the same digest a holder of the token can compute to find its lease. */
 export function fingerprintOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -218,7 +213,7 @@ function outcomeOf(
   actor: Actor,
   action: OutcomeOf['action'],
   intentId: string,
-  target: ObjectName,
+  target: Target,
   details: Readonly<Record<string, string>>,
 ): OutcomeOf {
   return { actor, action, intentId, target, details };
