@@ -1,6 +1,7 @@
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
 import { RoleEntity } from './grants/entities/role.entity.js';
+import { LeaseEntity } from './leases/entities/lease.entity.js';
 import { SecretRecordEntity } from './secrets/entities/secret-record.entity.js';
 import { SecretVersionEntity } from './secrets/entities/secret-version.entity.js';
 import { LifecycleEventEntity } from './webhooks/entities/lifecycle-event.entity.js';
@@ -13,4 +14,5 @@ export const ENTITIES = [
   SecretVersionEntity,
   AuditEventEntity,
   LifecycleEventEntity,
+  LeaseEntity,
 ];

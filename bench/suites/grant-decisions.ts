@@ -112,8 +112,8 @@ async function databaseLookup(dataSource: DataSource): Promise<void> {
   const roles = await dataSource
     .getRepository(RoleEntity)
     .findBy({ name: In([...new Set(rows.map((row) => row.roleName))]) });
-  const verbs = new Map(roles.map((role) => [role.name, role.verbs]));
-  rows.map((row) => toEffectiveGrant(row, verbs.get(row.roleName) ?? []));
+  const byName = new Map(roles.map((role) => [role.name, role]));
+  rows.map((row) => toEffectiveGrant(row, byName.get(row.roleName)));
 }
 
 const microseconds = (ms: number): string => `${(ms * 1000).toFixed(2)} µs`;

@@ -12,6 +12,9 @@ import { actorOf } from './request-actor.js';
 const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/;
 // Short enough that a deleted ServiceAccount or bound object stops working quickly.
 const ACCEPTED_TTL_MS = 30_000;
+// A token bound to a Secret is a lease (the broker's or another's): revoking it deletes the Secret,
+// and the token must stop working here within a second as it does in the cluster.
+const SECRET_BOUND_ACCEPTED_TTL_MS = 1_000;
 // Long enough that replaying one bad token costs one review, short enough not to matter otherwise.
 const REFUSED_TTL_MS = 5_000;
 const CACHE_MAX_ENTRIES = 1_000;
@@ -48,13 +51,17 @@ export class ServiceAccountAuthenticator {
 
   /** The actor for a valid ServiceAccount token; undefined when the token is not one. */
   async authenticate(token: string, request: FastifyRequest): Promise<Actor | undefined> {
-    if (!this.config.kubernetesTokenReview || !isServiceAccountShaped(token)) return undefined;
-    const review = await this.reviewOnce(token);
+    const claims = this.config.kubernetesTokenReview ? serviceAccountClaims(token) : undefined;
+    if (!claims) return undefined;
+    const review = await this.reviewOnce(
+      token,
+      isObject(claims.secret) ? SECRET_BOUND_ACCEPTED_TTL_MS : ACCEPTED_TTL_MS,
+    );
     if (!review) return undefined;
     return actorOf(review.subject, review.groups, request);
   }
 
-  private reviewOnce(token: string): Promise<Review | undefined> {
+  private reviewOnce(token: string, acceptedTtlMs: number): Promise<Review | undefined> {
     const digest = createHash('sha256').update(token).digest('hex');
     const cached = this.reviews.get(digest);
     if (cached && cached.expiresAt > this.clock.now()) return cached.review;
@@ -64,7 +71,7 @@ export class ServiceAccountAuthenticator {
     this.reviews.set(digest, entry);
     entry.review.then(
       (review) => {
-        entry.expiresAt = this.clock.now() + (review ? ACCEPTED_TTL_MS : REFUSED_TTL_MS);
+        entry.expiresAt = this.clock.now() + (review ? acceptedTtlMs : REFUSED_TTL_MS);
       },
       // The cluster could not answer: nothing is known, so the next request asks again.
       () => {
@@ -88,10 +95,18 @@ export class ServiceAccountAuthenticator {
   }
 }
 
-/** A JWT whose (unverified) payload has the `kubernetes.io` claim object that ServiceAccount tokens carry. */
-function isServiceAccountShaped(token: string): boolean {
-  if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) return false;
+/**
+ * The `kubernetes.io` claim object ServiceAccount tokens carry, from a JWT's (unverified) payload;
+ * undefined when the token is not shaped like one. Only used to choose what to ask the cluster.
+ */
+function serviceAccountClaims(token: string): Record<string, unknown> | undefined {
+  if (Buffer.byteLength(token) > MAX_TOKEN_BYTES) return undefined;
   const parts = token.split('.');
-  if (parts.length !== 3) return false;
-  return typeof decodeJoseSegment(parts[1])?.['kubernetes.io'] === 'object';
+  if (parts.length !== 3) return undefined;
+  const claims = decodeJoseSegment(parts[1])?.['kubernetes.io'];
+  return isObject(claims) ? claims : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

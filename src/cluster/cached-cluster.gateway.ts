@@ -3,7 +3,10 @@ import {
   type ClusterConfigMap,
   type ClusterSecret,
   type ClusterWorkload,
+  type BoundTokenRequest,
   type ConfigMapWrite,
+  type IssuedToken,
+  type ObjectIdentity,
   type SecretPage,
   type SecretWrite,
   type TokenReviewResult,
@@ -79,6 +82,23 @@ export class CachedClusterGateway extends ClusterGateway {
 
   restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void> {
     return this.api.restartWorkload(kind, namespace, name, at);
+  }
+
+  // Binding Secrets hold nothing a reader asks for; the watch sees them like any other Secret.
+  createBindingSecret(
+    namespace: string,
+    name: string,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<ObjectIdentity> {
+    return this.api.createBindingSecret(namespace, name, labels);
+  }
+
+  deleteBindingSecret(secret: ObjectIdentity): Promise<boolean> {
+    return this.api.deleteBindingSecret(secret);
+  }
+
+  requestBoundToken(request: BoundTokenRequest): Promise<IssuedToken> {
+    return this.api.requestBoundToken(request);
   }
 
   reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult> {

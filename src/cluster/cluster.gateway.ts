@@ -83,6 +83,29 @@ export interface TokenReviewResult {
   readonly audiences: readonly string[];
 }
 
+/** One object as the cluster identifies it: a name can be reused, a uid cannot. */
+export interface ObjectIdentity {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** A TokenRequest for a ServiceAccount token bound to a Secret (deleting the Secret invalidates it). */
+export interface BoundTokenRequest {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** Empty: the API server's own audience. */
+  readonly audiences: readonly string[];
+  /** At least 600: the API server refuses shorter ones. */
+  readonly expirationSeconds: number;
+  readonly boundSecret: ObjectIdentity;
+}
+
+export interface IssuedToken {
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
 export abstract class ClusterGateway {
   abstract getSecret(namespace: string, name: string): Promise<ClusterSecret | undefined>;
   abstract listSecrets(
@@ -101,6 +124,19 @@ export abstract class ClusterGateway {
   abstract listWorkloads(namespace: string): Promise<ClusterWorkload[]>;
   /** Restarts the workload's pods the way `kubectl rollout restart` does. */
   abstract restartWorkload(kind: WorkloadKind, namespace: string, name: string, at: Date): Promise<void>;
+  /** Creates an empty Secret for a token to be bound to (Conflict when the name is taken). */
+  abstract createBindingSecret(
+    namespace: string,
+    name: string,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<ObjectIdentity>;
+  /**
+   * Deletes that Secret, and so every token bound to it. False when it was already gone; a Secret
+   * of the same name but another uid (not the one the tokens name) is left alone.
+   */
+  abstract deleteBindingSecret(secret: ObjectIdentity): Promise<boolean>;
+  /** Mints a ServiceAccount token (TokenRequest). The token is the caller's to return, never to keep. */
+  abstract requestBoundToken(request: BoundTokenRequest): Promise<IssuedToken>;
   /** Asks the API server whether it issued `token`, for one of `audiences`, and that it is still valid. */
   abstract reviewToken(token: string, audiences: readonly string[]): Promise<TokenReviewResult>;
   /** Resolves when the API server answers (readiness). */

@@ -15,6 +15,9 @@ import {
   type ClusterSecret,
   type ConfigMapWrite,
   type ClusterWorkload,
+  type BoundTokenRequest,
+  type IssuedToken,
+  type ObjectIdentity,
   type PodTemplateReferences,
   type SecretPage,
   type SecretWrite,
@@ -149,6 +152,57 @@ export class KubernetesClusterGateway extends ClusterGateway {
         case 'DaemonSet':
           return this.apps.patchNamespacedDaemonSet({ name, namespace, body }, options);
       }
+    });
+  }
+
+  createBindingSecret(
+    namespace: string,
+    name: string,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<ObjectIdentity> {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name, namespace, labels: { ...labels } },
+    };
+    return this.write(`create secret ${namespace}/${name}`, 'create secret', async () => {
+      const created = await this.core.createNamespacedSecret({ namespace, body });
+      return { namespace, name, uid: created.metadata?.uid ?? '' };
+    });
+  }
+
+  async deleteBindingSecret({ namespace, name, uid }: ObjectIdentity): Promise<boolean> {
+    try {
+      await this.write(`delete secret ${namespace}/${name}`, 'delete secret', () =>
+        this.core.deleteNamespacedSecret({ name, namespace, body: uid ? { preconditions: { uid } } : {} }),
+      );
+      return true;
+    } catch (error) {
+      // Gone, or replaced by another object of that name: either way no token names a live object.
+      if (error instanceof DomainError && (error.code === ErrorCode.NotFound || error.code === ErrorCode.Conflict))
+        return false;
+      throw error;
+    }
+  }
+
+  requestBoundToken(request: BoundTokenRequest): Promise<IssuedToken> {
+    const { namespace, serviceAccount: name, boundSecret } = request;
+    return this.write(`request a token for serviceaccount ${namespace}/${name}`, 'create token', async () => {
+      const answer = await this.core.createNamespacedServiceAccountToken({
+        name,
+        namespace,
+        body: {
+          spec: {
+            audiences: [...request.audiences],
+            expirationSeconds: request.expirationSeconds,
+            boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: boundSecret.name, uid: boundSecret.uid },
+          },
+        },
+      });
+      const token = answer.status?.token;
+      if (!token) throw new DomainError(ErrorCode.ClusterRefused, 'The API server issued no token');
+      return { token, expiresAt: new Date(answer.status?.expirationTimestamp ?? Date.now()) };
     });
   }
 

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         driftCheckSeconds: 60,
       },
       webhooks: { tickSeconds: 2, retryBaseSeconds: 10, maxAttempts: 10, timeoutSeconds: 10 },
+      leases: { minTtlSeconds: 60, maxTtlSeconds: 86_400, sweepSeconds: 10 },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -63,6 +64,21 @@ describe('loadConfig', () => {
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(variable);
+  });
+
+  it('reads the lease bounds and refuses a minimum above the maximum', () => {
+    const base = { JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY };
+    const config = loadConfig({
+      ...base,
+      LEASE_MIN_TTL_SECONDS: '5',
+      LEASE_MAX_TTL_SECONDS: '600',
+      LEASE_SWEEP_SECONDS: '0.5',
+    });
+    expect(config.leases).toEqual({ minTtlSeconds: 5, maxTtlSeconds: 600, sweepSeconds: 0.5 });
+    expect(() => loadConfig({ ...base, LEASE_MIN_TTL_SECONDS: '601', LEASE_MAX_TTL_SECONDS: '600' })).toThrow(
+      'LEASE_MIN_TTL_SECONDS must not exceed LEASE_MAX_TTL_SECONDS',
+    );
+    expect(() => loadConfig({ ...base, LEASE_SWEEP_SECONDS: '0' })).toThrow(ConfigError);
   });
 
   it('requires a JWT verification method outside dev mode', () => {

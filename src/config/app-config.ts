@@ -38,6 +38,17 @@ export interface AppConfig {
   readonly cache: CacheConfig;
   readonly rotation: RotationConfig;
   readonly webhooks: WebhookConfig;
+  readonly leases: LeaseConfig;
+}
+
+/** Leases of ServiceAccount tokens. */
+export interface LeaseConfig {
+  /** The shortest lease a caller may ask for. */
+  readonly minTtlSeconds: number;
+  /** The longest lease anyone may ask for (grants may cap it further). */
+  readonly maxTtlSeconds: number;
+  /** How often expired leases are looked for and their owner objects deleted. */
+  readonly sweepSeconds: number;
 }
 
 /** The rotation engine: scheduled rotations, two-phase grace periods, drift. */
@@ -213,6 +224,9 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(10),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(120).default(10),
+  LEASE_MIN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  LEASE_MAX_TTL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
+  LEASE_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -283,6 +297,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
       timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
     }),
+    leases: leaseConfig(values),
+  });
+}
+
+function leaseConfig(values: Environment): LeaseConfig {
+  if (values.LEASE_MIN_TTL_SECONDS > values.LEASE_MAX_TTL_SECONDS) {
+    throw new ConfigError('Invalid configuration: LEASE_MIN_TTL_SECONDS must not exceed LEASE_MAX_TTL_SECONDS');
+  }
+  return Object.freeze({
+    minTtlSeconds: values.LEASE_MIN_TTL_SECONDS,
+    maxTtlSeconds: values.LEASE_MAX_TTL_SECONDS,
+    sweepSeconds: values.LEASE_SWEEP_SECONDS,
   });
 }
 

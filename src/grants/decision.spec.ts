@@ -22,6 +22,7 @@ function grant(
     namePattern,
     expiresAt,
     reason: null,
+    maxLeaseTtlSeconds: null,
     createdBy: 'user:admin',
     createdAt: at(-24),
   };
@@ -34,6 +35,9 @@ const expired = grant('expired', ['read', 'update', 'rotate', 'list'], '*', '*',
 const manager = grant('manager-a', ['grants:manage', 'read', 'list'], 'team-a', '*', at(2));
 const forever = grant('manager-forever', ['grants:manage', 'read'], 'team-a', 'db-*');
 const everything = [reader, rotator, updater, expired, manager, forever];
+const leaseApps = grant('lease-apps', ['lease'], 'team-a', 'app-*');
+const leaseCapped = { ...grant('lease-capped', ['lease'], 'team-a', 'app-*'), maxLeaseTtlSeconds: 600 };
+const leaseCappedLonger = { ...grant('lease-longer', ['lease'], 'team-a', 'app-w*'), maxLeaseTtlSeconds: 900 };
 
 const target = (verbs: [Verb, ...Verb[]], namespace: string, name: string): AccessRequest => ({
   kind: 'target',
@@ -217,5 +221,52 @@ describe('decide', () => {
     const context = { managedNamespaces: undefined, now: NOW };
     expect(decide(everything, target(['rotate', 'update', 'read'], 'team-a', 'db-x'), context).verb).toBe('update');
     expect(decide(everything, target(['rotate'], 'team-a', 'db-x'), context).verb).toBe('rotate');
+  });
+
+  it.each<[string, readonly EffectiveGrant[], number | undefined, boolean, string]>([
+    ['no cap', [leaseApps], 86_400, true, 'allowed by 1 grant(s)'],
+    ['within the cap', [leaseCapped], 300, true, 'allowed by 1 grant(s)'],
+    ['exactly the cap', [leaseCapped], 600, true, 'allowed by 1 grant(s)'],
+    ['above the cap', [leaseCapped], 601, false, 'ttlSeconds 601 exceeds the 600s your grants allow on team-a/app-web'],
+    ['the largest cap of the matching grants', [leaseCapped, leaseCappedLonger], 900, true, 'allowed by 1 grant(s)'],
+    ['no ttl asked (listing): the cap does not apply', [leaseCapped], undefined, true, 'allowed by 1 grant(s)'],
+  ])('lease ttl caps: %s', (_label, grants, leaseTtlSeconds, allowed, reason) => {
+    const decision = decide(
+      grants,
+      { kind: 'target', verbs: ['lease'], target: { namespace: 'team-a', name: 'app-web' }, leaseTtlSeconds },
+      { managedNamespaces: undefined, now: NOW },
+    );
+    expect(decision).toMatchObject({ allowed, reason, verb: 'lease' });
+  });
+
+  it('refuses a lease outside the name pattern as having no grant, whatever the cap', () => {
+    const decision = decide(
+      [leaseApps],
+      { kind: 'target', verbs: ['lease'], target: { namespace: 'team-a', name: 'admin' }, leaseTtlSeconds: 60 },
+      { managedNamespaces: undefined, now: NOW },
+    );
+    expect(decision).toMatchObject({ allowed: false, reason: 'no grant gives lease on team-a/admin' });
+  });
+
+  it.each<[string, number | null, number | null, boolean]>([
+    ['an uncapped granter may grant without a cap', null, null, true],
+    ['a capped granter may not grant without a cap', 600, null, false],
+    ['a capped granter may grant its own cap', 600, 600, true],
+    ['a capped granter may grant less', 600, 60, true],
+    ['a capped granter may not grant more', 600, 601, false],
+  ])('the escalation rule covers lease caps: %s', (_label, held, asked, allowed) => {
+    const granter = { ...grant('leaser', ['grants:manage', 'lease'], 'team-a'), maxLeaseTtlSeconds: held };
+    const decision = decide(
+      [granter],
+      {
+        kind: 'scope',
+        verbs: ['grants:manage', 'lease'],
+        scope: { namespace: 'team-a', namePattern: 'app-*' },
+        leaseCap: { maxLeaseTtlSeconds: asked },
+      },
+      { managedNamespaces: undefined, now: NOW },
+    );
+    expect(decision.allowed).toBe(allowed);
+    if (!allowed) expect(decision.details).toEqual({ maxLeaseTtlSeconds: held });
   });
 });

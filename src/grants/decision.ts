@@ -9,6 +9,8 @@ export interface EffectiveGrant extends Scope {
   readonly verbs: readonly Verb[];
   readonly expiresAt: Date | null;
   readonly reason: string | null;
+  /** The longest lease this grant allows, in seconds; null: no cap. */
+  readonly maxLeaseTtlSeconds: number | null;
   readonly createdBy: string;
   readonly createdAt: Date;
 }
@@ -20,8 +22,16 @@ export interface Target {
 
 /** What a caller asks to do; every authorization question the broker asks is one of these. */
 export type AccessRequest =
-  /** Every verb on one secret (a rotation that picks its generators needs rotate and update). */
-  | { readonly kind: 'target'; readonly verbs: readonly [Verb, ...Verb[]]; readonly target: Target }
+  /**
+   * Every verb on one secret (a rotation that picks its generators needs rotate and update), or
+   * `lease` on one ServiceAccount; with `leaseTtlSeconds`, only grants whose cap allows it give `lease`.
+   */
+  | {
+      readonly kind: 'target';
+      readonly verbs: readonly [Verb, ...Verb[]];
+      readonly target: Target;
+      readonly leaseTtlSeconds?: number;
+    }
   /** The verb on some names of a namespace (listing it; each name is then filtered). */
   | { readonly kind: 'namespace'; readonly verb: Verb; readonly namespace: string }
   /** The verb on some scope, anywhere (route guards; listings of grants, roles, audit events). */
@@ -35,6 +45,8 @@ export type AccessRequest =
       readonly verbs: readonly [Verb, ...Verb[]];
       readonly scope: Scope;
       readonly lifetime?: { readonly expiresAt: Date | null };
+      /** The lease cap of what is made (null: none): the covering `lease` grants must allow as long. */
+      readonly leaseCap?: { readonly maxLeaseTtlSeconds: number | null };
     };
 
 export interface DecisionContext {
@@ -62,28 +74,37 @@ export function decide(grants: readonly EffectiveGrant[], request: AccessRequest
   const live = grants.filter((grant) => grant.expiresAt === null || grant.expiresAt > context.now);
   switch (request.kind) {
     case 'target':
-      return decideTarget(live, request.verbs, request.target, context);
+      return decideTarget(live, request, context);
     case 'namespace':
       return decideNamespace(live, request.verb, request.namespace, context);
     case 'anywhere':
       return decideAnywhere(live, request.verb);
     case 'scope':
-      return decideScope(live, request.verbs, request.scope, request.lifetime);
+      return decideScope(live, request);
   }
 }
 
 function decideTarget(
   grants: readonly EffectiveGrant[],
-  verbs: readonly [Verb, ...Verb[]],
-  target: Target,
+  { verbs, target, leaseTtlSeconds }: Extract<AccessRequest, { kind: 'target' }>,
   context: DecisionContext,
 ): Decision {
   if (!isManaged(target.namespace, context)) {
     return deny(verbs[0], `namespace ${target.namespace} is not managed by the broker`);
   }
-  const matchedOf = (verb: Verb) =>
+  const scoped = (verb: Verb) =>
     grants.filter((grant) => grant.verbs.includes(verb) && scopeMatches(grant, target.namespace, target.name));
+  const matchedOf = (verb: Verb) =>
+    scoped(verb).filter((grant) => verb !== 'lease' || allowsLease(grant, leaseTtlSeconds));
   const refused = verbs.find((verb) => matchedOf(verb).length === 0);
+  if (refused === 'lease' && scoped('lease').length > 0) {
+    const cap = Math.max(...scoped('lease').map((grant) => grant.maxLeaseTtlSeconds ?? 0));
+    return deny(
+      'lease',
+      `ttlSeconds ${leaseTtlSeconds} exceeds the ${cap}s your grants allow on ${target.namespace}/${target.name}`,
+      { maxLeaseTtlSeconds: cap },
+    );
+  }
   if (refused) return deny(refused, `no grant gives ${refused} on ${target.namespace}/${target.name}`);
   const matched = [...new Set(verbs.flatMap(matchedOf))];
   const also = verbs.length > 1 ? ` (${verbs.join(', ')})` : '';
@@ -111,9 +132,7 @@ function decideAnywhere(grants: readonly EffectiveGrant[], verb: Verb): Decision
 
 function decideScope(
   grants: readonly EffectiveGrant[],
-  verbs: readonly [Verb, ...Verb[]],
-  scope: Scope,
-  lifetime: { readonly expiresAt: Date | null } | undefined,
+  { verbs, scope, lifetime, leaseCap }: Extract<AccessRequest, { kind: 'scope' }>,
 ): Decision {
   const where = `over namespace ${scope.namespace}, names ${scope.namePattern}`;
   const coveringOf = (verb: Verb) => grants.filter((grant) => grant.verbs.includes(verb) && scopeCovers(grant, scope));
@@ -130,7 +149,20 @@ function decideScope(
       );
     }
   }
+  if (leaseCap && unique.includes('lease')) {
+    const held = longestLease(coveringOf('lease'));
+    const asked = leaseCap.maxLeaseTtlSeconds;
+    if (held !== null && (asked === null || asked > held)) {
+      return deny('lease', `a grant you create must cap leases at ${held}s or less, as your own grants ${where} do`, {
+        maxLeaseTtlSeconds: held,
+      });
+    }
+  }
   return allow(verbs[0], `holds ${unique.join(', ')} ${where}`, [...new Set(unique.flatMap(coveringOf))]);
+}
+
+function allowsLease(grant: EffectiveGrant, ttlSeconds: number | undefined): boolean {
+  return grant.maxLeaseTtlSeconds === null || ttlSeconds === undefined || ttlSeconds <= grant.maxLeaseTtlSeconds;
 }
 
 function isManaged(namespace: string, context: DecisionContext): boolean {
@@ -149,6 +181,12 @@ function deny(verb: Verb, reason: string, details?: Readonly<Record<string, unkn
 function latestExpiry(grants: readonly EffectiveGrant[]): Date | null {
   if (grants.some((grant) => grant.expiresAt === null)) return null;
   return new Date(Math.max(...grants.map((grant) => (grant.expiresAt as Date).getTime())));
+}
+
+/** The longest lease any of `grants` allows (null: one has no cap). */
+function longestLease(grants: readonly EffectiveGrant[]): number | null {
+  if (grants.some((grant) => grant.maxLeaseTtlSeconds === null)) return null;
+  return Math.max(...grants.map((grant) => grant.maxLeaseTtlSeconds as number));
 }
 
 /** The earliest of some limits (null: unlimited). */

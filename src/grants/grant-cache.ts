@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { ChangeVersion, versionOf, type VersionNotice } from '../common/database/change-version.js';
 import { hydrate, readSnapshot } from '../common/database/snapshot.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
-import type { Verb } from '../common/vocabulary/verbs.js';
 import type { EffectiveGrant } from './decision.js';
 import { GrantEntity } from './entities/grant.entity.js';
 import { RoleEntity } from './entities/role.entity.js';
@@ -73,8 +72,8 @@ export class GrantCache implements OnModuleInit {
     return this.index.grantsOf(subjects);
   }
 
-  verbsOf(roleName: string): readonly Verb[] {
-    return this.index.verbsOf(roleName);
+  roleOf(roleName: string): RoleEntity | undefined {
+    return this.index.roleOf(roleName);
   }
 
   roles(): RoleEntity[] {

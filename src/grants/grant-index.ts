@@ -1,4 +1,3 @@
-import type { Verb } from '../common/vocabulary/verbs.js';
 import type { EffectiveGrant } from './decision.js';
 import type { GrantEntity } from './entities/grant.entity.js';
 import type { RoleEntity } from './entities/role.entity.js';
@@ -50,14 +49,14 @@ export class GrantIndex {
     const grants: EffectiveGrant[] = [];
     for (const subject of new Set(subjects)) {
       for (const grant of this.bySubject.get(subject)?.values() ?? []) {
-        grants.push(toEffectiveGrant(grant, this.verbsOf(grant.roleName)));
+        grants.push(toEffectiveGrant(grant, this.rolesByName.get(grant.roleName)));
       }
     }
     return grants;
   }
 
-  verbsOf(roleName: string): readonly Verb[] {
-    return this.rolesByName.get(roleName)?.verbs ?? [];
+  roleOf(roleName: string): RoleEntity | undefined {
+    return this.rolesByName.get(roleName);
   }
 
   roles(): RoleEntity[] {
@@ -118,16 +117,24 @@ export function changesFrom(
   ];
 }
 
-export function toEffectiveGrant(row: GrantEntity, verbs: readonly Verb[]): EffectiveGrant {
+/** The grant with its role's verbs (none for an unknown role) and the lower of their lease caps. */
+export function toEffectiveGrant(
+  row: GrantEntity,
+  role: Pick<RoleEntity, 'verbs' | 'maxLeaseTtlSeconds'> | undefined,
+): EffectiveGrant {
+  const caps = [row.maxLeaseTtlSeconds, role?.maxLeaseTtlSeconds].filter(
+    (cap): cap is number => typeof cap === 'number',
+  );
   return {
     id: row.id,
     subject: row.subject,
     role: row.roleName,
-    verbs,
+    verbs: role?.verbs ?? [],
     namespace: row.namespace,
     namePattern: row.namePattern,
     expiresAt: row.expiresAt,
     reason: row.reason,
+    maxLeaseTtlSeconds: caps.length > 0 ? Math.min(...caps) : null,
     createdBy: row.createdBy,
     createdAt: row.createdAt,
   };

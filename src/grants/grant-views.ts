@@ -14,6 +14,7 @@ export function toGrantView(grant: EffectiveGrant): GrantView {
     namePattern: grant.namePattern,
     expiresAt: grant.expiresAt,
     reason: grant.reason,
+    maxLeaseTtlSeconds: grant.maxLeaseTtlSeconds,
     createdBy: grant.createdBy,
     createdAt: grant.createdAt,
   });
@@ -25,6 +26,7 @@ export function toRoleView(role: RoleEntity): RoleView {
     verbs: [...role.verbs],
     builtIn: role.builtIn,
     description: role.description,
+    maxLeaseTtlSeconds: role.maxLeaseTtlSeconds ?? null,
     createdAt: role.createdAt,
   });
 }

@@ -71,6 +71,7 @@ export class GrantsService {
       verbs: ['grants:manage', ...role.verbs],
       scope,
       lifetime: { expiresAt: input.expiresAt ?? null },
+      leaseCap: { maxLeaseTtlSeconds: leaseCapOf(input.maxLeaseTtlSeconds ?? null, role.maxLeaseTtlSeconds) },
     });
     const id = randomUUID();
     const saved = await this.audit.recordOutcome(
@@ -86,6 +87,7 @@ export class GrantsService {
                 ...scope,
                 expiresAt: input.expiresAt ?? null,
                 reason: input.reason ?? null,
+                maxLeaseTtlSeconds: input.maxLeaseTtlSeconds ?? null,
                 createdBy: actor.subject,
               }),
             ),
@@ -96,7 +98,7 @@ export class GrantsService {
           ],
         ),
     );
-    return toGrantView(toEffectiveGrant(saved, role.verbs));
+    return toGrantView(toEffectiveGrant(saved, role));
   }
 
   async delete(actor: Actor, id: string): Promise<GrantView> {
@@ -146,6 +148,12 @@ export class GrantsService {
     const [grant] = this.policy.resolve([row]);
     return grant;
   }
+}
+
+/** The lower of two caps (null: none). */
+function leaseCapOf(grantCap: number | null, roleCap: number | null): number | null {
+  if (grantCap === null) return roleCap;
+  return roleCap === null ? grantCap : Math.min(grantCap, roleCap);
 }
 
 function changeOf(

@@ -54,7 +54,7 @@ export class PolicyService {
 
   /** Attaches each grant's role verbs. */
   resolve(rows: readonly GrantEntity[]): EffectiveGrant[] {
-    return rows.map((row) => toEffectiveGrant(row, this.cache.verbsOf(row.roleName)));
+    return rows.map((row) => toEffectiveGrant(row, this.cache.roleOf(row.roleName)));
   }
 
   /** Decides without recording: for filtering what a decision already allowed (names in a listing). */

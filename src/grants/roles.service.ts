@@ -51,7 +51,13 @@ export class RolesService {
             throw new DomainError(ErrorCode.Conflict, `Role ${input.name} already exists`);
           }
           return roles.save(
-            roles.create({ name: input.name, verbs, builtIn: false, description: input.description ?? null }),
+            roles.create({
+              name: input.name,
+              verbs,
+              builtIn: false,
+              description: input.description ?? null,
+              maxLeaseTtlSeconds: input.maxLeaseTtlSeconds ?? null,
+            }),
           );
         },
         (saved) => [{ kind: 'role-saved', role: saved }],

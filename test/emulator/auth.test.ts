@@ -136,6 +136,39 @@ describe('authentication, authorization, TokenRequest and TokenReview', () => {
     expect(expired?.error).toBe('[invalid bearer token, service account token has expired]');
   });
 
+  it('binds a token to one Secret object: a new Secret of the same name does not revive it', async () => {
+    const bound = await core.createNamespacedSecret({ namespace: 'default', body: secret('lease-2') });
+    const token = await requestToken('app', {
+      audiences: ['broker'],
+      expirationSeconds: 700,
+      boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'lease-2' },
+    });
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    expect(claims['kubernetes.io'].secret).toEqual({ name: 'lease-2', uid: bound.metadata?.uid });
+    expect(claims.exp - claims.iat).toBe(700);
+    expect((await review(token, ['broker']))?.authenticated).toBe(true);
+
+    await core.deleteNamespacedSecret({ name: 'lease-2', namespace: 'default' });
+    await core.createNamespacedSecret({ namespace: 'default', body: secret('lease-2') });
+    const revived = await review(token, ['broker']);
+    expect(revived?.authenticated).toBeFalsy();
+    expect(revived?.error).toBe('[invalid bearer token, service account token has been invalidated]');
+  });
+
+  it('honours expirationSeconds of a bound token: valid until its exp, not after', async () => {
+    await core.createNamespacedSecret({ namespace: 'default', body: secret('lease-3') });
+    const issuedAt = Date.now();
+    const token = await requestToken('app', {
+      audiences: ['broker'],
+      expirationSeconds: 900,
+      boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'lease-3' },
+    });
+    vi.useFakeTimers({ toFake: ['Date'], now: issuedAt + 890_000 });
+    expect((await review(token, ['broker']))?.authenticated).toBe(true);
+    vi.setSystemTime(issuedAt + 902_000);
+    expect((await review(token, ['broker']))?.error).toBe('[invalid bearer token, service account token has expired]');
+  });
+
   it('lets a ServiceAccount token authenticate but forbids what it was not granted, with the real message', async () => {
     const token = await requestToken('app');
     const asApp = kubeConfigFor(emulator, token).makeApiClient(CoreV1Api);

@@ -9,6 +9,7 @@ export interface GrantBody {
   readonly namePattern: string;
   readonly expiresAt: string | null;
   readonly reason: string | null;
+  readonly maxLeaseTtlSeconds: number | null;
   readonly createdBy: string;
   readonly createdAt: string;
 }
@@ -18,6 +19,7 @@ export interface RoleBody {
   readonly verbs: string[];
   readonly description: string | null;
   readonly builtIn: boolean;
+  readonly maxLeaseTtlSeconds: number | null;
   readonly createdAt: string;
 }
 

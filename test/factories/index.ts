@@ -5,3 +5,4 @@ export * from './graphql.js';
 export * from './names.js';
 export * from './namespaces.js';
 export * from './secrets.js';
+export * from './leases.js';

@@ -12,6 +12,7 @@ const grant = (verbs: Verb[], namespace: string, namePattern = '*'): EffectiveGr
   namePattern,
   expiresAt: null,
   reason: null,
+  maxLeaseTtlSeconds: null,
   createdBy: 'user:admin',
   createdAt: new Date(0),
 });

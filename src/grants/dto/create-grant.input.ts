@@ -1,7 +1,7 @@
-import { Field, GraphQLISODateTime, InputType } from '@nestjs/graphql';
+import { Field, GraphQLISODateTime, InputType, Int } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsOptional, Matches } from 'class-validator';
+import { IsDate, IsInt, IsOptional, Matches, Min } from 'class-validator';
 import { OptionalReasonField } from '../../common/dto/fields.js';
 import { NAME_PATTERN, NAMESPACE_SCOPE } from '../../common/vocabulary/scope.js';
 import {
@@ -40,6 +40,13 @@ export class CreateGrantInput {
   @Type(() => Date)
   @IsDate({ message: 'expiresAt must be an ISO 8601 date-time' })
   expiresAt?: Date;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'Caps the lifetime (ttlSeconds) of leases this grant allows' })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt({ message: 'maxLeaseTtlSeconds must be an integer' })
+  @Min(1)
+  maxLeaseTtlSeconds?: number;
 
   @OptionalReasonField('Why the grant exists, shown with it')
   reason?: string;

@@ -1,6 +1,6 @@
-import { Field, InputType } from '@nestjs/graphql';
+import { Field, InputType, Int } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { NoControlCharacters } from '../../common/dto/fields.js';
 import { VERBS, type Verb } from '../../common/vocabulary/verbs.js';
 import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN } from '../../common/vocabulary/names.js';
@@ -26,4 +26,14 @@ export class CreateRoleInput {
   @MaxLength(1024)
   @NoControlCharacters()
   description?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'Caps the lifetime (ttlSeconds) of leases any grant of this role allows',
+  })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt({ message: 'maxLeaseTtlSeconds must be an integer' })
+  @Min(1)
+  maxLeaseTtlSeconds?: number;
 }

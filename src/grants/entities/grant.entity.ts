@@ -24,6 +24,10 @@ export class GrantEntity {
   @Column({ type: 'varchar', length: 1024, nullable: true })
   reason: string | null;
 
+  /** The longest lease (seconds) this grant allows; null: no cap beyond the broker's own. */
+  @Column({ name: 'max_lease_ttl_seconds', type: 'integer', nullable: true })
+  maxLeaseTtlSeconds: number | null;
+
   @Column({ name: 'created_by', type: 'varchar', length: 320 })
   createdBy: string;
 

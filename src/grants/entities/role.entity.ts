@@ -15,6 +15,10 @@ export class RoleEntity {
   @Column({ type: 'varchar', length: 1024, nullable: true })
   description: string | null;
 
+  /** The longest lease (seconds) any grant of this role allows; null: no cap. */
+  @Column({ name: 'max_lease_ttl_seconds', type: 'integer', nullable: true })
+  maxLeaseTtlSeconds: number | null;
+
   // No explicit type: TypeORM maps Date per driver; the migration declares timestamptz on PostgreSQL.
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;

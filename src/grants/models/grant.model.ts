@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, ID, ObjectType } from '@nestjs/graphql';
+import { Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 
 @ObjectType('Grant', { description: 'A subject bound to a role on a namespace and secret-name pattern' })
@@ -34,6 +34,14 @@ export class GrantView {
   @ApiProperty({ type: String, nullable: true })
   @Field(() => String, { nullable: true })
   reason: string | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "The longest lease this grant allows, in seconds: the lower of its own cap and its role's",
+  })
+  @Field(() => Int, { nullable: true })
+  maxLeaseTtlSeconds: number | null;
 
   @ApiProperty()
   @Field()

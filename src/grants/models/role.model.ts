@@ -1,4 +1,4 @@
-import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
+import { Field, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 
 @ObjectType('Role', { description: 'A named set of verbs' })
@@ -18,6 +18,14 @@ export class RoleView {
   @ApiProperty({ type: String, nullable: true })
   @Field(() => String, { nullable: true })
   description: string | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'The longest lease any grant of this role allows, in seconds',
+  })
+  @Field(() => Int, { nullable: true })
+  maxLeaseTtlSeconds: number | null;
 
   @ApiProperty({ type: String, format: 'date-time' })
   @Field(() => GraphQLISODateTime)

@@ -1,0 +1,87 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AuditService } from '../audit/audit.service.js';
+import { ClusterGateway } from '../cluster/cluster.gateway.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { LeaseEntity } from './entities/lease.entity.js';
+import { LeaseStore } from './lease.store.js';
+import { ownerOf } from './leases.service.js';
+
+export const SWEEPER_SUBJECT = 'system:lease-sweeper';
+const BATCH = 100;
+// A claim older than this belongs to a replica that stopped mid-sweep; another one takes it over.
+const MIN_STALE_CLAIM_MS = 30_000;
+
+/**
+ * Every LEASE_SWEEP_SECONDS, ends the leases past their expiry: deletes each owner object (which
+ * kills its token in the cluster), marks the lease expired with `lease.expired`, and audits it.
+ * Every replica sweeps; each lease is claimed by exactly one (LeaseStore.claimExpired).
+ */
+@Injectable()
+export class LeaseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly store: LeaseStore,
+    private readonly cluster: ClusterGateway,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'leases'>,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.logger = rootLogger.child({ component: 'lease-sweeper' });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweepOnce(), this.config.leases.sweepSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** One sweep, unless one is under way (then that one). Failures are logged; the next sweep retries. */
+  sweepOnce(): Promise<void> {
+    this.sweeping ??= this.sweep()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'lease sweep failed'))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<void> {
+    const now = new Date();
+    const staleMs = Math.max(MIN_STALE_CLAIM_MS, this.config.leases.sweepSeconds * 3000);
+    const claimed = await this.store.claimExpired(now, new Date(now.getTime() - staleMs), BATCH);
+    for (const lease of claimed) {
+      try {
+        await this.expire(lease);
+      } catch (error) {
+        this.logger.warn({ err: error, leaseId: lease.id }, 'could not end an expired lease; retrying later');
+      }
+    }
+  }
+
+  private async expire(lease: LeaseEntity): Promise<void> {
+    await this.cluster.deleteBindingSecret(ownerOf(lease));
+    if (!(await this.store.end(lease, { to: 'expired', from: ['expiring'], by: SWEEPER_SUBJECT }))) return;
+    await this.audit.record({
+      actor: {
+        subject: SWEEPER_SUBJECT,
+        request: { requestId: `lease-sweep-${randomUUID()}`, sourceIp: undefined, userAgent: undefined },
+      },
+      action: 'lease',
+      outcome: 'succeeded',
+      target: { namespace: lease.namespace, name: lease.serviceAccount },
+      reason: 'lease expired',
+      details: { operation: 'expire_lease', leaseId: lease.id, leasedBy: lease.subject },
+    });
+  }
+}
