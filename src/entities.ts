@@ -4,6 +4,8 @@ import { RoleEntity } from './grants/entities/role.entity.js';
 import { SecretRecordEntity } from './secrets/entities/secret-record.entity.js';
 import { SecretVersionEntity } from './secrets/entities/secret-version.entity.js';
 import { LifecycleEventEntity } from './webhooks/entities/lifecycle-event.entity.js';
+import { WebhookDeliveryEntity } from './webhooks/entities/webhook-delivery.entity.js';
+import { WebhookSubscriptionEntity } from './webhooks/entities/webhook-subscription.entity.js';
 
 /** Every TypeORM entity of the broker. */
 export const ENTITIES = [
@@ -13,4 +15,6 @@ export const ENTITIES = [
   SecretVersionEntity,
   AuditEventEntity,
   LifecycleEventEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
 ];

@@ -2,12 +2,14 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import { formatGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
+import type { WebSocketAuthentication } from './websocket-authentication.js';
 
 export const MAX_QUERY_DEPTH = 8;
 export const MAX_QUERY_COMPLEXITY = 5_000;
@@ -24,7 +26,59 @@ export function perItem(pageArgument: string, defaultPageSize: number) {
 
 interface BrokerGraphqlContext {
   readonly req: FastifyRequest;
-  readonly res: FastifyReply;
+  readonly res?: FastifyReply;
+}
+
+/** What `graphql-ws` (over `ws`) hands the hooks of a connection; `request` is set once it is authenticated. */
+interface SocketExtra {
+  readonly socket: { close(code: number, reason: string): void; once(event: 'close', listener: () => void): void };
+  readonly request: IncomingMessage;
+  brokerRequest?: FastifyRequest;
+}
+
+interface SocketContext {
+  readonly connectionParams?: Readonly<Record<string, unknown>>;
+  readonly extra: SocketExtra;
+}
+
+/** Close codes of the `graphql-transport-ws` protocol's family: 4401 is its Unauthorized. */
+const UNAUTHORIZED = 4401;
+// setTimeout's limit; a token valid for longer is still checked again by each subscription's guard.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function isSocketContext(value: unknown): value is SocketContext {
+  return typeof value === 'object' && value !== null && 'extra' in value && 'connectionParams' in value;
+}
+
+/**
+ * Subscriptions over WebSocket (`graphql-ws`, on the same port and path): a connection opens only
+ * with a valid bearer token in `connectionParams.authorization`, and is closed when it expires.
+ */
+function webSocketSubscriptions(authentication: WebSocketAuthentication): ApolloDriverConfig['subscriptions'] {
+  return {
+    'graphql-ws': {
+      path: '/graphql',
+      // graphql-ws types `extra` as unknown; over `ws` it is the socket and its upgrade request.
+      onConnect: async (context: { connectionParams?: Readonly<Record<string, unknown>>; extra: unknown }) => {
+        const { socket, request: upgrade } = context.extra as SocketExtra;
+        try {
+          const { request, expiresAt } = await authentication.authenticate(context.connectionParams, upgrade);
+          (context.extra as SocketExtra).brokerRequest = request;
+          if (expiresAt !== undefined) {
+            const timer = setTimeout(
+              () => socket.close(UNAUTHORIZED, 'Token expired'),
+              Math.min(MAX_TIMER_MS, Math.max(0, expiresAt.getTime() - Date.now())),
+            );
+            socket.once('close', () => clearTimeout(timer));
+          }
+          return true;
+        } catch {
+          socket.close(UNAUTHORIZED, 'Unauthorized');
+          return false;
+        }
+      },
+    },
+  };
 }
 
 /** Rejects operations whose estimated cost exceeds the limit before any resolver runs. */
@@ -72,7 +126,10 @@ function reportRejection(context: ValidationContext | null, error: GraphQLError)
   context.reportError(error);
 }
 
-export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'driver'> {
+export function graphqlOptions(
+  production: boolean,
+  authentication: WebSocketAuthentication,
+): Omit<ApolloDriverConfig, 'driver'> {
   return {
     path: '/graphql',
     autoSchemaFile: true,
@@ -87,8 +144,11 @@ export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'd
       maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
     ],
     plugins: [complexityLimit, requestIdOnErrors],
-    // The Fastify integration calls the context function with the request and the reply.
-    context: (req: FastifyRequest, res: FastifyReply): BrokerGraphqlContext => ({ req, res }),
+    subscriptions: webSocketSubscriptions(authentication),
+    // The Fastify integration calls the context function with the request and the reply;
+    // graphql-ws with its connection context, whose stand-in request onConnect authenticated.
+    context: (req: FastifyRequest | SocketContext, res: FastifyReply): BrokerGraphqlContext =>
+      isSocketContext(req) ? { req: req.extra.brokerRequest as FastifyRequest } : { req, res },
     formatError: (formatted, error) => formatGraphqlError(formatted, error),
   };
 }

@@ -1,0 +1,273 @@
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNamespace, createRole, createSecret, grantRole, secretsPath, uniqueName } from '../factories/index.js';
+import { startFlakyReceiver, type FlakyReceiver } from '../support/flaky-receiver.js';
+import { captureState, expectUnchanged } from '../support/state.js';
+import { useBroker } from '../support/use-broker.js';
+
+interface WebhookBody {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  namespace: string;
+  namePattern: string;
+  signingSecret?: string;
+}
+
+interface DeliveryBody {
+  id: string;
+  eventId: string;
+  eventType: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  attemptLog: Array<{ statusCode: number | null; error: string | null }>;
+}
+
+const FAST_DELIVERY = {
+  WEBHOOK_DISPATCH_SECONDS: '0.1',
+  WEBHOOK_TICK_SECONDS: '0.1',
+  WEBHOOK_RETRY_BASE_SECONDS: '0.2',
+  WEBHOOK_TIMEOUT_SECONDS: '2',
+};
+
+describe('lifecycle webhooks', () => {
+  const broker = useBroker(FAST_DELIVERY);
+  let receiver: FlakyReceiver | undefined;
+
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+
+  const subscribe = async (body: Record<string, unknown>, as = 'admin'): Promise<WebhookBody> =>
+    (await broker.as(as).post('/v1/webhooks').send(body).expect(201)).body as WebhookBody;
+
+  it('delivers a rotation at least once: three failures, a restart, the fourth try signed and value-free', async () => {
+    receiver = await startFlakyReceiver(3);
+    const namespace = await createNamespace(broker);
+    const created = await createSecret(broker, namespace, {
+      name: 'db-main',
+      data: { password: 'created-value-canary' },
+    });
+    const webhook = await subscribe({
+      url: receiver.url,
+      eventTypes: ['secret.rotated'],
+      namespace,
+      namePattern: 'db-*',
+    });
+    expect(webhook.signingSecret).toMatch(/^whsec_/);
+    // The secret is shown once: reading the subscription again does not return it.
+    const shown = await broker.as('admin').get(`/v1/webhooks/${webhook.id}`).expect(200);
+    expect(shown.body).not.toHaveProperty('signingSecret');
+
+    const rotated = await broker
+      .as('admin')
+      .post(`${secretsPath(namespace, 'db-main')}/rotate`)
+      .send({ generate: { password: { type: 'password' } }, reason: 'scheduled' })
+      .expect(200);
+    await receiver.waitFor(1);
+    await broker.restart();
+    await receiver.waitFor(4);
+
+    const attempts = receiver.requests;
+    expect(attempts.map((request) => request.answered)).toEqual([500, 500, 500, 204]);
+    const eventIds = new Set(attempts.map((request) => request.headers['webhook-id']));
+    expect(eventIds.size).toBe(1);
+    const verifier = new Webhook(webhook.signingSecret as string);
+    for (const request of attempts) {
+      expect(verifier.verify(request.body, request.headers as Record<string, string>)).toMatchObject({
+        type: 'secret.rotated',
+        data: { namespace, name: 'db-main', version: rotated.body.version.version, subject: 'user:admin' },
+      });
+    }
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(
+        attempts[0].body,
+        attempts[0].headers as Record<string, string>,
+      ),
+    ).toThrow();
+
+    const values = await broker
+      .as('admin')
+      .post(`${secretsPath(namespace, 'db-main')}/request`)
+      .send({})
+      .expect(200);
+    const secretValues = [
+      'created-value-canary',
+      ...(values.body.values as Array<{ value: string }>).map((entry) => entry.value),
+    ];
+    expect(created.version.version).toBe(1);
+    for (const request of attempts) for (const value of secretValues) expect(request.body).not.toContain(value);
+
+    await expect.poll(async () => (await deliveriesOf(webhook.id))[0]?.state).toBe('delivered');
+    const [delivery] = await deliveriesOf(webhook.id);
+    expect(delivery).toMatchObject({
+      eventType: 'secret.rotated',
+      attempts: 4,
+      lastStatusCode: 204,
+      nextAttemptAt: null,
+    });
+    expect(delivery.eventId).toBe([...eventIds][0]);
+    expect(delivery.attemptLog.map((attempt) => attempt.statusCode)).toEqual([500, 500, 500, 204]);
+  });
+
+  it('redelivers on request, with the same webhook-id', async () => {
+    receiver = await startFlakyReceiver(0);
+    const namespace = await createNamespace(broker);
+    const webhook = await subscribe({ url: receiver.url, eventTypes: ['secret.created'], namespace });
+    await createSecret(broker, namespace);
+    await receiver.waitFor(1);
+    await expect.poll(async () => (await deliveriesOf(webhook.id))[0]?.state).toBe('delivered');
+    const [delivery] = await deliveriesOf(webhook.id);
+    await broker.as('admin').post(`/v1/webhooks/${webhook.id}/deliveries/${delivery.id}/redeliver`).expect(202);
+    await receiver.waitFor(2);
+    expect(receiver.requests[1].headers['webhook-id']).toBe(receiver.requests[0].headers['webhook-id']);
+    await expect.poll(async () => (await deliveriesOf(webhook.id))[0]?.state).toBe('delivered');
+  });
+
+  it('sends only what the filter asks for: event type, namespace and name pattern', async () => {
+    receiver = await startFlakyReceiver(0);
+    const namespace = await createNamespace(broker);
+    const other = await createNamespace(broker);
+    await subscribe({ url: receiver.url, eventTypes: ['secret.revoked'], namespace, namePattern: 'db-*' });
+    await createSecret(broker, namespace, { name: 'api-key' });
+    await createSecret(broker, namespace, { name: 'db-one' });
+    await createSecret(broker, other, { name: 'db-one' });
+    for (const [ns, name] of [
+      [namespace, 'api-key'],
+      [other, 'db-one'],
+      [namespace, 'db-one'],
+    ]) {
+      await broker
+        .as('admin')
+        .post(`${secretsPath(ns, name)}/revoke`)
+        .send({ reason: 'test' })
+        .expect(200);
+    }
+    await receiver.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.requests.map((request) => JSON.parse(request.body) as { type: string; data: object })).toEqual([
+      expect.objectContaining({ type: 'secret.revoked', data: expect.objectContaining({ namespace, name: 'db-one' }) }),
+    ]);
+  });
+
+  it('refuses plain http to anything but loopback, and credentials in the URL (422)', async () => {
+    const namespace = await createNamespace(broker);
+    for (const url of [
+      'http://hooks.example.com/x',
+      'https://user:pw@hooks.example.com/x',
+      'ftp://hooks.example.com/',
+    ]) {
+      await broker
+        .as('admin')
+        .post('/v1/webhooks')
+        .send({ url, eventTypes: ['secret.created'], namespace })
+        .expect(422);
+    }
+    await broker
+      .as('admin')
+      .post('/v1/webhooks')
+      .send({ url: 'https://hooks.example.com/x', eventTypes: ['secret.exploded'], namespace })
+      .expect(400);
+  });
+
+  it('rotates the signing secret: the new one signs, shown once', async () => {
+    receiver = await startFlakyReceiver(0);
+    const namespace = await createNamespace(broker);
+    const webhook = await subscribe({ url: receiver.url, eventTypes: ['secret.created'], namespace });
+    const rotated = await broker.as('admin').post(`/v1/webhooks/${webhook.id}/signing-secret`).expect(200);
+    const secret = rotated.body.signingSecret as string;
+    expect(secret).not.toBe(webhook.signingSecret);
+    await createSecret(broker, namespace);
+    await receiver.waitFor(1);
+    const [request] = receiver.requests;
+    expect(() => new Webhook(secret).verify(request.body, request.headers as Record<string, string>)).not.toThrow();
+  });
+
+  it('refuses the retired rotationPolicy.webhooks with a pointer to subscriptions (422)', async () => {
+    const namespace = await createNamespace(broker);
+    const response = await broker
+      .as('admin')
+      .post(secretsPath(namespace))
+      .send({
+        name: 'db-main',
+        generate: { password: { type: 'password' } },
+        rotationPolicy: { webhooks: ['https://hooks.example.com/x'] },
+      })
+      .expect(422);
+    expect(response.body.detail).toMatch(/POST \/v1\/webhooks/);
+  });
+
+  describe('escalation: a manager subscribes only where it may list', () => {
+    it('refuses a scope wider than its grants, another namespace, or no list at all (403, nothing changed)', async () => {
+      const namespace = await createNamespace(broker);
+      const other = await createNamespace(broker);
+      const manager = uniqueName('manager');
+      const managesAndLists = await createRole(broker, { verbs: ['webhooks:manage', 'list'] });
+      const managesOnly = await createRole(broker, { verbs: ['webhooks:manage'] });
+      await grantRole(broker, {
+        subject: `user:${manager}`,
+        role: managesAndLists.name,
+        namespace,
+        namePattern: 'app-*',
+      });
+      await grantRole(broker, { subject: `user:${manager}`, role: managesOnly.name, namespace: other });
+      const attempts = [
+        { namespace, namePattern: '*' },
+        { namespace, namePattern: 'db-*' },
+        { namespace: '*', namePattern: 'app-*' },
+        { namespace: other, namePattern: '*' },
+      ];
+      const before = await captureState(broker);
+      for (const scope of attempts) {
+        await broker
+          .as(manager)
+          .post('/v1/webhooks')
+          .send({ url: 'https://hooks.example.com/x', eventTypes: ['secret.rotated'], ...scope })
+          .expect(403);
+      }
+      const refusals = await expectUnchanged(broker, before);
+      expect(refusals.filter((event) => event.outcome === 'denied')).toHaveLength(attempts.length);
+      // Inside its scope it may.
+      await subscribe(
+        { url: 'https://hooks.example.com/x', eventTypes: ['secret.rotated'], namespace, namePattern: 'app-*' },
+        manager,
+      );
+    });
+
+    it('a manager neither sees nor deletes a subscription beyond its scope (404, nothing changed)', async () => {
+      const namespace = await createNamespace(broker);
+      const manager = uniqueName('manager');
+      const role = await createRole(broker, { verbs: ['webhooks:manage', 'list'] });
+      await grantRole(broker, { subject: `user:${manager}`, role: role.name, namespace, namePattern: 'app-*' });
+      const wide = await subscribe({ url: 'https://hooks.example.com/x', eventTypes: ['secret.rotated'], namespace });
+      const before = await captureState(broker);
+      await broker.as(manager).get(`/v1/webhooks/${wide.id}`).expect(404);
+      await broker.as(manager).delete(`/v1/webhooks/${wide.id}`).expect(404);
+      await broker.as(manager).post(`/v1/webhooks/${wide.id}/signing-secret`).expect(404);
+      await broker.as(manager).get(`/v1/webhooks/${wide.id}/deliveries`).expect(404);
+      const listed = await broker.as(manager).get('/v1/webhooks').expect(200);
+      expect((listed.body as WebhookBody[]).map((webhook) => webhook.id)).not.toContain(wide.id);
+      await expectUnchanged(broker, before, { allowDecisions: true });
+    });
+
+    it('a caller without webhooks:manage is refused at the route (403)', async () => {
+      const reader = uniqueName('reader');
+      const namespace = await createNamespace(broker);
+      await grantRole(broker, { subject: `user:${reader}`, role: 'reader', namespace });
+      const before = await captureState(broker);
+      await broker
+        .as(reader)
+        .post('/v1/webhooks')
+        .send({ url: 'https://hooks.example.com/x', eventTypes: ['secret.rotated'], namespace })
+        .expect(403);
+      await broker.as(reader).get('/v1/webhooks').expect(403);
+      await expectUnchanged(broker, before);
+    });
+  });
+
+  const deliveriesOf = async (id: string): Promise<DeliveryBody[]> =>
+    (await broker.as('admin').get(`/v1/webhooks/${id}/deliveries`).expect(200)).body.items as DeliveryBody[];
+});
