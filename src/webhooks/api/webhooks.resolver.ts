@@ -18,20 +18,20 @@ import { WebhooksService } from '../webhooks.service.js';
 @Resolver()
 export class WebhooksResolver {
   constructor(
-    private readonly webhooks: WebhooksService,
+    private readonly webhooksService: WebhooksService,
     private readonly secretEventsService: SecretEventsService,
   ) {}
 
   @Query(() => [WebhookView])
   @RequireVerb('webhooks:manage')
-  webhooksList(@CurrentActor() actor: Actor): Promise<WebhookView[]> {
-    return this.webhooks.list(actor);
+  webhooks(@CurrentActor() actor: Actor): Promise<WebhookView[]> {
+    return this.webhooksService.list(actor);
   }
 
   @Query(() => WebhookView)
   @RequireVerb('webhooks:manage')
   webhook(@CurrentActor() actor: Actor, @Args() { id }: WebhookIdParams): Promise<WebhookView> {
-    return this.webhooks.get(actor, id);
+    return this.webhooksService.get(actor, id);
   }
 
   @Query(() => DeliveryPage)
@@ -41,7 +41,7 @@ export class WebhooksResolver {
     @Args() { id }: WebhookIdParams,
     @Args() page: PageArgs,
   ): Promise<DeliveryPage> {
-    return this.webhooks.listDeliveries(actor, id, pageOf(page));
+    return this.webhooksService.listDeliveries(actor, id, pageOf(page));
   }
 
   @Mutation(() => WebhookWithSecretView)
@@ -50,13 +50,13 @@ export class WebhooksResolver {
     @CurrentActor() actor: Actor,
     @Args('input') input: CreateWebhookInput,
   ): Promise<WebhookWithSecretView> {
-    return this.webhooks.create(actor, input);
+    return this.webhooksService.create(actor, input);
   }
 
   @Mutation(() => WebhookView)
   @RequireVerb('webhooks:manage')
   deleteWebhook(@CurrentActor() actor: Actor, @Args() { id }: WebhookIdParams): Promise<WebhookView> {
-    return this.webhooks.delete(actor, id);
+    return this.webhooksService.delete(actor, id);
   }
 
   @Mutation(() => WebhookWithSecretView)
@@ -65,7 +65,7 @@ export class WebhooksResolver {
     @CurrentActor() actor: Actor,
     @Args() { id }: WebhookIdParams,
   ): Promise<WebhookWithSecretView> {
-    return this.webhooks.rotateSigningSecret(actor, id);
+    return this.webhooksService.rotateSigningSecret(actor, id);
   }
 
   @Mutation(() => DeliveryView)
@@ -74,7 +74,7 @@ export class WebhooksResolver {
     @CurrentActor() actor: Actor,
     @Args() { id, deliveryId }: WebhookDeliveryParams,
   ): Promise<DeliveryView> {
-    return this.webhooks.redeliver(actor, id, deliveryId);
+    return this.webhooksService.redeliver(actor, id, deliveryId);
   }
 
   @Subscription(() => SecretEventView, {
