@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNamespace, createRole, createSecret, grantRole, secretsPath, uniqueName } from '../factories/index.js';
+import { RotationPolicyWebhooks1765200100000 } from '../../migrations/1765200100000-rotation-policy-webhooks.js';
+import { SecretRecordEntity } from '../../src/secrets/entities/secret-record.entity.js';
+import type { RotationPolicy } from '../../src/secrets/rotation-policy.js';
+import { WebhookSubscriptionEntity } from '../../src/webhooks/entities/webhook-subscription.entity.js';
 import { startFlakyReceiver, type FlakyReceiver } from '../support/flaky-receiver.js';
 import { captureState, expectUnchanged } from '../support/state.js';
 import { useBroker } from '../support/use-broker.js';
@@ -270,4 +276,57 @@ describe('lifecycle webhooks', () => {
 
   const deliveriesOf = async (id: string): Promise<DeliveryBody[]> =>
     (await broker.as('admin').get(`/v1/webhooks/${id}/deliveries`).expect(200)).body.items as DeliveryBody[];
+});
+
+describe('the migration of rotation-policy webhooks', () => {
+  const broker = useBroker(FAST_DELIVERY);
+
+  it('makes one subscription per (secret, URL), strips the field, and the broker seals a signing secret', async () => {
+    const dataSource = broker.app.get(DataSource);
+    const id = randomUUID();
+    await dataSource.getRepository(SecretRecordEntity).insert({
+      id,
+      namespace: 'team-legacy',
+      name: 'db-legacy',
+      state: 'active',
+      type: 'Opaque',
+      currentVersion: 1,
+      rotationPolicy: {
+        generators: { password: { type: 'password', length: 32 } },
+        webhooks: ['https://hooks.example.com/a', 'https://hooks.example.com/b', 'https://hooks.example.com/a'],
+      } as unknown as RotationPolicy,
+      revokedAt: null,
+      revokedBy: null,
+      revokeReason: null,
+    });
+    const runner = dataSource.createQueryRunner();
+    try {
+      await new RotationPolicyWebhooks1765200100000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const record = await dataSource.getRepository(SecretRecordEntity).findOneByOrFail({ id });
+    expect(record.rotationPolicy).toEqual({ generators: { password: { type: 'password', length: 32 } } });
+    const migrated = await dataSource
+      .getRepository(WebhookSubscriptionEntity)
+      .findBy({ namespace: 'team-legacy', namePattern: 'db-legacy' });
+    expect(migrated.map((subscription) => subscription.url).sort()).toEqual([
+      'https://hooks.example.com/a',
+      'https://hooks.example.com/b',
+    ]);
+    expect(migrated.every((subscription) => subscription.signingSecret === null)).toBe(true);
+    expect(migrated[0]).toMatchObject({
+      createdBy: 'system:migration',
+      eventTypes: expect.arrayContaining(['secret.rotated']),
+    });
+
+    await broker.restart();
+    const sealed = await broker.app
+      .get(DataSource)
+      .getRepository(WebhookSubscriptionEntity)
+      .findBy({ namespace: 'team-legacy' });
+    expect(sealed.every((subscription) => subscription.signingSecret !== null)).toBe(true);
+    const rotated = await broker.as('admin').post(`/v1/webhooks/${migrated[0].id}/signing-secret`).expect(200);
+    expect(rotated.body.signingSecret).toMatch(/^whsec_/);
+  });
 });
