@@ -147,6 +147,25 @@ describe('live secret events over GraphQL WebSocket', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(subscriber.events).toEqual([]);
     expect(JSON.stringify(subscriber.errors)).toMatch(/Permission denied/);
+    expect(JSON.stringify(subscriber.errors)).toMatch(/"code":"FORBIDDEN"/);
+  });
+
+  it('applies the same operation limits over WebSocket as over HTTP', async () => {
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${tokenFor('admin')}` },
+    });
+    clients.push(client);
+    const aliases = Array.from({ length: 16 }, (_, index) => `a${index}: whoami { subject }`).join(' ');
+    const errors = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query: `{ ${aliases} }` },
+        { next: () => undefined, error: resolve, complete: () => resolve([]) },
+      );
+    });
+    expect(JSON.stringify(errors)).toMatch(/aliases/i);
   });
 
   it('refuses a connection without a valid token (4401)', async () => {
@@ -174,6 +193,7 @@ describe('live secret events over GraphQL WebSocket', () => {
     await broker.as('admin').delete(`/v1/grants/${grant.id}`).expect(200);
     await subscriber.ended;
     expect(JSON.stringify(subscriber.errors)).toMatch(/withdrawn/);
+    expect(JSON.stringify(subscriber.errors)).toMatch(/"code":"FORBIDDEN"/);
     const count = subscriber.events.length;
     await createSecret(broker, namespace);
     await new Promise((resolve) => setTimeout(resolve, 700));

@@ -2,11 +2,21 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerOptions } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
-import { GraphQLError, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { formatGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { WebSocketAuthentication } from './websocket-authentication.js';
@@ -46,6 +56,17 @@ const UNAUTHORIZED = 4401;
 // setTimeout's limit; a token valid for longer is still checked again by each subscription's guard.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+const webSocketOnlyOptions: Pick<ServerOptions, 'validate' | 'onError'> = {
+  // graphql-ws validates with graphql-js's rules only; the limits apply here too.
+  validate: (schema: GraphQLSchema, document: DocumentNode) =>
+    validate(schema, document, [...specifiedRules, ...LIMIT_RULES]),
+  onError: (_context, _id, _payload, errors) => errors.map(formatOne),
+};
+
+function formatOne(error: GraphQLError) {
+  return formatGraphqlError(error.toJSON(), error);
+}
+
 function isSocketContext(value: unknown): value is SocketContext {
   return typeof value === 'object' && value !== null && 'extra' in value && 'connectionParams' in value;
 }
@@ -58,6 +79,11 @@ function webSocketSubscriptions(authentication: WebSocketAuthentication): Apollo
   return {
     'graphql-ws': {
       path: '/graphql',
+      // Errors leave a WebSocket with the same codes as over HTTP.
+      onNext: (_context: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
+        result.errors ? { ...result, errors: result.errors.map(formatOne) } : undefined,
+      // Nest's type lists only some graphql-ws options but hands them all to graphql-ws.
+      ...webSocketOnlyOptions,
       // graphql-ws types `extra` as unknown; over `ws` it is the socket and its upgrade request.
       onConnect: async (context: { connectionParams?: Readonly<Record<string, unknown>>; extra: unknown }) => {
         const { socket, request: upgrade } = context.extra as SocketExtra;
@@ -126,6 +152,13 @@ function reportRejection(context: ValidationContext | null, error: GraphQLError)
   context.reportError(error);
 }
 
+/** Depth and alias limits, over HTTP and WebSocket alike. */
+const LIMIT_RULES: readonly ValidationRule[] = [
+  depthLimit(MAX_QUERY_DEPTH),
+  // Reported as a validation error (GRAPHQL_VALIDATION_FAILED) rather than thrown out of validation.
+  maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
+];
+
 export function graphqlOptions(
   production: boolean,
   authentication: WebSocketAuthentication,
@@ -138,11 +171,7 @@ export function graphqlOptions(
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [
-      depthLimit(MAX_QUERY_DEPTH),
-      // Reported as a validation error (GRAPHQL_VALIDATION_FAILED) rather than thrown out of validation.
-      maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
-    ],
+    validationRules: [...LIMIT_RULES],
     plugins: [complexityLimit, requestIdOnErrors],
     subscriptions: webSocketSubscriptions(authentication),
     // The Fastify integration calls the context function with the request and the reply;
