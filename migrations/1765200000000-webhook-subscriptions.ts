@@ -3,7 +3,8 @@ import { timestampType } from './column-types.js';
 
 /**
  * Lifecycle webhooks: subscriptions, one delivery per (subscription, event), and a mark on each
- * outbox row once it has been fanned out (the worker claims unmarked rows).
+ * outbox row once it has been fanned out (the worker claims unmarked rows; rows already there
+ * count as fanned out).
  */
 export class WebhookSubscriptions1765200000000 implements MigrationInterface {
   name = 'WebhookSubscriptions1765200000000';
@@ -72,6 +73,8 @@ export class WebhookSubscriptions1765200000000 implements MigrationInterface {
       'lifecycle_events',
       new TableColumn({ name: 'dispatched_at', type: timestamp, isNullable: true }),
     );
+    // Events from before there were subscriptions are history, not news: nobody is sent them.
+    await queryRunner.query('UPDATE lifecycle_events SET dispatched_at = occurred_at');
     await queryRunner.createIndex(
       'lifecycle_events',
       new TableIndex({ name: 'ix_lifecycle_events_dispatched', columnNames: ['dispatched_at', 'sequence'] }),

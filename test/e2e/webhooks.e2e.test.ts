@@ -189,6 +189,13 @@ describe('lifecycle webhooks', () => {
     await receiver.waitFor(1);
     const [request] = receiver.requests;
     expect(() => new Webhook(secret).verify(request.body, request.headers as Record<string, string>)).not.toThrow();
+    // Sealed at rest, and never logged.
+    const rows = await broker.app.get(DataSource).query<unknown[]>('SELECT * FROM webhook_subscriptions');
+    const stored = JSON.stringify(rows);
+    for (const shown of [secret, webhook.signingSecret as string]) {
+      expect(stored).not.toContain(shown.slice('whsec_'.length));
+      expect(broker.logLines.join('\n')).not.toContain(shown.slice('whsec_'.length));
+    }
   });
 
   it('refuses the retired rotationPolicy.webhooks with a pointer to subscriptions (422)', async () => {
