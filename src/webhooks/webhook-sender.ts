@@ -6,6 +6,7 @@ import { DataSource, In, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { WebhookDeliveryEntity, type DeliveryAttempt } from './entities/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
 import { SigningSecrets } from './signing-secrets.js';
@@ -39,6 +40,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly secrets: SigningSecrets,
+    @Inject(MetricsService) private readonly metrics: Pick<MetricsService, 'countWebhookAttempt'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'webhooks'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
@@ -169,6 +171,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     };
     const delivered = result.error === null;
     const exhausted = !delivered && attempts >= this.config.webhooks.maxAttempts;
+    this.metrics.countWebhookAttempt(delivered ? 'delivered' : exhausted ? 'failed' : 'retry');
     const nextAttemptAt =
       delivered || exhausted
         ? null

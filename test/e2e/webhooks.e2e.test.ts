@@ -116,6 +116,8 @@ describe('lifecycle webhooks', () => {
     });
     expect(delivery.eventId).toBe([...eventIds][0]);
     expect(delivery.attemptLog.map((attempt) => attempt.statusCode)).toEqual([500, 500, 500, 204]);
+    const metrics = (await broker.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/webhook_delivery_attempts_total\{result="delivered"\} [1-9]/);
   });
 
   it('redelivers on request, with the same webhook-id', async () => {
