@@ -124,10 +124,23 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     // Deleted meanwhile: its deliveries went with it.
     if (!subscription) return;
     const started = performance.now();
-    const result = subscription.signingSecret
-      ? await this.post(subscription.url, this.secrets.open(subscription.id, subscription.signingSecret), delivery)
-      : { statusCode: null, error: 'the subscription has no signing secret yet' };
+    const secret = this.signingSecretOf(subscription);
+    const result = secret.ok
+      ? await this.post(subscription.url, secret.value, delivery)
+      : { statusCode: null, error: secret.error };
     await this.settle(delivery, result, Math.round(performance.now() - started));
+  }
+
+  /** An unreadable secret (sealed under another key) fails the attempt like any other failure, visibly in the log. */
+  private signingSecretOf(
+    subscription: WebhookSubscriptionEntity,
+  ): { ok: true; value: string } | { ok: false; error: string } {
+    if (!subscription.signingSecret) return { ok: false, error: 'the subscription has no signing secret yet' };
+    try {
+      return { ok: true, value: this.secrets.open(subscription.id, subscription.signingSecret) };
+    } catch {
+      return { ok: false, error: 'the signing secret cannot be opened with the configured key' };
+    }
   }
 
   private async post(url: string, secret: string, delivery: WebhookDeliveryEntity): Promise<AttemptResult> {
