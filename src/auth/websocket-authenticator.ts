@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import passport from 'passport';
 import type { Logger } from 'pino';
@@ -73,7 +72,7 @@ export class WebSocketAuthenticator extends WebSocketAuthentication {
 function standInRequest(upgrade: IncomingMessage, authorization: string | undefined): FastifyRequest {
   const headers = { 'user-agent': upgrade.headers['user-agent'], ...(authorization ? { authorization } : {}) };
   const stand = {
-    id: requestIdFor(upgrade) || randomUUID(),
+    id: requestIdFor(upgrade),
     ip: upgrade.socket.remoteAddress,
     headers,
     user: undefined,
