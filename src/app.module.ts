@@ -10,6 +10,7 @@ import { databaseOptions } from './common/database/database-options.js';
 import { ENTITIES } from './entities.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { graphqlOptions } from './common/graphql/graphql-options.js';
+import { WebSocketAuthentication } from './common/graphql/websocket-authentication.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -19,6 +20,7 @@ import { LeasesModule } from './leases/leases.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -30,9 +32,13 @@ export class AppModule {
         ConfigModule.forRoot(config),
         // Fail fast: an orchestrator restarts the process, which is clearer than silent retries.
         TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          ...graphqlOptions(config.nodeEnv === 'production'),
+          imports: [AuthModule],
+          inject: [WebSocketAuthentication],
+          useFactory: (authentication: WebSocketAuthentication) => ({
+            ...graphqlOptions(config.nodeEnv === 'production', authentication),
+          }),
         }),
         AuthModule,
         GrantsModule,
@@ -42,6 +48,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         AuditQueryModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: logger },

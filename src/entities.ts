@@ -5,6 +5,8 @@ import { LeaseEntity } from './leases/entities/lease.entity.js';
 import { SecretRecordEntity } from './secrets/entities/secret-record.entity.js';
 import { SecretVersionEntity } from './secrets/entities/secret-version.entity.js';
 import { LifecycleEventEntity } from './webhooks/entities/lifecycle-event.entity.js';
+import { WebhookDeliveryEntity } from './webhooks/entities/webhook-delivery.entity.js';
+import { WebhookSubscriptionEntity } from './webhooks/entities/webhook-subscription.entity.js';
 
 /** Every TypeORM entity of the broker. */
 export const ENTITIES = [
@@ -15,4 +17,6 @@ export const ENTITIES = [
   AuditEventEntity,
   LifecycleEventEntity,
   LeaseEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
 ];

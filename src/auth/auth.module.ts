@@ -15,6 +15,8 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 import { SubjectThrottlerGuard } from './subject-throttler.guard.js';
 import { VerbGuard } from './verb.guard.js';
+import { WebSocketAuthenticator } from './websocket-authenticator.js';
+import { WebSocketAuthentication } from '../common/graphql/websocket-authentication.js';
 
 // Addresses whose failed authentications are counted at once (about 100 bytes each).
 const MAX_TRACKED_ADDRESSES = 10_000;
@@ -49,6 +51,8 @@ const MAX_TRACKED_SUBJECTS = 100_000;
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: SubjectThrottlerGuard },
     { provide: APP_GUARD, useClass: VerbGuard },
+    { provide: WebSocketAuthentication, useClass: WebSocketAuthenticator },
   ],
+  exports: [WebSocketAuthentication],
 })
 export class AuthModule {}

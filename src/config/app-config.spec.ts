@@ -31,7 +31,7 @@ describe('loadConfig', () => {
         retryBaseSeconds: 30,
         driftCheckSeconds: 60,
       },
-      webhooks: { tickSeconds: 2, retryBaseSeconds: 10, maxAttempts: 10, timeoutSeconds: 10 },
+      webhooks: { dispatchSeconds: 0.5, tickSeconds: 2, retryBaseSeconds: 10, maxAttempts: 10, timeoutSeconds: 10 },
       leases: { minTtlSeconds: 60, maxTtlSeconds: 86_400, sweepSeconds: 10 },
     });
     expect(Object.isFrozen(config)).toBe(true);

@@ -69,6 +69,8 @@ export interface RotationConfig {
 
 /** Lifecycle webhooks: delivery from the outbox. */
 export interface WebhookConfig {
+  /** How often the outbox is read for new lifecycle events (webhook fan-out and live GraphQL subscriptions). */
+  readonly dispatchSeconds: number;
   /** How often the delivery worker looks for due deliveries. */
   readonly tickSeconds: number;
   /** First retry delay after a failed delivery; doubles each time. */
@@ -220,6 +222,7 @@ const environmentSchema = z.object({
   ROTATION_JITTER_SECONDS: z.coerce.number().min(0).max(3_600).default(30),
   ROTATION_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
   DRIFT_CHECK_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  WEBHOOK_DISPATCH_SECONDS: z.coerce.number().min(0.05).max(60).default(0.5),
   WEBHOOK_TICK_SECONDS: z.coerce.number().min(0.1).max(3_600).default(2),
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(10),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
@@ -292,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       driftCheckSeconds: values.DRIFT_CHECK_SECONDS,
     }),
     webhooks: Object.freeze({
+      dispatchSeconds: values.WEBHOOK_DISPATCH_SECONDS,
       tickSeconds: values.WEBHOOK_TICK_SECONDS,
       retryBaseSeconds: values.WEBHOOK_RETRY_BASE_SECONDS,
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,

@@ -66,6 +66,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly webhookAttempts = new Counter({
+    name: 'webhook_delivery_attempts_total',
+    help: 'Lifecycle webhook delivery attempts by result: delivered, retry (failed, will be retried), failed (given up)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -97,6 +104,10 @@ export class MetricsService {
 
   countSuspiciousActivity(): void {
     this.suspicious.inc();
+  }
+
+  countWebhookAttempt(result: 'delivered' | 'retry' | 'failed'): void {
+    this.webhookAttempts.inc({ result });
   }
 
   text(): Promise<string> {

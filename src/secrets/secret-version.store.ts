@@ -10,7 +10,7 @@ import {
 } from '../common/events/lifecycle-events.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { EnvelopeCipher } from './crypto/envelope-cipher.js';
+import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { FINGERPRINT_SCHEME, SecretVersionEntity, type VersionReason } from './entities/secret-version.entity.js';
 import type { RotationPolicy } from './rotation-policy.js';

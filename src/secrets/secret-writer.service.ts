@@ -436,6 +436,12 @@ function rotationPolicyOf(
   limits: GeneratorLimits,
 ): RotationPolicy | null {
   const declared = input.rotationPolicy;
+  if (declared?.webhooks !== undefined) {
+    throw new DomainError(
+      ErrorCode.Unprocessable,
+      'rotationPolicy.webhooks is no longer accepted: subscribe to the secret with POST /v1/webhooks',
+    );
+  }
   const declaredGenerators = declared?.generators ? validateGeneratorMap(declared.generators, limits) : {};
   const merged = { ...generators, ...declaredGenerators };
   if (!declared && Object.keys(merged).length === 0) return null;
@@ -443,6 +449,5 @@ function rotationPolicyOf(
     generators: merged,
     intervalSeconds: declared?.intervalSeconds,
     restartWorkloads: declared?.restartWorkloads,
-    webhooks: declared?.webhooks,
   };
 }

@@ -8,7 +8,7 @@ import { GrantsModule } from '../grants/grants.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { SecretsController } from './api/secrets.controller.js';
 import { SecretsResolver } from './api/secrets.resolver.js';
-import { EnvelopeCipher } from './crypto/envelope-cipher.js';
+import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { SecretLoader } from './secret-loader.js';

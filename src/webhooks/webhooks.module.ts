@@ -1,13 +1,53 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
+import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
 import { LifecycleEvents } from '../common/events/lifecycle-events.js';
+import { PagingModule } from '../common/paging/paging.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { GrantsModule } from '../grants/grants.module.js';
+import { WebhooksController } from './api/webhooks.controller.js';
+import { WebhooksResolver } from './api/webhooks.resolver.js';
 import { LifecycleEventEntity } from './entities/lifecycle-event.entity.js';
+import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
+import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
 import { LifecycleOutbox } from './lifecycle-outbox.js';
+import { LiveEvents } from './live-events.js';
+import { OutboxDispatcher } from './outbox-dispatcher.js';
+import { SecretEventsService } from './secret-events.service.js';
+import { MigratedSubscriptionSecrets, SigningSecrets } from './signing-secrets.js';
+import { WebhookSender } from './webhook-sender.js';
+import { WebhooksService } from './webhooks.service.js';
 
-/** Lifecycle events: the outbox every change writes to, and (later) their delivery to subscribers. */
+/**
+ * Lifecycle events: the outbox every change writes to, its dispatch to webhook subscriptions
+ * (signed deliveries, retried) and to live GraphQL subscribers, and the subscriptions' API.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([LifecycleEventEntity])],
-  providers: [{ provide: LifecycleEvents, useClass: LifecycleOutbox }],
+  imports: [
+    TypeOrmModule.forFeature([LifecycleEventEntity, WebhookSubscriptionEntity, WebhookDeliveryEntity]),
+    GrantsModule,
+    AuditModule,
+    PagingModule,
+  ],
+  controllers: [WebhooksController],
+  providers: [
+    { provide: LifecycleEvents, useClass: LifecycleOutbox },
+    {
+      provide: EnvelopeCipher,
+      inject: [APP_CONFIG],
+      useFactory: (config: Pick<AppConfig, 'encryptionKey'>) => new EnvelopeCipher(config.encryptionKey),
+    },
+    SigningSecrets,
+    MigratedSubscriptionSecrets,
+    LiveEvents,
+    WebhookSender,
+    OutboxDispatcher,
+    WebhooksService,
+    SecretEventsService,
+    WebhooksResolver,
+  ],
   exports: [LifecycleEvents],
 })
 export class WebhooksModule {}

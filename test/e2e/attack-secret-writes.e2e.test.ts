@@ -36,7 +36,6 @@ describe('secret writes under failure', () => {
           data: { password: 'attacker-chosen' },
           rotationPolicy: {
             generators: { password: { type: 'password' } },
-            webhooks: ['http://attacker.example/hook'],
           },
         })
         .expect(409);

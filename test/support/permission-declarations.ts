@@ -55,7 +55,7 @@ export function collectPermissionDeclarations(app: INestApplication): string[] {
     for (const { method, handler } of methodsOf(type)) {
       const name = (Reflect.getMetadata('graphql:resolver_name', handler) as string | undefined) ?? method;
       const kind: unknown = Reflect.getMetadata('graphql:resolver_type', handler);
-      if (kind === 'Query' || kind === 'Mutation') {
+      if (kind === 'Query' || kind === 'Mutation' || kind === 'Subscription') {
         rows.push(`GraphQL ${kind} ${name}: ${requirementOf(handler, type)}`);
       } else if (Reflect.getMetadata('graphql:resolve_property', handler)) {
         const field = `${String(Reflect.getMetadata('graphql:resolver_type', type))}.${name}`;

@@ -3,7 +3,6 @@ import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
   IsArray,
   IsIn,
   IsInt,
@@ -83,12 +82,15 @@ export class RotationPolicyInput {
   @OptionalFlagField(RESTART_WORKLOADS)
   restartWorkloads?: boolean;
 
-  @ApiPropertyOptional({ type: [String] })
-  @Field(() => [String], { nullable: true })
+  // Kept in the schema so that old clients get a clear 422 rather than an unknown-field 400.
+  @ApiPropertyOptional({
+    type: [String],
+    deprecated: true,
+    description: 'Refused (422): subscribe with POST /v1/webhooks instead',
+  })
+  @Field(() => [String], { nullable: true, deprecationReason: 'Refused: use createWebhook' })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(10)
-  @Matches(/^https?:\/\/\S+$/, { each: true, message: 'each webhook must be an http(s) URL' })
   webhooks?: string[];
 }
 

@@ -32,4 +32,8 @@ export class LifecycleEventEntity {
 
   @Column({ name: 'occurred_at', type: Date })
   occurredAt: Date;
+
+  /** When the event was fanned out to webhook deliveries and live subscribers; null until then. */
+  @Column({ name: 'dispatched_at', type: Date, nullable: true })
+  dispatchedAt: Date | null;
 }

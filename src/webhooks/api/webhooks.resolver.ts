@@ -1,0 +1,91 @@
+import { Args, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { pageOf, PageArgs } from '../../common/paging/page.js';
+import { CreateWebhookInput } from '../dto/create-webhook.input.js';
+import { WebhookDeliveryParams, WebhookIdParams } from '../dto/params.js';
+import { SecretEventsArgs } from '../dto/secret-events.args.js';
+import {
+  DeliveryPage,
+  DeliveryView,
+  SecretEventView,
+  WebhookView,
+  WebhookWithSecretView,
+} from '../models/webhook.model.js';
+import { SecretEventsService } from '../secret-events.service.js';
+import { WebhooksService } from '../webhooks.service.js';
+
+@Resolver()
+export class WebhooksResolver {
+  constructor(
+    private readonly webhooksService: WebhooksService,
+    private readonly secretEventsService: SecretEventsService,
+  ) {}
+
+  @Query(() => [WebhookView])
+  @RequireVerb('webhooks:manage')
+  webhooks(@CurrentActor() actor: Actor): Promise<WebhookView[]> {
+    return this.webhooksService.list(actor);
+  }
+
+  @Query(() => WebhookView)
+  @RequireVerb('webhooks:manage')
+  webhook(@CurrentActor() actor: Actor, @Args() { id }: WebhookIdParams): Promise<WebhookView> {
+    return this.webhooksService.get(actor, id);
+  }
+
+  @Query(() => DeliveryPage)
+  @RequireVerb('webhooks:manage')
+  webhookDeliveries(
+    @CurrentActor() actor: Actor,
+    @Args() { id }: WebhookIdParams,
+    @Args() page: PageArgs,
+  ): Promise<DeliveryPage> {
+    return this.webhooksService.listDeliveries(actor, id, pageOf(page));
+  }
+
+  @Mutation(() => WebhookWithSecretView)
+  @RequireVerb('webhooks:manage')
+  createWebhook(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: CreateWebhookInput,
+  ): Promise<WebhookWithSecretView> {
+    return this.webhooksService.create(actor, input);
+  }
+
+  @Mutation(() => WebhookView)
+  @RequireVerb('webhooks:manage')
+  deleteWebhook(@CurrentActor() actor: Actor, @Args() { id }: WebhookIdParams): Promise<WebhookView> {
+    return this.webhooksService.delete(actor, id);
+  }
+
+  @Mutation(() => WebhookWithSecretView)
+  @RequireVerb('webhooks:manage')
+  rotateWebhookSigningSecret(
+    @CurrentActor() actor: Actor,
+    @Args() { id }: WebhookIdParams,
+  ): Promise<WebhookWithSecretView> {
+    return this.webhooksService.rotateSigningSecret(actor, id);
+  }
+
+  @Mutation(() => DeliveryView)
+  @RequireVerb('webhooks:manage')
+  redeliverWebhook(
+    @CurrentActor() actor: Actor,
+    @Args() { id, deliveryId }: WebhookDeliveryParams,
+  ): Promise<DeliveryView> {
+    return this.webhooksService.redeliver(actor, id, deliveryId);
+  }
+
+  @Subscription(() => SecretEventView, {
+    description: 'Lifecycle events of the secrets of a namespace (or one secret) the caller may list',
+    resolve: (event: SecretEventView) => event,
+  })
+  @RequireVerb('list')
+  secretEvents(
+    @CurrentActor() actor: Actor,
+    @Args() args: SecretEventsArgs,
+  ): Promise<AsyncIterableIterator<SecretEventView>> {
+    return this.secretEventsService.subscribe(actor, args);
+  }
+}

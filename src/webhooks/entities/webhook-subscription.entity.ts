@@ -1,0 +1,40 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { SealedValues } from '../../common/crypto/envelope-cipher.js';
+import type { LifecycleEventType } from '../../common/events/lifecycle-events.js';
+
+/** A lifecycle webhook: where matching events are POSTed, and the key that signs them. */
+@Entity({ name: 'webhook_subscriptions' })
+export class WebhookSubscriptionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 2048 })
+  url: string;
+
+  @Column({ name: 'event_types', type: 'simple-json' })
+  eventTypes: LifecycleEventType[];
+
+  /** A namespace, or `*`. */
+  @Column({ type: 'varchar', length: 63 })
+  namespace: string;
+
+  /** A glob over secret (or ServiceAccount) names, as in grants. */
+  @Column({ name: 'name_pattern', type: 'varchar', length: 253 })
+  namePattern: string;
+
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  description: string | null;
+
+  /** The `whsec_…` signing secret, sealed under the key-encryption key; null until the broker first seals one. */
+  @Column({ name: 'signing_secret', type: 'simple-json', nullable: true })
+  signingSecret: SealedValues | null;
+
+  @Column({ name: 'expires_at', type: Date, nullable: true })
+  expiresAt: Date | null;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 320 })
+  createdBy: string;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+}
