@@ -11,7 +11,10 @@ import {
 import { startContractApp } from './contract-app.js';
 
 const app = await startContractApp();
-writeFileSync(OPENAPI_PATH, stringify(buildOpenApiDocument(app), { sortMapEntries: false }));
+writeFileSync(
+  OPENAPI_PATH,
+  stringify(buildOpenApiDocument(app), { sortMapEntries: false, aliasDuplicateObjects: false }),
+);
 writeFileSync(GRAPHQL_SDL_PATH, printGraphqlSchema(app));
 await app.close();
 console.log(`wrote ${OPENAPI_PATH} and ${GRAPHQL_SDL_PATH}`);

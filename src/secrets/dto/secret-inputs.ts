@@ -83,7 +83,7 @@ export class RotationPolicyInput {
   @OptionalFlagField(RESTART_WORKLOADS)
   restartWorkloads?: boolean;
 
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], description: 'URLs told of each rotation (http or https)' })
   @Field(() => [String], { nullable: true })
   @IsOptional()
   @IsArray()
@@ -97,7 +97,7 @@ export class CreateSecretInput {
   @SecretNameField('The name of the new Secret')
   name: string;
 
-  @ApiPropertyOptional({ example: 'Opaque', default: 'Opaque' })
+  @ApiPropertyOptional({ example: 'Opaque', default: 'Opaque', description: 'The Kubernetes Secret type' })
   @Field({ nullable: true })
   @IsOptional()
   @Matches(SECRET_TYPE, { message: 'type must be a Kubernetes secret type' })
@@ -119,7 +119,10 @@ export class CreateSecretInput {
   @NoControlCharacters()
   labels?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: RotationPolicyInput })
+  @ApiPropertyOptional({
+    type: RotationPolicyInput,
+    description: 'How and how often it is rotated (default: on request only)',
+  })
   @Field(() => RotationPolicyInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
@@ -167,7 +170,7 @@ export class RotateSecretInput extends SecretChangeInput {
 
 @InputType()
 export class RollbackSecretInput extends SecretChangeInput {
-  @ApiProperty({ minimum: 1 })
+  @ApiProperty({ minimum: 1, description: 'The earlier version whose values to restore' })
   @Field(() => Int)
   @IsInt()
   @Min(1)
@@ -177,7 +180,11 @@ export class RollbackSecretInput extends SecretChangeInput {
 
 @InputType()
 export class RevokeSecretInput {
-  @ApiProperty({ minLength: 1, maxLength: 1024 })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'Why the secret is revoked (required, recorded in the audit trail)',
+  })
   @Field()
   @IsString()
   @MinLength(1, { message: 'reason is required to revoke' })
@@ -201,7 +208,11 @@ export class RequestSecretInput {
 
 /** REST `GET …/secrets`: the label selector and the page. */
 export class ListSecretsQuery extends PageQuery {
-  @ApiPropertyOptional({ example: 'tier=db', maxLength: 1024 })
+  @ApiPropertyOptional({
+    example: 'tier=db',
+    maxLength: 1024,
+    description: 'A Kubernetes label selector: only matching secrets',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
