@@ -10,6 +10,7 @@ import {
   printGraphqlSchema,
 } from '../src/common/http/api-contracts.js';
 import { startContractApp } from '../scripts/contract-app.js';
+import { CLIENT_SCHEMA_PATH, generateClientSchema } from '../scripts/typescript-client.js';
 
 describe('committed API contracts', () => {
   let app: INestApplication;
@@ -27,6 +28,11 @@ describe('committed API contracts', () => {
 
   it('src/schema.gql matches the code (run `npm run contracts` to regenerate)', () => {
     expect(readFileSync(GRAPHQL_SDL_PATH, 'utf8')).toBe(printGraphqlSchema(app));
+  });
+
+  it('clients/typescript/schema.d.ts matches openapi/openapi.yaml (run `npm run contracts` to regenerate)', async () => {
+    const generated = await generateClientSchema(readFileSync(OPENAPI_PATH, 'utf8'));
+    expect(readFileSync(CLIENT_SCHEMA_PATH, 'utf8')).toBe(generated);
   });
 
   it('is an honest OpenAPI 3.0 document', () => {
