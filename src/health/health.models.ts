@@ -13,7 +13,9 @@ function indicators(description: string): ApiPropertyOptions {
     description,
     additionalProperties: {
       type: 'object',
-      properties: { status: { type: 'string', description: 'The state of this dependency: up, down or degraded' } },
+      properties: {
+        status: { type: 'string', enum: ['up', 'degraded', 'down'], description: 'The state of this dependency' },
+      },
       required: ['status'],
       additionalProperties: true,
     },
@@ -22,8 +24,12 @@ function indicators(description: string): ApiPropertyOptions {
 
 /** The answer of the readiness probe when every dependency is up (otherwise 503 problem+json). */
 export class ReadinessView {
-  @ApiProperty({ enum: ['ok'], description: '`ok`: the database, the Kubernetes API and the secrets cache are usable' })
-  status: 'ok';
+  @ApiProperty({
+    enum: ['ok', 'degraded'],
+    description:
+      'ok: the database, the Kubernetes API and the secrets cache are usable; degraded: still ready, but a watch is reconnecting and reads go to the API server',
+  })
+  status: 'ok' | 'degraded';
 
   @ApiPropertyOptional(indicators('The dependencies that are up (database, cluster, secrets-cache), by name'))
   info?: Record<string, { status: string }>;

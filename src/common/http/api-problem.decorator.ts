@@ -79,6 +79,8 @@ export const ROUTE_PROBLEMS = {
   secretListing: [400, 403, 502],
   /** One secret read through the cluster. */
   secretLookup: [400, 403, 404, 410, 502],
+  /** One secret's values, with an optional JSON body saying which. */
+  secretRequest: [400, 403, 404, 410, 413, 415, 502],
   /** One secret's record in the broker's database. */
   secretHistory: [400, 403, 404],
   /** A new secret written to the cluster. */

@@ -92,7 +92,7 @@ export class SecretsController {
       'Needs `read`. The body is optional: without one, every key is returned. Answered with Cache-Control: no-store.',
     returns: SecretValuesView,
     returnsDescription: 'The values and the version they belong to',
-    kind: 'secretLookup',
+    kind: 'secretRequest',
     body: { type: RequestSecretInput, description: 'Which keys, and why (optional)', required: false },
   })
   request(
