@@ -4,7 +4,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'reports/', 'clients/**/dist/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'data/',
+      'reports/',
+      'clients/**/dist/',
+      'clients/typescript/schema.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -23,7 +33,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'scripts/**/*.ts', 'src/**/cli/**/*.ts', 'src/emulator/main.ts', 'bench/**/*.ts'],
+    files: [
+      'test/**/*.ts',
+      'scripts/**/*.ts',
+      'src/**/cli/**/*.ts',
+      'src/emulator/main.ts',
+      'bench/**/*.ts',
+      'clients/**/example.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

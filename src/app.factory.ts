@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { serveApiDocs } from './common/http/api-contracts.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { installRequestHooks } from './common/http/request-hooks.js';
 import { trustProxySetting } from './common/http/source-address.js';
@@ -34,6 +35,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
   });
   installRequestHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
   app.useGlobalPipes(new BrokerValidationPipe());
+  if (config.apiDocs) serveApiDocs(app);
   app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     AUDIT_CHECKPOINT_FILE: join(DATA_DIR, 'audit-checkpoint.json'),
+    API_DOCS: 'true',
     ...process.env,
     BROKER_DEV_MODE: 'true',
     JWT_HS256_SECRET: signingSecret,

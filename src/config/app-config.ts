@@ -7,6 +7,8 @@ import { z } from 'zod';
 export interface AppConfig {
   readonly nodeEnv: string;
   readonly devMode: boolean;
+  /** Serve the OpenAPI document at /openapi.json and its rendering at /docs, without authentication. */
+  readonly apiDocs: boolean;
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
@@ -163,6 +165,7 @@ const booleanFlag = z
 const environmentSchema = z.object({
   NODE_ENV: z.string().default('development'),
   BROKER_DEV_MODE: booleanFlag,
+  API_DOCS: booleanFlag,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -249,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return Object.freeze({
     nodeEnv: values.NODE_ENV,
     devMode: values.BROKER_DEV_MODE,
+    apiDocs: values.API_DOCS,
     port: values.PORT,
     host: values.HOST,
     database: databaseConfig(values.DATABASE_URL),

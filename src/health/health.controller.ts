@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -11,7 +11,10 @@ import {
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { SecretCacheStatus } from '../cluster/secret-cache-status.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { ApiProblemResponses } from '../common/http/api-problem.decorator.js';
+import { ApiPublicRoute } from '../common/http/api-route.decorator.js';
 import { Public } from '../common/http/route-decorators.js';
+import { LivenessView, ReadinessView } from './health.models.js';
 
 @ApiTags('health')
 @Public()
@@ -26,14 +29,23 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
-  @ApiOperation({ summary: 'Liveness: the process serves requests' })
-  liveness(): { status: string } {
+  @ApiPublicRoute({
+    summary: 'Liveness: the process serves requests',
+    description: 'For the kubelet: answers without touching the database or the cluster.',
+  })
+  @ApiOkResponse({ type: LivenessView, description: 'The process is alive' })
+  liveness(): LivenessView {
     return { status: 'ok' };
   }
 
   @Get('readyz')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database and the Kubernetes API answer' })
+  @ApiPublicRoute({
+    summary: 'Readiness: the database and the Kubernetes API answer',
+    description: 'For the kubelet and load balancers: 503 problem+json naming the dependencies that are down.',
+  })
+  @ApiOkResponse({ type: ReadinessView, description: 'Every dependency is up' })
+  @ApiProblemResponses([503])
   async readiness(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiPublicRoute } from '../common/http/api-route.decorator.js';
 import { Public } from '../common/http/route-decorators.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -12,9 +13,12 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiPublicRoute({
+    summary: 'Prometheus metrics (text exposition format)',
+    description: 'For the Prometheus scraper: request counts and latencies by route pattern, cache and audit figures.',
+  })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ schema: { type: 'string' } })
+  @ApiOkResponse({ description: 'The metrics in the Prometheus text format 0.0.4', schema: { type: 'string' } })
   scrape(): Promise<string> {
     return this.metrics.text();
   }

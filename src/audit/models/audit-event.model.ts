@@ -9,15 +9,15 @@ export class AuditEventView {
   @Field(() => ID)
   id: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it was recorded' })
   @Field(() => GraphQLISODateTime)
   time: Date;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The request that caused it (X-Request-Id)' })
   @Field()
   requestId: string;
 
-  @ApiProperty({ example: 'user:alice' })
+  @ApiProperty({ example: 'user:alice', description: 'Who acted: the authenticated subject, or anonymous' })
   @Field()
   subject: string;
 
@@ -25,19 +25,27 @@ export class AuditEventView {
   @Field()
   action: string;
 
-  @ApiProperty({ enum: ['allowed', 'denied', 'succeeded', 'failed'] })
+  @ApiProperty({
+    enum: ['allowed', 'denied', 'succeeded', 'failed'],
+    description: 'allowed / denied: a decision; succeeded / failed: the outcome of an allowed change',
+  })
   @Field()
   outcome: string;
 
-  @ApiProperty({ type: String, nullable: true, example: 'team-a' })
+  @ApiProperty({ type: String, nullable: true, example: 'team-a', description: 'The namespace concerned, if any' })
   @Field(() => String, { nullable: true })
   namespace: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: 'db-main' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'db-main',
+    description: 'The secret (or grant, role) concerned, if any',
+  })
   @Field(() => String, { nullable: true })
   name: string | null;
 
-  @ApiProperty({ type: Number, nullable: true })
+  @ApiProperty({ type: Number, nullable: true, description: 'The secret version concerned, if any' })
   @Field(() => Int, { nullable: true })
   version: number | null;
 
@@ -45,19 +53,23 @@ export class AuditEventView {
   @Field(() => [String])
   matchedGrants: string[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: "The caller's stated reason, or why it was denied" })
   @Field(() => String, { nullable: true })
   reason: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'The address of the caller' })
   @Field(() => String, { nullable: true })
   sourceIp: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'The User-Agent of the caller' })
   @Field(() => String, { nullable: true })
   userAgent: string | null;
 
-  @ApiProperty({ type: Number, nullable: true })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'How long the request had taken when recorded, in milliseconds',
+  })
   @Field(() => Float, { nullable: true })
   latencyMs: number | null;
 
@@ -65,7 +77,12 @@ export class AuditEventView {
   @Field(() => ID, { nullable: true })
   intentId: string | null;
 
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description: 'Further particulars of the action (never a secret value)',
+  })
   @Field(() => GraphQLJSONObject, { nullable: true })
   details: Record<string, AuditDetailValue> | null;
 
@@ -82,7 +99,7 @@ export class AuditEventView {
 
 @ObjectType('AuditEventPage')
 export class AuditEventPage {
-  @ApiProperty({ type: [AuditEventView] })
+  @ApiProperty({ type: [AuditEventView], description: 'The events of this page, newest first' })
   @Field(() => [AuditEventView])
   items: AuditEventView[];
 

@@ -11,6 +11,7 @@ export enum ErrorCode {
   Conflict = 'CONFLICT',
   Gone = 'GONE',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   RateLimited = 'RATE_LIMITED',
   /** The cluster refused the broker itself (its own RBAC) or answered unexpectedly. */
   ClusterRefused = 'CLUSTER_REFUSED',

@@ -35,6 +35,12 @@ export function describeError(code: ErrorCode): ErrorDescription {
         title: 'Content Too Large',
         graphqlCode: 'BAD_USER_INPUT',
       };
+    case ErrorCode.UnsupportedMediaType:
+      return {
+        status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        title: 'Unsupported Media Type',
+        graphqlCode: 'BAD_USER_INPUT',
+      };
     case ErrorCode.RateLimited:
       return {
         status: HttpStatus.TOO_MANY_REQUESTS,
@@ -78,6 +84,7 @@ export function codeForHttpStatus(status: number): ErrorCode {
     case 413:
       return ErrorCode.PayloadTooLarge;
     case 415:
+      return ErrorCode.UnsupportedMediaType;
     case 422:
       return ErrorCode.Unprocessable;
     case 429:

@@ -14,10 +14,36 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Request, create, update, rotate, roll back and revoke Kubernetes Secrets under RBAC-style grants, with a tamper-evident audit trail.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    // package.json's UNLICENSED: internal, no rights granted; the URL says what that means.
+    .setLicense('UNLICENSED', 'https://docs.npmjs.com/cli/v10/configuring-npm/package-json#license')
+    // Relative: the document describes whichever broker serves it.
+    .addServer('/', 'The broker serving this document')
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'A JWT from the configured issuer, or a Kubernetes ServiceAccount token when TokenReview is on',
+    })
+    // Every route needs the token unless it says otherwise (`security: []` on the probes and metrics).
+    .addSecurityRequirements('bearer')
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+}
+
+export const API_DOCS_PATH = 'docs';
+export const OPENAPI_JSON_PATH = 'openapi.json';
+
+/**
+ * Serves the document at /openapi.json and Swagger UI at /docs. Registered on Fastify directly,
+ * outside Nest's guards: both are public, and exist only when API_DOCS is on. Call before init.
+ */
+export function serveApiDocs(app: INestApplication): void {
+  SwaggerModule.setup(API_DOCS_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: OPENAPI_JSON_PATH,
+    raw: ['json'],
+    customSiteTitle: 'secrets-broker API',
   });
 }
 

@@ -17,6 +17,7 @@ export interface PageRequest {
 /** REST paging: `limit` and `continue` (the previous page's `continue`), validated here once. */
 export class PageQuery {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,

@@ -17,17 +17,17 @@ export class AccessReviewInput {
   @Matches(SUBJECT_PATTERN, { message: SUBJECT_MESSAGE })
   subject?: string;
 
-  @ApiProperty({ enum: VERBS, example: 'read' })
+  @ApiProperty({ enum: VERBS, example: 'read', description: 'The verb to check' })
   @Field(() => String)
   @IsIn(VERBS, { message: `verb must be one of: ${VERBS.join(', ')}` })
   verb: Verb;
 
-  @ApiProperty({ example: 'team-a' })
+  @ApiProperty({ example: 'team-a', description: 'The namespace of the secret' })
   @Field()
   @Matches(NAMESPACE_PATTERN, { message: 'namespace must be a Kubernetes namespace name' })
   namespace: string;
 
-  @ApiProperty({ example: 'db-main' })
+  @ApiProperty({ example: 'db-main', description: 'The name of the secret' })
   @Field()
   @Matches(SECRET_NAME_PATTERN, { message: 'name must be a Kubernetes object name' })
   name: string;

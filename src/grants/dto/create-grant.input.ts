@@ -13,12 +13,15 @@ import {
 
 @InputType()
 export class CreateGrantInput {
-  @ApiProperty({ example: 'user:alice' })
+  @ApiProperty({
+    example: 'user:alice',
+    description: 'Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>',
+  })
   @Field()
   @Matches(SUBJECT_PATTERN, { message: SUBJECT_MESSAGE })
   subject: string;
 
-  @ApiProperty({ example: 'reader' })
+  @ApiProperty({ example: 'reader', description: 'The role whose verbs it grants' })
   @Field()
   @Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE })
   role: string;
@@ -34,7 +37,7 @@ export class CreateGrantInput {
   @Matches(NAME_PATTERN, { message: 'namePattern may hold only a-z, 0-9, ., -, * and ?' })
   namePattern?: string;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'When it stops applying (default: never)' })
   @Field(() => GraphQLISODateTime, { nullable: true })
   @IsOptional()
   @Type(() => Date)

@@ -7,19 +7,19 @@ import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN } from '../../common/vocabulary/na
 
 @InputType()
 export class CreateRoleInput {
-  @ApiProperty({ example: 'db-operator' })
+  @ApiProperty({ example: 'db-operator', description: 'The role name (a DNS label)' })
   @Field()
   @Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE })
   name: string;
 
-  @ApiProperty({ type: [String], enum: VERBS, example: ['read', 'rotate'] })
+  @ApiProperty({ type: [String], enum: VERBS, example: ['read', 'rotate'], description: 'The verbs it grants' })
   @Field(() => [String])
   @ArrayMinSize(1)
   @ArrayUnique()
   @IsIn(VERBS, { each: true, message: `each verb must be one of: ${VERBS.join(', ')}` })
   verbs: Verb[];
 
-  @ApiPropertyOptional({ maxLength: 1024 })
+  @ApiPropertyOptional({ maxLength: 1024, description: 'What the role is for' })
   @Field({ nullable: true })
   @IsOptional()
   @IsString()

@@ -4,11 +4,11 @@ import { GrantView } from './grant.model.js';
 
 @ObjectType('AccessReview', { description: 'Whether a subject may perform a verb on a secret, and why' })
 export class AccessReviewView {
-  @ApiProperty()
+  @ApiProperty({ description: 'Whether the subject may perform the verb' })
   @Field()
   allowed: boolean;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Why (which grant allows it, or that none does)' })
   @Field()
   reason: string;
 

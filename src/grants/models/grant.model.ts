@@ -3,35 +3,43 @@ import { ApiProperty } from '@nestjs/swagger';
 
 @ObjectType('Grant', { description: 'A subject bound to a role on a namespace and secret-name pattern' })
 export class GrantView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', description: 'The grant id' })
   @Field(() => ID)
   id: string;
 
-  @ApiProperty({ example: 'user:alice' })
+  @ApiProperty({
+    example: 'user:alice',
+    description: 'Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>',
+  })
   @Field()
   subject: string;
 
-  @ApiProperty({ example: 'reader' })
+  @ApiProperty({ example: 'reader', description: 'The role whose verbs it grants' })
   @Field()
   role: string;
 
-  @ApiProperty({ type: [String], example: ['read', 'list'] })
+  @ApiProperty({ type: [String], example: ['read', 'list'], description: "The role's verbs when the grant was read" })
   @Field(() => [String])
   verbs: string[];
 
-  @ApiProperty({ example: 'team-a' })
+  @ApiProperty({ example: 'team-a', description: 'The namespace it applies to, or * for all' })
   @Field()
   namespace: string;
 
-  @ApiProperty({ example: 'db-*' })
+  @ApiProperty({ example: 'db-*', description: 'Glob over secret names it applies to (* and ?)' })
   @Field()
   namePattern: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When it stops applying; null: never',
+  })
   @Field(() => GraphQLISODateTime, { nullable: true })
   expiresAt: Date | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'Why it exists, as given when it was created' })
   @Field(() => String, { nullable: true })
   reason: string | null;
 
@@ -43,11 +51,11 @@ export class GrantView {
   @Field(() => Int, { nullable: true })
   maxLeaseTtlSeconds: number | null;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The subject that created it' })
   @Field()
   createdBy: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it was created' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
 }

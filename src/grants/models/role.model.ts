@@ -3,19 +3,19 @@ import { ApiProperty } from '@nestjs/swagger';
 
 @ObjectType('Role', { description: 'A named set of verbs' })
 export class RoleView {
-  @ApiProperty({ example: 'reader' })
+  @ApiProperty({ example: 'reader', description: 'The role name' })
   @Field()
   name: string;
 
-  @ApiProperty({ type: [String], example: ['read', 'list'] })
+  @ApiProperty({ type: [String], example: ['read', 'list'], description: 'The verbs it grants' })
   @Field(() => [String])
   verbs: string[];
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Built-in roles cannot be deleted' })
   @Field()
   builtIn: boolean;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'What the role is for' })
   @Field(() => String, { nullable: true })
   description: string | null;
 
@@ -27,7 +27,7 @@ export class RoleView {
   @Field(() => Int, { nullable: true })
   maxLeaseTtlSeconds: number | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it was created' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
 }

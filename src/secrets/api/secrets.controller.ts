@@ -1,8 +1,9 @@
 import { Body, Get, Header, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation } from '@nestjs/swagger';
+import { ApiHeader } from '@nestjs/swagger';
 import type { Actor } from '../../common/actor.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import { ApiController } from '../../common/http/api-controller.decorator.js';
+import { ApiRoute } from '../../common/http/api-route.decorator.js';
 import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { pageOf } from '../../common/paging/page.js';
 import {
@@ -32,7 +33,14 @@ export class SecretsController {
 
   @Get()
   @RequireVerb('list')
-  @ApiOperation({ summary: 'List secrets: names, keys, labels and versions, never values' })
+  @ApiRoute({
+    summary: 'List secrets: names, keys, labels and versions, never values',
+    description:
+      'Needs `list` on the namespace; only the secrets the caller may list are shown. One page at a time: pass `continue` from the previous page.',
+    returns: SecretPageView,
+    returnsDescription: 'One page of secrets and the cursor of the next page',
+    kind: 'secretListing',
+  })
   list(
     @CurrentActor() actor: Actor,
     @Param() { namespace }: NamespaceParams,
@@ -43,7 +51,16 @@ export class SecretsController {
 
   @Post()
   @RequireVerb('create')
-  @ApiOperation({ summary: 'Create a secret from values and/or generators' })
+  @ApiRoute({
+    summary: 'Create a secret from values and/or generators',
+    description:
+      'Needs `create`. Writes version 1 to the cluster; generated values are never returned here, request them.',
+    returns: SecretWriteResultView,
+    returnsDescription: 'The new secret and its first version',
+    status: 201,
+    kind: 'secretCreation',
+    body: { type: CreateSecretInput, description: 'The name, and values and/or generators, of the new secret' },
+  })
   create(
     @CurrentActor() actor: Actor,
     @Param() { namespace }: NamespaceParams,
@@ -54,7 +71,13 @@ export class SecretsController {
 
   @Get(':name')
   @RequireVerb('list')
-  @ApiOperation({ summary: 'Metadata and current version of a secret, no values' })
+  @ApiRoute({
+    summary: 'Metadata and current version of a secret, no values',
+    description: 'Needs `list`.',
+    returns: SecretView,
+    returnsDescription: 'The secret without its values',
+    kind: 'secretLookup',
+  })
   get(@CurrentActor() actor: Actor, @Param() secret: SecretParams): Promise<SecretView> {
     return this.secrets.get(actor, secret);
   }
@@ -63,7 +86,15 @@ export class SecretsController {
   @HttpCode(200)
   @RequireVerb('read')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Obtain the values of a secret' })
+  @ApiRoute({
+    summary: 'Obtain the values of a secret',
+    description:
+      'Needs `read`. The body is optional: without one, every key is returned. Answered with Cache-Control: no-store.',
+    returns: SecretValuesView,
+    returnsDescription: 'The values and the version they belong to',
+    kind: 'secretRequest',
+    body: { type: RequestSecretInput, description: 'Which keys, and why (optional)', required: false },
+  })
   request(
     @CurrentActor() actor: Actor,
     @Param() secret: SecretParams,
@@ -74,8 +105,20 @@ export class SecretsController {
 
   @Put(':name')
   @RequireVerb('update')
-  @ApiHeader({ name: 'If-Match', required: false, description: 'The version the caller expects to replace' })
-  @ApiOperation({ summary: 'Set explicit values (a new version)' })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The version the caller expects to replace, as the ETag gave it (`"3"`) or bare (`3`)',
+  })
+  @ApiRoute({
+    summary: 'Set explicit values (a new version)',
+    description:
+      'Needs `update`. With If-Match, the write is refused (409) unless the current version is the one given.',
+    returns: SecretWriteResultView,
+    returnsDescription: 'The secret and its new version',
+    kind: 'secretChange',
+    body: { type: UpdateSecretInput, description: 'The new values, and why' },
+  })
   update(
     @CurrentActor() actor: Actor,
     @Param() secret: SecretParams,
@@ -89,7 +132,15 @@ export class SecretsController {
   @HttpCode(200)
   @RequireVerb('rotate')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Generate new values (a new version)' })
+  @ApiRoute({
+    summary: 'Generate new values (a new version)',
+    description:
+      'Needs `rotate`. The body is optional: without one, every key that has a generator is rotated. Values are returned only with returnValues and `read`.',
+    returns: SecretWriteResultView,
+    returnsDescription: 'The secret and its new version (and the values, if asked for and allowed)',
+    kind: 'secretChange',
+    body: { type: RotateSecretInput, description: 'Which keys, how, and why (optional)', required: false },
+  })
   rotate(
     @CurrentActor() actor: Actor,
     @Param() secret: SecretParams,
@@ -101,7 +152,14 @@ export class SecretsController {
   @Post(':name/rollback')
   @HttpCode(200)
   @RequireVerb('rollback')
-  @ApiOperation({ summary: "Restore an earlier version's values (as a new version)" })
+  @ApiRoute({
+    summary: "Restore an earlier version's values (as a new version)",
+    description: 'Needs `rollback`. Only versions whose values are still retained can be restored.',
+    returns: SecretWriteResultView,
+    returnsDescription: 'The secret and the new version holding the restored values',
+    kind: 'secretChange',
+    body: { type: RollbackSecretInput, description: 'The version to restore, and why' },
+  })
   rollback(
     @CurrentActor() actor: Actor,
     @Param() secret: SecretParams,
@@ -113,7 +171,14 @@ export class SecretsController {
   @Post(':name/revoke')
   @HttpCode(200)
   @RequireVerb('revoke')
-  @ApiOperation({ summary: 'Delete the secret from the cluster, keep its history, mark it revoked' })
+  @ApiRoute({
+    summary: 'Delete the secret from the cluster, keep its history, mark it revoked',
+    description: 'Needs `revoke` and a reason. Afterwards the secret answers 410 Gone.',
+    returns: SecretView,
+    returnsDescription: 'The revoked secret',
+    kind: 'secretChange',
+    body: { type: RevokeSecretInput, description: 'Why the secret is revoked' },
+  })
   revoke(
     @CurrentActor() actor: Actor,
     @Param() secret: SecretParams,
@@ -124,14 +189,26 @@ export class SecretsController {
 
   @Get(':name/versions')
   @RequireVerb('list')
-  @ApiOperation({ summary: 'Version history: fingerprints, never values' })
+  @ApiRoute({
+    summary: 'Version history: fingerprints, never values',
+    description: 'Needs `list`. Newest first; an unmanaged secret has no versions yet.',
+    returns: [SecretVersionView],
+    returnsDescription: 'The versions of the secret',
+    kind: 'secretHistory',
+  })
   versions(@CurrentActor() actor: Actor, @Param() secret: SecretParams): Promise<SecretVersionView[]> {
     return this.secrets.versions(actor, secret);
   }
 
   @Get(':name/consumers')
   @RequireVerb('list')
-  @ApiOperation({ summary: 'Workloads that reference the secret, and how (the blast radius)' })
+  @ApiRoute({
+    summary: 'Workloads that reference the secret, and how (the blast radius)',
+    description: 'Needs `list`. Deployments, StatefulSets and DaemonSets of the namespace that use the secret.',
+    returns: [SecretConsumerView],
+    returnsDescription: 'The workloads using the secret',
+    kind: 'secretListing',
+  })
   consumers(@CurrentActor() actor: Actor, @Param() secret: SecretParams): Promise<SecretConsumerView[]> {
     return this.secrets.consumers(actor, secret);
   }

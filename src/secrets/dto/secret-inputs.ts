@@ -99,7 +99,7 @@ export class CreateSecretInput {
   @SecretNameField('The name of the new Secret')
   name: string;
 
-  @ApiPropertyOptional({ example: 'Opaque', default: 'Opaque' })
+  @ApiPropertyOptional({ example: 'Opaque', default: 'Opaque', description: 'The Kubernetes Secret type' })
   @Field({ nullable: true })
   @IsOptional()
   @Matches(SECRET_TYPE, { message: 'type must be a Kubernetes secret type' })
@@ -121,7 +121,10 @@ export class CreateSecretInput {
   @NoControlCharacters()
   labels?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: RotationPolicyInput })
+  @ApiPropertyOptional({
+    type: RotationPolicyInput,
+    description: 'How and how often it is rotated (default: on request only)',
+  })
   @Field(() => RotationPolicyInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
@@ -169,7 +172,7 @@ export class RotateSecretInput extends SecretChangeInput {
 
 @InputType()
 export class RollbackSecretInput extends SecretChangeInput {
-  @ApiProperty({ minimum: 1 })
+  @ApiProperty({ minimum: 1, description: 'The earlier version whose values to restore' })
   @Field(() => Int)
   @IsInt()
   @Min(1)
@@ -179,7 +182,11 @@ export class RollbackSecretInput extends SecretChangeInput {
 
 @InputType()
 export class RevokeSecretInput {
-  @ApiProperty({ minLength: 1, maxLength: 1024 })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'Why the secret is revoked (required, recorded in the audit trail)',
+  })
   @Field()
   @IsString()
   @MinLength(1, { message: 'reason is required to revoke' })
@@ -203,7 +210,11 @@ export class RequestSecretInput {
 
 /** REST `GET …/secrets`: the label selector and the page. */
 export class ListSecretsQuery extends PageQuery {
-  @ApiPropertyOptional({ example: 'tier=db', maxLength: 1024 })
+  @ApiPropertyOptional({
+    example: 'tier=db',
+    maxLength: 1024,
+    description: 'A Kubernetes label selector: only matching secrets',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)

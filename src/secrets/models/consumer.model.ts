@@ -3,11 +3,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 @ObjectType('SecretUsage')
 export class SecretUsageView {
-  @ApiProperty({ enum: ['env', 'envFrom', 'volume', 'projectedVolume'] })
+  @ApiProperty({
+    enum: ['env', 'envFrom', 'volume', 'projectedVolume'],
+    description: 'How the workload uses the secret',
+  })
   @Field()
   type: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'The container that uses it (env, envFrom)' })
   @Field({ nullable: true })
   container?: string;
 
@@ -26,19 +29,19 @@ export class SecretUsageView {
 
 @ObjectType('SecretConsumer', { description: 'A workload that references the secret, and how' })
 export class SecretConsumerView {
-  @ApiProperty({ enum: ['Deployment', 'StatefulSet', 'DaemonSet'] })
+  @ApiProperty({ enum: ['Deployment', 'StatefulSet', 'DaemonSet'], description: 'The kind of workload' })
   @Field()
   kind: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The namespace of the workload' })
   @Field()
   namespace: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The name of the workload' })
   @Field()
   name: string;
 
-  @ApiProperty({ type: [SecretUsageView] })
+  @ApiProperty({ type: [SecretUsageView], description: 'Each place the workload uses the secret' })
   @Field(() => [SecretUsageView])
   usages: SecretUsageView[];
 }

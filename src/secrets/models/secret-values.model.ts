@@ -1,13 +1,13 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 @ObjectType('SecretValue')
 export class SecretValueView {
-  @ApiProperty()
+  @ApiProperty({ description: 'The key name' })
   @Field()
   key: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The value, as UTF-8 text or base64 (see encoding)' })
   @Field()
   value: string;
 
@@ -20,15 +20,15 @@ export class SecretValueView {
   description: 'Values handed to an authorised caller (sent with Cache-Control: no-store)',
 })
 export class SecretValuesView {
-  @ApiProperty()
+  @ApiProperty({ description: 'The namespace of the secret' })
   @Field()
   namespace: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The name of the secret' })
   @Field()
   name: string;
 
-  @ApiPropertyOptional({
+  @ApiProperty({
     type: Number,
     nullable: true,
     description: 'null for a secret the broker has not written yet',
@@ -36,7 +36,7 @@ export class SecretValuesView {
   @Field(() => Int, { nullable: true })
   version: number | null;
 
-  @ApiProperty({ type: [SecretValueView] })
+  @ApiProperty({ type: [SecretValueView], description: 'The requested keys and their values' })
   @Field(() => [SecretValueView])
   values: SecretValueView[];
 }

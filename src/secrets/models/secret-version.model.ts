@@ -1,32 +1,39 @@
 import { Field, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 @ObjectType('KeyFingerprint', { description: 'HMAC-SHA-256 of one key under a broker key; never the value' })
 export class KeyFingerprintView {
-  @ApiProperty()
+  @ApiProperty({ description: 'The key name' })
   @Field()
   key: string;
 
-  @ApiProperty({ example: '3f2a…' })
+  @ApiProperty({
+    example: '3f2a…',
+    description: 'HMAC-SHA-256 (hex) of the value under a broker key: equal values, equal fingerprints',
+  })
   @Field()
   fingerprint: string;
 }
 
 @ObjectType('SecretVersion')
 export class SecretVersionView {
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ example: 2, description: 'The version number, from 1' })
   @Field(() => Int)
   version: number;
 
-  @ApiProperty({ enum: ['current', 'previous', 'deprecated'] })
+  @ApiProperty({
+    enum: ['current', 'previous', 'deprecated'],
+    description:
+      'current: live in the cluster; previous: the one before it (kept during a grace period); deprecated: older',
+  })
   @Field()
   state: string;
 
-  @ApiProperty({ enum: ['create', 'adopt', 'update', 'rotate', 'rollback'] })
+  @ApiProperty({ enum: ['create', 'adopt', 'update', 'rotate', 'rollback'], description: 'What made this version' })
   @Field()
   reason: string;
 
-  @ApiPropertyOptional({
+  @ApiProperty({
     type: Number,
     nullable: true,
     description: 'For a rollback: the version whose values it restored',
@@ -34,19 +41,19 @@ export class SecretVersionView {
   @Field(() => Int, { nullable: true })
   sourceVersion: number | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: "The caller's stated reason" })
+  @ApiProperty({ type: String, nullable: true, description: "The caller's stated reason" })
   @Field(() => String, { nullable: true })
   note: string | null;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The subject that made it' })
   @Field()
   createdBy: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it was made' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
 
-  @ApiProperty({ type: [KeyFingerprintView] })
+  @ApiProperty({ type: [KeyFingerprintView], description: 'A fingerprint per key' })
   @Field(() => [KeyFingerprintView])
   fingerprints: KeyFingerprintView[];
 

@@ -7,11 +7,11 @@ import { SecretView } from './secret.model.js';
 
 @ObjectType('SecretWriteResult', { description: 'The outcome of create, update, rotate or rollback' })
 export class SecretWriteResultView {
-  @ApiProperty({ type: SecretView })
+  @ApiProperty({ type: SecretView, description: 'The secret after the change, without values' })
   @Field(() => SecretView)
   secret: SecretView;
 
-  @ApiProperty({ type: SecretVersionView })
+  @ApiProperty({ type: SecretVersionView, description: 'The version the change made' })
   @Field(() => SecretVersionView)
   version: SecretVersionView;
 

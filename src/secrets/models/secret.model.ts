@@ -1,26 +1,26 @@
 import { Field, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { GraphQLJSONObject } from 'graphql-scalars';
 
 @ObjectType('Secret', { description: 'A Kubernetes Secret as the broker sees it: metadata, never values' })
 export class SecretView {
-  @ApiProperty({ example: 'team-a' })
+  @ApiProperty({ example: 'team-a', description: 'The namespace of the Secret' })
   @Field()
   namespace: string;
 
-  @ApiProperty({ example: 'db-main' })
+  @ApiProperty({ example: 'db-main', description: 'The name of the Secret' })
   @Field()
   name: string;
 
-  @ApiProperty({ example: 'Opaque' })
+  @ApiProperty({ example: 'Opaque', description: 'The Kubernetes Secret type' })
   @Field()
   type: string;
 
-  @ApiProperty({ type: [String], example: ['password'] })
+  @ApiProperty({ type: [String], example: ['password'], description: 'The key names, sorted; never the values' })
   @Field(() => [String])
   keys: string[];
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'The labels of the Secret' })
   @Field(() => GraphQLJSONObject)
   labels: Record<string, string>;
 
@@ -31,26 +31,35 @@ export class SecretView {
   @Field(() => String)
   state: 'active' | 'revoked' | 'unmanaged';
 
-  @ApiPropertyOptional({ type: Number, nullable: true })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "The broker's current version; null unless the broker manages it",
+  })
   @Field(() => Int, { nullable: true })
   currentVersion: number | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'The cluster object version, for diagnostics' })
+  @ApiProperty({ type: String, nullable: true, description: 'The cluster object version, for diagnostics' })
   @Field(() => String, { nullable: true })
   resourceVersion: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the Secret was created in the cluster',
+  })
   @Field(() => GraphQLISODateTime, { nullable: true })
   createdAt: Date | null;
 }
 
 @ObjectType('SecretPage')
 export class SecretPageView {
-  @ApiProperty({ type: [SecretView] })
+  @ApiProperty({ type: [SecretView], description: 'The secrets of this page' })
   @Field(() => [SecretView])
   items: SecretView[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Pass as `continue` for the next page' })
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `continue` for the next page' })
   @Field(() => String, { nullable: true })
   continue: string | null;
 }

@@ -27,7 +27,7 @@ export class AuditTimeRange {
 /** Filters of the audit event list; every given filter must match. */
 @InputType('AuditEventFilter')
 export class AuditEventFilter extends AuditTimeRange {
-  @ApiPropertyOptional({ example: 'user:alice' })
+  @ApiPropertyOptional({ example: 'user:alice', description: 'Only events of this subject' })
   @Field({ nullable: true })
   @IsOptional()
   @IsString()
@@ -41,20 +41,20 @@ export class AuditEventFilter extends AuditTimeRange {
   @IsIn(AUDIT_ACTIONS, { message: `verb must be one of: ${AUDIT_ACTIONS.join(', ')}` })
   verb?: AuditAction;
 
-  @ApiPropertyOptional({ example: 'team-a' })
+  @ApiPropertyOptional({ example: 'team-a', description: 'Only events of this namespace' })
   @Field({ nullable: true })
   @IsOptional()
   @Matches(NAMESPACE_PATTERN, { message: 'namespace must be a Kubernetes namespace name' })
   namespace?: string;
 
-  @ApiPropertyOptional({ example: 'db-main' })
+  @ApiPropertyOptional({ example: 'db-main', description: 'Only events about this name' })
   @Field({ nullable: true })
   @IsOptional()
   @MaxLength(253)
   @Matches(SECRET_NAME_PATTERN, { message: 'name must be a Kubernetes object name' })
   name?: string;
 
-  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES, description: 'Only events with this outcome' })
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsIn(AUDIT_OUTCOMES, { message: `outcome must be one of: ${AUDIT_OUTCOMES.join(', ')}` })

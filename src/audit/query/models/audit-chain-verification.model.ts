@@ -46,7 +46,10 @@ export class AuditChainFinding {
   })
   location: (typeof CHECKPOINT_LOCATIONS)[number] | null;
 
-  @ApiProperty({ example: 'Events 41–57 do not match their hash under the key (modified, or re-hashed without it)' })
+  @ApiProperty({
+    example: 'Events 41–57 do not match their hash under the key (modified, or re-hashed without it)',
+    description: 'The finding, for a human',
+  })
   message: string;
 }
 
@@ -57,10 +60,10 @@ export class AuditCheckpointReference {
   @ApiProperty({ example: 1200, description: 'Events the chain held up to that id' })
   count: number;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When the checkpoint was written' })
   writtenAt: Date;
 
-  @ApiProperty({ enum: CHECKPOINT_LOCATIONS })
+  @ApiProperty({ enum: CHECKPOINT_LOCATIONS, description: 'Where it is kept: a ConfigMap in the cluster, or a file' })
   location: (typeof CHECKPOINT_LOCATIONS)[number];
 }
 
