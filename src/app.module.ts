@@ -31,7 +31,7 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
-          ...graphqlOptions(config.nodeEnv === 'production'),
+          ...graphqlOptions(config.nodeEnv === 'production', logger),
         }),
         AuthModule,
         GrantsModule,

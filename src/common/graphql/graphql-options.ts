@@ -5,8 +5,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
-import { GraphQLError, type ValidationContext } from 'graphql';
-import { formatGraphqlError } from '../errors/graphql-error.formatter.js';
+import { getVariableValues, GraphQLError, type ValidationContext } from 'graphql';
+import type { Logger } from 'pino';
+import { formatGraphqlError, isUnexpectedGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
 
 export const MAX_QUERY_DEPTH = 8;
@@ -31,7 +32,10 @@ interface BrokerGraphqlContext {
 const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
   requestDidStart: () =>
     Promise.resolve({
-      didResolveOperation: ({ request, document, schema }) => {
+      didResolveOperation: ({ request, document, schema, operation }) => {
+        // Variables that do not coerce are refused by execution (BAD_USER_INPUT) before any resolver runs.
+        const variables = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {});
+        if (variables.errors) return Promise.resolve();
         const complexity = getComplexity({
           schema,
           query: document,
@@ -41,7 +45,7 @@ const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
         });
         if (complexity > MAX_QUERY_COMPLEXITY) {
           throw new GraphQLError(`Query cost ${complexity} exceeds the limit of ${MAX_QUERY_COMPLEXITY}`, {
-            extensions: { code: 'BAD_USER_INPUT' },
+            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
           });
         }
         return Promise.resolve();
@@ -66,13 +70,31 @@ const requestIdOnErrors: ApolloServerPlugin<BrokerGraphqlContext> = {
     }),
 };
 
+/** Unexpected errors are logged with the request id; the caller sees only a fixed message. */
+function unexpectedErrorLog(logger: Logger): ApolloServerPlugin<BrokerGraphqlContext> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didEncounterErrors: ({ errors, contextValue }) => {
+          for (const error of errors.filter(isUnexpectedGraphqlError)) {
+            logger.error(
+              { requestId: requestIdOf(contextValue.req), path: error.path, err: error.originalError ?? error },
+              'GraphQL request failed',
+            );
+          }
+          return Promise.resolve();
+        },
+      }),
+  };
+}
+
 // As a validation rule the context is always there; the null case (armor's plugin form) fails closed.
 function reportRejection(context: ValidationContext | null, error: GraphQLError): void {
   if (context === null) throw error;
   context.reportError(error);
 }
 
-export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'driver'> {
+export function graphqlOptions(production: boolean, logger: Logger): Omit<ApolloDriverConfig, 'driver'> {
   return {
     path: '/graphql',
     autoSchemaFile: true,
@@ -86,7 +108,7 @@ export function graphqlOptions(production: boolean): Omit<ApolloDriverConfig, 'd
       // Reported as a validation error (GRAPHQL_VALIDATION_FAILED) rather than thrown out of validation.
       maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
     ],
-    plugins: [complexityLimit, requestIdOnErrors],
+    plugins: [complexityLimit, requestIdOnErrors, unexpectedErrorLog(logger)],
     // The Fastify integration calls the context function with the request and the reply.
     context: (req: FastifyRequest, res: FastifyReply): BrokerGraphqlContext => ({ req, res }),
     formatError: (formatted, error) => formatGraphqlError(formatted, error),
