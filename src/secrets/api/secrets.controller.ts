@@ -4,6 +4,7 @@ import type { Actor } from '../../common/actor.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import { ApiController } from '../../common/http/api-controller.decorator.js';
 import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { VersionEtag, versionFromIfMatch } from '../../common/http/version-etag.js';
 import { pageOf } from '../../common/paging/page.js';
 import {
   CreateSecretInput,
@@ -43,6 +44,7 @@ export class SecretsController {
 
   @Post()
   @RequireVerb('create')
+  @VersionEtag(writtenVersion)
   @ApiOperation({ summary: 'Create a secret from values and/or generators' })
   create(
     @CurrentActor() actor: Actor,
@@ -54,6 +56,7 @@ export class SecretsController {
 
   @Get(':name')
   @RequireVerb('list')
+  @VersionEtag((secret: SecretView) => secret.currentVersion)
   @ApiOperation({ summary: 'Metadata and current version of a secret, no values' })
   get(@CurrentActor() actor: Actor, @Param() secret: SecretParams): Promise<SecretView> {
     return this.secrets.get(actor, secret);
@@ -63,6 +66,7 @@ export class SecretsController {
   @HttpCode(200)
   @RequireVerb('read')
   @Header('Cache-Control', 'no-store')
+  @VersionEtag((values: SecretValuesView) => values.version)
   @ApiOperation({ summary: 'Obtain the values of a secret' })
   request(
     @CurrentActor() actor: Actor,
@@ -74,7 +78,12 @@ export class SecretsController {
 
   @Put(':name')
   @RequireVerb('update')
-  @ApiHeader({ name: 'If-Match', required: false, description: 'The version the caller expects to replace' })
+  @VersionEtag(writtenVersion)
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The version the caller expects to replace: the ETag a read or write gave (`"3"`), or `3`',
+  })
   @ApiOperation({ summary: 'Set explicit values (a new version)' })
   update(
     @CurrentActor() actor: Actor,
@@ -89,6 +98,7 @@ export class SecretsController {
   @HttpCode(200)
   @RequireVerb('rotate')
   @Header('Cache-Control', 'no-store')
+  @VersionEtag(writtenVersion)
   @ApiOperation({ summary: 'Generate new values (a new version)' })
   rotate(
     @CurrentActor() actor: Actor,
@@ -101,6 +111,7 @@ export class SecretsController {
   @Post(':name/rollback')
   @HttpCode(200)
   @RequireVerb('rollback')
+  @VersionEtag(writtenVersion)
   @ApiOperation({ summary: "Restore an earlier version's values (as a new version)" })
   rollback(
     @CurrentActor() actor: Actor,
@@ -137,10 +148,12 @@ export class SecretsController {
   }
 }
 
-/** `If-Match: 3` or the entity-tag form `"3"`. */
+function writtenVersion(result: SecretWriteResultView): number {
+  return result.version.version;
+}
+
 function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) throw new DomainError(ErrorCode.InvalidInput, 'If-Match must be a version number');
-  return Number(match[1]);
+  const version = versionFromIfMatch(header);
+  if (version === null) throw new DomainError(ErrorCode.InvalidInput, 'If-Match must be an ETag this API gave ("3")');
+  return version;
 }
