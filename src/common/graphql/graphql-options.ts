@@ -9,6 +9,7 @@ import { getVariableValues, GraphQLError, type ValidationContext } from 'graphql
 import type { Logger } from 'pino';
 import { formatGraphqlError, isUnexpectedGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
+import { withOpenApiDescriptions } from './openapi-descriptions.js';
 
 export const MAX_QUERY_DEPTH = 8;
 export const MAX_QUERY_COMPLEXITY = 5_000;
@@ -99,6 +100,7 @@ export function graphqlOptions(production: boolean, logger: Logger): Omit<Apollo
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
+    transformSchema: withOpenApiDescriptions,
     playground: false,
     introspection: !production,
     csrfPrevention: true,
