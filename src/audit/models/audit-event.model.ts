@@ -80,7 +80,7 @@ export class AuditEventView {
   hash: string;
 }
 
-@ObjectType('AuditEventPage')
+@ObjectType('AuditEventPage', { description: 'A page of audit events, newest first' })
 export class AuditEventPage {
   @ApiProperty({ type: [AuditEventView] })
   @Field(() => [AuditEventView])

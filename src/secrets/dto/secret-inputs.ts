@@ -68,7 +68,7 @@ function DataEncodingField(): PropertyDecorator {
   );
 }
 
-@InputType()
+@InputType({ description: 'How often a secret should be rotated, and who to tell' })
 export class RotationPolicyInput {
   @JsonMapField({ ...generatorMap, description: `${GENERATORS_DOC} | {type: supplied}` }, { optional: true })
   generators?: Record<string, unknown>;
@@ -92,7 +92,7 @@ export class RotationPolicyInput {
   webhooks?: string[];
 }
 
-@InputType()
+@InputType({ description: 'A secret to create from values and/or generators' })
 export class CreateSecretInput {
   @SecretNameField('The name of the new Secret')
   name: string;
@@ -140,7 +140,7 @@ export abstract class SecretChangeInput {
   restartWorkloads?: boolean;
 }
 
-@InputType()
+@InputType({ description: 'Explicit values for a new version' })
 export class UpdateSecretInput extends SecretChangeInput {
   @JsonMapField({ ...stringMap, description: VALUES_DOC }, { optional: false })
   data: Record<string, unknown>;
@@ -149,7 +149,7 @@ export class UpdateSecretInput extends SecretChangeInput {
   dataEncoding?: ValueEncoding;
 }
 
-@InputType()
+@InputType({ description: 'Which keys to rotate, how, and why' })
 export class RotateSecretInput extends SecretChangeInput {
   @ApiPropertyOptional({ type: [String], description: 'Keys to rotate (default: every key with a generator)' })
   @Field(() => [String], { nullable: true })
@@ -165,7 +165,7 @@ export class RotateSecretInput extends SecretChangeInput {
   returnValues?: boolean;
 }
 
-@InputType()
+@InputType({ description: 'The earlier version whose values become the new version' })
 export class RollbackSecretInput extends SecretChangeInput {
   @ApiProperty({ minimum: 1 })
   @Field(() => Int)
@@ -175,7 +175,7 @@ export class RollbackSecretInput extends SecretChangeInput {
   version: number;
 }
 
-@InputType()
+@InputType({ description: 'Why the secret is revoked' })
 export class RevokeSecretInput {
   @ApiProperty({ minLength: 1, maxLength: 1024 })
   @Field()
@@ -186,7 +186,7 @@ export class RevokeSecretInput {
   reason: string;
 }
 
-@InputType()
+@InputType({ description: 'Which keys to obtain, and why' })
 export class RequestSecretInput {
   @ApiPropertyOptional({ type: [String], description: 'Only these keys (default: all)' })
   @Field(() => [String], { nullable: true })

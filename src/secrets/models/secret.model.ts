@@ -44,7 +44,7 @@ export class SecretView {
   createdAt: Date | null;
 }
 
-@ObjectType('SecretPage')
+@ObjectType('SecretPage', { description: 'A page of secrets' })
 export class SecretPageView {
   @ApiProperty({ type: [SecretView] })
   @Field(() => [SecretView])
