@@ -37,7 +37,7 @@ export class AppModule {
           imports: [AuthModule],
           inject: [WebSocketAuthentication],
           useFactory: (authentication: WebSocketAuthentication) => ({
-            ...graphqlOptions(config.nodeEnv === 'production', authentication),
+            ...graphqlOptions(config.nodeEnv === 'production', authentication, logger),
           }),
         }),
         AuthModule,

@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the broker with everything embedded, as Vault's `-dev` server. SQLite in ./data,
  * the bundled Kubernetes API emulator on loopback when no kubeconfig is found, a generated
- * key-encryption key and signing secret kept in ./data, and a printed admin token.
+ * key-encryption key and signing secret kept in ./data, a printed admin token and a token for
+ * alice (no grants until the tour gives her one), and the README's tour.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,9 +13,14 @@ import { createApp } from '../app.factory.js';
 import { createLogger } from '../common/logging/logger.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { KubernetesEmulator } from '../emulator/index.js';
+import { DEV_TOUR } from './dev-tour.js';
 
 const DATA_DIR = resolve(process.env.BROKER_DATA_DIR ?? 'data');
 const ADMIN_SUBJECT = 'dev-admin';
+// The README tour's limited caller: whatever the tour grants her, nothing more.
+const LIMITED_SUBJECT = 'alice';
+// Long enough for the tour and an afternoon of trying things.
+const TOKEN_LIFETIME = '12h';
 // The namespace the README tour works in.
 const DEV_NAMESPACE = 'team-a';
 
@@ -50,8 +56,15 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 
-  const token = jwt.sign({ sub: ADMIN_SUBJECT }, signingSecret, { algorithm: 'HS256', expiresIn: '12h' });
-  printBanner(`http://${config.host}:${config.port}`, token, kubeconfig, emulator !== undefined);
+  const tokenFor = (subject: string) =>
+    jwt.sign({ sub: subject }, signingSecret, { algorithm: 'HS256', expiresIn: TOKEN_LIFETIME });
+  printBanner({
+    url: `http://${config.host}:${config.port}`,
+    adminToken: tokenFor(ADMIN_SUBJECT),
+    limitedToken: tokenFor(LIMITED_SUBJECT),
+    kubeconfig,
+    emulated: emulator !== undefined,
+  });
 }
 
 function persistentSecret(file: string, bytes: number): string {
@@ -72,7 +85,15 @@ async function kubeconfigForDev(): Promise<{ kubeconfig: string; emulator?: Kube
   return { kubeconfig, emulator };
 }
 
-function printBanner(url: string, token: string, kubeconfig: string, emulated: boolean): void {
+interface BannerFacts {
+  readonly url: string;
+  readonly adminToken: string;
+  readonly limitedToken: string;
+  readonly kubeconfig: string;
+  readonly emulated: boolean;
+}
+
+function printBanner({ url, adminToken, limitedToken, kubeconfig, emulated }: BannerFacts): void {
   console.log(`
 secrets-broker is running in dev mode (not for production)
 
@@ -80,18 +101,16 @@ secrets-broker is running in dev mode (not for production)
   Database:    SQLite in ${DATA_DIR}
   Kubernetes:  ${emulated ? `bundled emulator, kubeconfig ${kubeconfig}` : kubeconfig}
   Admin:       user:${ADMIN_SUBJECT} (admin on every namespace)
+  Limited:     user:${LIMITED_SUBJECT} (no grants until the tour gives her one)
+  Tokens:      signed with the dev signing secret in ${DATA_DIR}, valid ${TOKEN_LIFETIME}
 
-  export BROKER_TOKEN='${token}'
+export B=${url}
+export BROKER_TOKEN='${adminToken}'
+export ALICE_TOKEN='${limitedToken}'
 
-Try it:
-  curl -s ${url}/v1/whoami -H "Authorization: Bearer $BROKER_TOKEN"
-  curl -s ${url}/v1/namespaces/default/secrets -H "Authorization: Bearer $BROKER_TOKEN" \\
-       -H 'Content-Type: application/json' -d '{"name":"db-main","generate":{"password":{"type":"password"}}}'
-  curl -s -X POST ${url}/v1/namespaces/default/secrets/db-main/request -H "Authorization: Bearer $BROKER_TOKEN"
-  curl -s -X POST ${url}/v1/namespaces/default/secrets/db-main/rotate -H "Authorization: Bearer $BROKER_TOKEN"
-  curl -s ${url}/v1/namespaces/default/secrets/db-main/versions -H "Authorization: Bearer $BROKER_TOKEN"
-  curl -s ${url}/graphql -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
-       -d '{"query":"{ whoami { subject grants { role namespace } } }"}'
+The tour (README.md, "API tour"), to paste after the three lines above:
+
+${DEV_TOUR.join('\n\n')}
 `);
 }
 

@@ -1,5 +1,3 @@
-import { generate } from 'selfsigned';
-
 export interface ServingCert {
   cert: string;
   key: string;
@@ -7,7 +5,8 @@ export interface ServingCert {
 
 /**
  * One self-signed certificate that is both the CA in the kubeconfig and the serving certificate.
- * EC keys keep start-up fast; Go's verifier accepts a root used directly as the leaf.
+ * EC keys keep start-up fast; Go's verifier accepts a root used directly as the leaf. The
+ * generator is loaded only when a certificate is made: a restarted dev cluster reuses its own.
  */
 export async function servingCert(host: string): Promise<ServingCert> {
   const isIp = /^[\d.]+$|:/.test(host);
@@ -19,6 +18,7 @@ export async function servingCert(host: string): Promise<ServingCert> {
   ];
   if (host !== 'localhost' && host !== '127.0.0.1' && host !== '::1' && host !== '0.0.0.0')
     altNames.push(isIp ? { type: 7, ip: host } : { type: 2, value: host });
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'kubernetes-emulator-ca' }], {
     keyType: 'ec',
     curve: 'P-256',

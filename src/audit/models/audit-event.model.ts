@@ -97,7 +97,7 @@ export class AuditEventView {
   hash: string;
 }
 
-@ObjectType('AuditEventPage')
+@ObjectType('AuditEventPage', { description: 'A page of audit events, newest first' })
 export class AuditEventPage {
   @ApiProperty({ type: [AuditEventView], description: 'The events of this page, newest first' })
   @Field(() => [AuditEventView])

@@ -9,6 +9,7 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphq
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
 import {
   GraphQLError,
+  getVariableValues,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -17,8 +18,10 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import { formatGraphqlError } from '../errors/graphql-error.formatter.js';
+import type { Logger } from 'pino';
+import { formatGraphqlError, isUnexpectedGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
+import { withOpenApiDescriptions } from './openapi-descriptions.js';
 import type { WebSocketAuthentication } from './websocket-authentication.js';
 
 export const MAX_QUERY_DEPTH = 8;
@@ -111,7 +114,10 @@ function webSocketSubscriptions(authentication: WebSocketAuthentication): Apollo
 const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
   requestDidStart: () =>
     Promise.resolve({
-      didResolveOperation: ({ request, document, schema }) => {
+      didResolveOperation: ({ request, document, schema, operation }) => {
+        // Variables that do not coerce are refused by execution (BAD_USER_INPUT) before any resolver runs.
+        const variables = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {});
+        if (variables.errors) return Promise.resolve();
         const complexity = getComplexity({
           schema,
           query: document,
@@ -121,7 +127,7 @@ const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
         });
         if (complexity > MAX_QUERY_COMPLEXITY) {
           throw new GraphQLError(`Query cost ${complexity} exceeds the limit of ${MAX_QUERY_COMPLEXITY}`, {
-            extensions: { code: 'BAD_USER_INPUT' },
+            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
           });
         }
         return Promise.resolve();
@@ -146,6 +152,24 @@ const requestIdOnErrors: ApolloServerPlugin<BrokerGraphqlContext> = {
     }),
 };
 
+/** Unexpected errors are logged with the request id; the caller sees only a fixed message. */
+function unexpectedErrorLog(logger: Logger): ApolloServerPlugin<BrokerGraphqlContext> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didEncounterErrors: ({ errors, contextValue }) => {
+          for (const error of errors.filter(isUnexpectedGraphqlError)) {
+            logger.error(
+              { requestId: requestIdOf(contextValue.req), path: error.path, err: error.originalError ?? error },
+              'GraphQL request failed',
+            );
+          }
+          return Promise.resolve();
+        },
+      }),
+  };
+}
+
 // As a validation rule the context is always there; the null case (armor's plugin form) fails closed.
 function reportRejection(context: ValidationContext | null, error: GraphQLError): void {
   if (context === null) throw error;
@@ -162,17 +186,19 @@ const LIMIT_RULES: readonly ValidationRule[] = [
 export function graphqlOptions(
   production: boolean,
   authentication: WebSocketAuthentication,
+  logger: Logger,
 ): Omit<ApolloDriverConfig, 'driver'> {
   return {
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
+    transformSchema: withOpenApiDescriptions,
     playground: false,
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     validationRules: [...LIMIT_RULES],
-    plugins: [complexityLimit, requestIdOnErrors],
+    plugins: [complexityLimit, requestIdOnErrors, unexpectedErrorLog(logger)],
     subscriptions: webSocketSubscriptions(authentication),
     // The Fastify integration calls the context function with the request and the reply;
     // graphql-ws with its connection context, whose stand-in request onConnect authenticated.

@@ -25,6 +25,9 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
     done();
   });
   fastify.addHook('preValidation', (request: FastifyRequest) => rejectDeepJson(request));
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
+    done(null, isRefusedGraphqlRequest(request, reply, payload) ? withRequestId(payload, request.id) : payload);
+  });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const seconds = reply.elapsedTime / 1000;
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
@@ -44,4 +47,24 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
     }
     done();
   });
+}
+
+/**
+ * Apollo refuses some requests before its plugins run (the CSRF check, a request that is not a
+ * GraphQL request at all); those errors get the request id here, as every other error has it.
+ */
+function isRefusedGraphqlRequest(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string {
+  return (
+    reply.statusCode === 400 &&
+    typeof payload === 'string' &&
+    request.url.startsWith('/graphql') &&
+    payload.startsWith('{"errors":') &&
+    !payload.includes('"requestId"')
+  );
+}
+
+function withRequestId(payload: string, requestId: string): string {
+  const body = JSON.parse(payload) as { errors: { extensions?: Record<string, unknown> }[] };
+  const errors = body.errors.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
+  return JSON.stringify({ ...body, errors });
 }

@@ -9,7 +9,7 @@ import {
   SUBJECT_PATTERN,
 } from '../../common/vocabulary/names.js';
 
-@InputType()
+@InputType({ description: 'The subject (default: the caller), verb and secret to review' })
 export class AccessReviewInput {
   @ApiPropertyOptional({ example: 'user:alice', description: 'Defaults to the caller' })
   @Field({ nullable: true })

@@ -11,7 +11,7 @@ import {
   SUBJECT_PATTERN,
 } from '../../common/vocabulary/names.js';
 
-@InputType()
+@InputType({ description: 'A grant to create: a subject, a role, a namespace and a name pattern' })
 export class CreateGrantInput {
   @ApiProperty({
     example: 'user:alice',

@@ -5,7 +5,7 @@ import { NoControlCharacters } from '../../common/dto/fields.js';
 import { VERBS, type Verb } from '../../common/vocabulary/verbs.js';
 import { ROLE_NAME_MESSAGE, ROLE_NAME_PATTERN } from '../../common/vocabulary/names.js';
 
-@InputType()
+@InputType({ description: 'A custom role to create: a name and its verbs' })
 export class CreateRoleInput {
   @ApiProperty({ example: 'db-operator', description: 'The role name (a DNS label)' })
   @Field()

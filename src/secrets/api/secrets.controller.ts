@@ -5,6 +5,7 @@ import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
 import { ApiController } from '../../common/http/api-controller.decorator.js';
 import { ApiRoute } from '../../common/http/api-route.decorator.js';
 import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { VersionEtag, versionFromIfMatch } from '../../common/http/version-etag.js';
 import { pageOf } from '../../common/paging/page.js';
 import {
   CreateSecretInput,
@@ -51,6 +52,7 @@ export class SecretsController {
 
   @Post()
   @RequireVerb('create')
+  @VersionEtag(writtenVersion)
   @ApiRoute({
     summary: 'Create a secret from values and/or generators',
     description:
@@ -71,6 +73,7 @@ export class SecretsController {
 
   @Get(':name')
   @RequireVerb('list')
+  @VersionEtag((secret: SecretView) => secret.currentVersion)
   @ApiRoute({
     summary: 'Metadata and current version of a secret, no values',
     description: 'Needs `list`.',
@@ -86,6 +89,7 @@ export class SecretsController {
   @HttpCode(200)
   @RequireVerb('read')
   @Header('Cache-Control', 'no-store')
+  @VersionEtag((values: SecretValuesView) => values.version)
   @ApiRoute({
     summary: 'Obtain the values of a secret',
     description:
@@ -105,6 +109,7 @@ export class SecretsController {
 
   @Put(':name')
   @RequireVerb('update')
+  @VersionEtag(writtenVersion)
   @ApiHeader({
     name: 'If-Match',
     required: false,
@@ -132,6 +137,7 @@ export class SecretsController {
   @HttpCode(200)
   @RequireVerb('rotate')
   @Header('Cache-Control', 'no-store')
+  @VersionEtag(writtenVersion)
   @ApiRoute({
     summary: 'Generate new values (a new version)',
     description:
@@ -152,6 +158,7 @@ export class SecretsController {
   @Post(':name/rollback')
   @HttpCode(200)
   @RequireVerb('rollback')
+  @VersionEtag(writtenVersion)
   @ApiRoute({
     summary: "Restore an earlier version's values (as a new version)",
     description: 'Needs `rollback`. Only versions whose values are still retained can be restored.',
@@ -214,10 +221,12 @@ export class SecretsController {
   }
 }
 
-/** `If-Match: 3` or the entity-tag form `"3"`. */
+function writtenVersion(result: SecretWriteResultView): number {
+  return result.version.version;
+}
+
 function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) throw new DomainError(ErrorCode.InvalidInput, 'If-Match must be a version number');
-  return Number(match[1]);
+  const version = versionFromIfMatch(header);
+  if (version === null) throw new DomainError(ErrorCode.InvalidInput, 'If-Match must be an ETag this API gave ("3")');
+  return version;
 }

@@ -48,29 +48,38 @@ export class SecretsResolver {
     private readonly writer: SecretWriterService,
   ) {}
 
-  @Query(() => SecretPageView, { complexity: perItem('first', DEFAULT_PAGE_SIZE) })
+  @Query(() => SecretPageView, {
+    description: 'Secrets of a namespace the caller may list: names, keys, labels, versions; never values',
+    complexity: perItem('first', DEFAULT_PAGE_SIZE),
+  })
   @RequireVerb('list')
   secrets(@CurrentActor() actor: Actor, @Args() args: SecretsArgs): Promise<SecretPageView> {
     return this.secretsService.list(actor, args.namespace, args.labelSelector ?? undefined, pageOf(args));
   }
 
-  @Query(() => SecretView)
+  @Query(() => SecretView, { description: 'Metadata and current version of a secret, no values' })
   @RequireVerb('list')
   secret(@CurrentActor() actor: Actor, @Args() secret: SecretParams): Promise<SecretView> {
     return this.secretsService.get(actor, secret);
   }
 
-  @ResolveField(() => [SecretVersionView], { complexity: EXPENSIVE_FIELD_COST })
+  @ResolveField(() => [SecretVersionView], {
+    description: 'Version history: fingerprints, never values',
+    complexity: EXPENSIVE_FIELD_COST,
+  })
   versions(@CurrentActor() actor: Actor, @Parent() secret: SecretView): Promise<SecretVersionView[]> {
     return this.secretsService.versions(actor, secret);
   }
 
-  @ResolveField(() => [SecretConsumerView], { complexity: EXPENSIVE_FIELD_COST })
+  @ResolveField(() => [SecretConsumerView], {
+    description: 'Workloads that reference the secret, and how (the blast radius)',
+    complexity: EXPENSIVE_FIELD_COST,
+  })
   consumers(@CurrentActor() actor: Actor, @Parent() secret: SecretView): Promise<SecretConsumerView[]> {
     return this.secretsService.consumers(actor, secret);
   }
 
-  @Mutation(() => SecretValuesView)
+  @Mutation(() => SecretValuesView, { description: 'Obtain the values of a secret' })
   @RequireVerb('read')
   requestSecret(
     @CurrentActor() actor: Actor,
@@ -79,7 +88,7 @@ export class SecretsResolver {
     return this.secretsService.request(actor, secret, input ?? {});
   }
 
-  @Mutation(() => SecretWriteResultView)
+  @Mutation(() => SecretWriteResultView, { description: 'Create a secret from values and/or generators' })
   @RequireVerb('create')
   createSecret(
     @CurrentActor() actor: Actor,
@@ -88,7 +97,7 @@ export class SecretsResolver {
     return this.writer.create(actor, namespace, input);
   }
 
-  @Mutation(() => SecretWriteResultView)
+  @Mutation(() => SecretWriteResultView, { description: 'Set explicit values (a new version)' })
   @RequireVerb('update')
   updateSecret(
     @CurrentActor() actor: Actor,
@@ -97,7 +106,7 @@ export class SecretsResolver {
     return this.writer.update(actor, secret, input, ifMatch ?? undefined);
   }
 
-  @Mutation(() => SecretWriteResultView)
+  @Mutation(() => SecretWriteResultView, { description: 'Generate new values (a new version)' })
   @RequireVerb('rotate')
   rotateSecret(
     @CurrentActor() actor: Actor,
@@ -106,7 +115,9 @@ export class SecretsResolver {
     return this.writer.rotate(actor, secret, input ?? {});
   }
 
-  @Mutation(() => SecretWriteResultView)
+  @Mutation(() => SecretWriteResultView, {
+    description: "Restore an earlier version's values (as a new version)",
+  })
   @RequireVerb('rollback')
   rollbackSecret(
     @CurrentActor() actor: Actor,
@@ -115,7 +126,9 @@ export class SecretsResolver {
     return this.writer.rollback(actor, secret, input);
   }
 
-  @Mutation(() => SecretView)
+  @Mutation(() => SecretView, {
+    description: 'Delete the secret from the cluster, keep its history, mark it revoked',
+  })
   @RequireVerb('revoke')
   revokeSecret(@CurrentActor() actor: Actor, @Args() { input, ...secret }: RevokeSecretArgs): Promise<SecretView> {
     return this.writer.revoke(actor, secret, input);

@@ -67,7 +67,7 @@ function DataEncodingField(): PropertyDecorator {
   );
 }
 
-@InputType()
+@InputType({ description: 'How often a secret should be rotated, and who to tell' })
 export class RotationPolicyInput {
   @JsonMapField({ ...generatorMap, description: `${GENERATORS_DOC} | {type: supplied}` }, { optional: true })
   generators?: Record<string, unknown>;
@@ -94,7 +94,7 @@ export class RotationPolicyInput {
   webhooks?: string[];
 }
 
-@InputType()
+@InputType({ description: 'A secret to create from values and/or generators' })
 export class CreateSecretInput {
   @SecretNameField('The name of the new Secret')
   name: string;
@@ -145,7 +145,7 @@ export abstract class SecretChangeInput {
   restartWorkloads?: boolean;
 }
 
-@InputType()
+@InputType({ description: 'Explicit values for a new version' })
 export class UpdateSecretInput extends SecretChangeInput {
   @JsonMapField({ ...stringMap, description: VALUES_DOC }, { optional: false })
   data: Record<string, unknown>;
@@ -154,7 +154,7 @@ export class UpdateSecretInput extends SecretChangeInput {
   dataEncoding?: ValueEncoding;
 }
 
-@InputType()
+@InputType({ description: 'Which keys to rotate, how, and why' })
 export class RotateSecretInput extends SecretChangeInput {
   @ApiPropertyOptional({ type: [String], description: 'Keys to rotate (default: every key with a generator)' })
   @Field(() => [String], { nullable: true })
@@ -170,7 +170,7 @@ export class RotateSecretInput extends SecretChangeInput {
   returnValues?: boolean;
 }
 
-@InputType()
+@InputType({ description: 'The earlier version whose values become the new version' })
 export class RollbackSecretInput extends SecretChangeInput {
   @ApiProperty({ minimum: 1, description: 'The earlier version whose values to restore' })
   @Field(() => Int)
@@ -180,7 +180,7 @@ export class RollbackSecretInput extends SecretChangeInput {
   version: number;
 }
 
-@InputType()
+@InputType({ description: 'Why the secret is revoked' })
 export class RevokeSecretInput {
   @ApiProperty({
     minLength: 1,
@@ -195,7 +195,7 @@ export class RevokeSecretInput {
   reason: string;
 }
 
-@InputType()
+@InputType({ description: 'Which keys to obtain, and why' })
 export class RequestSecretInput {
   @ApiPropertyOptional({ type: [String], description: 'Only these keys (default: all)' })
   @Field(() => [String], { nullable: true })

@@ -30,7 +30,7 @@ export function ArgsWithInput<P extends NamespaceParams, T, Optional extends boo
   @ArgsType()
   class ParamsWithInput extends (params as NestType<NamespaceParams>) {
     @applyDecorators(
-      Field(() => input, { nullable: options.optional }),
+      Field(() => input, { nullable: options.optional, description: 'What to do, and why' }),
       ...(options.optional ? [IsOptional()] : []),
       ValidateNested(),
       Type(() => input),

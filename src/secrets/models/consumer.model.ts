@@ -1,7 +1,7 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-@ObjectType('SecretUsage')
+@ObjectType('SecretUsage', { description: 'One way a workload uses the secret' })
 export class SecretUsageView {
   @ApiProperty({
     enum: ['env', 'envFrom', 'volume', 'projectedVolume'],

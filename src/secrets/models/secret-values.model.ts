@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 
-@ObjectType('SecretValue')
+@ObjectType('SecretValue', { description: 'The value of one key' })
 export class SecretValueView {
   @ApiProperty({ description: 'The key name' })
   @Field()

@@ -15,7 +15,7 @@ export class KeyFingerprintView {
   fingerprint: string;
 }
 
-@ObjectType('SecretVersion')
+@ObjectType('SecretVersion', { description: 'One version of a secret: fingerprints and provenance, never values' })
 export class SecretVersionView {
   @ApiProperty({ example: 2, description: 'The version number, from 1' })
   @Field(() => Int)

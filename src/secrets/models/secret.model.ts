@@ -53,7 +53,7 @@ export class SecretView {
   createdAt: Date | null;
 }
 
-@ObjectType('SecretPage')
+@ObjectType('SecretPage', { description: 'A page of secrets' })
 export class SecretPageView {
   @ApiProperty({ type: [SecretView], description: 'The secrets of this page' })
   @Field(() => [SecretView])

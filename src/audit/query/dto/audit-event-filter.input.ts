@@ -25,7 +25,7 @@ export class AuditTimeRange {
 }
 
 /** Filters of the audit event list; every given filter must match. */
-@InputType('AuditEventFilter')
+@InputType('AuditEventFilter', { description: 'Audit event filters; each one given must match' })
 export class AuditEventFilter extends AuditTimeRange {
   @ApiPropertyOptional({ example: 'user:alice', description: 'Only events of this subject' })
   @Field({ nullable: true })

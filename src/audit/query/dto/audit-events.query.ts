@@ -11,7 +11,7 @@ export class ListAuditEventsQuery extends IntersectionType(AuditEventFilter, Pag
 /** GraphQL `auditEvents(filter, first, after)`. */
 @ArgsType()
 export class AuditEventsArgs extends PageArgs {
-  @Field(() => AuditEventFilter, { nullable: true })
+  @Field(() => AuditEventFilter, { nullable: true, description: 'Only events matching every filter given' })
   @IsOptional()
   @ValidateNested()
   @Type(() => AuditEventFilter)

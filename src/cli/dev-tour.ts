@@ -1,0 +1,44 @@
+/**
+ * The tour `npm run dev` prints, block for block the README's "API tour" (a test runs the README's
+ * blocks against a dev-mode broker and checks they are these). A comment ending "answers NNN"
+ * names the status the next command gets; every other command succeeds.
+ */
+export const DEV_TOUR: readonly string[] = [
+  `# who am I, and what may I do?
+curl -s $B/v1/whoami -H "Authorization: Bearer $BROKER_TOKEN"
+
+# a secret with a generated password in team-a, and its value
+curl -s $B/v1/namespaces/team-a/secrets -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"name":"db-main","generate":{"password":{"type":"password","length":32}}}'
+curl -s -X POST $B/v1/namespaces/team-a/secrets/db-main/request -H "Authorization: Bearer $BROKER_TOKEN"
+
+# let alice read team-a's db-* secrets, check it, and read one as alice
+curl -s $B/v1/grants -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"subject":"user:alice","role":"reader","namespace":"team-a","namePattern":"db-*","expiresAt":"2030-01-01T00:00:00Z","reason":"on-call"}'
+curl -s $B/v1/access-reviews -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"subject":"user:alice","verb":"read","namespace":"team-a","name":"db-main"}'
+curl -s -X POST $B/v1/namespaces/team-a/secrets/db-main/request -H "Authorization: Bearer $ALICE_TOKEN"
+# reading is all she may do: a rotation by alice answers 403
+curl -s -X POST $B/v1/namespaces/team-a/secrets/db-main/rotate -H "Authorization: Bearer $ALICE_TOKEN"
+
+# who uses it, a rotation that restarts them, the history, a rollback, a value set by hand
+curl -s $B/v1/namespaces/team-a/secrets/db-main/consumers -H "Authorization: Bearer $BROKER_TOKEN"
+curl -s $B/v1/namespaces/team-a/secrets/db-main/rotate -H "Authorization: Bearer $BROKER_TOKEN" \\
+  -H 'Content-Type: application/json' -d '{"reason":"scheduled","restartWorkloads":true}'
+curl -s $B/v1/namespaces/team-a/secrets/db-main/versions -H "Authorization: Bearer $BROKER_TOKEN"
+curl -s $B/v1/namespaces/team-a/secrets/db-main/rollback -H "Authorization: Bearer $BROKER_TOKEN" \\
+  -H 'Content-Type: application/json' -d '{"version":1,"reason":"bad rotation"}'
+curl -s -i $B/v1/namespaces/team-a/secrets/db-main -H "Authorization: Bearer $BROKER_TOKEN"
+# If-Match takes the ETag a read or write gave (a stale one is refused with 409)
+curl -s -X PUT $B/v1/namespaces/team-a/secrets/db-main -H "Authorization: Bearer $BROKER_TOKEN" \\
+  -H 'If-Match: "3"' -H 'Content-Type: application/json' -d '{"data":{"password":"chosen-by-hand"}}'`,
+  `curl -s $B/graphql -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' -d '{"query":
+  "mutation { requestSecret(namespace: \\"team-a\\", name: \\"db-main\\") { version values { key value encoding } } }"}'
+curl -s $B/graphql -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' -d '{"query":
+  "{ secret(namespace: \\"team-a\\", name: \\"db-main\\") { currentVersion versions { version state reason } consumers { kind name } } }"}'`,
+  `# revoke: the Secret leaves the cluster, its history stays
+curl -s $B/v1/namespaces/team-a/secrets/db-main/revoke -H "Authorization: Bearer $BROKER_TOKEN" \\
+  -H 'Content-Type: application/json' -d '{"reason":"leaked"}'
+# and a request for it now answers 410
+curl -s -X POST $B/v1/namespaces/team-a/secrets/db-main/request -H "Authorization: Bearer $BROKER_TOKEN"`,
+];
