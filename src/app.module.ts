@@ -13,6 +13,7 @@ import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { CryptoModule } from './common/crypto/crypto.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
 import { GrantsModule } from './grants/grants.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         // Fail fast: an orchestrator restarts the process, which is clearer than silent retries.
         TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
+        CryptoModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           ...graphqlOptions(config.nodeEnv === 'production'),

@@ -1,3 +1,4 @@
+import { KeyMaterialEntity } from './common/crypto/key-material.entity.js';
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
 import { RoleEntity } from './grants/entities/role.entity.js';
@@ -13,4 +14,5 @@ export const ENTITIES = [
   SecretVersionEntity,
   AuditEventEntity,
   LifecycleEventEntity,
+  KeyMaterialEntity,
 ];

@@ -2,8 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { PagingModule } from '../common/paging/paging.module.js';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
+import { DerivedKeys } from '../common/crypto/derived-keys.js';
+import { KeyRing } from '../common/crypto/key-ring.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { SecretsController } from './api/secrets.controller.js';
@@ -11,6 +11,7 @@ import { SecretsResolver } from './api/secrets.resolver.js';
 import { EnvelopeCipher } from './crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
+import { KekRewrapService } from './kek-rewrap.service.js';
 import { SecretLoader } from './secret-loader.js';
 import { SecretReconcilerService } from './secret-reconciler.service.js';
 import { SecretVersionStore } from './secret-version.store.js';
@@ -29,14 +30,15 @@ import { SecretsService } from './secrets.service.js';
   providers: [
     {
       provide: EnvelopeCipher,
-      inject: [APP_CONFIG],
-      useFactory: (config: Pick<AppConfig, 'encryptionKey'>) => new EnvelopeCipher(config.encryptionKey),
+      inject: [KeyRing, DerivedKeys],
+      useFactory: (ring: KeyRing, keys: DerivedKeys) => new EnvelopeCipher(ring, keys.key('fingerprint')),
     },
     SecretVersionStore,
     SecretLoader,
     SecretsService,
     SecretWriterService,
     SecretReconcilerService,
+    KekRewrapService,
     SecretsResolver,
   ],
 })
