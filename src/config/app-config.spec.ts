@@ -115,4 +115,15 @@ describe('loadConfig', () => {
     ];
     for (const [env, message] of bad) expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(message);
   });
+
+  it('needs the TLS certificate and key together, as readable PEM files', () => {
+    const base = { JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY };
+    expect(loadConfig(base).tls).toBeUndefined();
+    expect(() => loadConfig({ ...base, TLS_CERT_FILE: '/x.crt' })).toThrow(
+      /TLS_CERT_FILE and TLS_KEY_FILE must be set together/,
+    );
+    expect(() => loadConfig({ ...base, TLS_CERT_FILE: '/nonexistent.crt', TLS_KEY_FILE: '/nonexistent.key' })).toThrow(
+      /TLS_CERT_FILE cannot be read/,
+    );
+  });
 });

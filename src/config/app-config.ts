@@ -38,6 +38,16 @@ export interface AppConfig {
   readonly cache: CacheConfig;
   readonly rotation: RotationConfig;
   readonly webhooks: WebhookConfig;
+  /** Serve HTTPS with this certificate and key; undefined: plain HTTP. */
+  readonly tls: TlsConfig | undefined;
+}
+
+/** The serving certificate, read at start and again whenever the files change (cert-manager renewals). */
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** How often the files are checked for a new certificate. */
+  readonly reloadSeconds: number;
 }
 
 /** Key-encryption keys by the operator's id; new data keys are wrapped by the active one. */
@@ -184,6 +194,9 @@ const environmentSchema = z.object({
   ENCRYPTION_KEY: optionalString,
   ENCRYPTION_KEY_FILE: optionalString,
   ENCRYPTION_KEYS: optionalString,
+  TLS_CERT_FILE: optionalString,
+  TLS_KEY_FILE: optionalString,
+  TLS_RELOAD_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
   ENCRYPTION_KEY_ACTIVE: optionalString,
   MANAGED_NAMESPACES: csv,
   RETAINED_VERSIONS: z.coerce.number().int().min(1).max(100).default(2),
@@ -294,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
       timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
     }),
+    tls: tlsConfig(values),
   });
 }
 
@@ -403,6 +417,24 @@ function decodeKey(name: string, encoded: string): Buffer {
     throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);
   }
   return key;
+}
+
+function tlsConfig(values: Environment): TlsConfig | undefined {
+  const { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } = values;
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError('Invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  // Read here only to fail at start with a clear message; the server reads them itself (and again on change).
+  const cert = readFileOrFail('TLS_CERT_FILE', certFile);
+  const key = readFileOrFail('TLS_KEY_FILE', keyFile);
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`Invalid configuration: TLS_CERT_FILE ${certFile} is not a PEM certificate`);
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+    throw new ConfigError(`Invalid configuration: TLS_KEY_FILE ${keyFile} is not a PEM private key`);
+  }
+  return Object.freeze({ certFile, keyFile, reloadSeconds: values.TLS_RELOAD_SECONDS });
 }
 
 function readFileOrFail(variable: string, path: string): string {
