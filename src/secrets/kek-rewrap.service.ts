@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -35,7 +35,7 @@ export interface RewrapSummary {
  * never changes (only its data key is re-wrapped), and each batch is audited once committed.
  */
 @Injectable()
-export class KekRewrapService {
+export class KekRewrapService implements OnModuleInit {
   constructor(
     @InjectRepository(SecretVersionEntity) private readonly versions: Repository<SecretVersionEntity>,
     @InjectRepository(SecretRecordEntity) private readonly records: Repository<SecretRecordEntity>,
@@ -44,6 +44,22 @@ export class KekRewrapService {
     private readonly ring: KeyRing,
     private readonly audit: AuditService,
   ) {}
+
+  /** A KEK removed before kek:rewrap finished would make rollbacks fail later: refuse to start instead. */
+  async onModuleInit(): Promise<void> {
+    const rows = await this.versions
+      .createQueryBuilder('version')
+      .select('DISTINCT version.kek_id', 'kekId')
+      .where('version.kek_id IS NOT NULL')
+      .getRawMany<{ kekId: string }>();
+    const missing = rows.map((row) => row.kekId).filter((kekId) => this.ring.keyOf(kekId) === undefined);
+    if (missing.length > 0) {
+      throw new Error(
+        `Stored data keys are wrapped by key-encryption key ${missing.join(', ')}, which is not configured ` +
+          '(add it back to ENCRYPTION_KEYS and run kek:rewrap before removing it)',
+      );
+    }
+  }
 
   async run(options: { batchSize: number; onBatch?: (batch: RewrapBatch) => void }): Promise<RewrapSummary> {
     const runId = randomUUID();

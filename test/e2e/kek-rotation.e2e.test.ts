@@ -106,5 +106,19 @@ describe('key-encryption key rotation', () => {
       await secretsWithHistory(broker, namespace);
       await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(/not configured/);
     });
+    // The derivation root already re-wrapped, the data keys not yet: still refused, naming the key.
+    await withBroker(ONLY_A, async (broker) => {
+      const namespace = await createNamespace(broker);
+      await secretsWithHistory(broker, namespace);
+      await broker.restart(undefined, A_AND_B);
+      await expect(
+        rewrap(broker, () => {
+          throw new Error('killed');
+        }),
+      ).rejects.toThrow('killed');
+      await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(
+        new RegExp(`key-encryption key ${kekIdOf(Buffer.from(KEY_A, 'base64'))}.*not configured`),
+      );
+    });
   });
 });
