@@ -43,6 +43,29 @@ async function kekIdsInUse(broker: TestBroker): Promise<string[]> {
   return rows.map((row) => row.kek_id).sort();
 }
 
+/** Reads of every secret and writes and rollbacks of another, concurrently with a re-wrap; the status of each. */
+async function trafficDuringRewrap(broker: TestBroker, namespace: string): Promise<number[]> {
+  const statuses: number[] = [];
+  const busy = secretsPath(namespace, 'busy');
+  for (let round = 0; round < 4; round++) {
+    const answers = await Promise.all([
+      ...SECRETS.map((name) =>
+        broker
+          .as('admin')
+          .post(`${secretsPath(namespace, name)}/request`)
+          .send({}),
+      ),
+      broker
+        .as('admin')
+        .put(busy)
+        .send({ data: { password: `busy-${round}` } }),
+    ]);
+    statuses.push(...answers.map((answer) => answer.status));
+    statuses.push((await broker.as('admin').post(`${busy}/rollback`).send({ version: 1 })).status);
+  }
+  return statuses;
+}
+
 const rewrap = (broker: TestBroker, onBatch?: () => void) =>
   broker.app.get(KekRewrapService).run({ batchSize: 2, onBatch });
 
@@ -61,6 +84,7 @@ describe('key-encryption key rotation', () => {
         .send({ data: { password: 'db-1-v4' } })
         .expect(200);
       expect((await kekIdsInUse(broker)).length).toBe(2);
+      await createSecret(broker, namespace, { name: 'busy', data: { password: 'busy-first' } });
 
       // The first run is stopped after one batch, as a killed process would be.
       let batches = 0;
@@ -70,7 +94,12 @@ describe('key-encryption key rotation', () => {
         }),
       ).rejects.toThrow('killed');
       expect((await kekIdsInUse(broker)).length).toBe(2);
-      const rerun = await rewrap(broker);
+      // The rerun goes on while callers read and write: every request is answered.
+      const [rerun, statuses] = await Promise.all([
+        broker.app.get(KekRewrapService).run({ batchSize: 1 }),
+        trafficDuringRewrap(broker, namespace),
+      ]);
+      expect(statuses.every((status) => status === 200)).toBe(true);
       expect(rerun.rewrapped).toBeGreaterThan(0);
       expect(rerun.derivationRootRewrapped).toBe(false);
       expect(await kekIdsInUse(broker)).toEqual([kekIdOf(Buffer.from(KEY_B, 'base64'))]);
