@@ -10,6 +10,7 @@ import { WebhookSubscriptions1765200000000 } from './1765200000000-webhook-subsc
 import { RotationPolicyWebhooks1765200100000 } from './1765200100000-rotation-policy-webhooks.js';
 import { Leases1765300000000 } from './1765300000000-leases.js';
 import { LeaseTtlCaps1765300100000 } from './1765300100000-lease-ttl-caps.js';
+import { KeyMaterial1765400000000 } from './1765400000000-key-material.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   RotationPolicyWebhooks1765200100000,
   Leases1765300000000,
   LeaseTtlCaps1765300100000,
+  KeyMaterial1765400000000,
 ];

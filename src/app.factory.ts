@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { serveApiDocs } from './common/http/api-contracts.js';
 import { requestIdFor } from './common/http/request-id.js';
+import { readCertificatePair, ServingCertificateReloader } from './common/http/serving-certificate.js';
 import { installRequestHooks } from './common/http/request-hooks.js';
 import { trustProxySetting } from './common/http/source-address.js';
 import { PinoNestLogger } from './common/logging/logger.js';
@@ -20,7 +22,9 @@ const MAX_PARAM_LENGTH = 512;
 
 /** Builds the broker application (ready, not yet listening); main.ts and the e2e tests share it. */
 export async function createApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
+  const certificate = config.tls && readCertificatePair(config.tls);
   const adapter = new FastifyAdapter({
+    ...(certificate ? { https: certificate } : {}),
     logger: false,
     trustProxy: trustProxySetting(config.trustProxy),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -39,5 +43,10 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
   app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  if (config.tls && certificate) {
+    // Fastify was given `https`, so its server is an https.Server (a tls.Server).
+    const server = app.getHttpServer() as unknown as TlsServer;
+    new ServingCertificateReloader(server, config.tls, certificate, logger.child({ component: 'tls' })).start();
+  }
   return app;
 }

@@ -14,6 +14,7 @@ import { WebSocketAuthentication } from './common/graphql/websocket-authenticati
 import { ROOT_LOGGER } from './common/logging/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { CryptoModule } from './common/crypto/crypto.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
 import { GrantsModule } from './grants/grants.module.js';
 import { LeasesModule } from './leases/leases.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         // Fail fast: an orchestrator restarts the process, which is clearer than silent retries.
         TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
+        CryptoModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           imports: [AuthModule],

@@ -1,3 +1,4 @@
+import { KeyMaterialEntity } from './common/crypto/key-material.entity.js';
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
 import { RoleEntity } from './grants/entities/role.entity.js';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   LeaseEntity,
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
+  KeyMaterialEntity,
 ];

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
+import { DerivedKeys } from '../common/crypto/derived-keys.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -26,8 +27,8 @@ import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
   providers: [
     {
       provide: AuditKeys,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new AuditKeys(config.encryptionKey),
+      inject: [DerivedKeys],
+      useFactory: (keys: DerivedKeys) => new AuditKeys(keys),
     },
     {
       provide: AuditEventStore,

@@ -87,7 +87,9 @@ describe('loadConfig', () => {
   });
 
   it('requires the key-encryption key', () => {
-    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET })).toThrow(/ENCRYPTION_KEY or ENCRYPTION_KEY_FILE must be set/);
+    expect(() => loadConfig({ JWT_HS256_SECRET: SECRET })).toThrow(
+      /ENCRYPTION_KEY, ENCRYPTION_KEY_FILE or ENCRYPTION_KEYS must be set/,
+    );
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ENCRYPTION_KEY_FILE: '/x' })).toThrow(
       /mutually exclusive/,
     );
@@ -104,6 +106,40 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
     expect(config.bootstrapAdmins).toEqual(['user:alice', 'group:platform']);
     expect(config.managedNamespaces).toEqual(['team-a', 'team-b']);
-    expect(config.encryptionKey).toHaveLength(32);
+    expect(config.encryptionKeys.active).toBe('default');
+    expect(config.encryptionKeys.keys.get('default')).toHaveLength(32);
+  });
+
+  it('reads several key-encryption keys by id, with the active one named', () => {
+    const other = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig({
+      JWT_HS256_SECRET: SECRET,
+      ENCRYPTION_KEYS: `2025:${KEY}, 2026:${other}`,
+      ENCRYPTION_KEY_ACTIVE: '2026',
+    });
+    expect(config.encryptionKeys.active).toBe('2026');
+    expect([...config.encryptionKeys.keys.keys()]).toEqual(['2025', '2026']);
+    expect(config.encryptionKeys.keys.get('2026')).toEqual(Buffer.alloc(32, 7));
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ ENCRYPTION_KEYS: `a:${KEY},b:${other}` }, /ENCRYPTION_KEY_ACTIVE must name one/],
+      [{ ENCRYPTION_KEYS: `a:${KEY}`, ENCRYPTION_KEY_ACTIVE: 'b' }, /ENCRYPTION_KEY_ACTIVE b is not in/],
+      [{ ENCRYPTION_KEYS: `a:${KEY},a:${other}` }, /lists key a twice/],
+      [{ ENCRYPTION_KEYS: KEY }, /id:base64/],
+      [{ ENCRYPTION_KEYS: 'a:c2hvcnQ=' }, /ENCRYPTION_KEYS \(key a\) must be 32 bytes/],
+      [{ ENCRYPTION_KEYS: `a:${KEY}`, ENCRYPTION_KEY: KEY }, /mutually exclusive/],
+      [{ ENCRYPTION_KEY: KEY, ENCRYPTION_KEY_ACTIVE: 'default' }, /needs ENCRYPTION_KEYS/],
+    ];
+    for (const [env, message] of bad) expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(message);
+  });
+
+  it('needs the TLS certificate and key together, as readable PEM files', () => {
+    const base = { JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY };
+    expect(loadConfig(base).tls).toBeUndefined();
+    expect(() => loadConfig({ ...base, TLS_CERT_FILE: '/x.crt' })).toThrow(
+      /TLS_CERT_FILE and TLS_KEY_FILE must be set together/,
+    );
+    expect(() => loadConfig({ ...base, TLS_CERT_FILE: '/nonexistent.crt', TLS_KEY_FILE: '/nonexistent.key' })).toThrow(
+      /TLS_CERT_FILE cannot be read/,
+    );
   });
 });

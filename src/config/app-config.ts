@@ -16,8 +16,8 @@ export interface AppConfig {
   readonly jwt: JwtConfig;
   readonly kubernetesTokenReview: boolean;
   readonly bootstrapAdmins: readonly string[];
-  /** The key-encryption key (KEK) of the envelope encryption of retained values. */
-  readonly encryptionKey: Buffer;
+  /** The key-encryption keys (KEKs) of the envelope encryption of retained values. */
+  readonly encryptionKeys: EncryptionKeys;
   /** How many non-current versions keep their (encrypted) values for rollback. */
   readonly retainedVersions: number;
   /** Interrupted writes younger than this are left alone at start: another replica may own them. */
@@ -40,6 +40,8 @@ export interface AppConfig {
   readonly cache: CacheConfig;
   readonly rotation: RotationConfig;
   readonly webhooks: WebhookConfig;
+  /** Serve HTTPS with this certificate and key; undefined: plain HTTP. */
+  readonly tls: TlsConfig | undefined;
   readonly leases: LeaseConfig;
 }
 
@@ -52,6 +54,23 @@ export interface LeaseConfig {
   /** How often expired leases are looked for and their owner objects deleted. */
   readonly sweepSeconds: number;
 }
+
+/** The serving certificate, read at start and again whenever the files change (cert-manager renewals). */
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** How often the files are checked for a new certificate. */
+  readonly reloadSeconds: number;
+}
+
+/** Key-encryption keys by the operator's id; new data keys are wrapped by the active one. */
+export interface EncryptionKeys {
+  readonly active: string;
+  readonly keys: ReadonlyMap<string, Buffer>;
+}
+
+/** The id the single-key variables (ENCRYPTION_KEY, ENCRYPTION_KEY_FILE) give their key. */
+export const SINGLE_KEY_ID = 'default';
 
 /** The rotation engine: scheduled rotations, two-phase grace periods, drift. */
 export interface RotationConfig {
@@ -190,6 +209,11 @@ const environmentSchema = z.object({
   }),
   ENCRYPTION_KEY: optionalString,
   ENCRYPTION_KEY_FILE: optionalString,
+  ENCRYPTION_KEYS: optionalString,
+  TLS_CERT_FILE: optionalString,
+  TLS_KEY_FILE: optionalString,
+  TLS_RELOAD_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
+  ENCRYPTION_KEY_ACTIVE: optionalString,
   MANAGED_NAMESPACES: csv,
   RETAINED_VERSIONS: z.coerce.number().int().min(1).max(100).default(2),
   RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
@@ -260,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwt,
     kubernetesTokenReview: values.KUBERNETES_TOKEN_REVIEW,
     bootstrapAdmins: Object.freeze(values.BOOTSTRAP_ADMINS),
-    encryptionKey: encryptionKey(values),
+    encryptionKeys: encryptionKeys(values),
     retainedVersions: values.RETAINED_VERSIONS,
     reconcileGraceSeconds: values.RECONCILE_GRACE_SECONDS,
     rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE,
@@ -305,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
       timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
     }),
+    tls: tlsConfig(values),
     leases: leaseConfig(values),
   });
 }
@@ -364,7 +389,48 @@ function readPublicKey(path: string): string {
   return pem;
 }
 
-function encryptionKey(values: Environment): Buffer {
+function encryptionKeys(values: Environment): EncryptionKeys {
+  const single = values.ENCRYPTION_KEY !== undefined || values.ENCRYPTION_KEY_FILE !== undefined;
+  if (values.ENCRYPTION_KEYS !== undefined) {
+    if (single) {
+      throw new ConfigError(
+        'Invalid configuration: ENCRYPTION_KEYS and ENCRYPTION_KEY/ENCRYPTION_KEY_FILE are mutually exclusive',
+      );
+    }
+    return keyList(values.ENCRYPTION_KEYS, values.ENCRYPTION_KEY_ACTIVE);
+  }
+  if (values.ENCRYPTION_KEY_ACTIVE !== undefined) {
+    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY_ACTIVE needs ENCRYPTION_KEYS');
+  }
+  return Object.freeze({ active: SINGLE_KEY_ID, keys: new Map([[SINGLE_KEY_ID, singleKey(values)]]) });
+}
+
+/** `id:base64,id:base64`: ids are the operator's names for the keys; the active one must be listed. */
+function keyList(list: string, active: string | undefined): EncryptionKeys {
+  const keys = new Map<string, Buffer>();
+  for (const entry of list.split(',').map((item) => item.trim())) {
+    const separator = entry.indexOf(':');
+    const id = entry.slice(0, separator);
+    if (separator < 1 || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+      throw new ConfigError(
+        'Invalid configuration: ENCRYPTION_KEYS entries must be id:base64 (id: letters, digits, ._-)',
+      );
+    }
+    if (keys.has(id)) throw new ConfigError(`Invalid configuration: ENCRYPTION_KEYS lists key ${id} twice`);
+    keys.set(id, decodeKey(`ENCRYPTION_KEYS (key ${id})`, entry.slice(separator + 1)));
+  }
+  if (active === undefined) {
+    if (keys.size !== 1)
+      throw new ConfigError('Invalid configuration: ENCRYPTION_KEY_ACTIVE must name one of ENCRYPTION_KEYS');
+    return Object.freeze({ active: [...keys.keys()][0], keys });
+  }
+  if (!keys.has(active)) {
+    throw new ConfigError(`Invalid configuration: ENCRYPTION_KEY_ACTIVE ${active} is not in ENCRYPTION_KEYS`);
+  }
+  return Object.freeze({ active, keys });
+}
+
+function singleKey(values: Environment): Buffer {
   if (values.ENCRYPTION_KEY && values.ENCRYPTION_KEY_FILE) {
     throw new ConfigError('Invalid configuration: ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are mutually exclusive');
   }
@@ -373,14 +439,36 @@ function encryptionKey(values: Environment): Buffer {
     : ['ENCRYPTION_KEY', values.ENCRYPTION_KEY];
   if (encoded === undefined) {
     throw new ConfigError(
-      'Invalid configuration: ENCRYPTION_KEY or ENCRYPTION_KEY_FILE must be set (npm run dev generates one)',
+      'Invalid configuration: ENCRYPTION_KEY, ENCRYPTION_KEY_FILE or ENCRYPTION_KEYS must be set (npm run dev generates one)',
     );
   }
+  return decodeKey(name, encoded);
+}
+
+function decodeKey(name: string, encoded: string): Buffer {
   const key = Buffer.from(encoded.trim(), 'base64');
   if (key.length !== 32) {
     throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);
   }
   return key;
+}
+
+function tlsConfig(values: Environment): TlsConfig | undefined {
+  const { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } = values;
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError('Invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  // Read here only to fail at start with a clear message; the server reads them itself (and again on change).
+  const cert = readFileOrFail('TLS_CERT_FILE', certFile);
+  const key = readFileOrFail('TLS_KEY_FILE', keyFile);
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`Invalid configuration: TLS_CERT_FILE ${certFile} is not a PEM certificate`);
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
+    throw new ConfigError(`Invalid configuration: TLS_KEY_FILE ${keyFile} is not a PEM private key`);
+  }
+  return Object.freeze({ certFile, keyFile, reloadSeconds: values.TLS_RELOAD_SECONDS });
 }
 
 function readFileOrFail(variable: string, path: string): string {

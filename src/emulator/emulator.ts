@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Authenticator, type GrantRule, type UserInfo } from './auth.js';
 import { now } from './crud.js';
 import { ApiError, errors, statusForCode } from './errors.js';
@@ -37,6 +37,20 @@ export interface RequestRecord {
   query: string;
   status: number;
   at: number;
+  /** What RBAC would be asked about a resource request; absent for non-resource paths (discovery, health). */
+  access?: ResourceAccess;
+}
+
+/** The authorization attributes of a resource request, as the API server derives them from its path. */
+export interface ResourceAccess {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource: string;
+  /** Empty for cluster-scoped resources and requests across all namespaces. */
+  namespace: string;
+  /** Empty for collections (list, watch, create). */
+  name: string;
 }
 
 /** Paths the default `system:public-info-viewer` role lets anyone read. */
@@ -49,6 +63,8 @@ export class KubernetesEmulator {
   private readonly log: RequestRecord[] = [];
   private readonly faultRules = new Faults();
   private readonly watches = new Set<ServerResponse>();
+  /** Every TCP connection, so stop() ends them all: closeAllConnections() misses TLS connections no request was parsed on. */
+  private readonly sockets = new Set<Socket>();
   private tlsConnectionCount = 0;
   private readonly router: Router;
   private readonly auth: Authenticator;
@@ -117,6 +133,12 @@ export class KubernetesEmulator {
     emulator.https = createHttpsServer({ cert: cert.cert, key: cert.key }, handler);
     emulator.https.on('secureConnection', () => emulator.tlsConnectionCount++);
     emulator.http = createHttpServer(handler);
+    for (const server of [emulator.https, emulator.http]) {
+      server.on('connection', (socket: Socket) => {
+        emulator.sockets.add(socket);
+        socket.once('close', () => emulator.sockets.delete(socket));
+      });
+    }
     await Promise.all([listen(emulator.https, opts.port, opts.host), listen(emulator.http, opts.httpPort, opts.host)]);
     return emulator;
   }
@@ -178,6 +200,7 @@ export class KubernetesEmulator {
   async stop(): Promise<void> {
     this.state?.save(this.store);
     for (const server of [this.https, this.http]) server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
     await Promise.all([this.https, this.http].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
@@ -204,14 +227,20 @@ export class KubernetesEmulator {
       }
       if (fault?.status)
         throw statusForCode(fault.status, fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined));
-      await this.serve(req, res, url, method);
+      await this.serve(req, res, url, method, record);
     } catch (err) {
       if (!(err instanceof ApiError)) console.error('emulator: unexpected error', err);
       sendError(res, err);
     }
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    record: RequestRecord,
+  ): Promise<void> {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
     const header = req.headers.authorization ?? '';
     const token = /^bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
@@ -244,6 +273,8 @@ export class KubernetesEmulator {
       sendJson(res, 200, body);
       return;
     }
+    const { verb, group, resource, subresource, namespace, name } = info;
+    record.access = { verb, group, resource, subresource, namespace, name };
     if (!user) throw errors.unauthorized();
     if (!this.auth.allowed(user, info)) throw this.auth.forbidden(user, info);
     await this.router.resource(info, user, req, res, url.searchParams);

@@ -407,6 +407,7 @@ function driverCode(error: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-function sealContext(record: SecretRecordEntity, version: number): string {
+/** The associated data that binds sealed values (and their wrapped data key) to one version of one secret. */
+export function sealContext(record: Pick<SecretRecordEntity, 'namespace' | 'name' | 'id'>, version: number): string {
   return `${record.namespace}/${record.name}#${record.id}#${version}`;
 }

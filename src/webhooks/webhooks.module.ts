@@ -1,11 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
-import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
 import { LifecycleEvents } from '../common/events/lifecycle-events.js';
 import { PagingModule } from '../common/paging/paging.module.js';
-import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { WebhooksController } from './api/webhooks.controller.js';
 import { WebhooksResolver } from './api/webhooks.resolver.js';
@@ -34,11 +31,6 @@ import { WebhooksService } from './webhooks.service.js';
   controllers: [WebhooksController],
   providers: [
     { provide: LifecycleEvents, useClass: LifecycleOutbox },
-    {
-      provide: EnvelopeCipher,
-      inject: [APP_CONFIG],
-      useFactory: (config: Pick<AppConfig, 'encryptionKey'>) => new EnvelopeCipher(config.encryptionKey),
-    },
     SigningSecrets,
     MigratedSubscriptionSecrets,
     LiveEvents,

@@ -33,7 +33,8 @@ export interface Broker {
 
 /** A broker started by `startBroker`, which the caller must close. */
 export interface TestBroker extends Broker {
-  restart(whileStopped?: () => Promise<void>): Promise<TestBroker>;
+  /** With `env`, the restarted process runs with these settings instead of the ones it started with. */
+  restart(whileStopped?: () => Promise<void>, env?: Record<string, string>): Promise<TestBroker>;
   close(): Promise<void>;
 }
 
@@ -48,15 +49,18 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
   const directory = mkdtempSync(join(tmpdir(), 'broker-kubeconfig-'));
   const kubeconfig = join(directory, 'kubeconfig.json');
   await emulator.writeKubeconfig(kubeconfig);
-  const config = loadConfig({
-    DATABASE_URL: database.url,
-    KUBECONFIG: kubeconfig,
-    JWT_HS256_SECRET: HS256_SECRET,
-    BOOTSTRAP_ADMINS: ADMIN,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    LOG_LEVEL: 'info',
-    ...env,
-  });
+  const configure = (settings: Record<string, string>) =>
+    loadConfig({
+      DATABASE_URL: database.url,
+      KUBECONFIG: kubeconfig,
+      JWT_HS256_SECRET: HS256_SECRET,
+      BOOTSTRAP_ADMINS: ADMIN,
+      // Several keys by id replace the single key.
+      ...(settings.ENCRYPTION_KEYS === undefined ? { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY } : {}),
+      LOG_LEVEL: 'info',
+      ...settings,
+    });
+  let config = configure(env);
   const logLines: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logLines.push(line) });
   let app = await createApp(config, logger);
@@ -66,15 +70,18 @@ export async function startBroker(env: Record<string, string> = {}): Promise<Tes
     get app() {
       return app;
     },
-    config,
+    get config() {
+      return config;
+    },
     database,
     emulator,
     logLines,
     http,
     as,
-    restart: async (whileStopped) => {
+    restart: async (whileStopped, changed) => {
       await app.close();
       await whileStopped?.();
+      if (changed) config = configure(changed);
       app = await createApp(config, logger);
       return broker;
     },

@@ -1,4 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { open, seal } from '../../common/crypto/aead.js';
+import type { KeyRing } from '../../common/crypto/key-ring.js';
 
 /** A value map sealed under a fresh data key, itself wrapped by the key-encryption key. */
 export interface SealedValues {
@@ -16,24 +18,16 @@ export interface SecretRef {
   readonly name: string;
 }
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
 /**
- * Envelope encryption with AES-256-GCM: each version gets its own data key; only the
- * wrapped data key is stored. The associated data binds a ciphertext to its secret and version,
- * so sealed values cannot be swapped between rows.
+ * Envelope encryption with AES-256-GCM: each version gets its own data key; only the data key,
+ * wrapped by the active key-encryption key, is stored. The associated data binds a ciphertext to
+ * its secret and version, so sealed values cannot be swapped between rows.
  */
 export class EnvelopeCipher {
-  readonly kekId: string;
-  private readonly fingerprintKey: Buffer;
-
-  constructor(private readonly kek: Buffer) {
-    if (kek.length !== 32) throw new Error('The key-encryption key must be 32 bytes');
-    this.kekId = createHash('sha256').update(kek).digest('hex').slice(0, 16);
-    // A separate key for fingerprints, so an HMAC never reuses the encryption key itself.
-    this.fingerprintKey = createHmac('sha256', kek).update('secrets-broker fingerprint key v1').digest();
-  }
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly fingerprintKey: Buffer,
+  ) {}
 
   seal(values: Readonly<Record<string, Buffer>>, context: string): SealedValues {
     const dataKey = randomBytes(32);
@@ -41,11 +35,8 @@ export class EnvelopeCipher {
       JSON.stringify(Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.toString('base64')]))),
     );
     try {
-      return {
-        kekId: this.kekId,
-        wrappedDataKey: encrypt(this.kek, dataKey, `kek:${context}`),
-        ciphertext: encrypt(dataKey, plaintext, context),
-      };
+      const wrapped = this.ring.wrap(dataKey, `kek:${context}`);
+      return { kekId: wrapped.kekId, wrappedDataKey: wrapped.wrapped, ciphertext: seal(dataKey, plaintext, context) };
     } finally {
       dataKey.fill(0);
       plaintext.fill(0);
@@ -53,17 +44,27 @@ export class EnvelopeCipher {
   }
 
   open(sealed: SealedValues, context: string): Record<string, Buffer> {
-    if (sealed.kekId !== this.kekId) throw new Error(`Sealed with key ${sealed.kekId}, not the configured key`);
-    const dataKey = decrypt(this.kek, sealed.wrappedDataKey, `kek:${context}`);
+    const dataKey = this.ring.unwrap({ kekId: sealed.kekId, wrapped: sealed.wrappedDataKey }, `kek:${context}`);
     try {
-      const encoded = JSON.parse(decrypt(dataKey, sealed.ciphertext, context).toString('utf8')) as Record<
-        string,
-        string
-      >;
+      const encoded = JSON.parse(open(dataKey, sealed.ciphertext, context).toString('utf8')) as Record<string, string>;
       return Object.fromEntries(Object.entries(encoded).map(([key, value]) => [key, Buffer.from(value, 'base64')]));
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /** The data key of `sealed`, wrapped by the active KEK; the values' ciphertext does not change. */
+  rewrap(
+    sealed: Pick<SealedValues, 'kekId' | 'wrappedDataKey'>,
+    context: string,
+  ): Pick<SealedValues, 'kekId' | 'wrappedDataKey'> {
+    const wrapped = this.ring.rewrap({ kekId: sealed.kekId, wrapped: sealed.wrappedDataKey }, `kek:${context}`);
+    return { kekId: wrapped.kekId, wrappedDataKey: wrapped.wrapped };
+  }
+
+  /** Whether `kekId` is the active KEK (nothing to re-wrap). */
+  isActive(kekId: string): boolean {
+    return kekId === this.ring.active.id;
   }
 
   /**
@@ -98,20 +99,4 @@ export class EnvelopeCipher {
       .digest();
     return createHmac('sha256', secretKey).update(fingerprint).digest('hex');
   }
-}
-
-function encrypt(key: Buffer, plaintext: Buffer, associatedData: string): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(associatedData));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
-}
-
-function decrypt(key: Buffer, sealed: string, associatedData: string): Buffer {
-  const bytes = Buffer.from(sealed, 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
-  decipher.setAAD(Buffer.from(associatedData));
-  decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-  return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
 }
