@@ -11,6 +11,7 @@ import { ENTITIES } from './entities.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
+import { SharedStateModule } from './common/shared-state/shared-state.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
           driver: ApolloDriver,
           ...graphqlOptions(config.nodeEnv === 'production'),
         }),
+        SharedStateModule,
         AuthModule,
         GrantsModule,
         ClusterModule,

@@ -12,6 +12,7 @@ import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { SecretCacheStatus } from '../cluster/secret-cache-status.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { Public } from '../common/http/route-decorators.js';
+import { SharedStateStatus } from '../common/shared-state/shared-state-status.js';
 
 @ApiTags('health')
 @Public()
@@ -23,6 +24,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly cluster: ClusterGateway,
     private readonly secretsCache: SecretCacheStatus,
+    private readonly sharedState: SharedStateStatus,
   ) {}
 
   @Get('healthz')
@@ -48,6 +50,7 @@ export class HealthController {
           }
         },
         () => this.secretsCacheHealth(),
+        () => this.sharedStateHealth(),
       ]);
     } catch (error) {
       throw notReady(error);
@@ -68,6 +71,20 @@ export class HealthController {
       return indicator.degraded({ message, cachedSecrets });
     }
     return indicator.up({ cachedSecrets });
+  }
+
+  /** Degraded, still ready, while Redis is unreachable: limits then hold per replica (stricter per replica, looser overall). */
+  private sharedStateHealth(): HealthIndicatorResult {
+    const indicator = this.indicators.check('shared-state');
+    const { configured, degraded } = this.sharedState.state();
+    if (!configured) return indicator.up({ shared: false });
+    if (degraded) {
+      return indicator.degraded({
+        shared: false,
+        message: 'Redis unreachable; rate limits and activity windows are counted per replica',
+      });
+    }
+    return indicator.up({ shared: true });
   }
 }
 
