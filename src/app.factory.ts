@@ -34,7 +34,6 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
   });
   installRequestHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
   app.useGlobalPipes(new BrokerValidationPipe());
-  app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
