@@ -46,6 +46,12 @@ export class HealthController {
             await this.cluster.ping();
             return cluster.up();
           } catch {
+            // Ready while the watch cache answers reads: taking every replica out of the Service would refuse those too.
+            if (this.secretsCache.servesFromCache()) {
+              return cluster.degraded({
+                message: 'Kubernetes API unreachable; reads served from the watch cache, writes refused',
+              });
+            }
             return cluster.down('Kubernetes API unreachable');
           }
         },
