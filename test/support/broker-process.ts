@@ -9,15 +9,17 @@ import { transformFile } from '@swc/core';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
 import { ADMIN, TEST_ENCRYPTION_KEY } from './broker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import type { LoadJob, LoadReport } from './load-generator.js';
 import { HS256_SECRET } from './tokens.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const LOAD_GENERATOR = 'test/support/load-generator.ts';
 let compiled: Promise<string> | undefined;
 
 /**
- * The broker compiled for `node` (src and migrations, with SWC as the tests compile them), once
- * per test process, into a temporary directory: a child process runs the sources under test,
- * never a possibly stale `dist/`. Returns the path of main.js.
+ * The broker compiled for `node` (src and migrations, with SWC as the tests compile them, and
+ * the load generator), once per test process, into a temporary directory: a child process runs
+ * the sources under test, never a possibly stale `dist/`. Returns the path of main.js.
  */
 export function compiledBroker(): Promise<string> {
   compiled ??= compile();
@@ -28,7 +30,10 @@ async function compile(): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'broker-build-'));
   symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
   writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }));
-  const sources = ['src', 'migrations'].flatMap((folder) => typescriptFiles(join(ROOT, folder)));
+  const sources = [
+    ...['src', 'migrations'].flatMap((folder) => typescriptFiles(join(ROOT, folder))),
+    join(ROOT, LOAD_GENERATOR),
+  ];
   await Promise.all(
     sources.map(async (source) => {
       const { code } = await transformFile(source, {
@@ -47,6 +52,29 @@ async function compile(): Promise<string> {
     }),
   );
   return join(out, 'src/main.js');
+}
+
+/** The load generator (test/support/load-generator.ts) running in its own process. */
+export interface RunningLoad {
+  /** Stops sending, waits for the requests in flight, and returns the report. */
+  stop(): Promise<LoadReport>;
+}
+
+export async function startLoad(job: LoadJob): Promise<RunningLoad> {
+  const main = await compiledBroker();
+  const script = join(dirname(dirname(main)), LOAD_GENERATOR.replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, [script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((done) => child.once('exit', done));
+  return {
+    stop: async () => {
+      child.kill('SIGINT');
+      const code = await exited;
+      if (code !== 0) throw new Error(`load generator exited with ${code}`);
+      return JSON.parse(output) as LoadReport;
+    },
+  };
 }
 
 function typescriptFiles(folder: string): string[] {
