@@ -7,6 +7,9 @@ import { SharedStateStatus, type SharedState } from './shared-state-status.js';
 const COMMAND_TIMEOUT_MS = 500;
 const CONNECT_TIMEOUT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
+// While degraded, at most one request per interval tries Redis: an unanswering (not refusing)
+// Redis would otherwise cost every request the command timeout.
+const PROBE_INTERVAL_MS = 1_000;
 
 /**
  * The broker's one Redis connection and whether it can be used. Commands are not queued while
@@ -16,6 +19,7 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
 export class SharedRedis extends SharedStateStatus {
   readonly client: Redis;
   private degraded = false;
+  private nextProbeAt = 0;
 
   constructor(
     url: string,
@@ -39,7 +43,10 @@ export class SharedRedis extends SharedStateStatus {
 
   /** `shared()` while Redis answers; `local()` when it does not (or is known to be disconnected). */
   async orLocal<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
-    if (this.degraded && this.client.status !== 'ready') return local();
+    if (this.degraded) {
+      if (this.client.status !== 'ready' || Date.now() < this.nextProbeAt) return local();
+      this.nextProbeAt = Date.now() + PROBE_INTERVAL_MS;
+    }
     try {
       const result = await shared();
       if (this.degraded) {
