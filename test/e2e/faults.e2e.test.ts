@@ -17,6 +17,8 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 const NAMESPACE = 'default';
 const VALUE = 'fault-tolerant-value-7f3a';
 const secrets = `/v1/namespaces/${NAMESPACE}/secrets`;
+// Starting a broker process can take long on a loaded machine.
+const PROCESS_TIMEOUT_MS = 180_000;
 const ROTATION = { generate: { password: { type: 'password' } } };
 
 /** A broker process between a proxy and what it depends on; the test cuts the proxy. */
@@ -54,7 +56,7 @@ describe.skipIf(postgresBaseUrl() === undefined)(
         { ...setup.environment.env, DATABASE_URL: setup.proxy.rewrite(setup.environment.database.url) },
         await freePort(),
       );
-    });
+    }, PROCESS_TIMEOUT_MS);
 
     afterAll(async () => {
       await setup.broker.kill();
@@ -104,7 +106,7 @@ describe('Kubernetes API unreachable (broker process → proxy → API server)',
     const proxied = join(setup.environment.directory, 'kubeconfig-proxied.json');
     writeFileSync(proxied, JSON.stringify(kubeconfig));
     setup.broker = await startBrokerProcess({ ...setup.environment.env, KUBECONFIG: proxied }, await freePort());
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   afterAll(async () => {
     await setup.broker.kill();

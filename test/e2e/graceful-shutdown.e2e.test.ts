@@ -21,6 +21,8 @@ describe('graceful shutdown on SIGTERM (the broker as a process)', () => {
     environment = await startProcessEnvironment({ AUDIT_CHECKPOINT_SECONDS: '3600', SHUTDOWN_GRACE_SECONDS: '10' });
   });
 
+  // Compiling and starting a broker process can take long on a loaded machine.
+
   afterAll(async () => {
     await environment.close();
   });
@@ -66,5 +68,5 @@ describe('graceful shutdown on SIGTERM (the broker as a process)', () => {
     } finally {
       await broker.kill();
     }
-  });
+  }, 180_000);
 });

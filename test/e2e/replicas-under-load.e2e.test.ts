@@ -99,7 +99,7 @@ describe.skipIf(postgresBaseUrl() === undefined)('three replicas under load, one
     await sleep(LOAD_AFTER_RESTART_MS);
     report = await load.stop();
     console.log(JSON.stringify({ events, report: summary(report) }));
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(replicas.map((replica) => replica.kill()));

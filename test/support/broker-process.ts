@@ -14,6 +14,8 @@ import { HS256_SECRET } from './tokens.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LOAD_GENERATOR = 'test/support/load-generator.ts';
+// Generous: a loaded machine was seen taking 40 s to start a broker beside two busy ones.
+const START_TIMEOUT_MS = 90_000;
 let compiled: Promise<string> | undefined;
 
 /**
@@ -127,7 +129,7 @@ export async function startBrokerProcess(env: Record<string, string>, port: numb
       await exited;
     },
   };
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + START_TIMEOUT_MS;
   let ended = false;
   void exited.then(() => (ended = true));
   for (;;) {
@@ -139,7 +141,7 @@ export async function startBrokerProcess(env: Record<string, string>, port: numb
     }
     if (Date.now() > deadline) {
       await broker.kill();
-      throw new Error(`broker process not ready after 60 s:\n${logLines.slice(-5).join('\n')}`);
+      throw new Error(`broker process not ready after ${START_TIMEOUT_MS} ms:\n${logLines.slice(-5).join('\n')}`);
     }
     await sleep(100);
   }
