@@ -92,4 +92,23 @@ describe('rate limits and activity windows shared through Redis', () => {
     const ready = await first.http().get('/readyz').expect(200);
     expect(ready.body.details['shared-state']).toMatchObject({ status: 'up', shared: true });
   });
+
+  it('does not make every request wait on a Redis that stops answering', async () => {
+    await timeUntil(async () => (await metricValue(first, 'broker_shared_state_degraded')) === 0, 5_000);
+    proxy.stall();
+    try {
+      const started = Date.now();
+      for (let i = 0; i < 6; i++) await whoami(first, 'stalled').expect(200);
+      await whoami(first, 'stalled').expect(429);
+      // One command timeout (500 ms) and then the local counter, not one timeout per request.
+      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(await metricValue(first, 'broker_shared_state_degraded')).toBe(1);
+    } finally {
+      proxy.restore();
+    }
+    await timeUntil(async () => {
+      await whoami(first, 'after-stall');
+      return (await metricValue(first, 'broker_shared_state_degraded')) === 0;
+    }, 10_000);
+  });
 });

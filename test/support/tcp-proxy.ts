@@ -2,12 +2,14 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 
 /**
  * A TCP forwarder to `host:port` that a test can cut (every open connection is reset, and new
- * ones are reset as soon as they arrive) and restore, to play a network fault between the broker
- * and PostgreSQL, Redis or the Kubernetes API.
+ * ones are reset as soon as they arrive), stall (bytes are swallowed, nothing is answered, as
+ * behind a dropped route) and restore, to play a network fault between the broker and
+ * PostgreSQL, Redis or the Kubernetes API.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private isCut = false;
+  private isStalled = false;
 
   private constructor(
     private readonly server: Server,
@@ -40,8 +42,15 @@ export class TcpProxy {
     this.sockets.clear();
   }
 
+  stall(): void {
+    this.isStalled = true;
+  }
+
+  /** Forwards again; connections opened or stalled meanwhile stay broken (a client must reconnect). */
   restore(): void {
+    if (this.isStalled) this.cut();
     this.isCut = false;
+    this.isStalled = false;
   }
 
   async close(): Promise<void> {
@@ -60,7 +69,9 @@ export class TcpProxy {
       [upstream, client],
     ] as const) {
       this.sockets.add(from);
-      from.pipe(to);
+      from.on('data', (chunk: Buffer) => {
+        if (!this.isStalled) to.write(chunk);
+      });
       from.on('error', () => to.destroy());
       from.on('close', () => {
         this.sockets.delete(from);
