@@ -24,6 +24,8 @@ export interface Suite {
   title: string;
   /** One paragraph saying what is measured and how; printed above the tables. */
   description: string;
+  /** Runs only when named with --only (long runs such as the soak). */
+  optIn?: boolean;
   run(): Promise<SuiteReport>;
 }
 

@@ -16,8 +16,9 @@ compiles \`bench/\` with \`bench/tsconfig.json\` (into \`dist/bench/\`) and runs
 \`<!-- bench:NAME:start/end -->\` markers.
 
 \`\`\`sh
-npm run bench                       # every suite; updates BENCHMARKS.md
+npm run bench                       # every suite but the soak; updates BENCHMARKS.md
 npm run bench -- --only emulator    # one suite (repeat --only, or comma-separate, for several)
+npm run bench -- --only soak        # the 10-minute soak, run only when named
 npm run bench -- --list             # suite names
 npm run bench -- --no-write         # print the markdown only
 \`\`\`
@@ -43,7 +44,8 @@ function main(): Promise<void> | void {
     return;
   }
   if (values.list) {
-    for (const suite of suites) process.stdout.write(`${suite.name}\t${suite.title}\n`);
+    for (const suite of suites)
+      process.stdout.write(`${suite.name}\t${suite.title}${suite.optIn ? ' (only with --only)' : ''}\n`);
     return;
   }
   const wanted = (values.only ?? [])
@@ -53,7 +55,7 @@ function main(): Promise<void> | void {
   const unknown = wanted.filter((name) => !suites.some((s) => s.name === name));
   if (unknown.length)
     throw new UsageError(`unknown suite(s): ${unknown.join(', ')} (known: ${suites.map((s) => s.name).join(', ')})`);
-  const selected = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
+  const selected = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites.filter((s) => !s.optIn);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   return runSuites(selected, command, resolve(values.out), !values['no-write']);
 }

@@ -40,7 +40,6 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
   installRequestHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
   app.useGlobalPipes(new BrokerValidationPipe());
   if (config.apiDocs) serveApiDocs(app);
-  app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   if (config.tls && certificate) {

@@ -12,6 +12,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { WebSocketAuthentication } from './common/graphql/websocket-authentication.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
+import { SharedStateModule } from './common/shared-state/shared-state.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { CryptoModule } from './common/crypto/crypto.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
             ...graphqlOptions(config.nodeEnv === 'production', authentication, logger),
           }),
         }),
+        SharedStateModule,
         AuthModule,
         GrantsModule,
         ClusterModule,

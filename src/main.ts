@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { createApp } from './app.factory.js';
+import { exitGracefullyOnSignal } from './common/http/graceful-shutdown.js';
 import { createLogger } from './common/logging/logger.js';
 
 async function main(): Promise<void> {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, logger);
+  exitGracefullyOnSignal(app, config.shutdownGraceSeconds, logger);
   await app.listen(config.port, config.host);
   logger.info({ port: config.port, host: config.host }, 'secrets-broker listening');
 }

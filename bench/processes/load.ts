@@ -12,6 +12,8 @@ export interface LoadJob {
   readonly durationSeconds?: number;
   /** …or until this many requests were answered, none left in flight (measured runs). */
   readonly amount?: number;
+  /** At most this many requests per second over all connections (soak); as fast as possible if absent. */
+  readonly ratePerSecond?: number;
   /** Requests cycled through in order, one per request sent. */
   readonly requests: ReadonlyArray<{
     method: 'GET' | 'POST';
@@ -38,6 +40,7 @@ const result = await autocannon({
   connections: job.connections,
   ...(job.amount === undefined ? { duration: job.durationSeconds } : { amount: job.amount }),
   pipelining: 1,
+  ...(job.ratePerSecond === undefined ? {} : { overallRate: job.ratePerSecond }),
   requests: [
     {
       setupRequest: (request) => {

@@ -125,7 +125,7 @@ async function seed(url: string): Promise<void> {
     await call(url, '/v1/grants', { subject: `user:app-${s}`, role: 'reader', namespace: NAMESPACE });
 }
 
-function job(
+export function job(
   scenario: Scenario,
   brokerUrl: string,
   bareUrl: string,
@@ -172,19 +172,19 @@ function job(
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** A build of the broker to measure: this one, and optionally another (BENCH_COMPARE_MAIN) beside it. */
-interface Build {
+export interface Build {
   readonly label: string;
   readonly main: string;
 }
 
-const BUILDS: Build[] = [
+export const BUILDS: Build[] = [
   { label: 'this build', main: MAIN },
   ...(process.env.BENCH_COMPARE_MAIN
     ? [{ label: process.env.BENCH_COMPARE_LABEL ?? 'compared build', main: resolve(process.env.BENCH_COMPARE_MAIN) }]
     : []),
 ];
 
-interface Target {
+export interface Target {
   readonly build: Build;
   readonly emulator: KubernetesEmulator;
   readonly database: BenchDatabase;
@@ -192,7 +192,7 @@ interface Target {
   readonly directory: string;
 }
 
-async function startTarget(kind: 'sqlite' | 'postgres', build: Build): Promise<Target> {
+export async function startTarget(kind: 'sqlite' | 'postgres', build: Build): Promise<Target> {
   const emulator = await KubernetesEmulator.start();
   const directory = mkdtempSync(join(tmpdir(), 'broker-bench-'));
   const database = await createBenchDatabase(kind);
@@ -201,7 +201,7 @@ async function startTarget(kind: 'sqlite' | 'postgres', build: Build): Promise<T
   return { build, emulator, database, broker, directory };
 }
 
-async function stopTarget(target: Target): Promise<void> {
+export async function stopTarget(target: Target): Promise<void> {
   await target.broker.child.stop();
   await target.emulator.stop();
   await target.database.drop();

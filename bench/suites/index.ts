@@ -5,8 +5,9 @@ import { emulatorSuite } from './emulator.js';
 import { grantDecisionsSuite } from './grant-decisions.js';
 import { keygenSuite } from './keygen.js';
 import { secretCacheSuite } from './secret-cache.js';
+import { soakSuite } from './soak.js';
 
-/** Every suite, in run order. A new suite: add a file in this folder exporting a `Suite`, and list it here. */
+/** Every suite, in run order (opt-in ones only when named). A new suite: add a file in this folder exporting a `Suite`, and list it here. */
 export const suites: Suite[] = [
   emulatorSuite,
   brokerSuite,
@@ -14,4 +15,5 @@ export const suites: Suite[] = [
   auditQuerySuite,
   grantDecisionsSuite,
   secretCacheSuite,
+  soakSuite,
 ];

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { DerivedKeys } from '../common/crypto/derived-keys.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { WindowCounters } from '../common/shared-state/window-counters.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AlertWebhook } from './alert-webhook.js';
@@ -17,6 +18,9 @@ import { ConfigMapCheckpointLocation, FileCheckpointLocation } from './checkpoin
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { LegacyChainRekeying } from './legacy-chain.js';
 import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
+
+// Subjects and addresses whose denials are counted at once in memory (without Redis, or while it is down).
+const MAX_TRACKED_ACTORS = 20_000;
 
 /**
  * The audit trail's writer: AuditService, the chain and its checkpoints. Every domain imports it
@@ -58,9 +62,13 @@ import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
     },
     {
       provide: SuspiciousActivityDetector,
-      inject: [APP_CONFIG],
-      useFactory: ({ suspiciousActivity }: AppConfig) =>
-        new SuspiciousActivityDetector(suspiciousActivity.threshold, suspiciousActivity.windowSeconds * 1000),
+      inject: [APP_CONFIG, WindowCounters],
+      useFactory: ({ suspiciousActivity }: AppConfig, counters: WindowCounters) =>
+        new SuspiciousActivityDetector(
+          counters.counter('suspicious-activity', MAX_TRACKED_ACTORS),
+          suspiciousActivity.threshold,
+          suspiciousActivity.windowSeconds * 1000,
+        ),
     },
     {
       provide: AlertWebhook,

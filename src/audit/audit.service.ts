@@ -114,7 +114,7 @@ export class AuditService {
    * write the alert is logged rather than turned into an error for this request.
    */
   private async detect(input: AuditEventInput): Promise<void> {
-    const activity = this.detector.observe(input.actor.subject, input.actor.request.sourceIp ?? null);
+    const activity = await this.detector.observe(input.actor.subject, input.actor.request.sourceIp ?? null);
     if (!activity) return;
     this.metrics.countSuspiciousActivity();
     try {

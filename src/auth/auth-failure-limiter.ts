@@ -1,12 +1,9 @@
 import { isIPv6 } from 'node:net';
-import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { ROOT_LOGGER } from '../common/logging/logger.js';
-import { Clock } from '../common/rate-limit/clock.js';
-import { WindowCounter } from '../common/rate-limit/window-counter.js';
+import type { Clock } from '../common/rate-limit/clock.js';
+import type { WindowCounter } from '../common/rate-limit/window-counter.js';
 import type { AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
 
@@ -14,18 +11,18 @@ export const AUTH_FAILURE_WINDOW_MS = 60_000;
  * Failed authentications per source address (AUTH_FAILURE_LIMIT_PER_MINUTE). Once an address
  * reached the limit within a window, its requests are refused with 429 until the window closes,
  * before any token verification, TokenReview or audit write: guessing tokens stays cheap for the
- * broker and the audit trail cannot be flooded from one address.
+ * broker and the audit trail cannot be flooded from one address. With REDIS_URL the count is
+ * the whole deployment's.
  */
-@Injectable()
 export class AuthFailureLimiter {
   private readonly limit: number;
   private readonly logger: Logger;
 
   constructor(
-    @Inject(APP_CONFIG) config: Pick<AppConfig, 'authFailureLimitPerMinute'>,
+    config: Pick<AppConfig, 'authFailureLimitPerMinute'>,
     private readonly counter: WindowCounter,
     private readonly clock: Clock,
-    @Inject(ROOT_LOGGER) logger: Logger,
+    logger: Logger,
   ) {
     this.limit = config.authFailureLimitPerMinute;
     this.logger = logger.child({ component: 'auth' });

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Clock } from '../common/rate-limit/clock.js';
-import { InMemoryWindowCounter, WindowCounter } from '../common/rate-limit/window-counter.js';
 import { WindowThrottlerStorage } from '../common/rate-limit/window-throttler-storage.js';
+import { WindowCounters } from '../common/shared-state/window-counters.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AuditModule } from '../audit/audit.module.js';
@@ -30,22 +32,21 @@ const MAX_TRACKED_SUBJECTS = 100_000;
     GrantsModule,
     AuditModule,
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: Pick<AppConfig, 'rateLimitPerMinute'>) => ({
+      inject: [APP_CONFIG, WindowCounters, Clock],
+      useFactory: (config: Pick<AppConfig, 'rateLimitPerMinute'>, counters: WindowCounters, clock: Clock) => ({
         throttlers: [{ name: 'subject', ttl: 60_000, limit: config.rateLimitPerMinute }],
         setHeaders: false,
-        storage: new WindowThrottlerStorage(new InMemoryWindowCounter(new Clock(), MAX_TRACKED_SUBJECTS), new Clock()),
+        storage: new WindowThrottlerStorage(counters.counter('requests', MAX_TRACKED_SUBJECTS), clock),
       }),
     }),
   ],
   providers: [
-    Clock,
     {
-      provide: WindowCounter,
-      inject: [Clock],
-      useFactory: (clock: Clock) => new InMemoryWindowCounter(clock, MAX_TRACKED_ADDRESSES),
+      provide: AuthFailureLimiter,
+      inject: [APP_CONFIG, WindowCounters, Clock, ROOT_LOGGER],
+      useFactory: (config: AppConfig, counters: WindowCounters, clock: Clock, logger: Logger) =>
+        new AuthFailureLimiter(config, counters.counter('auth-failures', MAX_TRACKED_ADDRESSES), clock, logger),
     },
-    AuthFailureLimiter,
     JwtStrategy,
     ServiceAccountAuthenticator,
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jwt from 'jsonwebtoken';
+import { exitGracefullyOnSignal } from '../common/http/graceful-shutdown.js';
 import { createApp } from '../app.factory.js';
 import { createLogger } from '../common/logging/logger.js';
 import { ConfigError, loadConfig } from '../config/app-config.js';
@@ -46,15 +47,12 @@ async function main(): Promise<void> {
     KUBECONFIG: kubeconfig,
     BOOTSTRAP_ADMINS: [process.env.BOOTSTRAP_ADMINS, `user:${ADMIN_SUBJECT}`].filter(Boolean).join(','),
   });
-  const app = await createApp(config, createLogger(config.logLevel));
-  await app.listen(config.port, config.host);
-  const shutdown = async () => {
-    await app.close();
+  const logger = createLogger(config.logLevel);
+  const app = await createApp(config, logger);
+  exitGracefullyOnSignal(app, config.shutdownGraceSeconds, logger, async () => {
     await emulator?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  });
+  await app.listen(config.port, config.host);
 
   const tokenFor = (subject: string) =>
     jwt.sign({ sub: subject }, signingSecret, { algorithm: 'HS256', expiresIn: TOKEN_LIFETIME });

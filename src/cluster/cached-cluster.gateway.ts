@@ -12,6 +12,7 @@ import {
   type TokenReviewResult,
   type WorkloadKind,
 } from './cluster.gateway.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { fromV1Secret, toCachedV1Secret } from './secret-objects.js';
 import type { SecretStore } from './secret-store.js';
 import type { SecretWatcher } from './secret-watcher.js';
@@ -21,7 +22,8 @@ import type { SecretWatcher } from './secret-watcher.js';
  * client-node gateway) except `getSecret` for a secret the cache knows while its namespace is
  * watched. The broker's own writes update the cache as soon as they succeed (read-your-writes);
  * a failed write makes the next read of that secret go to the API server, since it may have landed.
- * Lists and workloads always go to the API server.
+ * Lists and workloads always go to the API server. While a watch is lost, reads go to the API
+ * server, and fall back to the cache only when it cannot be reached.
  */
 export class CachedClusterGateway extends ClusterGateway {
   constructor(
@@ -39,9 +41,26 @@ export class CachedClusterGateway extends ClusterGateway {
       if (cached.known) return cached.secret && fromV1Secret(cached.secret);
     }
     const ticket = this.store.ticket(namespace, name);
-    const secret = await this.api.getSecret(namespace, name);
+    let secret: ClusterSecret | undefined;
+    try {
+      secret = await this.api.getSecret(namespace, name);
+    } catch (error) {
+      return this.staleOr(namespace, name, error);
+    }
     this.store.answered(namespace, name, ticket, secret && toCachedV1Secret(secret));
     return secret;
+  }
+
+  /**
+   * The API server cannot be read: a lost watch's copy is served while it is within the staleness
+   * bound (CACHE_MAX_STALENESS_SECONDS), so reads survive an API outage; after that, the error.
+   */
+  private staleOr(namespace: string, name: string, error: unknown): ClusterSecret | undefined {
+    const unreachable = error instanceof DomainError && error.code === ErrorCode.Unavailable;
+    if (!unreachable || !this.watcher.servesStale(namespace)) throw error;
+    const cached = this.store.lookup(namespace, name);
+    if (!cached.known) throw error;
+    return cached.secret && fromV1Secret(cached.secret);
   }
 
   listSecrets(

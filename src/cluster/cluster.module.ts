@@ -25,6 +25,7 @@ export function loadKubeConfig(config: AppConfig): KubeConfig {
 
 const CACHE_OFF: SecretCacheStatus = {
   state: (): SecretCacheState => ({ enabled: false, watches: 0, listed: 0, watching: 0, cachedSecrets: 0 }),
+  servesFromCache: () => false,
 };
 
 /**
@@ -74,7 +75,11 @@ const CACHE_OFF: SecretCacheStatus = {
           kubeConfig,
           apiClientFactory(kubeConfig, authentication)(CoreV1Api),
           store,
-          { namespaces: config.managedNamespaces, labelSelector: config.cache.watchLabelSelector },
+          {
+            namespaces: config.managedNamespaces,
+            labelSelector: config.cache.watchLabelSelector,
+            maxStalenessMs: config.cache.maxStalenessSeconds * 1000,
+          },
           logger.child({ component: 'secret-cache' }),
         ),
     },

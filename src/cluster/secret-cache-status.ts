@@ -17,4 +17,6 @@ export interface SecretCacheState {
 /** What readiness needs to know of the secret cache (DI token). */
 export abstract class SecretCacheStatus {
   abstract state(): SecretCacheState;
+  /** Whether every watched secret can be answered from memory now (watching, or lost within the staleness bound). */
+  abstract servesFromCache(): boolean;
 }

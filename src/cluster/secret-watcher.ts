@@ -26,6 +26,8 @@ export interface SecretWatchOptions {
   readonly namespaces: readonly string[] | undefined;
   readonly labelSelector: string | undefined;
   readonly backoff?: Backoff;
+  /** How long a lost watch's secrets may still be served when the API server cannot be read. */
+  readonly maxStalenessMs: number;
 }
 
 interface Scope {
@@ -34,6 +36,8 @@ interface Scope {
   state: WatchState;
   synced: boolean;
   failures: number;
+  /** When the watch last stopped watching (its secrets are current up to then). */
+  lostAt: number | undefined;
   informer: Informer<V1Secret> | undefined;
   restart: NodeJS.Timeout | undefined;
 }
@@ -64,6 +68,7 @@ export class SecretWatcher extends SecretCacheStatus {
       state: 'listing',
       synced: false,
       failures: 0,
+      lostAt: undefined,
       informer: undefined,
       restart: undefined,
     }));
@@ -95,6 +100,19 @@ export class SecretWatcher extends SecretCacheStatus {
     return this.scopeOf(namespace)?.state === 'watching';
   }
 
+  /**
+   * Whether the store may answer for `namespace` when the API server cannot: its watch is lost
+   * (or relisting) for less than the staleness bound, after having listed once.
+   */
+  servesStale(namespace: string): boolean {
+    const scope = this.scopeOf(namespace);
+    return scope !== undefined && this.withinStaleness(scope);
+  }
+
+  servesFromCache(): boolean {
+    return this.scopes.every((scope) => scope.state === 'watching' || this.withinStaleness(scope));
+  }
+
   state(): SecretCacheState {
     return {
       enabled: true,
@@ -103,6 +121,12 @@ export class SecretWatcher extends SecretCacheStatus {
       watching: this.scopes.filter((scope) => scope.state === 'watching').length,
       cachedSecrets: this.store.size,
     };
+  }
+
+  private withinStaleness(scope: Scope): boolean {
+    if (!scope.synced) return false;
+    if (scope.state === 'watching') return true;
+    return scope.lostAt !== undefined && Date.now() - scope.lostAt <= this.options.maxStalenessMs;
   }
 
   private scopeOf(namespace: string): Scope | undefined {
@@ -131,6 +155,7 @@ export class SecretWatcher extends SecretCacheStatus {
 
   /** The informer's list: read in pages, then made the store's content for this scope. */
   private async list(scope: Scope, informer: Informer<V1Secret>): Promise<V1SecretList> {
+    if (scope.state === 'watching') scope.lostAt = Date.now();
     scope.state = scope.synced ? 'relisting' : 'listing';
     const items: V1Secret[] = [];
     let resourceVersion: string | undefined;
@@ -149,13 +174,14 @@ export class SecretWatcher extends SecretCacheStatus {
     if (scope.informer !== informer || this.stopped) throw new Error('secret watch stopped');
     this.store.relisted(scope.namespace, items, resourceVersion ?? '');
     if (scope.failures > 0) this.logger.info({ watch: scope.namespace ?? '*' }, 'secret watch recovered');
-    Object.assign(scope, { state: 'watching', synced: true, failures: 0 });
+    Object.assign(scope, { state: 'watching', synced: true, failures: 0, lostAt: undefined });
     return { apiVersion: 'v1', kind: 'SecretList', metadata: { resourceVersion }, items };
   }
 
   private lost(scope: Scope, informer: Informer<V1Secret>, error: unknown): void {
     scope.informer = undefined;
     void informer.stop();
+    if (scope.state === 'watching') scope.lostAt = Date.now();
     scope.state = scope.synced ? 'lost' : 'listing';
     const ceiling = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** scope.failures++);
     const delayMs = Math.round(ceiling * (0.5 + Math.random() / 2));

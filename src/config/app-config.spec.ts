@@ -22,7 +22,13 @@ describe('loadConfig', () => {
       authFailureLimitPerMinute: 30,
       minGeneratedEntropyBits: 64,
       auditCheckpoint: { intervalSeconds: 60, namespace: 'default', file: undefined },
-      cache: { watchSecrets: true, watchLabelSelector: undefined, versionCheckSeconds: 5, verifiedTokens: 10_000 },
+      cache: {
+        watchSecrets: true,
+        watchLabelSelector: undefined,
+        versionCheckSeconds: 5,
+        verifiedTokens: 10_000,
+        maxStalenessSeconds: 60,
+      },
       rotation: {
         schedulerEnabled: true,
         tickSeconds: 5,
@@ -33,6 +39,8 @@ describe('loadConfig', () => {
       },
       webhooks: { dispatchSeconds: 0.5, tickSeconds: 2, retryBaseSeconds: 10, maxAttempts: 10, timeoutSeconds: 10 },
       leases: { minTtlSeconds: 60, maxTtlSeconds: 86_400, sweepSeconds: 10 },
+      redis: undefined,
+      shutdownGraceSeconds: 20,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -61,6 +69,9 @@ describe('loadConfig', () => {
     [{ CACHE_VERSION_CHECK_SECONDS: '0' }, 'CACHE_VERSION_CHECK_SECONDS'],
     [{ ROTATION_MIN_INTERVAL_SECONDS: '0' }, 'ROTATION_MIN_INTERVAL_SECONDS'],
     [{ WEBHOOK_MAX_ATTEMPTS: '0' }, 'WEBHOOK_MAX_ATTEMPTS'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS'],
+    [{ CACHE_MAX_STALENESS_SECONDS: 'long' }, 'CACHE_MAX_STALENESS_SECONDS'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, ...env })).toThrow(variable);
@@ -79,6 +90,16 @@ describe('loadConfig', () => {
       'LEASE_MIN_TTL_SECONDS must not exceed LEASE_MAX_TTL_SECONDS',
     );
     expect(() => loadConfig({ ...base, LEASE_SWEEP_SECONDS: '0' })).toThrow(ConfigError);
+  });
+
+  it('shares counters through Redis when REDIS_URL is set, under the key prefix', () => {
+    const config = loadConfig({
+      JWT_HS256_SECRET: SECRET,
+      ENCRYPTION_KEY: KEY,
+      REDIS_URL: 'redis://redis.broker:6379/2',
+      REDIS_KEY_PREFIX: 'prod:',
+    });
+    expect(config.redis).toEqual({ url: 'redis://redis.broker:6379/2', keyPrefix: 'prod:' });
   });
 
   it('requires a JWT verification method outside dev mode', () => {

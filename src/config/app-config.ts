@@ -43,6 +43,16 @@ export interface AppConfig {
   /** Serve HTTPS with this certificate and key; undefined: plain HTTP. */
   readonly tls: TlsConfig | undefined;
   readonly leases: LeaseConfig;
+  /** Shared counters across replicas; undefined: in memory, per replica. */
+  readonly redis: RedisConfig | undefined;
+  /** On SIGTERM, how long in-flight requests and audit writes may take before the process exits anyway. */
+  readonly shutdownGraceSeconds: number;
+}
+
+export interface RedisConfig {
+  readonly url: string;
+  /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
+  readonly keyPrefix: string;
 }
 
 /** Leases of ServiceAccount tokens. */
@@ -111,6 +121,8 @@ export interface CacheConfig {
   readonly versionCheckSeconds: number;
   /** Verified tokens remembered (by digest, until they expire). */
   readonly verifiedTokens: number;
+  /** While a watch is lost (API server unreachable), its cached secrets are served for this long; then reads fail. */
+  readonly maxStalenessSeconds: number;
 }
 
 /** Where and how often signed checkpoints of the audit chain head are written outside the database. */
@@ -257,6 +269,10 @@ const environmentSchema = z.object({
   LEASE_MIN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LEASE_MAX_TTL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
   LEASE_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  REDIS_KEY_PREFIX: z.string().default('secrets-broker:'),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(20),
+  CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -313,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       watchLabelSelector: values.WATCH_LABEL_SELECTOR,
       versionCheckSeconds: values.CACHE_VERSION_CHECK_SECONDS,
       verifiedTokens: values.VERIFIED_TOKEN_CACHE_SIZE,
+      maxStalenessSeconds: values.CACHE_MAX_STALENESS_SECONDS,
     }),
     rotation: Object.freeze({
       schedulerEnabled: values.ROTATION_SCHEDULER === 'true',
@@ -329,6 +346,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
       timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
     }),
+    redis:
+      values.REDIS_URL === undefined
+        ? undefined
+        : Object.freeze({ url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX }),
+    shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
     tls: tlsConfig(values),
     leases: leaseConfig(values),
   });

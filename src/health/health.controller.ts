@@ -14,6 +14,7 @@ import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator.js';
 import { ApiPublicRoute } from '../common/http/api-route.decorator.js';
 import { Public } from '../common/http/route-decorators.js';
+import { SharedStateStatus } from '../common/shared-state/shared-state-status.js';
 import { LivenessView, ReadinessView } from './health.models.js';
 
 @ApiTags('health')
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly cluster: ClusterGateway,
     private readonly secretsCache: SecretCacheStatus,
+    private readonly sharedState: SharedStateStatus,
   ) {}
 
   @Get('healthz')
@@ -56,10 +58,17 @@ export class HealthController {
             await this.cluster.ping();
             return cluster.up();
           } catch {
+            // Ready while the watch cache answers reads: taking every replica out of the Service would refuse those too.
+            if (this.secretsCache.servesFromCache()) {
+              return cluster.degraded({
+                message: 'Kubernetes API unreachable; reads served from the watch cache, writes refused',
+              });
+            }
             return cluster.down('Kubernetes API unreachable');
           }
         },
         () => this.secretsCacheHealth(),
+        () => this.sharedStateHealth(),
       ]);
     } catch (error) {
       throw notReady(error);
@@ -80,6 +89,20 @@ export class HealthController {
       return indicator.degraded({ message, cachedSecrets });
     }
     return indicator.up({ cachedSecrets });
+  }
+
+  /** Degraded, still ready, while Redis is unreachable: limits then hold per replica (stricter per replica, looser overall). */
+  private sharedStateHealth(): HealthIndicatorResult {
+    const indicator = this.indicators.check('shared-state');
+    const { configured, degraded } = this.sharedState.state();
+    if (!configured) return indicator.up({ shared: false });
+    if (degraded) {
+      return indicator.degraded({
+        shared: false,
+        message: 'Redis unreachable; rate limits and activity windows are counted per replica',
+      });
+    }
+    return indicator.up({ shared: true });
   }
 }
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { SharedStateStatus } from '../common/shared-state/shared-state-status.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -73,8 +74,16 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(@Optional() sharedState?: SharedStateStatus) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'broker_shared_state_degraded',
+      help: '1 while REDIS_URL is set but Redis is unreachable (limits counted per replica), else 0',
+      registers: [this.registry],
+      collect() {
+        this.set(sharedState?.state().degraded ? 1 : 0);
+      },
+    });
   }
 
   observeHttpRequest(method: string, route: string, status: number, seconds: number): void {

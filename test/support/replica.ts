@@ -14,6 +14,7 @@ export interface Replica {
   readonly config: AppConfig;
   /** Every log line this replica wrote, as raw JSON text. */
   readonly logLines: string[];
+  http(): supertest.Agent;
   /** Supertest with a bearer token for `user:<sub>` already set. */
   as(sub: string, groups?: string[]): supertest.Agent;
   close(): Promise<void>;
@@ -32,6 +33,7 @@ export async function startReplica(broker: Broker, cache: Partial<CacheConfig> =
     app,
     config,
     logLines,
+    http: () => supertest.agent(app.getHttpServer() as Server),
     as: (sub, groups = []) =>
       supertest.agent(app.getHttpServer() as Server).auth(tokenFor(sub, groups), { type: 'bearer' }),
     close: () => app.close(),
