@@ -6,6 +6,7 @@ import { PerSecretFingerprints1764800100000 } from './1764800100000-per-secret-f
 import { LeaseAndWebhookVerbs1764800200000 } from './1764800200000-lease-and-webhook-verbs.js';
 import { CacheVersions1764900000000 } from './1764900000000-cache-versions.js';
 import { LifecycleEvents1764950000000 } from './1764950000000-lifecycle-events.js';
+import { RotationEngine1765100000000 } from './1765100000000-rotation-engine.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   LeaseAndWebhookVerbs1764800200000,
   CacheVersions1764900000000,
   LifecycleEvents1764950000000,
+  RotationEngine1765100000000,
 ];

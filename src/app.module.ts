@@ -15,6 +15,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
 import { GrantsModule } from './grants/grants.module.js';
+import { RotationModule } from './rotation/rotation.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         GrantsModule,
         ClusterModule,
         SecretsModule,
+        RotationModule,
         HealthModule,
         MetricsModule,
         AuditQueryModule,

@@ -39,5 +39,6 @@ import { SecretsService } from './secrets.service.js';
     SecretReconcilerService,
     SecretsResolver,
   ],
+  exports: [SecretVersionStore, SecretWriterService],
 })
 export class SecretsModule {}

@@ -42,6 +42,37 @@ export class SecretView {
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @Field(() => GraphQLISODateTime, { nullable: true })
   createdAt: Date | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When the next scheduled rotation is due (it runs up to ROTATION_JITTER_SECONDS later); null without a schedule',
+  })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  nextRotationAt: Date | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Two-phase rotation: until then the previous values stay in the Secret as <key>.previous',
+  })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  graceEndsAt: Date | null;
+
+  @ApiProperty({ description: 'The cluster object was changed or deleted outside the broker' })
+  @Field()
+  drifted: boolean;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  driftedAt: Date | null;
+
+  @ApiProperty({ type: [String], description: 'Keys whose live value differs from the current version (names only)' })
+  @Field(() => [String])
+  driftedKeys: string[];
 }
 
 @ObjectType('SecretPage')
