@@ -344,7 +344,10 @@ export class SecretVersionStore {
       .createQueryBuilder()
       .update()
       .set({ nextRotationAt: next, updatedAt: () => 'updated_at' })
-      .where('id = :id AND next_rotation_at = :slot', { id: record.id, slot })
+      .where('id = :id AND next_rotation_at >= :from AND next_rotation_at < :until', {
+        id: record.id,
+        ...sameMillisecond(slot),
+      })
       .execute();
     return result.affected === 1;
   }
@@ -397,7 +400,10 @@ export class SecretVersionStore {
       .createQueryBuilder()
       .update()
       .set({ graceEndsAt: leaseUntil, updatedAt: () => 'updated_at' })
-      .where('id = :id AND grace_ends_at = :endsAt', { id: record.id, endsAt })
+      .where('id = :id AND grace_ends_at >= :from AND grace_ends_at < :until', {
+        id: record.id,
+        ...sameMillisecond(endsAt),
+      })
       .execute();
     return result.affected === 1;
   }
@@ -409,7 +415,10 @@ export class SecretVersionStore {
         .createQueryBuilder()
         .update(SecretRecordEntity)
         .set({ graceEndsAt: null, updatedAt: () => 'updated_at' })
-        .where('id = :id AND grace_ends_at = :leaseUntil', { id: record.id, leaseUntil })
+        .where('id = :id AND grace_ends_at >= :from AND grace_ends_at < :until', {
+          id: record.id,
+          ...sameMillisecond(leaseUntil),
+        })
         .execute();
       if (ended.affected !== 1) return;
       await manager
@@ -547,6 +556,14 @@ export class SecretVersionStore {
 
 /** The subject drift is recorded under: nobody the broker knows changed the object. */
 export const DRIFT_SUBJECT = 'system:drift-detector';
+
+/**
+ * Bounds matching a timestamp read back into a Date: PostgreSQL keeps microseconds, which a Date
+ * drops, so an equality test would miss a value written by SQL rather than by the broker.
+ */
+function sameMillisecond(at: Date): { from: Date; until: Date } {
+  return { from: at, until: new Date(at.getTime() + 1) };
+}
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((key, index) => key === b[index]);
