@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { systemActor } from '../common/actor.js';
+import { systemActor, type Actor } from '../common/actor.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -72,7 +72,7 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
       await this.runSlot(record, now);
     }
     for (const record of await this.store.dueGracePeriods(now, BATCH)) {
-      await this.writer.finishGracePeriod(systemActor(SCHEDULER_SUBJECT, `scheduler-${randomUUID()}`), record);
+      await this.writer.finishGracePeriod(schedulerActor(), record);
     }
   }
 
@@ -85,7 +85,7 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     if (!(await this.store.claimRotation(record, slot, next))) return;
     if (!policy || !isScheduled(policy)) return;
     const target = { namespace: record.namespace, name: record.name };
-    const actor = systemActor(SCHEDULER_SUBJECT, `scheduler-${randomUUID()}`);
+    const actor = schedulerActor();
     try {
       await this.writer.rotateAsSystem(actor, target, `scheduled rotation (slot ${slot.toISOString()})`);
       if (record.rotationFailures > 0) await this.store.rotationSucceeded(record);
@@ -103,4 +103,9 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
       this.logger.warn({ ...target, reason, failures, retryAt: retry }, 'scheduled rotation failed');
     }
   }
+}
+
+/** The scheduler's actor for one run; the request id names the process, so the audit trail shows which replica ran it. */
+function schedulerActor(): Actor {
+  return systemActor(SCHEDULER_SUBJECT, `scheduler-${process.pid}-${randomUUID()}`);
 }

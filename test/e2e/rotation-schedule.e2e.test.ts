@@ -5,6 +5,7 @@ import { createNamespace, secretsPath } from '../factories/index.js';
 import { timeUntil } from '../support/replica.js';
 import { useBroker } from '../support/use-broker.js';
 import type { Broker } from '../support/broker.js';
+import { createScheduled, currentVersion, schedulerEvents } from '../support/rotation.js';
 
 const SCHEDULE = {
   ROTATION_MIN_INTERVAL_SECONDS: '1',
@@ -12,45 +13,6 @@ const SCHEDULE = {
   ROTATION_JITTER_SECONDS: '0',
   ROTATION_RETRY_BASE_SECONDS: '0.5',
 };
-
-interface AuditBody {
-  items: Array<{ subject: string; action: string; outcome: string; reason: string | null; version: number | null }>;
-}
-
-export async function createScheduled(
-  broker: Broker,
-  namespace: string,
-  name: string,
-  policy: Record<string, unknown>,
-): Promise<void> {
-  await broker
-    .as('admin')
-    .post(secretsPath(namespace))
-    .send({
-      name,
-      generate: { password: { type: 'password', length: 24 } },
-      rotationPolicy: policy,
-    })
-    .expect(201);
-}
-
-export async function currentVersion(broker: Broker, namespace: string, name: string): Promise<number> {
-  const body = (await broker.as('admin').get(secretsPath(namespace, name)).expect(200)).body as {
-    currentVersion: number;
-  };
-  return body.currentVersion;
-}
-
-export async function schedulerEvents(broker: Broker, namespace: string, name: string): Promise<AuditBody['items']> {
-  const body = (
-    await broker
-      .as('admin')
-      .get('/v1/audit-events')
-      .query({ subject: 'system:scheduler', namespace, name, limit: 500 })
-      .expect(200)
-  ).body as AuditBody;
-  return body.items;
-}
 
 describe('scheduled rotation', () => {
   const broker = useBroker(SCHEDULE);

@@ -1,0 +1,54 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
+import { createNamespace } from '../factories/index.js';
+import { startBrokerProcess, type BrokerProcess } from '../support/broker-process-runner.js';
+import { postgresBaseUrl } from '../support/database.js';
+import { useBroker } from '../support/use-broker.js';
+import { createScheduled, currentVersion, schedulerEvents } from '../support/rotation.js';
+
+const SCHEDULE = {
+  ROTATION_MIN_INTERVAL_SECONDS: '1',
+  ROTATION_TICK_SECONDS: '0.1',
+  ROTATION_JITTER_SECONDS: '0.3',
+};
+const INTERVAL_SECONDS = 1;
+const INTERVALS = 8;
+
+describe.skipIf(!postgresBaseUrl())('scheduled rotation on two replicas of one PostgreSQL database', () => {
+  const broker = useBroker(SCHEDULE);
+  let other: BrokerProcess | undefined;
+
+  beforeAll(async () => {
+    other = await startBrokerProcess(broker, SCHEDULE);
+  }, 60_000);
+  afterAll(async () => {
+    await other?.kill('SIGKILL');
+  });
+
+  it('rotates once per slot, audited as system:scheduler, and a SIGKILLed replica changes nothing', async () => {
+    const namespace = await createNamespace(broker);
+    await createScheduled(broker, namespace, 'shared', { intervalSeconds: INTERVAL_SECONDS });
+    await sleep((INTERVALS / 2) * INTERVAL_SECONDS * 1000);
+    await other?.kill('SIGKILL');
+    await sleep((INTERVALS / 2) * INTERVAL_SECONDS * 1000 + 400);
+
+    const rotations = (await currentVersion(broker, namespace, 'shared')) - 1;
+    expect(rotations).toBeGreaterThanOrEqual(INTERVALS - 1);
+    expect(rotations).toBeLessThanOrEqual(INTERVALS + 1);
+    const events = await schedulerEvents(broker, namespace, 'shared');
+    expect(events.every((event) => event.subject === 'system:scheduler')).toBe(true);
+    const succeeded = events.filter((event) => event.outcome === 'succeeded');
+    const slots = events.filter((event) => event.outcome === 'allowed').map((event) => event.reason);
+    // Never two runs for one slot; every run that started finished (or was the one the kill cut short).
+    expect(new Set(slots).size).toBe(slots.length);
+    expect(succeeded.length).toBe(rotations);
+    expect(slots.length - succeeded.length).toBeLessThanOrEqual(1);
+    expect(events.filter((event) => event.outcome === 'failed')).toHaveLength(0);
+    // Both replicas took slots (the request id names the process).
+    const processes = new Set(succeeded.map((event) => event.requestId.split('-')[1]));
+    expect(processes).toEqual(new Set([String(process.pid), String(other?.child.pid)]));
+    const live = await broker.app.get(ClusterGateway).getSecret(namespace, 'shared');
+    expect(live?.annotations['secrets-broker.io/version']).toBe(String(rotations + 1));
+  }, 30_000);
+});
