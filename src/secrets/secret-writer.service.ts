@@ -382,6 +382,14 @@ export class SecretWriterService {
       },
       async () => {
         const live = await this.cluster.getSecret(record.namespace, record.name);
+        const settled = await this.store.findRecord(record.namespace, record.name);
+        // A write in flight may be putting `.previous` keys of its own there: they are not ours to remove.
+        if (
+          !settled ||
+          (await this.store.hasPendingVersion(settled)) ||
+          (live && live.annotations[VERSION_ANNOTATION] !== String(settled.currentVersion))
+        )
+          throw new DomainError(ErrorCode.Conflict, 'A write to the secret is in flight; the grace period ends later');
         if (live) {
           const data = withoutPreviousKeys(live.data);
           if (Object.keys(data).length !== Object.keys(live.data).length) {

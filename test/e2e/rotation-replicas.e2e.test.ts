@@ -48,6 +48,12 @@ describe.skipIf(!postgresBaseUrl())('scheduled rotation on two replicas of one P
     // Both replicas took slots (the request id names the process).
     const processes = new Set(succeeded.map((event) => event.requestId.split('-')[1]));
     expect(processes).toEqual(new Set([String(process.pid), String(other?.child.pid)]));
+    // Each replica's watch sees the other's writes: none of them is taken for drift.
+    const drift = await broker.as('admin').get('/v1/audit-events').query({ verb: 'drift', namespace }).expect(200);
+    expect(drift.body.items).toHaveLength(0);
+    expect((await broker.as('admin').get(`/v1/namespaces/${namespace}/secrets/shared`).expect(200)).body.drifted).toBe(
+      false,
+    );
     const live = await broker.app.get(ClusterGateway).getSecret(namespace, 'shared');
     expect(live?.annotations['secrets-broker.io/version']).toBe(String(rotations + 1));
   }, 30_000);

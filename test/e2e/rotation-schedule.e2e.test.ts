@@ -38,6 +38,8 @@ describe('scheduled rotation', () => {
     expect(succeeded).toHaveLength(version - 1);
     const slots = events.filter((event) => event.outcome === 'allowed').map((event) => event.reason);
     expect(new Set(slots).size).toBe(slots.length);
+    const metrics = (await broker.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/scheduled_rotations_total\{outcome="succeeded"\} [1-9]/);
   });
 
   it('takes the GraphQL view too', async () => {

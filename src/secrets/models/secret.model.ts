@@ -50,7 +50,10 @@ export class SecretView {
     description:
       'When the next scheduled rotation is due (it runs up to ROTATION_JITTER_SECONDS later); null without a schedule',
   })
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'When the next scheduled rotation is due (it runs up to ROTATION_JITTER_SECONDS later)',
+  })
   nextRotationAt: Date | null;
 
   @ApiPropertyOptional({
@@ -59,11 +62,14 @@ export class SecretView {
     nullable: true,
     description: 'Two-phase rotation: until then the previous values stay in the Secret as <key>.previous',
   })
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'Two-phase rotation: until then the previous values stay in the Secret as <key>.previous',
+  })
   graceEndsAt: Date | null;
 
   @ApiProperty({ description: 'The cluster object was changed or deleted outside the broker' })
-  @Field()
+  @Field({ description: 'The cluster object was changed or deleted outside the broker' })
   drifted: boolean;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
@@ -71,7 +77,7 @@ export class SecretView {
   driftedAt: Date | null;
 
   @ApiProperty({ type: [String], description: 'Keys whose live value differs from the current version (names only)' })
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Keys whose live value differs from the current version (names only)' })
   driftedKeys: string[];
 }
 
