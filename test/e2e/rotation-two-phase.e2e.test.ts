@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
+import { VERSION_ANNOTATION } from '../../src/secrets/secret-labels.js';
+import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
 import { createNamespace, secretsPath, type SecretValuesBody } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
 import { createConsumerDeployment, kubeClients } from '../support/kube.js';
@@ -131,7 +134,7 @@ describe('two-phase rotation', () => {
 
 describe('two-phase rotation interrupted between its phases', () => {
   // No scheduler: only the reconciler at start can finish the second phase.
-  const broker = useBroker({ ROTATION_SCHEDULER: 'false' });
+  const broker = useBroker({ ROTATION_SCHEDULER: 'false', RECONCILE_GRACE_SECONDS: '0' });
 
   it('is completed by the reconciler when the broker starts again', async () => {
     const namespace = await createNamespace(broker);
@@ -149,6 +152,32 @@ describe('two-phase rotation interrupted between its phases', () => {
         .expect(200)
     ).body as { items: Array<{ outcome: string; action: string }> };
     expect(audit.items.filter((event) => event.outcome === 'succeeded' && event.action === 'rotate')).toHaveLength(1);
+  });
+
+  it('a rotation that reached the cluster but was never marked current is promoted, then its grace period ended', async () => {
+    const namespace = await createNamespace(broker);
+    await createScheduled(broker, namespace, 'cut', TWO_PHASE);
+    const old = await clusterData(broker, namespace, 'cut');
+    // The first phase's cluster write happens, and the process dies before the version is promoted.
+    const store = broker.app.get(SecretVersionStore);
+    const record = await store.findRecord(namespace, 'cut');
+    if (!record) throw new Error('no record');
+    const values = { password: Buffer.from('the-new-value') };
+    const pending = await store.addPending(record, { values, reason: 'rotate', createdBy: 'system:scheduler' });
+    const cluster = broker.app.get(ClusterGateway);
+    const live = await cluster.getSecret(namespace, 'cut');
+    if (!live) throw new Error('no secret');
+    await cluster.replaceSecret(
+      {
+        ...live,
+        data: { ...values, 'password.previous': Buffer.from(old.password) },
+        annotations: { ...live.annotations, [VERSION_ANNOTATION]: String(pending.version) },
+      },
+      live.resourceVersion,
+    );
+    await broker.restart(() => sleep(GRACE_SECONDS * 1000 + 200));
+    expect(await clusterData(broker, namespace, 'cut')).toEqual({ password: 'the-new-value' });
+    expect(await versionStates(broker, namespace, 'cut')).toEqual({ 1: 'deprecated', 2: 'current' });
   });
 
   it('without the scheduler the previous value stays until then', async () => {
