@@ -38,6 +38,14 @@ describe('scheduled rotation', () => {
     expect(succeeded).toHaveLength(version - 1);
     const slots = events.filter((event) => event.outcome === 'allowed').map((event) => event.reason);
     expect(new Set(slots).size).toBe(slots.length);
+    const value = (
+      await broker
+        .as('admin')
+        .post(`${secretsPath(namespace, 'db-main')}/request`)
+        .send({})
+        .expect(200)
+    ).body as { values: Array<{ value: string }> };
+    expect(JSON.stringify([events, broker.logLines])).not.toContain(value.values[0].value);
     const metrics = (await broker.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/scheduled_rotations_total\{outcome="succeeded"\} [1-9]/);
   });
