@@ -258,13 +258,25 @@ export class SecretVersionStore {
     version: SecretVersionEntity,
     values: Readonly<Record<string, Buffer>>,
   ): boolean {
+    return this.changedKeys(record, version, values).length === 0;
+  }
+
+  /**
+   * Keys whose value in `values` differs from `version` (added, removed or changed), names only.
+   * A two-phase rotation's `.previous` companions are no part of a version and are not compared.
+   */
+  changedKeys(
+    record: SecretRecordEntity,
+    version: SecretVersionEntity,
+    values: Readonly<Record<string, Buffer>>,
+  ): string[] {
     const recorded =
       version.fingerprintScheme === FINGERPRINT_SCHEME
         ? version.fingerprints
         : this.cipher.rebindFingerprints(version.fingerprints, record);
     const live = this.cipher.fingerprint(withoutPreviousKeys(values, new Set(Object.keys(recorded))), record);
-    const keys = Object.keys(live);
-    return keys.length === Object.keys(recorded).length && keys.every((key) => live[key] === recorded[key]);
+    const keys = new Set([...Object.keys(recorded), ...Object.keys(live)]);
+    return [...keys].filter((key) => recorded[key] !== live[key]).sort();
   }
 
   /**
@@ -292,21 +304,6 @@ export class SecretVersionStore {
       }
       upgraded += legacy.length;
     }
-  }
-
-  /** Keys whose live value differs from `version` (added, removed or changed), names only. */
-  changedKeys(
-    record: SecretRecordEntity,
-    version: SecretVersionEntity,
-    values: Readonly<Record<string, Buffer>>,
-  ): string[] {
-    const recorded =
-      version.fingerprintScheme === FINGERPRINT_SCHEME
-        ? version.fingerprints
-        : this.cipher.rebindFingerprints(version.fingerprints, record);
-    const live = this.cipher.fingerprint(withoutPreviousKeys(values, new Set(Object.keys(recorded))), record);
-    const keys = new Set([...Object.keys(recorded), ...Object.keys(live)]);
-    return [...keys].filter((key) => recorded[key] !== live[key]).sort();
   }
 
   findCurrentVersion(record: SecretRecordEntity): Promise<SecretVersionEntity | null> {
