@@ -44,7 +44,10 @@ describe.skipIf(!postgresBaseUrl())('scheduled rotation on two replicas of one P
     const slots = events.filter((event) => event.outcome === 'allowed').map((event) => event.reason);
     // Never two runs for one slot; every run that started finished (or was the one the kill cut short).
     expect(new Set(slots).size).toBe(slots.length);
-    expect(succeeded.length).toBe(rotations);
+    // The kill may cut one run short after its version became current but before its outcome was
+    // audited: that intent stays open until a reconciler settles it at start.
+    expect(rotations - succeeded.length).toBeGreaterThanOrEqual(0);
+    expect(rotations - succeeded.length).toBeLessThanOrEqual(1);
     expect(slots.length - succeeded.length).toBeLessThanOrEqual(1);
     expect(events.filter((event) => event.outcome === 'failed')).toHaveLength(0);
     // Both replicas took slots (the request id names the process).
@@ -56,6 +59,9 @@ describe.skipIf(!postgresBaseUrl())('scheduled rotation on two replicas of one P
     expect((await broker.as('admin').get(`/v1/namespaces/${namespace}/secrets/shared`).expect(200)).body.drifted).toBe(
       false,
     );
+    // Both replicas appended to one audit chain, and it still verifies.
+    const verify = await broker.as('admin').get('/v1/audit-events/verify').expect(200);
+    expect(verify.body).toMatchObject({ ok: true, firstBrokenId: null });
     const live = await broker.app.get(ClusterGateway).getSecret(namespace, 'shared');
     expect(live?.annotations['secrets-broker.io/version']).toBe(String(rotations + 1));
   }, 30_000);
