@@ -28,8 +28,8 @@ interface Drift {
  * Notices managed Secrets changed or deleted outside the broker: on every change the watch
  * reports, and by comparing every managed secret each DRIFT_CHECK_SECONDS (the only way where
  * no watch runs). A live object differs when its values no longer match the current version's
- * fingerprints. The broker's own writes never count: a secret with a pending version is being
- * written, and an object whose version annotation is not the current version is a write in
+ * fingerprints. The broker's own writes never count: a secret with a pending version younger
+ * than RECONCILE_GRACE_SECONDS is being written, and an object whose version annotation is not the current version is a write in
  * flight or a stale read, not drift. Drift is audited (keys, never values), counted, announced
  * once as `secret.drifted`, and handled by the secret's `onDrift` policy.
  */
@@ -50,7 +50,7 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly changes: SecretChangeFeed,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation'>,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation' | 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'drift-detector' });
@@ -131,7 +131,7 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     const live = await this.cluster.getSecret(namespace, name);
     const record = await this.store.findRecord(namespace, name);
     if (!record || record.state !== 'active' || record.currentVersion === null) return undefined;
-    if (await this.store.hasPendingVersion(record)) return undefined;
+    if (await this.store.hasPendingVersion(record, this.config.reconcileGraceSeconds)) return undefined;
     const current = await this.store.findCurrentVersion(record);
     if (!current) return undefined;
     if (!live) return { record, live, keys: Object.keys(current.fingerprints).sort() };

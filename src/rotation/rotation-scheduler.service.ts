@@ -49,7 +49,12 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     this.timer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
+  }
+
+  /** No new runs; resolves once the one under way (if any) has finished. */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;

@@ -310,8 +310,13 @@ export class SecretVersionStore {
     return this.versions.findOneBy({ secretId: record.id, state: 'current' });
   }
 
-  async hasPendingVersion(record: SecretRecordEntity): Promise<boolean> {
-    return (await this.versions.countBy({ secretId: record.id, state: 'pending' })) > 0;
+  /**
+   * Whether a write to the secret is in flight: a pending version younger than `maxAgeSeconds`.
+   * An older one was left by a process that died, and waits for the reconciler.
+   */
+  async hasPendingVersion(record: SecretRecordEntity, maxAgeSeconds: number): Promise<boolean> {
+    const since = new Date(Date.now() - maxAgeSeconds * 1000);
+    return (await this.versions.countBy({ secretId: record.id, state: 'pending', createdAt: MoreThan(since) })) > 0;
   }
 
   /** Active records with a current version, a page at a time (drift comparison). */

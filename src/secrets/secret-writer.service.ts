@@ -67,7 +67,8 @@ export class SecretWriterService {
     private readonly loader: SecretLoader,
     private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'minGeneratedEntropyBits' | 'rotation'>,
+    @Inject(APP_CONFIG)
+    private readonly config: Pick<AppConfig, 'minGeneratedEntropyBits' | 'rotation' | 'reconcileGraceSeconds'>,
   ) {}
 
   private get generatorLimits(): GeneratorLimits {
@@ -386,7 +387,7 @@ export class SecretWriterService {
         // A write in flight may be putting `.previous` keys of its own there: they are not ours to remove.
         if (
           !settled ||
-          (await this.store.hasPendingVersion(settled)) ||
+          (await this.store.hasPendingVersion(settled, this.config.reconcileGraceSeconds)) ||
           (live && live.annotations[VERSION_ANNOTATION] !== String(settled.currentVersion))
         )
           throw new DomainError(ErrorCode.Conflict, 'A write to the secret is in flight; the grace period ends later');
