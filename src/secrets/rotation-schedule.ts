@@ -7,7 +7,7 @@ import type { RotationPolicy } from './rotation-policy.js';
 const MAX_RETRY_MS = 3_600_000;
 
 /** Whether the policy asks for scheduled rotation at all. */
-export function isScheduled(policy: RotationPolicy | null | undefined): boolean {
+export function isScheduled(policy: Pick<RotationPolicy, 'intervalSeconds' | 'schedule'> | null | undefined): boolean {
   return policy?.intervalSeconds !== undefined || policy?.schedule !== undefined;
 }
 

@@ -31,7 +31,7 @@ import { SecretWriteResultView } from './models/secret-write.model.js';
 import type { SecretView } from './models/secret.model.js';
 import { withoutPreviousKeys, withPreviousKeys } from './previous-keys.js';
 import type { RotationPolicy } from './rotation-policy.js';
-import { firstRotationAt, validateSchedule } from './rotation-schedule.js';
+import { firstRotationAt, isScheduled, validateSchedule } from './rotation-schedule.js';
 import { assertDataKey, assertWithinSizeLimit, decodeValues, validateLabels } from './secret-input.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
@@ -178,6 +178,8 @@ export class SecretWriterService {
       type: plan.type,
       policy: plan.policy,
       nextRotationAt: firstRotationAt(plan.policy, new Date()),
+      // A name reused after a revocation starts without the old secret's grace period.
+      graceEndsAt: null,
     });
     return this.result(written, pending.version, []);
   }
@@ -608,6 +610,8 @@ function rotationPolicyOf(
   if (declared?.intervalSeconds !== undefined && declared.intervalSeconds < minIntervalSeconds)
     throw new DomainError(ErrorCode.Unprocessable, `intervalSeconds must be at least ${minIntervalSeconds}`);
   if (declared) validateSchedule(declared);
+  if (declared && isScheduled(declared) && Object.values(merged).every((spec) => spec.type === 'supplied'))
+    throw new DomainError(ErrorCode.Unprocessable, 'A rotation schedule needs at least one generated key');
   if (declared?.strategy === 'two-phase' && declared.graceSeconds === undefined)
     throw new DomainError(ErrorCode.Unprocessable, 'A two-phase rotation policy needs graceSeconds');
   return {

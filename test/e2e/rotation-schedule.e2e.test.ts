@@ -78,6 +78,11 @@ describe('scheduled rotation', () => {
     await post({ schedule: 'every day' }).expect(422);
     await post({ schedule: '* * * * *', intervalSeconds: 60 }).expect(422);
     await post({ strategy: 'two-phase' }).expect(422);
+    await broker
+      .as('admin')
+      .post(secretsPath(namespace))
+      .send({ name: 'refused', data: { password: 'given' }, rotationPolicy: { intervalSeconds: 60 } })
+      .expect(422);
   });
 
   it('retries a failed rotation with backoff and announces rotation.failed', async () => {
