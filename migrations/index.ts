@@ -6,6 +6,7 @@ import { PerSecretFingerprints1764800100000 } from './1764800100000-per-secret-f
 import { LeaseAndWebhookVerbs1764800200000 } from './1764800200000-lease-and-webhook-verbs.js';
 import { CacheVersions1764900000000 } from './1764900000000-cache-versions.js';
 import { LifecycleEvents1764950000000 } from './1764950000000-lifecycle-events.js';
+import { RotationEngine1765100000000 } from './1765100000000-rotation-engine.js';
 import { WebhookSubscriptions1765200000000 } from './1765200000000-webhook-subscriptions.js';
 import { RotationPolicyWebhooks1765200100000 } from './1765200100000-rotation-policy-webhooks.js';
 import { Leases1765300000000 } from './1765300000000-leases.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   LeaseAndWebhookVerbs1764800200000,
   CacheVersions1764900000000,
   LifecycleEvents1764950000000,
+  RotationEngine1765100000000,
   WebhookSubscriptions1765200000000,
   RotationPolicyWebhooks1765200100000,
   Leases1765300000000,

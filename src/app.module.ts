@@ -19,6 +19,7 @@ import { CryptoModule } from './common/crypto/crypto.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
 import { GrantsModule } from './grants/grants.module.js';
 import { LeasesModule } from './leases/leases.module.js';
+import { RotationModule } from './rotation/rotation.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         ClusterModule,
         SecretsModule,
         LeasesModule,
+        RotationModule,
         HealthModule,
         MetricsModule,
         AuditQueryModule,

@@ -817,6 +817,25 @@ export interface components {
              * @description When the Secret was created in the cluster
              */
             createdAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the next scheduled rotation is due (it runs up to ROTATION_JITTER_SECONDS later); null without a schedule
+             */
+            nextRotationAt: string | null;
+            /**
+             * Format: date-time
+             * @description Two-phase rotation: until then the previous values stay in the Secret as <key>.previous
+             */
+            graceEndsAt: string | null;
+            /** @description The cluster object was changed or deleted outside the broker */
+            drifted: boolean;
+            /**
+             * Format: date-time
+             * @description When the broker first saw the drift; null while the Secret matches its current version
+             */
+            driftedAt: string | null;
+            /** @description Keys whose live value differs from the current version (names only) */
+            driftedKeys: string[];
         };
         SecretPageView: {
             /** @description The secrets of this page */
@@ -831,8 +850,31 @@ export interface components {
                     type?: string;
                 };
             };
-            /** @description Rotate on this interval (stored for the scheduler) */
+            /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
             intervalSeconds?: number;
+            /**
+             * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
+             * @example 0 3 * * *
+             */
+            schedule?: string;
+            /**
+             * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
+             * @default replace
+             * @enum {string}
+             */
+            strategy?: "replace" | "two-phase";
+            /** @description Two-phase: how long the previous values stay (seconds) */
+            graceSeconds?: number;
+            /** @description Restart at most this many consumer workloads at once */
+            restartBatchSize?: number;
+            /** @description Seconds to wait between restart batches */
+            restartIntervalSeconds?: number;
+            /**
+             * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
+             * @default record
+             * @enum {string}
+             */
+            onDrift?: "record" | "restore" | "adopt";
             /** @description Restart the workloads that use the secret once the new version is live */
             restartWorkloads?: boolean;
             /**
@@ -3528,7 +3570,7 @@ export interface operations {
                 /** @description Only events of this subject */
                 subject?: string;
                 /** @description The action (verb) of the event */
-                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap";
+                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift";
                 /** @description Only events of this namespace */
                 namespace?: string;
                 /** @description Only events about this name */

@@ -12,6 +12,7 @@ import { KubernetesClusterGateway } from './kubernetes-cluster.gateway.js';
 import { parseLabelSelector } from './label-selector.js';
 import { DEFAULT_READ_RETRY } from './retry.js';
 import { SecretCacheStatus, type SecretCacheState } from './secret-cache-status.js';
+import { NoSecretChanges, SecretChangeFeed } from './secret-changes.js';
 import { SecretStore } from './secret-store.js';
 import { SecretWatcher } from './secret-watcher.js';
 
@@ -90,12 +91,18 @@ const CACHE_OFF: SecretCacheStatus = {
         config.cache.watchSecrets ? new CachedClusterGateway(api, store, watcher) : api,
     },
     {
+      provide: SecretChangeFeed,
+      inject: [APP_CONFIG, SecretWatcher],
+      useFactory: (config: AppConfig, watcher: SecretWatcher): SecretChangeFeed =>
+        config.cache.watchSecrets ? { subscribe: (listener) => watcher.onChange(listener) } : new NoSecretChanges(),
+    },
+    {
       provide: SecretCacheStatus,
       inject: [APP_CONFIG, SecretWatcher],
       useFactory: (config: AppConfig, watcher: SecretWatcher) => (config.cache.watchSecrets ? watcher : CACHE_OFF),
     },
   ],
-  exports: [ClusterGateway, SecretCacheStatus],
+  exports: [ClusterGateway, SecretCacheStatus, SecretChangeFeed],
 })
 export class ClusterModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(

@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { SecretCacheStatus, type SecretCacheState, type WatchState } from './secret-cache-status.js';
+import type { SecretChangeListener } from './secret-changes.js';
 import type { SecretStore } from './secret-store.js';
 
 /** Items per list page: large lists are read in pages, as client-go's reflector reads them. */
@@ -50,6 +51,7 @@ interface Scope {
  */
 export class SecretWatcher extends SecretCacheStatus {
   private readonly scopes: Scope[];
+  private readonly listeners = new Set<SecretChangeListener>();
   private readonly backoff: Backoff;
   private stopped = false;
 
@@ -88,6 +90,24 @@ export class SecretWatcher extends SecretCacheStatus {
         await informer?.stop();
       }),
     );
+  }
+
+  /** Listeners hear of every change after the store has it, so a read in the listener sees it. */
+  onChange(listener: SecretChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private announce(secret: V1Secret): void {
+    const { namespace, name } = secret.metadata ?? {};
+    if (!namespace || !name) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(namespace, name);
+      } catch (error) {
+        this.logger.warn({ error: describe(error) }, 'a secret change listener failed');
+      }
+    }
   }
 
   /** Whether a watch covers `namespace` (the broker's writes there are kept in the store). */
@@ -145,9 +165,15 @@ export class SecretWatcher extends SecretCacheStatus {
       this.options.labelSelector,
     );
     const current = () => scope.informer === informer && !this.stopped;
-    informer.on('add', (secret) => current() && this.store.observe(secret));
-    informer.on('update', (secret) => current() && this.store.observe(secret));
-    informer.on('delete', (secret) => current() && this.store.observeDeleted(secret));
+    const observed = (secret: V1Secret, deleted: boolean) => {
+      if (!current()) return;
+      if (deleted) this.store.observeDeleted(secret);
+      else this.store.observe(secret);
+      this.announce(secret);
+    };
+    informer.on('add', (secret) => observed(secret, false));
+    informer.on('update', (secret) => observed(secret, false));
+    informer.on('delete', (secret) => observed(secret, true));
     informer.on('error', (error) => current() && this.lost(scope, informer, error));
     scope.informer = informer;
     void informer.start().catch((error: unknown) => current() && this.lost(scope, informer, error));

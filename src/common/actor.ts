@@ -15,3 +15,8 @@ export interface RequestMeta {
 
 export const USER_PREFIX = 'user:';
 export const GROUP_PREFIX = 'group:';
+
+/** The broker acting on its own (scheduler, reconciler, drift detector): no grants, a request id per run. */
+export function systemActor(subject: `system:${string}`, requestId: string): Actor {
+  return { subject, subjects: [subject], request: { requestId, sourceIp: undefined, userAgent: undefined } };
+}

@@ -67,6 +67,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly drift = new Counter({
+    name: 'secret_drift_detected_total',
+    help: 'Managed Secrets found changed or deleted outside the broker, by what was done (record, restore, adopt)',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  private readonly scheduledRotations = new Counter({
+    name: 'scheduled_rotations_total',
+    help: 'Rotations run by the scheduler, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly webhookAttempts = new Counter({
     name: 'webhook_delivery_attempts_total',
     help: 'Lifecycle webhook delivery attempts by result: delivered, retry (failed, will be retried), failed (given up)',
@@ -88,6 +100,14 @@ export class MetricsService {
 
   observeHttpRequest(method: string, route: string, status: number, seconds: number): void {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  countDrift(action: 'record' | 'restore' | 'adopt'): void {
+    this.drift.inc({ action });
+  }
+
+  countScheduledRotation(succeeded: boolean): void {
+    this.scheduledRotations.inc({ outcome: succeeded ? 'succeeded' : 'failed' });
   }
 
   countDecision(verb: string, allowed: boolean): void {

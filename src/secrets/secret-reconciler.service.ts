@@ -3,12 +3,15 @@ import type { Logger } from 'pino';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEventView } from '../audit/models/audit-event.model.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
+import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity } from './entities/secret-version.entity.js';
+import { withoutPreviousKeys } from './previous-keys.js';
 import { VERSION_ANNOTATION } from './secret-labels.js';
+import { SecretWriterService } from './secret-writer.service.js';
 import { SecretVersionStore } from './secret-version.store.js';
 
 export const RECONCILER_SUBJECT = 'system:reconciler';
@@ -33,6 +36,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
+    private readonly writer: SecretWriterService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
@@ -54,6 +58,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         await this.recordConclusion({ namespace: record.namespace, name: record.name }, conclusion);
       });
     }
+    await this.finishGracePeriods();
     for (const intent of await this.audit.findPendingIntents()) {
       if (new Date(intent.time).getTime() > settledBefore) continue;
       await this.attempt(`intent ${intent.id}`, async () => {
@@ -67,6 +72,16 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     }
   }
 
+  /** Two-phase rotations whose grace period ended while no broker ran (or in a crash between the phases). */
+  private async finishGracePeriods(): Promise<void> {
+    const actor = systemActor(RECONCILER_SUBJECT, 'reconcile-grace');
+    for (const record of await this.store.dueGracePeriods(new Date(), 100)) {
+      await this.attempt(`grace period of ${record.namespace}/${record.name}`, async () => {
+        await this.writer.finishGracePeriod(actor, record);
+      });
+    }
+  }
+
   private async settleVersion(record: SecretRecordEntity, version: SecretVersionEntity): Promise<Conclusion> {
     const live = await this.cluster.getSecret(record.namespace, record.name);
     const held =
@@ -74,7 +89,14 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
       live.annotations[VERSION_ANNOTATION] === String(version.version) &&
       this.store.holdsVersion(record, version, live.data);
     if (held) {
-      await this.store.promote(record, version);
+      // A two-phase rotation that stopped before it was promoted: its grace period counts from the version.
+      const keptPrevious =
+        Object.keys(withoutPreviousKeys(live.data, new Set(Object.keys(version.fingerprints)))).length <
+        Object.keys(live.data).length;
+      const graceSeconds = record.rotationPolicy?.graceSeconds ?? 0;
+      await this.store.promote(record, version, {
+        graceEndsAt: keptPrevious ? new Date(version.createdAt.getTime() + graceSeconds * 1000) : null,
+      });
       return { text: `version ${version.version} reached the cluster; marked current`, version: version.version };
     }
     await this.store.discard(version);

@@ -22,7 +22,21 @@ export function toSecretView(secret: ClusterSecret, record: SecretRecordEntity |
     currentVersion: managed ? record.currentVersion : null,
     resourceVersion: secret.resourceVersion,
     createdAt: secret.createdAt ?? null,
+    ...rotationState(managed ? record : null),
   });
+}
+
+/** Schedule, grace period and drift of a managed secret. */
+function rotationState(
+  record: SecretRecordEntity | null,
+): Pick<SecretView, 'nextRotationAt' | 'graceEndsAt' | 'drifted' | 'driftedAt' | 'driftedKeys'> {
+  return {
+    nextRotationAt: record?.nextRotationAt ?? null,
+    graceEndsAt: record?.graceEndsAt ?? null,
+    drifted: record?.driftedAt != null,
+    driftedAt: record?.driftedAt ?? null,
+    driftedKeys: record?.driftedKeys ?? [],
+  };
 }
 
 /** A page of a listing: the visible secrets with their records, and the sealed cursor of the next page. */
@@ -49,6 +63,7 @@ export function toRevokedSecretView(record: SecretRecordEntity): SecretView {
     currentVersion: null,
     resourceVersion: null,
     createdAt: record.createdAt,
+    ...rotationState(null),
   });
 }
 

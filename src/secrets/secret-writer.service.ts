@@ -29,7 +29,9 @@ import {
 } from './generators.js';
 import { SecretWriteResultView } from './models/secret-write.model.js';
 import type { SecretView } from './models/secret.model.js';
+import { withoutPreviousKeys, withPreviousKeys } from './previous-keys.js';
 import type { RotationPolicy } from './rotation-policy.js';
+import { firstRotationAt, isScheduled, validateSchedule } from './rotation-schedule.js';
 import { assertDataKey, assertWithinSizeLimit, decodeValues, validateLabels } from './secret-input.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
@@ -42,7 +44,13 @@ interface Change {
   readonly note?: string;
   readonly sourceVersion?: number;
   readonly restartWorkloads?: boolean;
+  /** Two-phase: values kept in the cluster under `<key>.previous` until `graceEndsAt`. */
+  readonly previous?: Readonly<Record<string, Buffer>>;
+  readonly graceEndsAt?: Date;
 }
+
+/** A grace period whose end is taken by one replica is retried by another after this long. */
+const GRACE_END_LEASE_MS = 30_000;
 
 /**
  * Every change to a secret. The order never loses a value: the new version is
@@ -59,7 +67,8 @@ export class SecretWriterService {
     private readonly loader: SecretLoader,
     private readonly audit: AuditService,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'minGeneratedEntropyBits'>,
+    @Inject(APP_CONFIG)
+    private readonly config: Pick<AppConfig, 'minGeneratedEntropyBits' | 'rotation' | 'reconcileGraceSeconds'>,
   ) {}
 
   private get generatorLimits(): GeneratorLimits {
@@ -67,7 +76,7 @@ export class SecretWriterService {
   }
 
   create(actor: Actor, namespace: string, input: CreateSecretInput): Promise<SecretWriteResultView> {
-    const plan = planCreate(input, this.generatorLimits);
+    const plan = planCreate(input, this.generatorLimits, this.config.rotation.minIntervalSeconds);
     return this.audited(actor, ['create'], { namespace, name: input.name }, () =>
       this.createAuthorized(actor, namespace, input.name, plan),
     );
@@ -94,6 +103,17 @@ export class SecretWriterService {
       ...(input.returnValues ? (['read'] as const) : []),
     ];
     return this.audited(actor, verbs, target, () => this.rotateAuthorized(actor, target, requested, input));
+  }
+
+  /**
+   * A rotation the broker starts itself (the scheduler): the same path as `rotate` with the
+   * stored policy, audited as intent and outcome under the system subject, with no grant decision.
+   */
+  async rotateAsSystem(actor: Actor, target: Target, reason: string): Promise<SecretWriteResultView> {
+    const intent = await this.audit.record({ actor, action: 'rotate', outcome: 'allowed', target, reason });
+    return this.audit.recordOutcome({ actor, action: 'rotate', target, intentId: intent.id }, () =>
+      this.rotateAuthorized(actor, target, {}, { reason }),
+    );
   }
 
   rollback(actor: Actor, target: Target, input: RollbackSecretInput): Promise<SecretWriteResultView> {
@@ -154,7 +174,13 @@ export class SecretWriterService {
     } catch (error) {
       written = await this.settleFailedWrite(record, pending, error);
     }
-    await this.store.promote(record, pending, { type: plan.type, policy: plan.policy });
+    await this.store.promote(record, pending, {
+      type: plan.type,
+      policy: plan.policy,
+      nextRotationAt: firstRotationAt(plan.policy, new Date()),
+      // A name reused after a revocation starts without the old secret's grace period.
+      graceEndsAt: null,
+    });
     return this.result(written, pending.version, []);
   }
 
@@ -212,13 +238,22 @@ export class SecretWriterService {
       maxGeneratedBytes(chosen),
     );
     const rotated = await generateValues(chosen);
-    const values = { ...secret.data, ...rotated };
-    assertWithinSizeLimit(values);
+    // An unfinished grace period ends here: its `.previous` keys belong to no version.
+    const current = record.graceEndsAt ? withoutPreviousKeys(secret.data) : secret.data;
+    const values = { ...current, ...rotated };
+    const policy = record.rotationPolicy;
+    const twoPhase = policy?.strategy === 'two-phase';
+    const previous = twoPhase
+      ? Object.fromEntries(Object.keys(rotated).flatMap((key) => (current[key] ? [[key, current[key]]] : [])))
+      : undefined;
+    assertWithinSizeLimit(previous ? withPreviousKeys(values, previous) : values);
     const result = await this.commit(actor, secret, record, {
       values,
       reason: 'rotate',
       note: input.reason,
-      restartWorkloads: input.restartWorkloads ?? record.rotationPolicy?.restartWorkloads,
+      restartWorkloads: input.restartWorkloads ?? policy?.restartWorkloads,
+      previous,
+      graceEndsAt: twoPhase ? new Date(Date.now() + (policy.graceSeconds ?? 0) * 1000) : undefined,
     });
     if (input.returnValues) result.values = toValueViews(rotated);
     return result;
@@ -311,7 +346,7 @@ export class SecretWriterService {
           namespace: secret.namespace,
           name: secret.name,
           type: secret.type,
-          data: change.values,
+          data: change.previous ? withPreviousKeys(change.values, change.previous) : change.values,
           labels: managedLabels(secret.labels),
           annotations: { ...secret.annotations, [VERSION_ANNOTATION]: String(pending.version) },
         },
@@ -320,14 +355,146 @@ export class SecretWriterService {
     } catch (error) {
       written = await this.settleFailedWrite(record, pending, error);
     }
-    await this.store.promote(record, pending);
-    const restarted = change.restartWorkloads ? await this.restartConsumers(secret.namespace, secret.name) : [];
+    // A write without `.previous` keys ends any grace period that was running.
+    await this.store.promote(record, pending, { graceEndsAt: change.graceEndsAt ?? null });
+    const restarted = change.restartWorkloads
+      ? await this.restartConsumers(secret.namespace, secret.name, record.rotationPolicy)
+      : [];
     return this.result(written, pending.version, restarted);
   }
 
-  /** Restarts run after the version is current; a failed restart is logged, not fatal. */
-  private async restartConsumers(namespace: string, name: string): Promise<SecretConsumer[]> {
+  /**
+   * Ends a two-phase grace period that is over: the `.previous` keys leave the cluster object and
+   * the previous version becomes deprecated. Taken by one replica at a time; a crash in between
+   * leaves it to be taken again, and removing keys already removed changes nothing.
+   */
+  async finishGracePeriod(actor: Actor, record: SecretRecordEntity): Promise<boolean> {
+    const endsAt = record.graceEndsAt;
+    if (endsAt === null) return false;
+    const leaseUntil = new Date(Date.now() + GRACE_END_LEASE_MS);
+    if (!(await this.store.claimGraceEnd(record, endsAt, leaseUntil))) return false;
+    const target = { namespace: record.namespace, name: record.name };
+    const reason = 'two-phase rotation: grace period over, previous values removed';
+    const intent = await this.audit.record({ actor, action: 'rotate', outcome: 'allowed', target, reason });
+    await this.audit.recordOutcome(
+      {
+        actor,
+        action: 'rotate',
+        target: { ...target, version: record.currentVersion ?? undefined },
+        intentId: intent.id,
+      },
+      async () => {
+        const live = await this.cluster.getSecret(record.namespace, record.name);
+        const settled = await this.store.findRecord(record.namespace, record.name);
+        // A write in flight may be putting `.previous` keys of its own there: they are not ours to remove.
+        if (
+          !settled ||
+          (await this.store.hasPendingVersion(settled, this.config.reconcileGraceSeconds)) ||
+          (live && live.annotations[VERSION_ANNOTATION] !== String(settled.currentVersion))
+        )
+          throw new DomainError(ErrorCode.Conflict, 'A write to the secret is in flight; the grace period ends later');
+        if (live) {
+          const data = withoutPreviousKeys(live.data);
+          if (Object.keys(data).length !== Object.keys(live.data).length) {
+            await this.cluster.replaceSecret(
+              {
+                namespace: live.namespace,
+                name: live.name,
+                type: live.type,
+                data,
+                labels: live.labels,
+                annotations: live.annotations,
+              },
+              live.resourceVersion,
+            );
+          }
+        }
+        await this.store.endGrace(record, leaseUntil);
+      },
+    );
+    return true;
+  }
+
+  /**
+   * Drift policy `restore`: the current version's values are written back over what changed
+   * outside the broker (or the object is recreated). No new version: the current one is the truth.
+   */
+  async restoreCurrent(actor: Actor, record: SecretRecordEntity, live: ClusterSecret | undefined): Promise<void> {
+    const target = { namespace: record.namespace, name: record.name, version: record.currentVersion ?? undefined };
+    const intent = await this.audit.record({
+      actor,
+      action: 'drift',
+      outcome: 'allowed',
+      target,
+      reason: 'onDrift restore: writing the current version back',
+    });
+    await this.audit.recordOutcome({ actor, action: 'drift', target, intentId: intent.id }, async () => {
+      const current = await this.store.findCurrentVersion(record);
+      const values = current ? this.store.openValues(record, current) : undefined;
+      if (!current || !values)
+        throw new DomainError(ErrorCode.Unprocessable, 'The current version has no retained values to restore');
+      const annotations = { ...(live?.annotations ?? {}), [VERSION_ANNOTATION]: String(current.version) };
+      const labels = managedLabels(live?.labels ?? {});
+      const write = {
+        namespace: record.namespace,
+        name: record.name,
+        type: record.type,
+        data: values,
+        labels,
+        annotations,
+      };
+      if (live) await this.cluster.replaceSecret(write, live.resourceVersion);
+      else await this.cluster.createSecret(write);
+      await this.store.clearDrift(record);
+    });
+  }
+
+  /** Drift policy `adopt`: what the cluster now holds becomes a new version. */
+  async adoptLive(actor: Actor, record: SecretRecordEntity, live: ClusterSecret): Promise<void> {
+    const target = { namespace: record.namespace, name: record.name };
+    const intent = await this.audit.record({
+      actor,
+      action: 'drift',
+      outcome: 'allowed',
+      target,
+      reason: 'onDrift adopt: the live values become a new version',
+    });
+    await this.audit.recordOutcome(
+      { actor, action: 'drift', target, intentId: intent.id },
+      () =>
+        this.commit(actor, live, record, {
+          values: record.graceEndsAt ? withoutPreviousKeys(live.data) : live.data,
+          reason: 'adopt',
+          note: 'drift adopted',
+        }),
+      (result) => ({ target: { ...target, version: result.version.version } }),
+    );
+  }
+
+  /**
+   * Restarts run after the version is current; a failed restart is logged, not fatal. With
+   * `restartBatchSize`, the first batch is restarted before the answer and the others follow,
+   * `restartIntervalSeconds` apart, so the consumers do not all restart at once.
+   */
+  private async restartConsumers(
+    namespace: string,
+    name: string,
+    policy: RotationPolicy | null,
+  ): Promise<SecretConsumer[]> {
     const consumers = findConsumers(await this.cluster.listWorkloads(namespace), name);
+    const size = policy?.restartBatchSize ?? consumers.length;
+    const batches = Array.from({ length: Math.ceil(consumers.length / Math.max(size, 1)) }, (_, index) =>
+      consumers.slice(index * size, (index + 1) * size),
+    );
+    const [first = [], ...later] = batches;
+    const intervalMs = (policy?.restartIntervalSeconds ?? 0) * 1000;
+    later.forEach((batch, index) => {
+      setTimeout(() => void this.restartBatch(namespace, batch), intervalMs * (index + 1)).unref();
+    });
+    return this.restartBatch(namespace, first);
+  }
+
+  private async restartBatch(namespace: string, consumers: readonly SecretConsumer[]): Promise<SecretConsumer[]> {
     const now = new Date();
     const restarted: SecretConsumer[] = [];
     for (const consumer of consumers) {
@@ -410,7 +577,7 @@ interface CreatePlan {
 }
 
 /** Everything a create can check before it is authorised and anything is generated or written. */
-function planCreate(input: CreateSecretInput, limits: GeneratorLimits): CreatePlan {
+function planCreate(input: CreateSecretInput, limits: GeneratorLimits, minIntervalSeconds: number): CreatePlan {
   const supplied = decodeValues(input.data ?? {}, input.dataEncoding);
   const generators = validateGeneratorMap(input.generate ?? {}, limits);
   const overlap = Object.keys(generators).filter((key) => Object.hasOwn(supplied, key));
@@ -424,7 +591,7 @@ function planCreate(input: CreateSecretInput, limits: GeneratorLimits): CreatePl
     supplied,
     generators,
     labels: validateLabels(input.labels ?? {}),
-    policy: rotationPolicyOf(input, generators, limits),
+    policy: rotationPolicyOf(input, generators, limits, minIntervalSeconds),
     note: input.reason,
   };
 }
@@ -434,6 +601,7 @@ function rotationPolicyOf(
   input: CreateSecretInput,
   generators: Readonly<Record<string, GeneratorSpec>>,
   limits: GeneratorLimits,
+  minIntervalSeconds: number,
 ): RotationPolicy | null {
   const declared = input.rotationPolicy;
   if (declared?.webhooks !== undefined) {
@@ -445,9 +613,22 @@ function rotationPolicyOf(
   const declaredGenerators = declared?.generators ? validateGeneratorMap(declared.generators, limits) : {};
   const merged = { ...generators, ...declaredGenerators };
   if (!declared && Object.keys(merged).length === 0) return null;
+  if (declared?.intervalSeconds !== undefined && declared.intervalSeconds < minIntervalSeconds)
+    throw new DomainError(ErrorCode.Unprocessable, `intervalSeconds must be at least ${minIntervalSeconds}`);
+  if (declared) validateSchedule(declared);
+  if (declared && isScheduled(declared) && Object.values(merged).every((spec) => spec.type === 'supplied'))
+    throw new DomainError(ErrorCode.Unprocessable, 'A rotation schedule needs at least one generated key');
+  if (declared?.strategy === 'two-phase' && declared.graceSeconds === undefined)
+    throw new DomainError(ErrorCode.Unprocessable, 'A two-phase rotation policy needs graceSeconds');
   return {
     generators: merged,
     intervalSeconds: declared?.intervalSeconds,
+    schedule: declared?.schedule,
+    strategy: declared?.strategy,
+    graceSeconds: declared?.graceSeconds,
     restartWorkloads: declared?.restartWorkloads,
+    restartBatchSize: declared?.restartBatchSize,
+    restartIntervalSeconds: declared?.restartIntervalSeconds,
+    onDrift: declared?.onDrift,
   };
 }

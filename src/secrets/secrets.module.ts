@@ -33,5 +33,6 @@ import { SecretsService } from './secrets.service.js';
     KekRewrapService,
     SecretsResolver,
   ],
+  exports: [SecretVersionStore, SecretWriterService],
 })
 export class SecretsModule {}

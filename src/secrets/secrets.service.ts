@@ -12,6 +12,7 @@ import type { SecretConsumerView } from './models/consumer.model.js';
 import type { SecretValuesView } from './models/secret-values.model.js';
 import type { SecretVersionView } from './models/secret-version.model.js';
 import type { SecretPageView, SecretView } from './models/secret.model.js';
+import { withoutPreviousKeys } from './previous-keys.js';
 import { SecretLoader, secretNotFound } from './secret-loader.js';
 import { versionOf } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
@@ -64,7 +65,9 @@ export class SecretsService {
   async request(actor: Actor, target: Target, input: RequestSecretInput): Promise<SecretValuesView> {
     await this.policy.authorize(actor, { kind: 'target', verbs: ['read'], target });
     const secret = await this.loader.loadLive(target);
-    const keys = input.keys ?? Object.keys(secret.data);
+    // During a two-phase grace period the `.previous` keys are there for consumers that still read
+    // them; a request returns them only when it names them.
+    const keys = input.keys ?? Object.keys(withoutPreviousKeys(secret.data));
     const missing = keys.filter((key) => !Object.hasOwn(secret.data, key));
     if (missing.length > 0) {
       throw new DomainError(

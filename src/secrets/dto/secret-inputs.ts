@@ -26,6 +26,7 @@ import {
 import { RawJsonObject } from '../../common/validation/broker-validation.pipe.js';
 import { PageArgs, PageQuery } from '../../common/paging/page.js';
 import type { ValueEncoding } from '../secret-input.js';
+import { DRIFT_ACTIONS, ROTATION_STRATEGIES, type DriftAction, type RotationStrategy } from '../rotation-policy.js';
 import { NAMESPACE_MESSAGE, NAMESPACE_PATTERN } from '../../common/vocabulary/names.js';
 
 const ENCODINGS: readonly ValueEncoding[] = ['utf8', 'base64'];
@@ -72,12 +73,75 @@ export class RotationPolicyInput {
   @JsonMapField({ ...generatorMap, description: `${GENERATORS_DOC} | {type: supplied}` }, { optional: true })
   generators?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ minimum: 60, description: 'Rotate on this interval (stored for the scheduler)' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    description:
+      'Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule',
+  })
   @Field(() => Int, { nullable: true })
   @IsOptional()
   @IsInt()
-  @Min(60)
+  @Min(1)
+  @Max(31_536_000)
   intervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    example: '0 3 * * *',
+    maxLength: 128,
+    description:
+      'Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds',
+  })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @NoControlCharacters()
+  schedule?: string;
+
+  @ApiPropertyOptional({
+    enum: ROTATION_STRATEGIES,
+    default: 'replace',
+    description: 'two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds',
+  })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsIn(ROTATION_STRATEGIES)
+  strategy?: RotationStrategy;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'Two-phase: how long the previous values stay (seconds)' })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
+  graceSeconds?: number;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'Restart at most this many consumer workloads at once' })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  restartBatchSize?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Seconds to wait between restart batches' })
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3_600)
+  restartIntervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    enum: DRIFT_ACTIONS,
+    default: 'record',
+    description:
+      'When the Secret changes outside the broker: record it, restore the current version, or adopt the live values',
+  })
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsIn(DRIFT_ACTIONS)
+  onDrift?: DriftAction;
 
   @OptionalFlagField(RESTART_WORKLOADS)
   restartWorkloads?: boolean;

@@ -32,6 +32,26 @@ export class SecretRecordEntity {
   @Column({ name: 'rotation_policy', type: 'simple-json', nullable: true })
   rotationPolicy: RotationPolicy | null;
 
+  /** When the next scheduled rotation is due (before jitter); null without a schedule. */
+  @Column({ name: 'next_rotation_at', type: Date, nullable: true })
+  nextRotationAt: Date | null;
+
+  /** Scheduled rotations that failed in a row (the retry backoff doubles with each). */
+  @Column({ name: 'rotation_failures', type: 'integer', default: 0 })
+  rotationFailures: number;
+
+  /** A two-phase rotation's grace period: until then the previous values stay in the cluster. */
+  @Column({ name: 'grace_ends_at', type: Date, nullable: true })
+  graceEndsAt: Date | null;
+
+  /** When the cluster object was found changed outside the broker; null while it matches. */
+  @Column({ name: 'drifted_at', type: Date, nullable: true })
+  driftedAt: Date | null;
+
+  /** The keys that differed (names only). */
+  @Column({ name: 'drifted_keys', type: 'simple-json', nullable: true })
+  driftedKeys: string[] | null;
+
   @Column({ name: 'revoked_at', type: Date, nullable: true })
   revokedAt: Date | null;
 

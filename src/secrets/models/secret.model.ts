@@ -51,6 +51,42 @@ export class SecretView {
   })
   @Field(() => GraphQLISODateTime, { nullable: true })
   createdAt: Date | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When the next scheduled rotation is due (it runs up to ROTATION_JITTER_SECONDS later); null without a schedule',
+  })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  nextRotationAt: Date | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Two-phase rotation: until then the previous values stay in the Secret as <key>.previous',
+  })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  graceEndsAt: Date | null;
+
+  @ApiProperty({ description: 'The cluster object was changed or deleted outside the broker' })
+  @Field()
+  drifted: boolean;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the broker first saw the drift; null while the Secret matches its current version',
+  })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  driftedAt: Date | null;
+
+  @ApiProperty({ type: [String], description: 'Keys whose live value differs from the current version (names only)' })
+  @Field(() => [String])
+  driftedKeys: string[];
 }
 
 @ObjectType('SecretPage', { description: 'A page of secrets' })

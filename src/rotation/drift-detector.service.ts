@@ -1,0 +1,171 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AuditService } from '../audit/audit.service.js';
+import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
+import { SecretChangeFeed } from '../cluster/secret-changes.js';
+import { systemActor } from '../common/actor.js';
+import { ROOT_LOGGER } from '../common/logging/logger.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { SecretRecordEntity } from '../secrets/entities/secret-record.entity.js';
+import { versionOf } from '../secrets/secret-labels.js';
+import { DRIFT_SUBJECT, SecretVersionStore } from '../secrets/secret-version.store.js';
+import { SecretWriterService } from '../secrets/secret-writer.service.js';
+
+/** Changes the watch reports for one secret within this window are compared once. */
+const SETTLE_MS = 100;
+const PAGE = 200;
+
+interface Drift {
+  readonly record: SecretRecordEntity;
+  readonly live: ClusterSecret | undefined;
+  readonly keys: string[];
+}
+
+/**
+ * Notices managed Secrets changed or deleted outside the broker: on every change the watch
+ * reports, and by comparing every managed secret each DRIFT_CHECK_SECONDS (the only way where
+ * no watch runs). A live object differs when its values no longer match the current version's
+ * fingerprints. The broker's own writes never count: a secret with a pending version younger
+ * than RECONCILE_GRACE_SECONDS is being written, and an object whose version annotation is not the current version is a write in
+ * flight or a stale read, not drift. Drift is audited (keys, never values), counted, announced
+ * once as `secret.drifted`, and handled by the secret's `onDrift` policy.
+ */
+@Injectable()
+export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger: Logger;
+  private readonly waiting = new Map<string, NodeJS.Timeout>();
+  private readonly checking = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private sweep: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: SecretVersionStore,
+    private readonly writer: SecretWriterService,
+    private readonly cluster: ClusterGateway,
+    private readonly changes: SecretChangeFeed,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation' | 'reconcileGraceSeconds'>,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.logger = rootLogger.child({ component: 'drift-detector' });
+  }
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.changes.subscribe((namespace, name) => this.changed(namespace, name));
+    this.timer = setInterval(() => void this.checkAll(), this.config.rotation.driftCheckSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    clearInterval(this.timer);
+    for (const timeout of this.waiting.values()) clearTimeout(timeout);
+    this.waiting.clear();
+    await Promise.all([this.sweep, ...this.checking.values()]);
+  }
+
+  /** Compares every managed secret with its current version. */
+  checkAll(): Promise<void> {
+    this.sweep ??= this.compareAll().finally(() => {
+      this.sweep = undefined;
+    });
+    return this.sweep;
+  }
+
+  /** Compares one secret now (after any comparison of it already running). */
+  check(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const previous = this.checking.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.compareOne(namespace, name));
+    this.checking.set(key, next);
+    void next.finally(() => {
+      if (this.checking.get(key) === next) this.checking.delete(key);
+    });
+    return next;
+  }
+
+  private changed(namespace: string, name: string): void {
+    if (this.stopped) return;
+    const key = `${namespace}/${name}`;
+    clearTimeout(this.waiting.get(key));
+    const timeout = setTimeout(() => {
+      this.waiting.delete(key);
+      void this.check(namespace, name);
+    }, SETTLE_MS);
+    timeout.unref();
+    this.waiting.set(key, timeout);
+  }
+
+  private async compareAll(): Promise<void> {
+    let after = '';
+    for (;;) {
+      const records = await this.store.activeRecords(after, PAGE);
+      for (const record of records) {
+        if (this.stopped) return;
+        await this.check(record.namespace, record.name);
+      }
+      if (records.length < PAGE) return;
+      after = records[records.length - 1].id;
+    }
+  }
+
+  /** A failure is logged; the next change or sweep compares again. */
+  private async compareOne(namespace: string, name: string): Promise<void> {
+    try {
+      const drift = await this.detect(namespace, name);
+      if (drift) await this.handle(drift);
+    } catch (error) {
+      this.logger.warn({ err: error, namespace, name }, 'drift comparison failed');
+    }
+  }
+
+  /** The live object is read first, the record after: a broker write in between is then seen as pending or current. */
+  private async detect(namespace: string, name: string): Promise<Drift | undefined> {
+    const live = await this.cluster.getSecret(namespace, name);
+    const record = await this.store.findRecord(namespace, name);
+    if (!record || record.state !== 'active' || record.currentVersion === null) return undefined;
+    if (await this.store.hasPendingVersion(record, this.config.reconcileGraceSeconds)) return undefined;
+    const current = await this.store.findCurrentVersion(record);
+    if (!current) return undefined;
+    if (!live) return { record, live, keys: Object.keys(current.fingerprints).sort() };
+    const liveVersion = versionOf(live.annotations);
+    if (liveVersion !== null && liveVersion !== current.version) return undefined;
+    const keys = this.store.changedKeys(record, current, live.data);
+    if (keys.length === 0) {
+      if (record.driftedAt !== null) await this.store.clearDrift(record);
+      return undefined;
+    }
+    return { record, live, keys };
+  }
+
+  private async handle({ record, live, keys }: Drift): Promise<void> {
+    const action = record.rotationPolicy?.onDrift ?? 'record';
+    const deleted = live === undefined;
+    const actor = systemActor(DRIFT_SUBJECT, `drift-${randomUUID()}`);
+    const target = { namespace: record.namespace, name: record.name, version: record.currentVersion ?? undefined };
+    if (await this.store.markDrifted(record, keys, deleted, new Date())) {
+      await this.audit.record({
+        actor,
+        action: 'drift',
+        outcome: 'succeeded',
+        target,
+        reason: deleted
+          ? 'the Secret was deleted outside the broker'
+          : `the Secret was changed outside the broker: ${keys.join(', ')}`,
+        details: { keys: keys.join(','), deleted, onDrift: action },
+      });
+      this.metrics.countDrift(action);
+      this.logger.warn({ namespace: record.namespace, name: record.name, keys, deleted, onDrift: action }, 'drift');
+    }
+    if (action === 'restore') await this.writer.restoreCurrent(actor, record, live);
+    // Nothing to adopt from a deleted object: the drift stays on record.
+    else if (action === 'adopt' && live) await this.writer.adoptLive(actor, record, live);
+  }
+}
