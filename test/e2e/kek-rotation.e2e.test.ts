@@ -198,14 +198,23 @@ describe('key-encryption key rotation', () => {
         new RegExp(`key-encryption key ${kekIdOf(Buffer.from(KEY_A, 'base64'))}.*not configured`),
       );
     });
-    // Only a webhook signing secret under the missing key: refused as well.
+    // The run stopped after the secret versions: only a webhook signing secret is left under the missing key.
     await withBroker(ONLY_A, async (broker) => {
       const namespace = await createNamespace(broker);
+      await createSecret(broker, namespace, { name: 'db-1', data: { password: 'db-1-v1' } });
       await broker
         .as('admin')
         .post('/v1/webhooks')
         .send({ url: 'https://hooks.example.com/broker', eventTypes: ['secret.rotated'], namespace })
         .expect(201);
+      await broker.restart(undefined, A_AND_B);
+      await expect(
+        rewrap(broker, () => {
+          throw new Error('killed');
+        }),
+      ).rejects.toThrow('killed');
+      expect(await kekIdsInUse(broker)).not.toContain(kekId(KEY_A));
+      expect(await signingSecretKekIds(broker)).toEqual([kekId(KEY_A)]);
       await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(
         new RegExp(`key-encryption key ${kekId(KEY_A)}.*not configured`),
       );
