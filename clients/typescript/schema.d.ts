@@ -313,7 +313,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lease a short-lived token of a ServiceAccount, bound to an object the broker owns */
+        /**
+         * Lease a short-lived token of a ServiceAccount, bound to an object the broker owns
+         * @description Needs `lease` on the ServiceAccount. The token is bound to a Secret the broker creates and deletes when the lease ends; it is returned once and never stored.
+         */
         post: operations["Leases_lease"];
         delete?: never;
         options?: never;
@@ -328,7 +331,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your own leases, and every lease where you manage grants */
+        /**
+         * Your own leases, and every lease where you manage grants
+         * @description Any caller sees its own leases; `grants:manage` on a namespace shows every lease there. Filters combine.
+         */
         get: operations["Leases_list"];
         put?: never;
         post?: never;
@@ -345,11 +351,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One lease (never its token) */
+        /**
+         * One lease (never its token)
+         * @description Your own lease, or one in a namespace where you have `grants:manage`.
+         */
         get: operations["Leases_get"];
         put?: never;
         post?: never;
-        /** Revoke a lease: its token stops working at once */
+        /**
+         * Revoke a lease: its token stops working at once
+         * @description Your own lease, or one in a namespace where you have `grants:manage`. Deletes the Secret the token is bound to; a lease that has ended already is a conflict.
+         */
         delete: operations["Leases_revoke"];
         options?: never;
         head?: never;
@@ -483,10 +495,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the webhook subscriptions inside the scope where the caller manages webhooks */
+        /**
+         * List the webhook subscriptions inside the scope where the caller manages webhooks
+         * @description Needs `webhooks:manage`; subscriptions reaching beyond where the caller has it are left out.
+         */
         get: operations["Webhooks_list"];
         put?: never;
-        /** Subscribe a URL to lifecycle events (needs webhooks:manage and list over the whole scope); returns the signing secret once */
+        /**
+         * Subscribe a URL to lifecycle events; returns the signing secret once
+         * @description Needs `webhooks:manage` and `list` over the whole scope (namespace and name pattern). Deliveries are signed the Standard Webhooks way with the secret returned here.
+         */
         post: operations["Webhooks_create"];
         delete?: never;
         options?: never;
@@ -501,11 +519,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one webhook subscription */
+        /**
+         * Get one webhook subscription
+         * @description Needs `webhooks:manage` over the scope of the subscription.
+         */
         get: operations["Webhooks_get"];
         put?: never;
         post?: never;
-        /** Delete a webhook subscription and its delivery log */
+        /**
+         * Delete a webhook subscription and its delivery log
+         * @description Needs `webhooks:manage` over the scope of the subscription; nothing more is delivered to it.
+         */
         delete: operations["Webhooks_delete"];
         options?: never;
         head?: never;
@@ -521,7 +545,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the signing secret; the new one is returned once */
+        /**
+         * Replace the signing secret; the new one is returned once
+         * @description Needs `webhooks:manage` over the scope of the subscription. Deliveries from now on are signed with the new secret only.
+         */
         post: operations["Webhooks_rotateSigningSecret"];
         delete?: never;
         options?: never;
@@ -536,7 +563,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery log: attempts, status codes, next attempt; newest first */
+        /**
+         * The delivery log: attempts, status codes, next attempt; newest first
+         * @description Needs `webhooks:manage` over the scope of the subscription. Paged with `limit` and `continue`.
+         */
         get: operations["Webhooks_deliveries"];
         put?: never;
         post?: never;
@@ -555,7 +585,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now (a fresh budget of attempts; the log is kept) */
+        /**
+         * Send a delivery again now (a fresh budget of attempts; the log is kept)
+         * @description Needs `webhooks:manage` over the scope of the subscription. The attempt runs in the background.
+         */
         post: operations["Webhooks_redeliver"];
         delete?: never;
         options?: never;
@@ -1086,6 +1119,75 @@ export interface components {
             /** @description Why the token is needed, recorded with the lease */
             reason?: string;
         };
+        LeaseView: {
+            /**
+             * Format: uuid
+             * @description The lease id
+             */
+            id: string;
+            /**
+             * @description Who leased the token
+             * @example user:alice
+             */
+            subject: string;
+            /**
+             * @description The namespace of the ServiceAccount
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description The ServiceAccount whose token was leased
+             * @example app-web
+             */
+            serviceAccount: string;
+            /** @description Who the token is for; empty: the API server's own audience */
+            audiences: string[];
+            /** @description Why the token was needed, as the caller said */
+            reason: string | null;
+            /**
+             * @description pending while the token is issued, active until it is revoked or expires
+             * @enum {string}
+             */
+            state: "pending" | "active" | "revoked" | "expired";
+            /** @description The Secret the token is bound to; deleting it ends the token */
+            ownerSecret: string;
+            /** @description SHA-256 of the token, hex */
+            tokenFingerprint: string | null;
+            /**
+             * Format: date-time
+             * @description When the lease was taken
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the lease ends
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked or expired; null while it lasts
+             */
+            endedAt: string | null;
+            /** @description Who revoked it, or system:lease-sweeper */
+            endedBy: string | null;
+        };
+        LeasedTokenView: {
+            /** @description The lease the token belongs to */
+            lease: components["schemas"]["LeaseView"];
+            /** @description The ServiceAccount token; the broker keeps no copy */
+            token: string;
+            /**
+             * Format: date-time
+             * @description The token's own expiry (at least 10 minutes); the lease ends it earlier
+             */
+            tokenExpiresAt: string;
+        };
+        LeasePageView: {
+            /** @description The leases of this page */
+            items: components["schemas"]["LeaseView"][];
+            /** @description Pass as `continue` (GraphQL: `after`) for the next page; null on the last */
+            continue: string | null;
+        };
         HttpServerErrorDocument: {
             /**
              * @description The HTTP reason phrase
@@ -1241,6 +1343,47 @@ export interface components {
             /** @description What was found, chain findings in id order first (at most 100 of those) */
             findings: components["schemas"]["AuditChainFinding"][];
         };
+        WebhookView: {
+            /**
+             * Format: uuid
+             * @description The subscription id
+             */
+            id: string;
+            /**
+             * @description Where deliveries are POSTed
+             * @example https://hooks.example.com/secrets-broker
+             */
+            url: string;
+            /** @description The lifecycle events delivered */
+            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+            /**
+             * @description The namespace watched, or * for all
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description Glob over secret names: * and ?
+             * @example db-*
+             */
+            namePattern: string;
+            /** @description What the subscription is for, as its creator said */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @description After this nothing more is delivered; null: no expiry
+             */
+            expiresAt: string | null;
+            /**
+             * @description Who subscribed
+             * @example user:alice
+             */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description When it was created
+             */
+            createdAt: string;
+        };
         CreateWebhookInput: {
             /**
              * @description https:// (http:// only to a loopback address outside production); no credentials in the URL
@@ -1248,6 +1391,7 @@ export interface components {
              */
             url: string;
             /**
+             * @description The lifecycle events to deliver (at least one)
              * @example [
              *       "secret.rotated",
              *       "secret.revoked"
@@ -1265,12 +1409,128 @@ export interface components {
              * @example db-*
              */
             namePattern?: string;
+            /** @description What the subscription is for, for its readers */
             description?: string;
             /**
              * Format: date-time
              * @description No later than the covering grants of the creator that have an expiry
              */
             expiresAt?: string;
+        };
+        WebhookWithSecretView: {
+            /**
+             * Format: uuid
+             * @description The subscription id
+             */
+            id: string;
+            /**
+             * @description Where deliveries are POSTed
+             * @example https://hooks.example.com/secrets-broker
+             */
+            url: string;
+            /** @description The lifecycle events delivered */
+            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+            /**
+             * @description The namespace watched, or * for all
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description Glob over secret names: * and ?
+             * @example db-*
+             */
+            namePattern: string;
+            /** @description What the subscription is for, as its creator said */
+            description: string | null;
+            /**
+             * Format: date-time
+             * @description After this nothing more is delivered; null: no expiry
+             */
+            expiresAt: string | null;
+            /**
+             * @description Who subscribed
+             * @example user:alice
+             */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description When it was created
+             */
+            createdAt: string;
+            /**
+             * @description The Standard Webhooks signing secret; shown only now, store it
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            signingSecret: string;
+        };
+        DeliveryAttemptView: {
+            /**
+             * Format: date-time
+             * @description When the attempt was made
+             */
+            at: string;
+            /** @description The HTTP status the receiver answered */
+            statusCode: number | null;
+            /** @description Why the attempt failed without an answer (timeout, refused) */
+            error: string | null;
+            /** @description How long the attempt took, in milliseconds */
+            durationMs: number;
+        };
+        DeliveryView: {
+            /**
+             * Format: uuid
+             * @description The delivery id
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The subscription it is for
+             */
+            subscriptionId: string;
+            /**
+             * Format: uuid
+             * @description Sent as webhook-id on every attempt
+             */
+            eventId: string;
+            /**
+             * @description The lifecycle event delivered
+             * @enum {string}
+             */
+            eventType: "secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired";
+            /**
+             * @description failed: every attempt of its budget was refused; it can be redelivered
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            /** @description Attempts made so far */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null once delivered or failed
+             */
+            nextAttemptAt: string | null;
+            /** @description The HTTP status of the last attempt, if answered */
+            lastStatusCode: number | null;
+            /** @description Why the last attempt failed, if it did */
+            lastError: string | null;
+            /**
+             * Format: date-time
+             * @description When a 2xx answer came; null until then
+             */
+            deliveredAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the event was queued for this subscription
+             */
+            createdAt: string;
+            /** @description The most recent attempts, oldest first */
+            attemptLog: components["schemas"]["DeliveryAttemptView"][];
+        };
+        DeliveryPage: {
+            /** @description The deliveries of this page */
+            items: components["schemas"]["DeliveryView"][];
+            /** @description Pass as `continue` (GraphQL: `after`) for the next page */
+            continue: string | null;
         };
     };
     responses: never;
@@ -3149,17 +3409,30 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description How long, for whom and why */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LeaseServiceAccountInput"];
             };
         };
         responses: {
+            /** @description The lease and its token */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LeasedTokenView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
@@ -3170,8 +3443,71 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Kubernetes API refused the broker or answered unexpectedly */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3197,9 +3533,11 @@ export interface operations {
                 limit?: number;
                 /** @description The `continue` of the previous page (opaque) */
                 continue?: string;
+                /** @description Only leases in this namespace */
                 namespace?: string;
                 /** @description Who leased */
                 subject?: string;
+                /** @description Only leases in this state */
                 state?: "pending" | "active" | "revoked" | "expired";
             };
             header?: never;
@@ -3208,14 +3546,35 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of leases, never their tokens */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LeasePageView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3255,14 +3614,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The lease */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LeaseView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3302,11 +3691,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The revoked lease */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LeaseView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
@@ -3317,8 +3718,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Kubernetes API refused the broker or answered unexpectedly */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3779,14 +4216,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The subscriptions, without their signing secrets */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookView"][];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3821,20 +4270,69 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Where to deliver, which events, for which secrets */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CreateWebhookInput"];
             };
         };
         responses: {
+            /** @description The subscription and its signing secret, shown only now */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecretView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3874,14 +4372,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The subscription, without its signing secret */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3921,14 +4449,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The deleted subscription */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3968,14 +4526,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The subscription and its new signing secret, shown only now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecretView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4020,14 +4608,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description One page of deliveries */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4069,14 +4687,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The delivery, queued again */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

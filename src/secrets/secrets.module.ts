@@ -9,6 +9,7 @@ import { SecretsResolver } from './api/secrets.resolver.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { KekRewrapService } from './kek-rewrap.service.js';
+import { SecretVersionKeys } from './secret-version-keys.js';
 import { SecretLoader } from './secret-loader.js';
 import { SecretReconcilerService } from './secret-reconciler.service.js';
 import { SecretVersionStore } from './secret-version.store.js';
@@ -30,6 +31,7 @@ import { SecretsService } from './secrets.service.js';
     SecretsService,
     SecretWriterService,
     SecretReconcilerService,
+    SecretVersionKeys,
     KekRewrapService,
     SecretsResolver,
   ],

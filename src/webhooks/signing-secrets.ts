@@ -29,6 +29,15 @@ export class SigningSecrets {
   open(subscriptionId: string, sealed: SealedValues): string {
     return this.cipher.open(sealed, contextOf(subscriptionId))[KEY].toString('utf8');
   }
+
+  /** The same secret with its data key wrapped by the active KEK (the ciphertext is unchanged). */
+  rewrap(subscriptionId: string, sealed: SealedValues): SealedValues {
+    return { ...sealed, ...this.cipher.rewrap(sealed, contextOf(subscriptionId)) };
+  }
+
+  isActive(sealed: SealedValues): boolean {
+    return this.cipher.isActive(sealed.kekId);
+  }
 }
 
 function contextOf(subscriptionId: string): string {

@@ -14,6 +14,7 @@ import { LiveEvents } from './live-events.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
 import { SecretEventsService } from './secret-events.service.js';
 import { MigratedSubscriptionSecrets, SigningSecrets } from './signing-secrets.js';
+import { SigningSecretKeys } from './signing-secret-keys.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhooksService } from './webhooks.service.js';
 
@@ -32,6 +33,7 @@ import { WebhooksService } from './webhooks.service.js';
   providers: [
     { provide: LifecycleEvents, useClass: LifecycleOutbox },
     SigningSecrets,
+    SigningSecretKeys,
     MigratedSubscriptionSecrets,
     LiveEvents,
     WebhookSender,
@@ -40,6 +42,6 @@ import { WebhooksService } from './webhooks.service.js';
     SecretEventsService,
     WebhooksResolver,
   ],
-  exports: [LifecycleEvents],
+  exports: [LifecycleEvents, SigningSecretKeys],
 })
 export class WebhooksModule {}

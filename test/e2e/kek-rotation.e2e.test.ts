@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { kekIdOf } from '../../src/common/crypto/key-ring.js';
 import { KekRewrapService, KEK_REWRAP_SUBJECT } from '../../src/secrets/kek-rewrap.service.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import type { TestBroker } from '../support/broker.js';
+import { startFlakyReceiver } from '../support/flaky-receiver.js';
 import { withBroker } from '../support/use-broker.js';
 
 const KEY_A = randomBytes(32).toString('base64');
@@ -65,6 +67,16 @@ async function trafficDuringRewrap(broker: TestBroker, namespace: string): Promi
   }
   return statuses;
 }
+
+async function signingSecretKekIds(broker: TestBroker): Promise<string[]> {
+  const rows = await broker.app
+    .get(DataSource)
+    .query<Array<{ signing_secret: string }>>('SELECT signing_secret FROM webhook_subscriptions');
+  return [...new Set(rows.map((row) => (JSON.parse(row.signing_secret) as { kekId: string }).kekId))].sort();
+}
+
+const FAST_DELIVERY = { WEBHOOK_DISPATCH_SECONDS: '0.1', WEBHOOK_TICK_SECONDS: '0.1' };
+const kekId = (key: string) => kekIdOf(Buffer.from(key, 'base64'));
 
 const rewrap = (broker: TestBroker, onBatch?: () => void) =>
   broker.app.get(KekRewrapService).run({ batchSize: 2, onBatch });
@@ -129,6 +141,43 @@ describe('key-encryption key rotation', () => {
     });
   });
 
+  it('re-wraps webhook signing secrets too: a subscription made under the old key still signs after its removal', async () => {
+    const receiver = await startFlakyReceiver(0);
+    try {
+      await withBroker({ ...ONLY_A, ...FAST_DELIVERY }, async (broker) => {
+        const namespace = await createNamespace(broker);
+        const webhook = await broker
+          .as('admin')
+          .post('/v1/webhooks')
+          .send({ url: receiver.url, eventTypes: ['secret.rotated'], namespace, namePattern: 'db-*' })
+          .expect(201);
+        expect(await signingSecretKekIds(broker)).toEqual([kekId(KEY_A)]);
+
+        await broker.restart(undefined, { ...A_AND_B, ...FAST_DELIVERY });
+        const summary = await rewrap(broker);
+        expect(summary.rewrapped).toBeGreaterThanOrEqual(1);
+        expect(await signingSecretKekIds(broker)).toEqual([kekId(KEY_B)]);
+
+        await broker.restart(undefined, { ...ONLY_B, ...FAST_DELIVERY });
+        await createSecret(broker, namespace, { name: 'db-1', data: { password: 'db-1-v1' } });
+        await broker
+          .as('admin')
+          .post(`${secretsPath(namespace, 'db-1')}/rotate`)
+          .send({ generate: { password: { type: 'password' } } })
+          .expect(200);
+        await receiver.waitFor(1);
+        const [delivery] = receiver.requests;
+        const verifier = new Webhook(webhook.body.signingSecret as string);
+        expect(verifier.verify(delivery.body, delivery.headers as Record<string, string>)).toMatchObject({
+          type: 'secret.rotated',
+          data: { namespace, name: 'db-1' },
+        });
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('refuses to start without a key that stored data keys are still wrapped by', async () => {
     await withBroker(ONLY_A, async (broker) => {
       const namespace = await createNamespace(broker);
@@ -147,6 +196,27 @@ describe('key-encryption key rotation', () => {
       ).rejects.toThrow('killed');
       await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(
         new RegExp(`key-encryption key ${kekIdOf(Buffer.from(KEY_A, 'base64'))}.*not configured`),
+      );
+    });
+    // The run stopped after the secret versions: only a webhook signing secret is left under the missing key.
+    await withBroker(ONLY_A, async (broker) => {
+      const namespace = await createNamespace(broker);
+      await createSecret(broker, namespace, { name: 'db-1', data: { password: 'db-1-v1' } });
+      await broker
+        .as('admin')
+        .post('/v1/webhooks')
+        .send({ url: 'https://hooks.example.com/broker', eventTypes: ['secret.rotated'], namespace })
+        .expect(201);
+      await broker.restart(undefined, A_AND_B);
+      await expect(
+        rewrap(broker, () => {
+          throw new Error('killed');
+        }),
+      ).rejects.toThrow('killed');
+      expect(await kekIdsInUse(broker)).not.toContain(kekId(KEY_A));
+      expect(await signingSecretKekIds(broker)).toEqual([kekId(KEY_A)]);
+      await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(
+        new RegExp(`key-encryption key ${kekId(KEY_A)}.*not configured`),
       );
     });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OVERLAYS, renderOverlay, type ManifestObject } from '../../scripts/manifests.js';
 import type { ResourceAccess } from '../../src/emulator/index.js';
-import { createSecret, secretsPath } from '../factories/index.js';
+import { createSecret, createServiceAccount, secretsPath, type LeasedTokenBody } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
 import { createConsumerDeployment, createNamespaces, kubeClients, secretReads } from '../support/kube.js';
 import { serviceAccountToken } from '../support/service-account-tokens.js';
@@ -147,10 +147,13 @@ async function readsWithoutWatch(broker: Broker, managed: readonly string[]): Pr
   }
 }
 
-/** Broker traffic touching every gateway method: the secret lifecycle, consumers, TokenReview, checkpoints, watches. */
+/** Broker traffic touching every gateway method: the secret lifecycle, consumers, leases, TokenReview, checkpoints, watches. */
 async function representativeTraffic(broker: Broker, managed: readonly string[]): Promise<void> {
   const token = await serviceAccountToken(broker.emulator, managed[0], 'billing');
-  for (const namespace of managed) await createConsumers(broker, namespace, 'db');
+  for (const namespace of managed) {
+    await createConsumers(broker, namespace, 'db');
+    await createServiceAccount(broker.emulator, namespace, 'app-web');
+  }
   broker.emulator.clearRequestLog();
   // Start-up traffic (watches, reconciliation, the first checkpoint) is part of what is checked.
   await broker.restart();
@@ -173,6 +176,16 @@ async function representativeTraffic(broker: Broker, managed: readonly string[])
     await broker.as('admin').get(`${base}/consumers`).expect(200);
     await broker.as('admin').post(`${base}/rollback`).send({ version: 1 }).expect(200);
     await broker.as('admin').post(`${base}/revoke`).send({ reason: 'leaked' }).expect(200);
+    // A lease: its binding Secret created, a token requested for it, the Secret deleted on revocation.
+    const leased = await broker
+      .as('admin')
+      .post(`/v1/namespaces/${namespace}/serviceaccounts/app-web/leases`)
+      .send({ ttlSeconds: 900 })
+      .expect(201);
+    await broker
+      .as('admin')
+      .delete(`/v1/leases/${(leased.body as LeasedTokenBody).lease.id}`)
+      .expect(200);
   }
   await readsWithoutWatch(broker, managed);
   await broker.http().get('/v1/whoami').auth(token, { type: 'bearer' }).expect(200);

@@ -87,6 +87,8 @@ export const ROUTE_PROBLEMS = {
   secretCreation: [400, 403, 404, 409, 413, 415, 422, 502],
   /** A JSON body acting on one existing secret in the cluster. */
   secretChange: [400, 403, 404, 409, 410, 413, 415, 422, 502],
+  /** Ends a resource named in the path, unless it has ended already, and removes what it holds in the cluster. */
+  clusterRelease: [400, 403, 404, 409, 502],
 } as const satisfies Record<string, readonly ProblemStatus[]>;
 
 export type RouteKind = keyof typeof ROUTE_PROBLEMS;

@@ -12,7 +12,7 @@ export interface ApiRouteOptions {
   /** What the success body holds. */
   readonly returnsDescription: string;
   /** The success status (default 200). */
-  readonly status?: 200 | 201;
+  readonly status?: 200 | 201 | 202;
   /** The kind of route, which decides the problem responses it declares. */
   readonly kind: RouteKind;
   /** The JSON body it takes, if any; `required: false` where the route also accepts none. */

@@ -10,19 +10,23 @@ import { LeasedTokenView, LeasePageView, LeaseView } from '../models/lease.model
 export class LeasesResolver {
   constructor(private readonly leasesService: LeasesService) {}
 
-  @Query(() => LeasePageView)
+  @Query(() => LeasePageView, {
+    description: 'Your own leases, and every lease in namespaces where you manage grants; never their tokens',
+  })
   @RequireVerb(AUTHENTICATED)
   leases(@CurrentActor() actor: Actor, @Args() args: LeasesArgs): Promise<LeasePageView> {
     return this.leasesService.list(actor, args, pageOf(args));
   }
 
-  @Query(() => LeaseView)
+  @Query(() => LeaseView, { description: 'One lease (never its token)' })
   @RequireVerb(AUTHENTICATED)
   lease(@CurrentActor() actor: Actor, @Args() { id }: LeaseIdParams): Promise<LeaseView> {
     return this.leasesService.get(actor, id);
   }
 
-  @Mutation(() => LeasedTokenView)
+  @Mutation(() => LeasedTokenView, {
+    description: 'Lease a short-lived token of a ServiceAccount, bound to an object the broker owns; returned once',
+  })
   @RequireVerb('lease')
   leaseServiceAccountToken(
     @CurrentActor() actor: Actor,
@@ -31,7 +35,7 @@ export class LeasesResolver {
     return this.leasesService.lease(actor, { namespace, name }, input);
   }
 
-  @Mutation(() => LeaseView)
+  @Mutation(() => LeaseView, { description: 'Revoke a lease: its token stops working at once' })
   @RequireVerb(AUTHENTICATED)
   revokeLease(@CurrentActor() actor: Actor, @Args() { id }: LeaseIdParams): Promise<LeaseView> {
     return this.leasesService.revoke(actor, id);

@@ -49,7 +49,7 @@ export class LeaseIdParams {
   id: string;
 }
 
-@InputType()
+@InputType({ description: 'How long a leased token works, for whom and why' })
 export class LeaseServiceAccountInput {
   @ApiProperty({ minimum: 1, example: 900, description: 'How long the token works, in seconds' })
   @Field(() => Int, { description: 'How long the token works, in seconds' })
@@ -85,7 +85,7 @@ export interface LeaseFilter {
 
 /** REST `GET /v1/leases`: filters and the page. */
 export class ListLeasesQuery extends PageQuery implements LeaseFilter {
-  @ApiPropertyOptional({ example: 'team-a' })
+  @ApiPropertyOptional({ example: 'team-a', description: 'Only leases in this namespace' })
   @IsOptional()
   @Matches(NAMESPACE_PATTERN, { message: NAMESPACE_MESSAGE })
   namespace?: string;
@@ -95,7 +95,7 @@ export class ListLeasesQuery extends PageQuery implements LeaseFilter {
   @Matches(SUBJECT_PATTERN, { message: SUBJECT_MESSAGE })
   subject?: string;
 
-  @ApiPropertyOptional({ enum: LEASE_VIEW_STATES })
+  @ApiPropertyOptional({ enum: LEASE_VIEW_STATES, description: 'Only leases in this state' })
   @IsOptional()
   @IsIn(LEASE_VIEW_STATES, { message: `state must be one of ${LEASE_VIEW_STATES.join(', ')}` })
   state?: LeaseViewState;
@@ -104,7 +104,7 @@ export class ListLeasesQuery extends PageQuery implements LeaseFilter {
 /** GraphQL `leases(namespace, subject, state, first, after)`. */
 @ArgsType()
 export class LeasesArgs extends PageArgs implements LeaseFilter {
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Only leases in this namespace' })
   @IsOptional()
   @Matches(NAMESPACE_PATTERN, { message: NAMESPACE_MESSAGE })
   namespace?: string;
@@ -123,7 +123,7 @@ export class LeasesArgs extends PageArgs implements LeaseFilter {
 /** GraphQL `leaseServiceAccountToken(namespace, name, input)`. */
 @ArgsType()
 export class LeaseServiceAccountArgs extends ServiceAccountParams {
-  @Field(() => LeaseServiceAccountInput)
+  @Field(() => LeaseServiceAccountInput, { description: 'How long, for whom and why' })
   @ValidateNested()
   @Type(() => LeaseServiceAccountInput)
   input: LeaseServiceAccountInput;

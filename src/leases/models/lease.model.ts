@@ -1,10 +1,10 @@
 import { Field, GraphQLISODateTime, ID, ObjectType } from '@nestjs/graphql';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { LEASE_VIEW_STATES, type LeaseViewState } from '../dto/lease-inputs.js';
 
 @ObjectType('Lease', { description: 'A short-lived ServiceAccount token issued by the broker: never the token itself' })
 export class LeaseView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', description: 'The lease id' })
   @Field(() => ID)
   id: string;
 
@@ -12,23 +12,26 @@ export class LeaseView {
   @Field()
   subject: string;
 
-  @ApiProperty({ example: 'team-a' })
+  @ApiProperty({ example: 'team-a', description: 'The namespace of the ServiceAccount' })
   @Field()
   namespace: string;
 
-  @ApiProperty({ example: 'app-web' })
+  @ApiProperty({ example: 'app-web', description: 'The ServiceAccount whose token was leased' })
   @Field()
   serviceAccount: string;
 
-  @ApiProperty({ type: [String] })
+  @ApiProperty({ type: [String], description: "Who the token is for; empty: the API server's own audience" })
   @Field(() => [String])
   audiences: string[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'Why the token was needed, as the caller said' })
   @Field(() => String, { nullable: true })
   reason: string | null;
 
-  @ApiProperty({ enum: LEASE_VIEW_STATES })
+  @ApiProperty({
+    enum: LEASE_VIEW_STATES,
+    description: 'pending while the token is issued, active until it is revoked or expires',
+  })
   @Field(() => String, { description: LEASE_VIEW_STATES.join(', ') })
   state: LeaseViewState;
 
@@ -40,7 +43,7 @@ export class LeaseView {
   @Field(() => String, { nullable: true })
   tokenFingerprint: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', description: 'When the lease was taken' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
 
@@ -48,7 +51,12 @@ export class LeaseView {
   @Field(() => GraphQLISODateTime)
   expiresAt: Date;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When it was revoked or expired; null while it lasts',
+  })
   @Field(() => GraphQLISODateTime, { nullable: true })
   endedAt: Date | null;
 
@@ -59,7 +67,7 @@ export class LeaseView {
 
 @ObjectType('LeasedToken', { description: 'A lease and its token, returned once' })
 export class LeasedTokenView {
-  @ApiProperty({ type: LeaseView })
+  @ApiProperty({ type: LeaseView, description: 'The lease the token belongs to' })
   @Field(() => LeaseView)
   lease: LeaseView;
 
@@ -76,13 +84,17 @@ export class LeasedTokenView {
   tokenExpiresAt: Date;
 }
 
-@ObjectType('LeasePage')
+@ObjectType('LeasePage', { description: 'One page of leases' })
 export class LeasePageView {
-  @ApiProperty({ type: [LeaseView] })
+  @ApiProperty({ type: [LeaseView], description: 'The leases of this page' })
   @Field(() => [LeaseView])
   items: LeaseView[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Pass as `continue` for the next page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `continue` (GraphQL: `after`) for the next page; null on the last',
+  })
   @Field(() => String, { nullable: true })
   continue: string | null;
 }

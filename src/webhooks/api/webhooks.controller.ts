@@ -1,7 +1,7 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
 import type { Actor } from '../../common/actor.js';
 import { ApiController } from '../../common/http/api-controller.decorator.js';
+import { ApiRoute } from '../../common/http/api-route.decorator.js';
 import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
 import { pageOf, PageQuery } from '../../common/paging/page.js';
 import { CreateWebhookInput } from '../dto/create-webhook.input.js';
@@ -15,16 +15,28 @@ export class WebhooksController {
 
   @Get()
   @RequireVerb('webhooks:manage')
-  @ApiOperation({ summary: 'List the webhook subscriptions inside the scope where the caller manages webhooks' })
+  @ApiRoute({
+    summary: 'List the webhook subscriptions inside the scope where the caller manages webhooks',
+    description: 'Needs `webhooks:manage`; subscriptions reaching beyond where the caller has it are left out.',
+    returns: [WebhookView],
+    returnsDescription: 'The subscriptions, without their signing secrets',
+    kind: 'guarded',
+  })
   list(@CurrentActor() actor: Actor): Promise<WebhookView[]> {
     return this.webhooks.list(actor);
   }
 
   @Post()
   @RequireVerb('webhooks:manage')
-  @ApiOperation({
-    summary:
-      'Subscribe a URL to lifecycle events (needs webhooks:manage and list over the whole scope); returns the signing secret once',
+  @ApiRoute({
+    summary: 'Subscribe a URL to lifecycle events; returns the signing secret once',
+    description:
+      'Needs `webhooks:manage` and `list` over the whole scope (namespace and name pattern). Deliveries are signed the Standard Webhooks way with the secret returned here.',
+    returns: WebhookWithSecretView,
+    returnsDescription: 'The subscription and its signing secret, shown only now',
+    status: 201,
+    kind: 'submission',
+    body: { type: CreateWebhookInput, description: 'Where to deliver, which events, for which secrets' },
   })
   create(@CurrentActor() actor: Actor, @Body() input: CreateWebhookInput): Promise<WebhookWithSecretView> {
     return this.webhooks.create(actor, input);
@@ -32,14 +44,26 @@ export class WebhooksController {
 
   @Get(':id')
   @RequireVerb('webhooks:manage')
-  @ApiOperation({ summary: 'Get one webhook subscription' })
+  @ApiRoute({
+    summary: 'Get one webhook subscription',
+    description: 'Needs `webhooks:manage` over the scope of the subscription.',
+    returns: WebhookView,
+    returnsDescription: 'The subscription, without its signing secret',
+    kind: 'lookup',
+  })
   get(@CurrentActor() actor: Actor, @Param() { id }: WebhookIdParams): Promise<WebhookView> {
     return this.webhooks.get(actor, id);
   }
 
   @Delete(':id')
   @RequireVerb('webhooks:manage')
-  @ApiOperation({ summary: 'Delete a webhook subscription and its delivery log' })
+  @ApiRoute({
+    summary: 'Delete a webhook subscription and its delivery log',
+    description: 'Needs `webhooks:manage` over the scope of the subscription; nothing more is delivered to it.',
+    returns: WebhookView,
+    returnsDescription: 'The deleted subscription',
+    kind: 'lookup',
+  })
   delete(@CurrentActor() actor: Actor, @Param() { id }: WebhookIdParams): Promise<WebhookView> {
     return this.webhooks.delete(actor, id);
   }
@@ -47,14 +71,27 @@ export class WebhooksController {
   @Post(':id/signing-secret')
   @HttpCode(200)
   @RequireVerb('webhooks:manage')
-  @ApiOperation({ summary: 'Replace the signing secret; the new one is returned once' })
+  @ApiRoute({
+    summary: 'Replace the signing secret; the new one is returned once',
+    description:
+      'Needs `webhooks:manage` over the scope of the subscription. Deliveries from now on are signed with the new secret only.',
+    returns: WebhookWithSecretView,
+    returnsDescription: 'The subscription and its new signing secret, shown only now',
+    kind: 'lookup',
+  })
   rotateSigningSecret(@CurrentActor() actor: Actor, @Param() { id }: WebhookIdParams): Promise<WebhookWithSecretView> {
     return this.webhooks.rotateSigningSecret(actor, id);
   }
 
   @Get(':id/deliveries')
   @RequireVerb('webhooks:manage')
-  @ApiOperation({ summary: 'The delivery log: attempts, status codes, next attempt; newest first' })
+  @ApiRoute({
+    summary: 'The delivery log: attempts, status codes, next attempt; newest first',
+    description: 'Needs `webhooks:manage` over the scope of the subscription. Paged with `limit` and `continue`.',
+    returns: DeliveryPage,
+    returnsDescription: 'One page of deliveries',
+    kind: 'lookup',
+  })
   deliveries(
     @CurrentActor() actor: Actor,
     @Param() { id }: WebhookIdParams,
@@ -66,7 +103,14 @@ export class WebhooksController {
   @Post(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(202)
   @RequireVerb('webhooks:manage')
-  @ApiOperation({ summary: 'Send a delivery again now (a fresh budget of attempts; the log is kept)' })
+  @ApiRoute({
+    summary: 'Send a delivery again now (a fresh budget of attempts; the log is kept)',
+    description: 'Needs `webhooks:manage` over the scope of the subscription. The attempt runs in the background.',
+    returns: DeliveryView,
+    returnsDescription: 'The delivery, queued again',
+    status: 202,
+    kind: 'lookup',
+  })
   redeliver(@CurrentActor() actor: Actor, @Param() { id, deliveryId }: WebhookDeliveryParams): Promise<DeliveryView> {
     return this.webhooks.redeliver(actor, id, deliveryId);
   }

@@ -22,19 +22,23 @@ export class WebhooksResolver {
     private readonly secretEventsService: SecretEventsService,
   ) {}
 
-  @Query(() => [WebhookView])
+  @Query(() => [WebhookView], {
+    description: 'The webhook subscriptions inside the scope where the caller manages webhooks',
+  })
   @RequireVerb('webhooks:manage')
   webhooks(@CurrentActor() actor: Actor): Promise<WebhookView[]> {
     return this.webhooksService.list(actor);
   }
 
-  @Query(() => WebhookView)
+  @Query(() => WebhookView, { description: 'One webhook subscription, without its signing secret' })
   @RequireVerb('webhooks:manage')
   webhook(@CurrentActor() actor: Actor, @Args() { id }: WebhookIdParams): Promise<WebhookView> {
     return this.webhooksService.get(actor, id);
   }
 
-  @Query(() => DeliveryPage)
+  @Query(() => DeliveryPage, {
+    description: 'The delivery log of a subscription: attempts, status codes, next attempt; newest first',
+  })
   @RequireVerb('webhooks:manage')
   webhookDeliveries(
     @CurrentActor() actor: Actor,
@@ -44,22 +48,27 @@ export class WebhooksResolver {
     return this.webhooksService.listDeliveries(actor, id, pageOf(page));
   }
 
-  @Mutation(() => WebhookWithSecretView)
+  @Mutation(() => WebhookWithSecretView, {
+    description:
+      'Subscribe a URL to lifecycle events (needs list over the whole scope); returns the signing secret once',
+  })
   @RequireVerb('webhooks:manage')
   createWebhook(
     @CurrentActor() actor: Actor,
-    @Args('input') input: CreateWebhookInput,
+    @Args('input', { description: 'Where to deliver, which events, for which secrets' }) input: CreateWebhookInput,
   ): Promise<WebhookWithSecretView> {
     return this.webhooksService.create(actor, input);
   }
 
-  @Mutation(() => WebhookView)
+  @Mutation(() => WebhookView, { description: 'Delete a webhook subscription and its delivery log' })
   @RequireVerb('webhooks:manage')
   deleteWebhook(@CurrentActor() actor: Actor, @Args() { id }: WebhookIdParams): Promise<WebhookView> {
     return this.webhooksService.delete(actor, id);
   }
 
-  @Mutation(() => WebhookWithSecretView)
+  @Mutation(() => WebhookWithSecretView, {
+    description: 'Replace the signing secret of a subscription; the new one is returned once',
+  })
   @RequireVerb('webhooks:manage')
   rotateWebhookSigningSecret(
     @CurrentActor() actor: Actor,
@@ -68,7 +77,9 @@ export class WebhooksResolver {
     return this.webhooksService.rotateSigningSecret(actor, id);
   }
 
-  @Mutation(() => DeliveryView)
+  @Mutation(() => DeliveryView, {
+    description: 'Send a delivery again now (a fresh budget of attempts; the log is kept)',
+  })
   @RequireVerb('webhooks:manage')
   redeliverWebhook(
     @CurrentActor() actor: Actor,

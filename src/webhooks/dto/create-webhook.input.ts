@@ -17,7 +17,7 @@ import { LIFECYCLE_EVENT_TYPES, type LifecycleEventType } from '../../common/eve
 import { NAME_PATTERN, NAMESPACE_SCOPE } from '../../common/vocabulary/scope.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../webhook-rules.js';
 
-@InputType()
+@InputType({ description: 'A new webhook subscription: where to deliver, which events, for which secrets' })
 export class CreateWebhookInput {
   @ApiProperty({
     example: 'https://hooks.example.com/secrets-broker',
@@ -30,7 +30,12 @@ export class CreateWebhookInput {
   @NoControlCharacters()
   url: string;
 
-  @ApiProperty({ type: [String], enum: LIFECYCLE_EVENT_TYPES, example: ['secret.rotated', 'secret.revoked'] })
+  @ApiProperty({
+    type: [String],
+    enum: LIFECYCLE_EVENT_TYPES,
+    example: ['secret.rotated', 'secret.revoked'],
+    description: 'The lifecycle events to deliver (at least one)',
+  })
   @Field(() => [String], { description: `Any of ${LIFECYCLE_EVENT_TYPES.join(', ')}` })
   @IsArray()
   @ArrayMinSize(1)
@@ -52,7 +57,7 @@ export class CreateWebhookInput {
   @Matches(NAME_PATTERN, { message: 'namePattern may hold only a-z, 0-9, ., -, * and ?' })
   namePattern?: string;
 
-  @ApiPropertyOptional({ maxLength: MAX_REASON_LENGTH })
+  @ApiPropertyOptional({ maxLength: MAX_REASON_LENGTH, description: 'What the subscription is for, for its readers' })
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()
