@@ -16,11 +16,13 @@ import { querySql } from '../support/sql.js';
 import { tokenFor } from '../support/tokens.js';
 
 const REPLICAS = 3;
-// Readers are paced so none nears the per-subject limit whatever the machine's speed, while the
-// `limited` subject is sent well past it.
+// Readers and rotators are paced at one request a second each, so none reaches the per-subject
+// limit even when a slow restart stretches the run to 45 s, while the `limited` subject is sent
+// well past it.
 const RATE_LIMIT_PER_MINUTE = 60;
 const READERS = Array.from({ length: 30 }, (_, index) => `load-${index}`);
-const READS_PER_SECOND = 40;
+const READS_PER_SECOND = READERS.length;
+const ROTATORS = Array.from({ length: 4 }, (_, index) => `rotator-${index}`);
 const LIMITED_PER_SECOND = 25;
 const KILL_AFTER_MS = 3_000;
 const LOAD_AFTER_RESTART_MS = 2_000;
@@ -42,7 +44,7 @@ describe.skipIf(postgresBaseUrl() === undefined)('three replicas under load, one
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
-      BOOTSTRAP_ADMINS: ['user:admin', ...READERS.map((reader) => `user:${reader}`)].join(','),
+      BOOTSTRAP_ADMINS: ['admin', ...READERS, ...ROTATORS].map((subject) => `user:${subject}`).join(','),
       LOG_LEVEL: 'warn',
       ROTATION_SCHEDULER: 'false',
     });
@@ -77,7 +79,8 @@ describe.skipIf(postgresBaseUrl() === undefined)('three replicas under load, one
           method: 'POST',
           path: `${secrets}/load-rotate/rotate`,
           body: { generate: { password: { type: 'password' } } },
-          tokens: [tokenFor('admin')],
+          tokens: ROTATORS.map((rotator) => tokenFor(rotator)),
+          ratePerSecond: ROTATORS.length,
         },
         {
           name: 'limited',
