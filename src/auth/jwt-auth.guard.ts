@@ -3,17 +3,15 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ANONYMOUS } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { requestIdOf } from '../common/http/request-id.js';
 import { sourceAddressOf } from '../common/http/source-address.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { Actor } from '../common/actor.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { IS_PUBLIC, requestOf } from '../common/http/route-decorators.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
-import { requestMetaOf } from './request-actor.js';
+import { auditFailedAuthentication, bearerToken } from './failed-authentication.js';
 
 /**
  * Authenticates every request that is not marked @Public(); failures are 401 problem+json and
@@ -71,29 +69,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       const serviceAccount = token ? await this.serviceAccounts.authenticate(token, request) : undefined;
       if (serviceAccount) return serviceAccount;
       await this.failures.recordFailure(address);
-      await this.recordFailure(request, error.message);
+      await auditFailedAuthentication(this.audit, this.logger, request, error.message);
       throw error;
     }
   }
-
-  /** The 401 stands even if the audit write fails: refusing is already the safe answer. */
-  private async recordFailure(request: FastifyRequest, reason: string): Promise<void> {
-    try {
-      await this.audit.record({
-        actor: { subject: ANONYMOUS, request: requestMetaOf(request) },
-        action: 'authenticate',
-        outcome: 'failed',
-        reason,
-      });
-    } catch (error) {
-      this.logger.error({ err: error, requestId: requestIdOf(request) }, 'could not audit a failed authentication');
-    }
-  }
-}
-
-function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  return match?.[1];
 }
 
 /** A caller-safe reason: passport-jwt and jsonwebtoken messages name the failed check only. */

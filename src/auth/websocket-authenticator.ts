@@ -3,7 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import passport from 'passport';
 import type { Logger } from 'pino';
-import { ANONYMOUS } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
@@ -11,11 +10,9 @@ import { WebSocketAuthentication, type AuthenticatedConnection } from '../common
 import { requestIdFor } from '../common/http/request-id.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { requestMetaOf } from './request-actor.js';
+import { auditFailedAuthentication, bearerToken } from './failed-authentication.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 import { decodeJoseSegment, MAX_TOKEN_BYTES } from './token-inspection.js';
-
-const BEARER = /^Bearer\s+(\S+)$/i;
 
 /**
  * GraphQL WebSocket connections are authenticated once, at connection, by the same JWT strategy
@@ -41,30 +38,21 @@ export class WebSocketAuthenticator extends WebSocketAuthentication {
     const authorization = connectionParams?.authorization;
     const request = standInRequest(upgrade, typeof authorization === 'string' ? authorization : undefined);
     await this.failures.refuseIfBlocked(request.ip);
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const token = bearerToken(request.headers.authorization);
     const actor =
       (await viaJwtStrategy(request)) ?? (token ? await this.serviceAccounts.authenticate(token, request) : undefined);
     if (!actor || !token) {
       await this.failures.recordFailure(request.ip);
-      await this.recordFailure(request, token ? 'invalid token' : 'missing bearer token');
+      await auditFailedAuthentication(
+        this.audit,
+        this.logger,
+        request,
+        `WebSocket connection: ${token ? 'invalid token' : 'missing bearer token'}`,
+      );
       throw new DomainError(ErrorCode.Unauthenticated, 'Authentication failed');
     }
     request.user = actor;
     return { request, expiresAt: expiryOf(token) };
-  }
-
-  /** The refusal stands even if the audit write fails: refusing is already the safe answer. */
-  private async recordFailure(request: FastifyRequest, reason: string): Promise<void> {
-    try {
-      await this.audit.record({
-        actor: { subject: ANONYMOUS, request: requestMetaOf(request) },
-        action: 'authenticate',
-        outcome: 'failed',
-        reason: `WebSocket connection: ${reason}`,
-      });
-    } catch (error) {
-      this.logger.error({ err: error }, 'could not audit a failed WebSocket authentication');
-    }
   }
 }
 
