@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AuditService } from '../audit/audit.service.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PeriodicTask } from '../common/scheduling/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { LeaseEntity } from './entities/lease.entity.js';
@@ -22,8 +23,7 @@ const MIN_STALE_CLAIM_MS = 30_000;
  */
 @Injectable()
 export class LeaseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private readonly logger: Logger;
 
   constructor(
@@ -34,26 +34,23 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'lease-sweeper' });
+    this.task = new PeriodicTask(
+      () => this.sweep(),
+      (error) => this.logger.error({ err: error }, 'lease sweep failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepOnce(), this.config.leases.sweepSeconds * 1000);
-    this.timer.unref();
+    this.task.start(this.config.leases.sweepSeconds);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sweep, unless one is under way (then that one). Failures are logged; the next sweep retries. */
   sweepOnce(): Promise<void> {
-    this.sweeping ??= this.sweep()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'lease sweep failed'))
-      .finally(() => {
-        this.sweeping = undefined;
-      });
-    return this.sweeping;
+    return this.task.runOnce();
   }
 
   private async sweep(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { systemActor, type Actor } from '../common/actor.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PeriodicTask } from '../common/scheduling/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -29,9 +30,7 @@ const BATCH = 50;
 @Injectable()
 export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger: Logger;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly store: SecretVersionStore,
@@ -41,12 +40,14 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'rotation-scheduler' });
+    this.task = new PeriodicTask(
+      () => this.runDue(new Date()),
+      (error) => this.logger.warn({ err: error }, 'scheduler tick failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.rotation.schedulerEnabled) return;
-    this.timer = setInterval(() => void this.tick(), this.config.rotation.tickSeconds * 1000);
-    this.timer.unref();
+    if (this.config.rotation.schedulerEnabled) this.task.start(this.config.rotation.tickSeconds);
   }
 
   onModuleDestroy(): Promise<void> {
@@ -54,26 +55,18 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** No new runs; resolves once the one under way (if any) has finished. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
-  /** One look for due work; a tick that finds the previous one still running skips. */
+  /** One look for due work; a tick while the previous one still runs joins it. */
   tick(): Promise<void> {
-    if (this.running) return this.running;
-    this.running = this.runDue(new Date())
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'scheduler tick failed'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.task.runOnce();
   }
 
   private async runDue(now: Date): Promise<void> {
     for (const record of await this.store.dueRotations(now, BATCH)) {
-      if (this.stopped) return;
+      if (this.task.isStopped) return;
       await this.runSlot(record, now);
     }
     for (const record of await this.store.dueGracePeriods(now, BATCH)) {

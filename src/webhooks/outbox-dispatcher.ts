@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PeriodicTask } from '../common/scheduling/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { LifecycleEventEntity } from './entities/lifecycle-event.entity.js';
@@ -24,8 +25,7 @@ const BATCH_SIZE = 100;
  */
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private readonly logger: Logger;
 
   constructor(
@@ -36,25 +36,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'outbox-dispatcher' });
+    this.task = new PeriodicTask(
+      () => this.dispatchAll(),
+      (error) => this.logger.error({ err: error }, 'outbox dispatch failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.webhooks.dispatchSeconds * 1000);
-    this.timer.unref();
+    this.task.start(this.config.webhooks.dispatchSeconds);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** One pass, not stacked behind a slow one. */
-  private tick(): void {
-    this.running ??= this.dispatchAll()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'outbox dispatch failed'))
-      .finally(() => {
-        this.running = undefined;
-      });
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Dispatches batches until the outbox has nothing undispatched (that this replica could claim). */
