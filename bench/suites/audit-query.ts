@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
 import { type Suite, type SuiteReport, STATS_COLUMNS, statsRow, summarize, time } from '../harness.js';
 import { createBenchDatabase, withClient } from '../support/databases.js';
-import { freePort, startChild, waitUntilReady } from '../support/processes.js';
+import { startBuiltBroker } from '../support/processes.js';
 
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 const QUERIES_PER_KIND = 60;
@@ -50,23 +50,14 @@ export const auditQuerySuite: Suite = {
     const database = await createBenchDatabase('postgres');
     const kubeconfig = join(directory, 'kubeconfig.json');
     await emulator.writeKubeconfig(kubeconfig);
-    const port = await freePort();
-    const broker = startChild(MAIN, [], {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
+    const { child: broker, url } = await startBuiltBroker(MAIN, {
       DATABASE_URL: database.url,
       KUBECONFIG: kubeconfig,
       JWT_HS256_SECRET: SIGNING_SECRET,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       BOOTSTRAP_ADMINS: 'user:auditor',
-      LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '1000000',
     });
-    const url = `http://127.0.0.1:${port}`;
     try {
-      await waitUntilReady(`${url}/readyz`);
       await fill(database.url);
       const admin = token('auditor');
       // A narrower auditor: audit:read on one namespace and a name pattern.

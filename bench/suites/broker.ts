@@ -8,11 +8,10 @@ import { type Suite, type SuiteReport, mib, ms, ratio } from '../harness.js';
 import { createBenchDatabase, type BenchDatabase } from '../support/databases.js';
 import {
   firstJsonLine,
-  freePort,
   peakRssOfMiB,
   runJson,
+  startBuiltBroker,
   startChild,
-  waitUntilReady,
   type Child,
 } from '../support/processes.js';
 import type { LoadJob, LoadResult } from '../processes/load.js';
@@ -87,23 +86,13 @@ async function startBroker(
 ): Promise<{ child: Child; url: string }> {
   const kubeconfig = join(directory, 'kubeconfig.json');
   await emulator.writeKubeconfig(kubeconfig);
-  const port = await freePort();
-  const child = startChild(main, [], {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
+  return startBuiltBroker(main, {
     DATABASE_URL: database.url,
     KUBECONFIG: kubeconfig,
     JWT_HS256_SECRET: SIGNING_SECRET,
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     BOOTSTRAP_ADMINS: 'user:bench-admin',
-    LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '1000000',
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(`${url}/readyz`);
-  return { child, url };
 }
 
 async function call(url: string, path: string, body: unknown, sub = 'bench-admin'): Promise<void> {

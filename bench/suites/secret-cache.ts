@@ -15,7 +15,7 @@ import { SecretStore } from '../../src/cluster/secret-store.js';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
 import { type Suite, type SuiteReport, mib, pool } from '../harness.js';
 import { createBenchDatabase } from '../support/databases.js';
-import { freePort, startChild, waitUntilReady, type Child } from '../support/processes.js';
+import { startBuiltBroker, type Child } from '../support/processes.js';
 
 const SECRETS = 10_000;
 const CREATE_CONCURRENCY = 8;
@@ -56,33 +56,29 @@ async function startBroker(emulator: KubernetesEmulator, env: Record<string, str
   const kubeconfig = join(directory, 'kubeconfig.json');
   await emulator.writeKubeconfig(kubeconfig);
   const database = await createBenchDatabase('sqlite');
-  const port = await freePort();
   const started = performance.now();
-  const child = startChild(MAIN, [], {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    KUBECONFIG: kubeconfig,
-    JWT_HS256_SECRET: randomBytes(32).toString('base64url'),
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-    NODE_OPTIONS: `--expose-gc --import ${GC_ON_SIGNAL}`,
-    ...env,
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await child.stop();
+  const stopDatabase = async () => {
     await database.drop();
     rmSync(directory, { recursive: true, force: true });
   };
+  let broker: { child: Child; url: string };
   try {
-    await waitUntilReady(`${url}/readyz`);
+    broker = await startBuiltBroker(MAIN, {
+      DATABASE_URL: database.url,
+      KUBECONFIG: kubeconfig,
+      JWT_HS256_SECRET: randomBytes(32).toString('base64url'),
+      NODE_OPTIONS: `--expose-gc --import ${GC_ON_SIGNAL}`,
+      ...env,
+    });
   } catch (error) {
-    await stop();
+    await stopDatabase();
     throw error;
   }
+  const { child, url } = broker;
+  const stop = async () => {
+    await child.stop();
+    await stopDatabase();
+  };
   return { child, url, readyMs: performance.now() - started, stop };
 }
 

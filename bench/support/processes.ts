@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -76,6 +77,35 @@ export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<v
     await sleep(100);
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+/**
+ * A built broker (`main`, e.g. dist/src/main.js) in its own process as in production, on a free
+ * loopback port with a fresh key-encryption key; `env` names its database, cluster and tokens.
+ * Resolves once /readyz answers 200 (a broker that never gets ready is stopped).
+ */
+export async function startBuiltBroker(
+  main: string,
+  env: Record<string, string>,
+): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const child = startChild(main, [], {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(`${url}/readyz`);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return { child, url };
 }
 
 /** A process's peak resident set size (VmHWM), in MiB. */
