@@ -12,6 +12,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { WebSocketAuthentication } from './common/graphql/websocket-authentication.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
+import { ClockModule } from './common/time/clock.module.js';
 import { SharedStateModule } from './common/shared-state/shared-state.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         // Fail fast: an orchestrator restarts the process, which is clearer than silent retries.
         TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
+        ClockModule,
         CryptoModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,

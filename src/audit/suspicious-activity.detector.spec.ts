@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Clock } from '../common/rate-limit/clock.js';
+import { Clock } from '../common/time/clock.js';
 import { InMemoryWindowCounter } from '../common/rate-limit/window-counter.js';
 import { SuspiciousActivityDetector } from './suspicious-activity.detector.js';
 

@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import type { Clock } from '../common/rate-limit/clock.js';
+import type { Clock } from '../common/time/clock.js';
 import type { WindowCounter } from '../common/rate-limit/window-counter.js';
 import type { AppConfig } from '../config/app-config.js';
 

@@ -4,7 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { Clock } from '../common/rate-limit/clock.js';
+import { Clock } from '../common/time/clock.js';
 import { WindowThrottlerStorage } from '../common/rate-limit/window-throttler-storage.js';
 import { WindowCounters } from '../common/shared-state/window-counters.js';
 import type { AppConfig } from '../config/app-config.js';

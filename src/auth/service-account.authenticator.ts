@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ClusterGateway, type TokenReviewResult } from '../cluster/cluster.gateway.js';
-import { Clock } from '../common/rate-limit/clock.js';
+import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type Actor } from '../common/actor.js';

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Clock } from '../../src/common/rate-limit/clock.js';
+import { Clock } from '../../src/common/time/clock.js';
 import { createNamespace, gql, graphql, WHOAMI } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
 import { serviceAccountToken, tokenReviewsSeen } from '../support/service-account-tokens.js';

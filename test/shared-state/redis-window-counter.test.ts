@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Clock } from '../../src/common/rate-limit/clock.js';
+import { Clock } from '../../src/common/time/clock.js';
 import { RedisWindowCounter } from '../../src/common/rate-limit/redis-window-counter.js';
 
 /** The Redis counter against a real Redis, each test under a key prefix of its own. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 import { WindowCounter, type CounterWindow } from './window-counter.js';
 
 // One round trip, atomic: the window opens (gets its expiry) with its first hit, and a key left

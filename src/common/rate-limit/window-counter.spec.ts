@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Clock } from './clock.js';
+import { Clock } from '../time/clock.js';
 import { InMemoryWindowCounter } from './window-counter.js';
 
 class ManualClock extends Clock {

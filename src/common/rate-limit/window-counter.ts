@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 
 /** A key's current fixed window: how many hits it has had and when it closes (epoch ms). */
 export interface CounterWindow {

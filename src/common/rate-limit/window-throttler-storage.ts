@@ -1,5 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { Clock } from './clock.js';
+import type { Clock } from '../time/clock.js';
 import type { WindowCounter } from './window-counter.js';
 
 /**

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
-import { Clock } from '../rate-limit/clock.js';
+import { Clock } from '../time/clock.js';
 import { SharedRedis } from './shared-redis.js';
 import { SharedStateStatus, type SharedState } from './shared-state-status.js';
 import { WindowCounters } from './window-counters.js';
@@ -18,7 +18,6 @@ class NotShared extends SharedStateStatus {
 @Global()
 @Module({
   providers: [
-    Clock,
     {
       provide: SharedStateStatus,
       inject: [APP_CONFIG, ROOT_LOGGER],
@@ -32,6 +31,6 @@ class NotShared extends SharedStateStatus {
         new WindowCounters(status instanceof SharedRedis ? status : undefined, redis?.keyPrefix ?? '', clock),
     },
   ],
-  exports: [Clock, SharedStateStatus, WindowCounters],
+  exports: [SharedStateStatus, WindowCounters],
 })
 export class SharedStateModule {}

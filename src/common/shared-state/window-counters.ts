@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { Clock } from '../rate-limit/clock.js';
+import type { Clock } from '../time/clock.js';
 import { RedisWindowCounter } from '../rate-limit/redis-window-counter.js';
 import { InMemoryWindowCounter, type WindowCounter } from '../rate-limit/window-counter.js';
 import { FailoverWindowCounter } from './failover-window-counter.js';
