@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication, InjectionToken, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server as TlsServer } from 'node:tls';
@@ -20,8 +20,23 @@ const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 // Secret names may be 253 characters; Fastify refuses longer path parameters than this.
 const MAX_PARAM_LENGTH = 512;
 
+/** A provider replaced by another value, as Nest's `overrideProvider(token).useValue(value)`. */
+export interface ProviderOverride {
+  readonly provide: InjectionToken;
+  readonly useValue: unknown;
+}
+
+export interface AppOptions {
+  /** Test doubles (a clock, a cluster gateway) put in place of the application's providers. */
+  readonly overrides?: readonly ProviderOverride[];
+}
+
 /** Builds the broker application (ready, not yet listening); main.ts and the e2e tests share it. */
-export async function createApp(config: AppConfig, logger: Logger): Promise<INestApplication> {
+export async function createApp(
+  config: AppConfig,
+  logger: Logger,
+  options: AppOptions = {},
+): Promise<INestApplication> {
   const certificate = config.tls && readCertificatePair(config.tls);
   const adapter = new FastifyAdapter({
     ...(certificate ? { https: certificate } : {}),
@@ -33,10 +48,12 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     // A `__proto__` key reaches the service, which refuses it as a Secret key with a clear 422.
     onProtoPoisoning: 'ignore',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
-    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
-    abortOnError: false,
-  });
+  const nestLogger = new PinoNestLogger(logger.child({ component: 'nest' }));
+  const nestOptions: NestApplicationOptions = { logger: nestLogger, abortOnError: false };
+  const root = AppModule.forRoot(config, logger);
+  const app = options.overrides?.length
+    ? await withOverrides(root, options.overrides, adapter, nestLogger, nestOptions)
+    : await NestFactory.create<NestFastifyApplication>(root, adapter, nestOptions);
   installRequestHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
   app.useGlobalPipes(new BrokerValidationPipe());
   if (config.apiDocs) serveApiDocs(app);
@@ -48,4 +65,22 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<INes
     new ServingCertificateReloader(server, config.tls, certificate, logger.child({ component: 'tls' })).start();
   }
   return app;
+}
+
+/**
+ * The application with providers replaced, through Nest's testing module (loaded only here, so
+ * production, which never passes overrides, never loads it).
+ */
+async function withOverrides(
+  root: DynamicModule,
+  overrides: readonly ProviderOverride[],
+  adapter: FastifyAdapter,
+  nestLogger: PinoNestLogger,
+  nestOptions: NestApplicationOptions,
+): Promise<NestFastifyApplication> {
+  const { Test } = await import('@nestjs/testing');
+  let builder = Test.createTestingModule({ imports: [root] }).setLogger(nestLogger);
+  for (const { provide, useValue } of overrides) builder = builder.overrideProvider(provide).useValue(useValue);
+  const moduleRef = await builder.compile();
+  return moduleRef.createNestApplication<NestFastifyApplication>(adapter, nestOptions);
 }

@@ -6,6 +6,8 @@ import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.j
 import { SecretChangeFeed } from '../cluster/secret-changes.js';
 import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PeriodicTask } from '../common/scheduling/periodic-task.js';
+import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -38,9 +40,8 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger: Logger;
   private readonly waiting = new Map<string, NodeJS.Timeout>();
   private readonly checking = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
-  private sweep: Promise<void> | undefined;
+  private readonly sweep: PeriodicTask;
   private stopped = false;
 
   constructor(
@@ -52,31 +53,31 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation' | 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'drift-detector' });
+    this.sweep = new PeriodicTask(
+      () => this.compareAll(),
+      (error) => this.logger.warn({ err: error }, 'drift sweep failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
     this.unsubscribe = this.changes.subscribe((namespace, name) => this.changed(namespace, name));
-    this.timer = setInterval(() => void this.checkAll(), this.config.rotation.driftCheckSeconds * 1000);
-    this.timer.unref();
+    this.sweep.start(this.config.rotation.driftCheckSeconds);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    clearInterval(this.timer);
     for (const timeout of this.waiting.values()) clearTimeout(timeout);
     this.waiting.clear();
-    await Promise.all([this.sweep, ...this.checking.values()]);
+    await Promise.all([this.sweep.stop(), ...this.checking.values()]);
   }
 
-  /** Compares every managed secret with its current version. */
+  /** Compares every managed secret with its current version, after any sweep under way. */
   checkAll(): Promise<void> {
-    this.sweep ??= this.compareAll().finally(() => {
-      this.sweep = undefined;
-    });
-    return this.sweep;
+    return this.sweep.runNext();
   }
 
   /** Compares one secret now (after any comparison of it already running). */
@@ -150,7 +151,7 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     const deleted = live === undefined;
     const actor = systemActor(DRIFT_SUBJECT, `drift-${randomUUID()}`);
     const target = { namespace: record.namespace, name: record.name, version: record.currentVersion ?? undefined };
-    if (await this.store.markDrifted(record, keys, deleted, new Date())) {
+    if (await this.store.markDrifted(record, keys, deleted, new Date(this.clock.now()))) {
       await this.audit.record({
         actor,
         action: 'drift',

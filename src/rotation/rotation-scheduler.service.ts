@@ -5,6 +5,7 @@ import { systemActor, type Actor } from '../common/actor.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { PeriodicTask } from '../common/scheduling/periodic-task.js';
+import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -38,10 +39,11 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'rotation-scheduler' });
     this.task = new PeriodicTask(
-      () => this.runDue(new Date()),
+      () => this.runDue(new Date(this.clock.now())),
       (error) => this.logger.warn({ err: error }, 'scheduler tick failed'),
     );
   }
@@ -59,9 +61,9 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     return this.task.stop();
   }
 
-  /** One look for due work; a tick while the previous one still runs joins it. */
+  /** One look for due work at the clock's time, after any look under way (which may have read an earlier time). */
   tick(): Promise<void> {
-    return this.task.runOnce();
+    return this.task.runNext();
   }
 
   private async runDue(now: Date): Promise<void> {
@@ -91,7 +93,11 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     } catch (error) {
       this.metrics.countScheduledRotation(false);
       const reason = toDomainError(error).message;
-      const retry = retryAt(new Date(), record.rotationFailures + 1, this.config.rotation.retryBaseSeconds);
+      const retry = retryAt(
+        new Date(this.clock.now()),
+        record.rotationFailures + 1,
+        this.config.rotation.retryBaseSeconds,
+      );
       const failures = await this.store.rotationFailed(record, retry, {
         type: 'rotation.failed',
         ...target,

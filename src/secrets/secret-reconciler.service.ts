@@ -5,6 +5,7 @@ import type { AuditEventView } from '../audit/models/audit-event.model.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
@@ -39,6 +40,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     private readonly writer: SecretWriterService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'reconciler' });
   }
@@ -48,7 +50,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
       const upgraded = await this.store.upgradeFingerprints();
       if (upgraded > 0) this.logger.info({ upgraded }, 're-keyed version fingerprints per secret');
     });
-    const settledBefore = Date.now() - this.config.reconcileGraceSeconds * 1000;
+    const settledBefore = this.clock.now() - this.config.reconcileGraceSeconds * 1000;
     const conclusions = new Map<string, Conclusion>();
     for (const { record, version } of await this.store.pendingVersions()) {
       if (version.createdAt.getTime() > settledBefore) continue;
@@ -75,7 +77,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
   /** Two-phase rotations whose grace period ended while no broker ran (or in a crash between the phases). */
   private async finishGracePeriods(): Promise<void> {
     const actor = systemActor(RECONCILER_SUBJECT, 'reconcile-grace');
-    for (const record of await this.store.dueGracePeriods(new Date(), 100)) {
+    for (const record of await this.store.dueGracePeriods(new Date(this.clock.now()), 100)) {
       await this.attempt(`grace period of ${record.namespace}/${record.name}`, async () => {
         await this.writer.finishGracePeriod(actor, record);
       });

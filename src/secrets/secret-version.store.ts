@@ -10,6 +10,7 @@ import {
 } from '../common/events/lifecycle-events.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Clock } from '../common/time/clock.js';
 import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { FINGERPRINT_SCHEME, SecretVersionEntity, type VersionReason } from './entities/secret-version.entity.js';
@@ -46,6 +47,7 @@ export class SecretVersionStore {
     private readonly cipher: EnvelopeCipher,
     private readonly events: LifecycleEvents,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'retainedVersions'>,
+    private readonly clock: Clock,
   ) {}
 
   // Per-secret chain of promotions in this process (SQLite has one connection; TypeORM would
@@ -120,6 +122,8 @@ export class SecretVersionStore {
       reason: next.reason,
       sourceVersion: next.sourceVersion ?? null,
       createdBy: next.createdBy,
+      // The clock's time, not the database's: grace periods and the reconciler count from it.
+      createdAt: new Date(this.clock.now()),
       note: next.note ?? null,
       fingerprints: this.cipher.fingerprint(next.values, record),
       fingerprintScheme: FINGERPRINT_SCHEME,
@@ -315,7 +319,7 @@ export class SecretVersionStore {
    * An older one was left by a process that died, and waits for the reconciler.
    */
   async hasPendingVersion(record: SecretRecordEntity, maxAgeSeconds: number): Promise<boolean> {
-    const since = new Date(Date.now() - maxAgeSeconds * 1000);
+    const since = new Date(this.clock.now() - maxAgeSeconds * 1000);
     return (await this.versions.countBy({ secretId: record.id, state: 'pending', createdAt: MoreThan(since) })) > 0;
   }
 
@@ -541,7 +545,13 @@ export class SecretVersionStore {
         .getRepository(SecretRecordEntity)
         .update(
           { id: record.id },
-          { state: 'revoked', revokedAt: new Date(), revokedBy, revokeReason: reason, currentVersion: null },
+          {
+            state: 'revoked',
+            revokedAt: new Date(this.clock.now()),
+            revokedBy,
+            revokeReason: reason,
+            currentVersion: null,
+          },
         );
       await this.events.enqueue(manager, [
         {

@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { Clock } from '../common/time/clock.js';
 import { AuditService } from '../audit/audit.service.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { PolicyService, type Target } from '../grants/policy.service.js';
@@ -69,6 +70,7 @@ export class SecretWriterService {
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG)
     private readonly config: Pick<AppConfig, 'minGeneratedEntropyBits' | 'rotation' | 'reconcileGraceSeconds'>,
+    private readonly clock: Clock,
   ) {}
 
   private get generatorLimits(): GeneratorLimits {
@@ -177,7 +179,7 @@ export class SecretWriterService {
     await this.store.promote(record, pending, {
       type: plan.type,
       policy: plan.policy,
-      nextRotationAt: firstRotationAt(plan.policy, new Date()),
+      nextRotationAt: firstRotationAt(plan.policy, new Date(this.clock.now())),
       // A name reused after a revocation starts without the old secret's grace period.
       graceEndsAt: null,
     });
@@ -253,7 +255,7 @@ export class SecretWriterService {
       note: input.reason,
       restartWorkloads: input.restartWorkloads ?? policy?.restartWorkloads,
       previous,
-      graceEndsAt: twoPhase ? new Date(Date.now() + (policy.graceSeconds ?? 0) * 1000) : undefined,
+      graceEndsAt: twoPhase ? new Date(this.clock.now() + (policy.graceSeconds ?? 0) * 1000) : undefined,
     });
     if (input.returnValues) result.values = toValueViews(rotated);
     return result;
@@ -371,7 +373,7 @@ export class SecretWriterService {
   async finishGracePeriod(actor: Actor, record: SecretRecordEntity): Promise<boolean> {
     const endsAt = record.graceEndsAt;
     if (endsAt === null) return false;
-    const leaseUntil = new Date(Date.now() + GRACE_END_LEASE_MS);
+    const leaseUntil = new Date(this.clock.now() + GRACE_END_LEASE_MS);
     if (!(await this.store.claimGraceEnd(record, endsAt, leaseUntil))) return false;
     const target = { namespace: record.namespace, name: record.name };
     const reason = 'two-phase rotation: grace period over, previous values removed';
@@ -495,7 +497,7 @@ export class SecretWriterService {
   }
 
   private async restartBatch(namespace: string, consumers: readonly SecretConsumer[]): Promise<SecretConsumer[]> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const restarted: SecretConsumer[] = [];
     for (const consumer of consumers) {
       try {

@@ -27,6 +27,25 @@ describe('PeriodicTask', () => {
     expect(runs).toBe(2);
   });
 
+  it('runNext() waits for the run under way, then runs once more', async () => {
+    const release = gate();
+    let runs = 0;
+    const task = new PeriodicTask(
+      async () => {
+        runs += 1;
+        if (runs === 1) await release.promise;
+      },
+      () => {},
+    );
+    const under = task.runOnce();
+    const next = task.runNext();
+    expect(runs).toBe(1);
+    release.open();
+    await under;
+    await next;
+    expect(runs).toBe(2);
+  });
+
   it('hands a failure to onError and runs again next time', async () => {
     const errors: unknown[] = [];
     let calls = 0;
