@@ -26,6 +26,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.spec.ts', 'test/**/*.test.ts'],
           exclude: E2E,
+          // Lanes with different parallelism run one after the other: unit first.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -36,6 +38,7 @@ export default defineConfig({
           // Migrates one template database and compiles the child-process broker, once per run.
           globalSetup: ['test/support/global-setup.ts'],
           fileParallelism: process.env.TEST_E2E_PARALLEL === '1',
+          sequence: { groupOrder: 1 },
           isolate: false,
         },
       },

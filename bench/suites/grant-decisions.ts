@@ -13,6 +13,7 @@ import { GrantCache } from '../../src/grants/grant-cache.js';
 import { toEffectiveGrant } from '../../src/grants/grant-index.js';
 import { PolicyService } from '../../src/grants/policy.service.js';
 import { type Suite, type SuiteReport, currentRssMiB, interleave, mib, ratio, summarize } from '../harness.js';
+import { Clock } from '../../src/common/time/clock.js';
 import { createBenchDatabase, type BenchDatabase } from '../support/databases.js';
 
 const SIZES = [100, 100_000] as const;
@@ -83,6 +84,7 @@ async function fixture(others: number): Promise<Fixture> {
     { managedNamespaces: undefined },
     { record: () => Promise.reject(new Error('not recorded in this benchmark')) },
     { countDecision: () => undefined },
+    new Clock(),
   );
   return { total: rows.length, database, dataSource, cache, policy, loadMs, rssGrowthMiB };
 }

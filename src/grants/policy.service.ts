@@ -6,6 +6,7 @@ import type { Scope } from '../common/vocabulary/scope.js';
 import type { Verb } from '../common/vocabulary/verbs.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Clock } from '../common/time/clock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { decide, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
 import type { GrantEntity } from './entities/grant.entity.js';
@@ -35,6 +36,7 @@ export class PolicyService {
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'managedNamespaces'>,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
     @Inject(MetricsService) private readonly metrics: Pick<MetricsService, 'countDecision'>,
+    private readonly clock: Clock,
   ) {}
 
   effectiveGrants(actor: Actor): Promise<EffectiveGrant[]> {
@@ -48,7 +50,7 @@ export class PolicyService {
 
   /** The unexpired grants of `subjects` now (decisions check expiry again at their own time). */
   grantsOfSubjects(subjects: readonly string[]): EffectiveGrant[] {
-    const now = Date.now();
+    const now = this.clock.now();
     return this.cache.grantsOf(subjects).filter((grant) => grant.expiresAt === null || grant.expiresAt.getTime() > now);
   }
 
@@ -59,7 +61,10 @@ export class PolicyService {
 
   /** Decides without recording: for filtering what a decision already allowed (names in a listing). */
   evaluate(grants: readonly EffectiveGrant[], request: AccessRequest): Decision {
-    return decide(grants, request, { managedNamespaces: this.config.managedNamespaces, now: new Date() });
+    return decide(grants, request, {
+      managedNamespaces: this.config.managedNamespaces,
+      now: new Date(this.clock.now()),
+    });
   }
 
   /**

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditCheckpointWriter } from '../../src/audit/audit-checkpoint.writer.js';
 import { EMPTY_CHAIN, plainLinkHasher, type ChainedEvent } from '../../src/audit/audit-chain.js';
 import { toUnsealedEvent } from '../../src/audit/audit-event.js';
 import { PostgresAuditEventStore, SqliteAuditEventStore } from '../../src/audit/audit-event.store.js';
@@ -249,7 +250,7 @@ describe(`audit chain anchoring (${kind})`, () => {
         body: { ...(await readConfigMap(broker)), data: { [CHECKPOINT_KEY]: tampered } },
       });
       await recordEvents(broker, 2);
-      await pause(1_500);
+      await broker.app.get(AuditCheckpointWriter).writeNow();
       const report = await verify(broker);
       expect(report).toMatchObject({ ok: false, checkpoint: null });
       expect(report.findings).toEqual([
@@ -268,7 +269,7 @@ describe(`audit chain anchoring (${kind})`, () => {
         namespace: broker.config.auditCheckpoint.namespace,
       });
       await recordEvents(broker, 2);
-      await pause(1_500);
+      await broker.app.get(AuditCheckpointWriter).writeNow();
       expect((await verify(broker)).findings).toEqual([
         expect.objectContaining({ kind: 'checkpoint-missing', location: 'configmap' }),
       ]);

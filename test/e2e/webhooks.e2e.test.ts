@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { DataSource } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
+import { LifecycleEventEntity } from '../../src/webhooks/entities/lifecycle-event.entity.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import { RotationPolicyWebhooks1765200100000 } from '../../migrations/1765200100000-rotation-policy-webhooks.js';
@@ -138,7 +139,12 @@ describe('lifecycle webhooks', () => {
     receiver = await startFlakyReceiver(0);
     const namespace = await createNamespace(broker);
     const other = await createNamespace(broker);
-    await subscribe({ url: receiver.url, eventTypes: ['secret.revoked'], namespace, namePattern: 'db-*' });
+    const webhook = await subscribe({
+      url: receiver.url,
+      eventTypes: ['secret.revoked'],
+      namespace,
+      namePattern: 'db-*',
+    });
     await createSecret(broker, namespace, { name: 'api-key' });
     await createSecret(broker, namespace, { name: 'db-one' });
     await createSecret(broker, other, { name: 'db-one' });
@@ -154,7 +160,16 @@ describe('lifecycle webhooks', () => {
         .expect(200);
     }
     await receiver.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every event of both namespaces has been dispatched, and made one delivery, delivered: no more will come.
+    const undispatched = () =>
+      broker.app
+        .get(DataSource)
+        .getRepository(LifecycleEventEntity)
+        .countBy({ namespace: In([namespace, other]), dispatchedAt: IsNull() });
+    await expect.poll(undispatched).toBe(0);
+    await expect
+      .poll(async () => (await deliveriesOf(webhook.id)).map((delivery) => delivery.state))
+      .toEqual(['delivered']);
     expect(receiver.requests.map((request) => JSON.parse(request.body) as { type: string; data: object })).toEqual([
       expect.objectContaining({ type: 'secret.revoked', data: expect.objectContaining({ namespace, name: 'db-one' }) }),
     ]);
