@@ -20,11 +20,17 @@ const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 // Secret names may be 253 characters; Fastify refuses longer path parameters than this.
 const MAX_PARAM_LENGTH = 512;
 
-/** A provider replaced by another value, as Nest's `overrideProvider(token).useValue(value)`. */
-export interface ProviderOverride {
-  readonly provide: InjectionToken;
-  readonly useValue: unknown;
-}
+/**
+ * A provider replaced, as Nest's `overrideProvider(token)`: by a value, or by a factory of other
+ * providers (a double that wraps the real one).
+ */
+export type ProviderOverride =
+  | { readonly provide: InjectionToken; readonly useValue: unknown }
+  | {
+      readonly provide: InjectionToken;
+      readonly useFactory: (...dependencies: never[]) => unknown;
+      readonly inject?: InjectionToken[];
+    };
 
 export interface AppOptions {
   /** Test doubles (a clock, a cluster gateway) put in place of the application's providers. */
@@ -80,7 +86,13 @@ async function withOverrides(
 ): Promise<NestFastifyApplication> {
   const { Test } = await import('@nestjs/testing');
   let builder = Test.createTestingModule({ imports: [root] }).setLogger(nestLogger);
-  for (const { provide, useValue } of overrides) builder = builder.overrideProvider(provide).useValue(useValue);
+  for (const override of overrides) {
+    const replaced = builder.overrideProvider(override.provide);
+    builder =
+      'useValue' in override
+        ? replaced.useValue(override.useValue)
+        : replaced.useFactory({ factory: override.useFactory, inject: override.inject });
+  }
   const moduleRef = await builder.compile();
   return moduleRef.createNestApplication<NestFastifyApplication>(adapter, nestOptions);
 }
