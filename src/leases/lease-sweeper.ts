@@ -10,6 +10,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { LeaseEntity } from './entities/lease.entity.js';
 import { LeaseStore } from './lease.store.js';
 import { ownerOf } from './leases.service.js';
+import { Clock } from '../common/time/clock.js';
 
 export const SWEEPER_SUBJECT = 'system:lease-sweeper';
 const BATCH = 100;
@@ -32,6 +33,7 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'leases'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'lease-sweeper' });
     this.task = new PeriodicTask(
@@ -54,7 +56,7 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sweep(): Promise<void> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const staleMs = Math.max(MIN_STALE_CLAIM_MS, this.config.leases.sweepSeconds * 3000);
     const claimed = await this.store.claimExpired(now, new Date(now.getTime() - staleMs), BATCH);
     for (const lease of claimed) {

@@ -5,6 +5,7 @@ import { LifecycleEvents, type LifecycleEventType } from '../common/events/lifec
 import type { LeaseFilter } from './dto/lease-inputs.js';
 import { LeaseEntity, type LeaseState } from './entities/lease.entity.js';
 import { VIEW_STATE } from './lease-views.js';
+import { Clock } from '../common/time/clock.js';
 
 /** Where a listing stands: the last lease of the previous page (newest first). */
 export interface LeasePosition {
@@ -29,6 +30,7 @@ export class LeaseStore {
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: LifecycleEvents,
+    private readonly clock: Clock,
   ) {}
 
   private get leases() {
@@ -94,7 +96,7 @@ export class LeaseStore {
       const result = await manager
         .createQueryBuilder()
         .update(LeaseEntity)
-        .set({ state: change.to, endedAt: new Date(), endedBy: change.by })
+        .set({ state: change.to, endedAt: new Date(this.clock.now()), endedBy: change.by })
         .where('id = :id AND state IN (:...from)', { id: lease.id, from: [...change.from] })
         .execute();
       if (result.affected !== 1) return false;

@@ -14,6 +14,7 @@ import type { LeaseEntity } from './entities/lease.entity.js';
 import { toLeasedTokenView, toLeaseView } from './lease-views.js';
 import { LeaseStore, type LeasePosition } from './lease.store.js';
 import { LeasePageView, type LeasedTokenView, type LeaseView } from './models/lease.model.js';
+import { Clock } from '../common/time/clock.js';
 
 /** The API server refuses TokenRequest `expirationSeconds` below this. */
 export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
@@ -37,6 +38,7 @@ export class LeasesService {
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'leases'>,
+    private readonly clock: Clock,
   ) {}
 
   async lease(actor: Actor, target: Target, input: LeaseServiceAccountInput): Promise<LeasedTokenView> {
@@ -127,7 +129,7 @@ export class LeasesService {
     target: Target,
     input: LeaseServiceAccountInput,
   ): Promise<LeasedTokenView> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const row = await this.store.insertPending({
       id,
       subject: actor.subject,

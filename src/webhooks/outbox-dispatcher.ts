@@ -13,6 +13,7 @@ import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entit
 import { LIVE_EVENTS_CHANNEL, LiveEvents, toWire } from './live-events.js';
 import { WebhookSender } from './webhook-sender.js';
 import { subscriptionMatches, webhookPayloadOf, type LifecycleEventFacts } from './webhook-rules.js';
+import { Clock } from '../common/time/clock.js';
 
 const BATCH_SIZE = 100;
 
@@ -34,6 +35,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     private readonly sender: WebhookSender,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'webhooks'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'outbox-dispatcher' });
     this.task = new PeriodicTask(
@@ -64,7 +66,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       const claimed = await this.claim(manager);
       if (claimed.length === 0) return [];
       const facts = claimed.map(factsOf);
-      const now = new Date();
+      const now = new Date(this.clock.now());
       const subscriptions = await manager.getRepository(WebhookSubscriptionEntity).find();
       const deliveries = facts.flatMap((event) =>
         subscriptions

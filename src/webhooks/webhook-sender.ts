@@ -11,6 +11,8 @@ import { WebhookDeliveryEntity, type DeliveryAttempt } from './entities/webhook-
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
 import { SigningSecrets } from './signing-secrets.js';
 import { retryDelaySeconds } from './webhook-rules.js';
+import { Clock } from '../common/time/clock.js';
+import { PeriodicTask } from '../common/scheduling/periodic-task.js';
 
 const BATCH_SIZE = 20;
 /** Attempts kept in a delivery's log. */
@@ -31,10 +33,7 @@ interface AttemptResult {
  */
 @Injectable()
 export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly task: PeriodicTask;
   private readonly logger: Logger;
 
   constructor(
@@ -43,37 +42,26 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(MetricsService) private readonly metrics: Pick<MetricsService, 'countWebhookAttempt'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'webhooks'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'webhook-sender' });
+    this.task = new PeriodicTask(
+      () => this.sendDue(),
+      (error) => this.logger.error({ err: error }, 'webhook delivery pass failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.wake(), this.config.webhooks.tickSeconds * 1000);
-    this.timer.unref();
+    this.task.start(this.config.webhooks.tickSeconds);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Looks for due deliveries now (after a dispatch or a redelivery request), or right after the current pass. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.sendDue()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'webhook delivery pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    void this.task.runNext();
   }
 
   private async sendDue(): Promise<void> {
@@ -81,12 +69,12 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     do {
       claimed = await this.claim();
       await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-    } while (claimed.length === BATCH_SIZE && !this.stopped);
+    } while (claimed.length === BATCH_SIZE && !this.task.isStopped);
   }
 
   private claim(): Promise<WebhookDeliveryEntity[]> {
     return this.dataSource.transaction(async (manager) => {
-      const now = new Date();
+      const now = new Date(this.clock.now());
       const due = await this.findDue(manager, now);
       if (due.length === 0) return [];
       // Twice the timeout: the attempt is over (one way or the other) before the claim lapses.
@@ -144,7 +132,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async post(url: string, secret: string, delivery: WebhookDeliveryEntity): Promise<AttemptResult> {
-    const timestamp = new Date();
+    const timestamp = new Date(this.clock.now());
     const signature = new Webhook(secret).sign(delivery.eventId, timestamp, delivery.payload);
     try {
       const response = await fetch(url, {
@@ -174,7 +162,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async settle(delivery: WebhookDeliveryEntity, result: AttemptResult, durationMs: number): Promise<void> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const attempts = delivery.attempts + 1;
     const logEntry: DeliveryAttempt = {
       at: now.toISOString(),

@@ -24,6 +24,7 @@ import { SigningSecrets } from './signing-secrets.js';
 import { WebhookSender } from './webhook-sender.js';
 import { toDeliveryView, toWebhookView, withSigningSecret } from './webhook-views.js';
 import { webhookUrlProblem } from './webhook-rules.js';
+import { Clock } from '../common/time/clock.js';
 
 /** Listing or fetching subscriptions needs webhooks:manage somewhere; each is then shown only inside the caller's scope. */
 const MANAGES_SOME_WEBHOOKS: AccessRequest = { kind: 'anywhere', verb: 'webhooks:manage' };
@@ -48,6 +49,7 @@ export class WebhooksService {
     private readonly sender: WebhookSender,
     private readonly cursors: CursorCodec,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'nodeEnv'>,
+    private readonly clock: Clock,
   ) {}
 
   async list(actor: Actor): Promise<WebhookView[]> {
@@ -73,7 +75,7 @@ export class WebhooksService {
     });
     const urlProblem = webhookUrlProblem(input.url, this.config.nodeEnv === 'production');
     if (urlProblem) throw new DomainError(ErrorCode.Unprocessable, urlProblem);
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now()) {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
     const id = randomUUID();
@@ -143,7 +145,7 @@ export class WebhooksService {
       async () => {
         await this.deliveries.update(
           { id: deliveryId },
-          { state: 'pending', attempts: 0, nextAttemptAt: new Date(), deliveredAt: null },
+          { state: 'pending', attempts: 0, nextAttemptAt: new Date(this.clock.now()), deliveredAt: null },
         );
         return this.deliveries.findOneByOrFail({ id: deliveryId });
       },
