@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { exposureConfig, exposureEnvironment, type ExposureConfig } from './exposure-config.js';
 
 /** Runtime configuration, read once from the environment and frozen. */
 export interface AppConfig {
@@ -47,6 +48,8 @@ export interface AppConfig {
   readonly redis: RedisConfig | undefined;
   /** On SIGTERM, how long in-flight requests and audit writes may take before the process exits anyway. */
   readonly shutdownGraceSeconds: number;
+  /** The broker's own objects, lease audiences, per-subject caps on leases and sockets, `/metrics` access. */
+  readonly exposure: ExposureConfig;
 }
 
 export interface RedisConfig {
@@ -273,6 +276,7 @@ const environmentSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('secrets-broker:'),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(20),
   CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  ...exposureEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -286,6 +290,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const values = parsed.data;
   const jwt = jwtConfig(values);
+  const tokenReviewAudiences = Object.freeze(
+    values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0
+      ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES
+      : [DEFAULT_TOKEN_AUDIENCE],
+  );
   if (!values.BROKER_DEV_MODE && !jwt.hs256Secret && !jwt.publicKeyPem && !jwt.jwksUrl) {
     throw new ConfigError('Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set');
   }
@@ -312,11 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }),
     alertWebhook: alertWebhook(values),
     trustProxy: Object.freeze(values.TRUST_PROXY),
-    tokenReviewAudiences: Object.freeze(
-      values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0
-        ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES
-        : [DEFAULT_TOKEN_AUDIENCE],
-    ),
+    tokenReviewAudiences,
     authFailureLimitPerMinute: values.AUTH_FAILURE_LIMIT_PER_MINUTE,
     minGeneratedEntropyBits: values.MIN_GENERATED_ENTROPY_BITS,
     auditCheckpoint: Object.freeze({
@@ -353,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
     tls: tlsConfig(values),
     leases: leaseConfig(values),
+    exposure: exposureConfig(values, tokenReviewAudiences),
   });
 }
 

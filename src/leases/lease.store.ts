@@ -138,6 +138,16 @@ export class LeaseStore {
     return claimed;
   }
 
+  /** Leases of `subject` that are issued or being issued and not yet past their expiry. */
+  countLive(subject: string, now: Date): Promise<number> {
+    return this.leases
+      .createQueryBuilder('lease')
+      .where('lease.subject = :subject', { subject })
+      .andWhere({ state: In(['pending', 'active']) })
+      .andWhere('lease.expires_at > :now', { now })
+      .getCount();
+  }
+
   /** Newest first, after `position`; `subject` restricts to one caller's own leases. */
   page(filter: LeaseFilter, position: LeasePosition | undefined, size: number): Promise<LeaseEntity[]> {
     const query = this.leases.createQueryBuilder('lease');
