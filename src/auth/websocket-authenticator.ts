@@ -6,6 +6,7 @@ import passport from 'passport';
 import type { Logger } from 'pino';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../common/actor.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import {
   ConnectionRefused,
   WebSocketAuthentication,
@@ -25,8 +26,8 @@ import { decodeJoseSegment, MAX_TOKEN_BYTES } from './token-inspection.js';
 
 /** Close codes of the `graphql-transport-ws` protocol's family: 4401 is its Unauthorized. */
 const UNAUTHORIZED = 4401;
-/** Ours, in the application range: the subject already holds as many connections as it may. */
-const TOO_MANY_CONNECTIONS = 4429;
+/** Ours, in the application range (as HTTP's 429): too many failures from the address, or connections of the subject. */
+const TOO_MANY = 4429;
 
 interface LiveConnection {
   readonly subject: string;
@@ -89,7 +90,11 @@ export class WebSocketAuthenticator extends WebSocketAuthentication implements O
   ): Promise<AuthenticatedConnection> {
     const authorization = connectionParams?.authorization;
     const request = this.standInRequest(upgrade, typeof authorization === 'string' ? authorization : undefined);
-    await this.failures.refuseIfBlocked(request.ip);
+    await this.failures.refuseIfBlocked(request.ip).catch((error: unknown) => {
+      throw error instanceof DomainError && error.code === ErrorCode.RateLimited
+        ? new ConnectionRefused(TOO_MANY, 'Too many failed authentications from this address')
+        : error;
+    });
     const token = bearerToken(request.headers.authorization);
     const actor = token ? await this.identify(request) : undefined;
     if (!actor || !token) {
@@ -103,7 +108,7 @@ export class WebSocketAuthenticator extends WebSocketAuthentication implements O
       throw new ConnectionRefused(UNAUTHORIZED, 'Unauthorized');
     }
     if (this.connectionsOf(actor.subject).length >= this.config.exposure.maxConnectionsPerSubject) {
-      throw new ConnectionRefused(TOO_MANY_CONNECTIONS, 'Too many connections');
+      throw new ConnectionRefused(TOO_MANY, 'Too many connections for this subject');
     }
     request.user = actor;
     const connection: LiveConnection = {
@@ -116,7 +121,7 @@ export class WebSocketAuthenticator extends WebSocketAuthentication implements O
     };
     this.connections.add(connection);
     return {
-      operationRequest: () => ({ ...request, headers: { ...request.headers }, user: undefined }) as FastifyRequest,
+      operationRequest: () => ({ ...request, headers: { ...request.headers }, user: undefined }),
       startOperation: (id) => {
         const live = this.connectionsOf(connection.subject).reduce((sum, each) => sum + each.operations.size, 0);
         if (live >= this.config.exposure.maxSubscriptionsPerSubject) return false;

@@ -4,6 +4,7 @@ import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphq
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
   getOperationAST,
   getVariableValues,
   parse,
@@ -33,12 +34,14 @@ function reportRejection(context: ValidationContext | null, error: GraphQLError)
 
 /** Validation rules beyond graphql-js's own: depth, aliases, and no introspection in production. */
 export function limitRules(production: boolean): ValidationRule[] {
-  return [
-    depthLimit(MAX_QUERY_DEPTH),
+  const depth = depthLimit(MAX_QUERY_DEPTH) as ValidationRule;
+  const rules: ValidationRule[] = [
+    depth,
     // Reported as a validation error (GRAPHQL_VALIDATION_FAILED) rather than thrown out of validation.
     maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
     ...(production ? [NoSchemaIntrospectionCustomRule] : []),
   ];
+  return rules;
 }
 
 /** The cost refusal of an operation whose estimated cost exceeds the limit; undefined when within it. */
@@ -86,7 +89,7 @@ export function checkSocketOperation(
     return { errors: [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
   }
   const operation = getOperationAST(document, payload.operationName);
-  if (operation && operation.operation !== 'subscription') {
+  if (operation && operation.operation !== OperationTypeNode.SUBSCRIPTION) {
     return {
       errors: [
         new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', {
