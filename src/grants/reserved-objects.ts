@@ -1,5 +1,3 @@
-import type { Target } from './decision.js';
-
 /** Owner objects of leases: `broker-lease-<lease id>`, one per lease, in the ServiceAccount's namespace. */
 export const LEASE_OWNER_PREFIX = 'broker-lease-';
 const LEASE_OWNER = /^broker-lease-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -23,7 +21,10 @@ export function reservedObjects(entries: ReadonlyArray<{ namespace: string; name
  * named like the broker's ServiceAccount is refused too), so the answer never depends on what
  * exists and a refusal reveals nothing.
  */
-export function reservedReason(reserved: ReservedObjects | undefined, target: Target): string | undefined {
+export function reservedReason(
+  reserved: ReservedObjects | undefined,
+  target: { readonly namespace: string; readonly name: string },
+): string | undefined {
   if (LEASE_OWNER.test(target.name)) return `${target.namespace}/${target.name} is a lease's owner object`;
   if (reserved?.byNamespace.get(target.namespace)?.has(target.name)) {
     return `${target.namespace}/${target.name} is reserved for the broker itself`;
