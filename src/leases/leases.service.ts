@@ -160,6 +160,7 @@ export class LeasesService {
     const row = await this.store.insertPending({
       id,
       subject: actor.subject,
+      leaserSubjects: [...actor.subjects],
       namespace: target.namespace,
       serviceAccount: target.name,
       audiences: input.audiences ?? [],
@@ -235,7 +236,7 @@ export class LeasesService {
 }
 
 /** The subjects a token of this ServiceAccount acts as in the broker: itself and the groups the cluster gives it. */
-function serviceAccountSubjects({ namespace, name }: Target): string[] {
+export function serviceAccountSubjects({ namespace, name }: Target): string[] {
   return [
     `serviceaccount:${namespace}/${name}`,
     ...['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'].map(

@@ -5,11 +5,13 @@ import {
   createSecret,
   createServiceAccount,
   createUnmanagedSecret,
+  clusterReview,
   grantRole,
   leaseRequest,
   secretsPath,
   type LeasedTokenBody,
 } from '../factories/index.js';
+import { LeaseSweeper } from '../../src/leases/lease-sweeper.js';
 import { kubeClients } from '../support/kube.js';
 import { captureState, expectUnchanged } from '../support/state.js';
 import { useBroker } from '../support/use-broker.js';
@@ -135,6 +137,64 @@ describe('leases that would impersonate', () => {
     expect(refused.body.details).toEqual({ maxActiveLeases: 3 });
     expect(tokenRequests()).toEqual([]);
     await expectUnchanged(broker, before);
+  });
+});
+
+describe('leases outliving what allowed them', () => {
+  const broker = useBroker({ KUBERNETES_TOKEN_REVIEW: 'true', LEASE_SWEEP_SECONDS: '3600' });
+  let namespace: string;
+  let leaser: string;
+
+  beforeAll(async () => {
+    namespace = await createNamespace(broker, 'team-a');
+    await createServiceAccount(broker.emulator, namespace, 'app-web');
+    leaser = (await createRole(broker, { verbs: ['lease'] })).name;
+  });
+
+  async function leaseAs(subject: string): Promise<LeasedTokenBody> {
+    const response = await leaseRequest(broker, subject, namespace, 'app-web')
+      .send({ ttlSeconds: 600, audiences: ['secrets-broker'] })
+      .expect(201);
+    return response.body as LeasedTokenBody;
+  }
+
+  async function stateOf(id: string): Promise<string> {
+    return ((await broker.as('admin').get(`/v1/leases/${id}`).expect(200)).body as { state: string }).state;
+  }
+
+  it("ends a subject's leases when the grant that allowed them is deleted", async () => {
+    const grant = await grantRole(broker, {
+      subject: 'user:contractor',
+      role: leaser,
+      namespace,
+      namePattern: 'app-*',
+    });
+    const { token, lease } = await leaseAs('contractor');
+    await broker.app.get(LeaseSweeper).sweepOnce();
+    expect(await stateOf(lease.id)).toBe('active');
+
+    await broker.as('admin').delete(`/v1/grants/${grant.id}`).expect(200);
+    await broker.app.get(LeaseSweeper).sweepOnce();
+    expect(await stateOf(lease.id)).toBe('revoked');
+    expect((await clusterReview(broker.emulator, token, ['secrets-broker'])).authenticated).toBe(false);
+    const audit = await broker.as('admin').get('/v1/audit-events').query({ verb: 'lease', limit: 50 }).expect(200);
+    expect(JSON.stringify(audit.body)).toContain('the grants that allowed the lease no longer do');
+  });
+
+  it('keeps leases allowed through a group, and ends one whose account gained grants its leaser does not cover', async () => {
+    await grantRole(broker, { subject: 'group:deployers', role: leaser, namespace, namePattern: 'app-*' });
+    const response = await broker
+      .as('ci', ['deployers'])
+      .post(`/v1/namespaces/${namespace}/serviceaccounts/app-web/leases`)
+      .send({ ttlSeconds: 600 })
+      .expect(201);
+    const { lease } = response.body as LeasedTokenBody;
+    await broker.app.get(LeaseSweeper).sweepOnce();
+    expect(await stateOf(lease.id)).toBe('active');
+
+    await grantRole(broker, { subject: `serviceaccount:${namespace}/app-web`, role: 'reader', namespace });
+    await broker.app.get(LeaseSweeper).sweepOnce();
+    expect(await stateOf(lease.id)).toBe('revoked');
   });
 });
 
