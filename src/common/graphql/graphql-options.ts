@@ -15,7 +15,6 @@ import {
   type WebSocketAuthentication,
 } from './websocket-authentication.js';
 
-export { MAX_ALIASES, MAX_QUERY_COMPLEXITY, MAX_QUERY_DEPTH } from './graphql-limits.js';
 /** A field resolved per parent item that costs cluster or database calls (and audit events). */
 export const EXPENSIVE_FIELD_COST = 50;
 
