@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { DataSource, In } from 'typeorm';
 import type { Actor } from '../../src/common/actor.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
-import { databaseConfig } from '../../src/config/app-config.js';
+import { databaseConfig, loadConfig } from '../../src/config/app-config.js';
 import { ENTITIES } from '../../src/entities.js';
 import type { AccessRequest } from '../../src/grants/decision.js';
 import { GrantEntity } from '../../src/grants/entities/grant.entity.js';
@@ -81,7 +81,12 @@ async function fixture(others: number): Promise<Fixture> {
   const rssGrowthMiB = currentRssMiB() - rssBefore;
   const policy = new PolicyService(
     cache,
-    { managedNamespaces: undefined },
+    {
+      managedNamespaces: undefined,
+      auditCheckpoint: { intervalSeconds: 60, namespace: 'secrets-broker', file: undefined },
+      exposure: loadConfig({ JWT_HS256_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') })
+        .exposure,
+    },
     { record: () => Promise.reject(new Error('not recorded in this benchmark')) },
     { countDecision: () => undefined },
     new Clock(),

@@ -417,7 +417,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description For the Prometheus scraper: request counts and latencies by route pattern, cache and audit figures.
+         * @description For the Prometheus scraper: request counts and latencies by route pattern, cache and audit figures. With METRICS_TOKEN set, only for a bearer of that token (401 otherwise).
          */
         get: operations["Metrics_scrape"];
         put?: never;

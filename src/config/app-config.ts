@@ -1,7 +1,25 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import {
+  databaseConfig,
+  defaultKubeconfig,
+  jwtConfig,
+  readFileOrFail,
+  tlsConfig,
+  type DatabaseConfig,
+  type JwtConfig,
+  type RedisConfig,
+  type TlsConfig,
+} from './connection-config.js';
+import { alertWebhook, type AlertWebhookConfig, type SuspiciousActivityConfig } from './alerting-config.js';
+import { leaseConfig, type LeaseConfig } from './lease-config.js';
+import { exposureConfig, exposureEnvironment, type ExposureConfig } from './exposure-config.js';
+
+export { ConfigError } from './config-error.js';
+export { databaseConfig } from './connection-config.js';
+export type { DatabaseConfig, JwtConfig, TlsConfig } from './connection-config.js';
+export type { AlertWebhookConfig } from './alerting-config.js';
 
 /** Runtime configuration, read once from the environment and frozen. */
 export interface AppConfig {
@@ -47,30 +65,8 @@ export interface AppConfig {
   readonly redis: RedisConfig | undefined;
   /** On SIGTERM, how long in-flight requests and audit writes may take before the process exits anyway. */
   readonly shutdownGraceSeconds: number;
-}
-
-export interface RedisConfig {
-  readonly url: string;
-  /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
-  readonly keyPrefix: string;
-}
-
-/** Leases of ServiceAccount tokens. */
-export interface LeaseConfig {
-  /** The shortest lease a caller may ask for. */
-  readonly minTtlSeconds: number;
-  /** The longest lease anyone may ask for (grants may cap it further). */
-  readonly maxTtlSeconds: number;
-  /** How often expired leases are looked for and their owner objects deleted. */
-  readonly sweepSeconds: number;
-}
-
-/** The serving certificate, read at start and again whenever the files change (cert-manager renewals). */
-export interface TlsConfig {
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** How often the files are checked for a new certificate. */
-  readonly reloadSeconds: number;
+  /** The broker's own objects, lease audiences, per-subject caps on leases and sockets, `/metrics` access. */
+  readonly exposure: ExposureConfig;
 }
 
 /** Key-encryption keys by the operator's id; new data keys are wrapped by the active one. */
@@ -133,35 +129,6 @@ export interface AuditCheckpointConfig {
   /** Also written to this file (dev mode: under ./data). */
   readonly file: string | undefined;
 }
-
-export type DatabaseConfig =
-  { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'sqlite'; readonly path: string };
-
-export interface JwtConfig {
-  readonly issuer: string | undefined;
-  readonly audience: string | undefined;
-  readonly jwksUrl: string | undefined;
-  readonly publicKeyPem: string | undefined;
-  readonly hs256Secret: string | undefined;
-  readonly groupsClaim: string;
-  /** Allowed clock skew for exp/nbf/iat, in seconds (RFC 8725 §3.10: keep it bounded). */
-  readonly clockToleranceSeconds: number;
-}
-
-/** Repeated denials or failed authentications that raise one `suspicious_activity` event. */
-export interface SuspiciousActivityConfig {
-  readonly threshold: number;
-  readonly windowSeconds: number;
-}
-
-/** Where `suspicious_activity` events are POSTed, signed with HMAC-SHA-256 under `secret`. */
-export interface AlertWebhookConfig {
-  readonly url: string;
-  readonly secret: string;
-}
-
-/** Thrown when the environment is invalid; main prints its message as one line and exits. */
-export class ConfigError extends Error {}
 
 const SUBJECT = /^(user:.+|group:.+|serviceaccount:[a-z0-9-]+\/[a-z0-9-]+)$/;
 /** The audience ServiceAccount tokens are minted for when they are meant for the broker. */
@@ -273,6 +240,7 @@ const environmentSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('secrets-broker:'),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(20),
   CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  ...exposureEnvironment,
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -286,6 +254,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const values = parsed.data;
   const jwt = jwtConfig(values);
+  const tokenReviewAudiences = Object.freeze(
+    values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0
+      ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES
+      : [DEFAULT_TOKEN_AUDIENCE],
+  );
   if (!values.BROKER_DEV_MODE && !jwt.hs256Secret && !jwt.publicKeyPem && !jwt.jwksUrl) {
     throw new ConfigError('Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set');
   }
@@ -312,11 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }),
     alertWebhook: alertWebhook(values),
     trustProxy: Object.freeze(values.TRUST_PROXY),
-    tokenReviewAudiences: Object.freeze(
-      values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0
-        ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES
-        : [DEFAULT_TOKEN_AUDIENCE],
-    ),
+    tokenReviewAudiences,
     authFailureLimitPerMinute: values.AUTH_FAILURE_LIMIT_PER_MINUTE,
     minGeneratedEntropyBits: values.MIN_GENERATED_ENTROPY_BITS,
     auditCheckpoint: Object.freeze({
@@ -353,17 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
     tls: tlsConfig(values),
     leases: leaseConfig(values),
-  });
-}
-
-function leaseConfig(values: Environment): LeaseConfig {
-  if (values.LEASE_MIN_TTL_SECONDS > values.LEASE_MAX_TTL_SECONDS) {
-    throw new ConfigError('Invalid configuration: LEASE_MIN_TTL_SECONDS must not exceed LEASE_MAX_TTL_SECONDS');
-  }
-  return Object.freeze({
-    minTtlSeconds: values.LEASE_MIN_TTL_SECONDS,
-    maxTtlSeconds: values.LEASE_MAX_TTL_SECONDS,
-    sweepSeconds: values.LEASE_SWEEP_SECONDS,
+    exposure: exposureConfig(values, tokenReviewAudiences),
   });
 }
 
@@ -374,41 +333,6 @@ function ownNamespace(): string {
   } catch {
     return 'default';
   }
-}
-
-// An unsigned alert could be forged by anyone who can reach the receiver, so the URL needs a secret.
-function alertWebhook(values: Environment): AlertWebhookConfig | undefined {
-  if (values.ALERT_WEBHOOK_URL === undefined) return undefined;
-  if (values.ALERT_WEBHOOK_SECRET === undefined) {
-    throw new ConfigError('Invalid configuration: ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL');
-  }
-  return Object.freeze({ url: values.ALERT_WEBHOOK_URL, secret: values.ALERT_WEBHOOK_SECRET });
-}
-
-export function databaseConfig(url: string): DatabaseConfig {
-  return url.startsWith('sqlite:') ? { kind: 'sqlite', path: url.slice('sqlite:'.length) } : { kind: 'postgres', url };
-}
-
-function jwtConfig(values: Environment): JwtConfig {
-  return Object.freeze({
-    issuer: values.JWT_ISSUER,
-    audience: values.JWT_AUDIENCE,
-    jwksUrl: values.JWT_JWKS_URL,
-    publicKeyPem: values.JWT_PUBLIC_KEY_FILE ? readPublicKey(values.JWT_PUBLIC_KEY_FILE) : undefined,
-    hs256Secret: values.JWT_HS256_SECRET,
-    groupsClaim: values.JWT_GROUPS_CLAIM,
-    clockToleranceSeconds: values.JWT_CLOCK_TOLERANCE_SECONDS,
-  });
-}
-
-function readPublicKey(path: string): string {
-  const pem = readFileOrFail('JWT_PUBLIC_KEY_FILE', path);
-  if (!pem.includes('-----BEGIN PUBLIC KEY-----')) {
-    throw new ConfigError(
-      `Invalid configuration: JWT_PUBLIC_KEY_FILE ${path} is not a PEM public key (BEGIN PUBLIC KEY)`,
-    );
-  }
-  return pem;
 }
 
 function encryptionKeys(values: Environment): EncryptionKeys {
@@ -473,41 +397,4 @@ function decodeKey(name: string, encoded: string): Buffer {
     throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);
   }
   return key;
-}
-
-function tlsConfig(values: Environment): TlsConfig | undefined {
-  const { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } = values;
-  if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) {
-    throw new ConfigError('Invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE must be set together');
-  }
-  // Read here only to fail at start with a clear message; the server reads them itself (and again on change).
-  const cert = readFileOrFail('TLS_CERT_FILE', certFile);
-  const key = readFileOrFail('TLS_KEY_FILE', keyFile);
-  if (!cert.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError(`Invalid configuration: TLS_CERT_FILE ${certFile} is not a PEM certificate`);
-  }
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
-    throw new ConfigError(`Invalid configuration: TLS_KEY_FILE ${keyFile} is not a PEM private key`);
-  }
-  return Object.freeze({ certFile, keyFile, reloadSeconds: values.TLS_RELOAD_SECONDS });
-}
-
-function readFileOrFail(variable: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new ConfigError(`Invalid configuration: ${variable} cannot be read (${reason}: ${path})`);
-  }
-}
-
-function defaultKubeconfig(): string | undefined {
-  const path = join(homedir(), '.kube', 'config');
-  try {
-    readFileSync(path);
-    return path;
-  } catch {
-    return undefined;
-  }
 }

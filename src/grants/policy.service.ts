@@ -12,6 +12,8 @@ import { decide, type AccessRequest, type Decision, type EffectiveGrant } from '
 import type { GrantEntity } from './entities/grant.entity.js';
 import { GrantCache } from './grant-cache.js';
 import { toEffectiveGrant } from './grant-index.js';
+import { CHECKPOINT_CONFIGMAP } from '../audit/checkpoint-locations.js';
+import { reservedObjects, type ReservedObjects } from './reserved-objects.js';
 
 export type { AccessRequest, Decision, EffectiveGrant, Target } from './decision.js';
 
@@ -30,14 +32,23 @@ export interface RecordedDecision extends Decision {
 export class PolicyService {
   // One set of grants per request: the guard and the service decide on the same view.
   private readonly grantsByActor = new WeakMap<Actor, Promise<EffectiveGrant[]>>();
+  private readonly reserved: ReservedObjects;
 
   constructor(
     private readonly cache: GrantCache,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'managedNamespaces'>,
+    @Inject(APP_CONFIG)
+    private readonly config: Pick<AppConfig, 'managedNamespaces' | 'exposure' | 'auditCheckpoint'>,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
     @Inject(MetricsService) private readonly metrics: Pick<MetricsService, 'countDecision'>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const own = config.exposure.ownObjects;
+    this.reserved = reservedObjects([
+      { namespace: own.namespace, name: own.serviceAccount },
+      { namespace: own.namespace, name: own.configSecret },
+      { namespace: config.auditCheckpoint.namespace, name: CHECKPOINT_CONFIGMAP },
+    ]);
+  }
 
   effectiveGrants(actor: Actor): Promise<EffectiveGrant[]> {
     let grants = this.grantsByActor.get(actor);
@@ -63,6 +74,7 @@ export class PolicyService {
   evaluate(grants: readonly EffectiveGrant[], request: AccessRequest): Decision {
     return decide(grants, request, {
       managedNamespaces: this.config.managedNamespaces,
+      reserved: this.reserved,
       now: new Date(this.clock.now()),
     });
   }

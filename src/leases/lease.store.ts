@@ -140,6 +140,28 @@ export class LeaseStore {
     return claimed;
   }
 
+  /** Issued leases not yet past their expiry, oldest first, after `afterId` (for checking them in batches). */
+  live(now: Date, afterId: string, limit: number): Promise<LeaseEntity[]> {
+    return this.leases
+      .createQueryBuilder('lease')
+      .where({ state: 'active' })
+      .andWhere('lease.expires_at > :now', { now })
+      .andWhere('lease.id > :afterId', { afterId })
+      .orderBy('lease.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Leases of `subject` that are issued or being issued and not yet past their expiry. */
+  countLive(subject: string, now: Date): Promise<number> {
+    return this.leases
+      .createQueryBuilder('lease')
+      .where('lease.subject = :subject', { subject })
+      .andWhere({ state: In(['pending', 'active']) })
+      .andWhere('lease.expires_at > :now', { now })
+      .getCount();
+  }
+
   /** Newest first, after `position`; `subject` restricts to one caller's own leases. */
   page(filter: LeaseFilter, position: LeasePosition | undefined, size: number): Promise<LeaseEntity[]> {
     const query = this.leases.createQueryBuilder('lease');

@@ -170,10 +170,12 @@ describe('live secret events over GraphQL WebSocket', () => {
       connectionParams: { authorization: `Bearer ${tokenFor('admin')}` },
     });
     clients.push(client);
-    const aliases = Array.from({ length: 16 }, (_, index) => `a${index}: whoami { subject }`).join(' ');
+    const aliases = Array.from({ length: 16 }, (_, index) => `a${index}: secretEvents(namespace: "x") { id }`).join(
+      ' ',
+    );
     const errors = await new Promise<unknown>((resolve) => {
       client.subscribe(
-        { query: `{ ${aliases} }` },
+        { query: `subscription { ${aliases} }` },
         { next: () => undefined, error: resolve, complete: () => resolve([]) },
       );
     });
