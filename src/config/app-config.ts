@@ -467,10 +467,35 @@ function singleKey(values: Environment): Buffer {
   return decodeKey(name, encoded);
 }
 
+// Random 32 bytes hold ~30 distinct values; fewer than this is a pattern (zeros, a repeated byte).
+const MIN_DISTINCT_KEY_BYTES = 16;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * A KEK must be random bytes, not something that merely decodes to 32 of them: strict base64 (no
+ * stray characters the decoder would skip), not a pattern, and not base64 of a text passphrase
+ * (32 printable characters: about 200 bits at most, usually far less). The chance that random
+ * bytes fail either check is below 1e-13.
+ */
 function decodeKey(name: string, encoded: string): Buffer {
-  const key = Buffer.from(encoded.trim(), 'base64');
+  const text = encoded.trim();
+  const key = Buffer.from(text, 'base64');
+  const canonical = key.toString('base64');
+  if (text !== canonical && text !== canonical.replace(/=+$/, '')) {
+    throw new ConfigError(`Invalid configuration: ${name} is not strict base64 (stray or misplaced characters)`);
+  }
   if (key.length !== 32) {
     throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);
+  }
+  if (new Set(key).size < MIN_DISTINCT_KEY_BYTES) {
+    throw new ConfigError(
+      `Invalid configuration: ${name} is not random (all zeros or a repeated pattern); generate one with openssl rand -base64 32`,
+    );
+  }
+  if (PRINTABLE_ASCII.test(key.toString('latin1'))) {
+    throw new ConfigError(
+      `Invalid configuration: ${name} decodes to text, not random bytes; generate one with openssl rand -base64 32`,
+    );
   }
   return key;
 }
