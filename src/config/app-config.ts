@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -109,6 +110,10 @@ export interface WebhookConfig {
   /** Attempts before a delivery is given up (it stays in the log, and can be redelivered). */
   readonly maxAttempts: number;
   readonly timeoutSeconds: number;
+  /** CIDRs a delivery may reach although they are loopback, private, link-local or metadata addresses. */
+  readonly allowedNetworks: readonly string[];
+  /** Subscriptions one subject may have created (and not deleted). */
+  readonly maxSubscriptionsPerSubject: number;
 }
 
 /** What the broker keeps in memory for the request path, and how it learns of changes. */
@@ -266,6 +271,10 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(10),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(120).default(10),
+  WEBHOOK_ALLOWED_NETWORKS: csv.refine((entries) => entries.every(isCidr), {
+    message: 'must be a comma-separated list of CIDRs (10.1.0.0/16, fd00::/64)',
+  }),
+  WEBHOOK_MAX_SUBSCRIPTIONS_PER_SUBJECT: z.coerce.number().int().min(1).max(10_000).default(20),
   LEASE_MIN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LEASE_MAX_TTL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
   LEASE_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
@@ -345,6 +354,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryBaseSeconds: values.WEBHOOK_RETRY_BASE_SECONDS,
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
       timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
+      allowedNetworks: Object.freeze(values.WEBHOOK_ALLOWED_NETWORKS),
+      maxSubscriptionsPerSubject: values.WEBHOOK_MAX_SUBSCRIPTIONS_PER_SUBJECT,
     }),
     redis:
       values.REDIS_URL === undefined
@@ -498,6 +509,13 @@ function decodeKey(name: string, encoded: string): Buffer {
     );
   }
   return key;
+}
+
+function isCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(bits ?? '')) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 function tlsConfig(values: Environment): TlsConfig | undefined {

@@ -9,6 +9,7 @@ import { WebhooksResolver } from './api/webhooks.resolver.js';
 import { LifecycleEventEntity } from './entities/lifecycle-event.entity.js';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
+import { DestinationPolicy, HostResolver } from './destination-policy.js';
 import { LifecycleOutbox } from './lifecycle-outbox.js';
 import { LiveEvents } from './live-events.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
@@ -36,6 +37,8 @@ import { WebhooksService } from './webhooks.service.js';
     SigningSecretKeys,
     MigratedSubscriptionSecrets,
     LiveEvents,
+    HostResolver,
+    DestinationPolicy,
     WebhookSender,
     OutboxDispatcher,
     WebhooksService,
