@@ -39,10 +39,8 @@ export class WebSocketAuthenticator extends WebSocketAuthentication {
     const request = standInRequest(upgrade, typeof authorization === 'string' ? authorization : undefined);
     await this.failures.refuseIfBlocked(request.ip);
     const token = bearerToken(request.headers.authorization);
-    const actor =
-      (await viaJwtStrategy(request)) ?? (token ? await this.serviceAccounts.authenticate(token, request) : undefined);
+    const actor = (await viaJwtStrategy(request)) ?? (await this.viaTokenReview(token, request));
     if (!actor || !token) {
-      await this.failures.recordFailure(request.ip);
       await auditFailedAuthentication(
         this.audit,
         this.logger,
@@ -53,6 +51,14 @@ export class WebSocketAuthenticator extends WebSocketAuthentication {
     }
     request.user = actor;
     return { request, expiresAt: expiryOf(token) };
+  }
+
+  /** Counted as a failure before the TokenReview (and the audit write), taken back if the cluster vouches for it. */
+  private async viaTokenReview(token: string | undefined, request: FastifyRequest): Promise<Actor | undefined> {
+    await this.failures.reserve(request.ip);
+    const actor = token ? await this.serviceAccounts.authenticate(token, request) : undefined;
+    if (actor) await this.failures.release(request.ip);
+    return actor;
   }
 }
 
