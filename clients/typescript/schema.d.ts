@@ -1383,6 +1383,13 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the owner's grants stopped covering it; nothing is delivered since. null: active
+             */
+            suspendedAt: string | null;
+            /** @description Why it was suspended */
+            suspendedReason: string | null;
         };
         CreateWebhookInput: {
             /**
@@ -1457,6 +1464,13 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the owner's grants stopped covering it; nothing is delivered since. null: active
+             */
+            suspendedAt: string | null;
+            /** @description Why it was suspended */
+            suspendedReason: string | null;
             /**
              * @description The Standard Webhooks signing secret; shown only now, store it
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw

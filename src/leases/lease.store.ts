@@ -169,7 +169,7 @@ export class LeaseStore {
         namespace: lease.namespace,
         name: lease.serviceAccount,
         subject,
-        details: { leaseId: lease.id, ...details },
+        details: { leaseId: lease.id, holder: lease.subject, ...details },
       },
     ]);
   }

@@ -131,7 +131,9 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
         (await manager.getRepository(WebhookSubscriptionEntity).find()).map((row) => [row.id, row]),
       );
       const load = new Map(this.laneLoad);
-      const full = [...subscriptions.values()].filter((row) => !lanesOf(row).every((lane) => hasRoom(load, lane)));
+      const full = [...subscriptions.values()].filter(
+        (row) => row.suspendedAt !== null || !lanesOf(row).every((lane) => hasRoom(load, lane)),
+      );
       const due = await this.findDue(
         manager,
         now,

@@ -16,6 +16,7 @@ import { OutboxDispatcher } from './outbox-dispatcher.js';
 import { SecretEventsService } from './secret-events.service.js';
 import { MigratedSubscriptionSecrets, SigningSecrets } from './signing-secrets.js';
 import { SigningSecretKeys } from './signing-secret-keys.js';
+import { SubscriptionCoverage } from './subscription-coverage.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhooksService } from './webhooks.service.js';
 
@@ -40,6 +41,7 @@ import { WebhooksService } from './webhooks.service.js';
     HostResolver,
     DestinationPolicy,
     WebhookSender,
+    SubscriptionCoverage,
     OutboxDispatcher,
     WebhooksService,
     SecretEventsService,

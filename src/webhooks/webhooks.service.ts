@@ -104,6 +104,9 @@ export class WebhooksService {
           signingSecret: this.signingSecrets.seal(id, signingSecret),
           expiresAt: input.expiresAt ?? null,
           createdBy: actor.subject,
+          ownerSubjects: [...actor.subjects],
+          suspendedAt: null,
+          suspendedReason: null,
         }),
       ),
     );
