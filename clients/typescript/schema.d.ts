@@ -1303,10 +1303,10 @@ export interface components {
         };
         AuditChainFinding: {
             /**
-             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read
+             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back)
              * @enum {string}
              */
-            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable";
+            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable" | "checkpoint-behind" | "checkpoint-rolled-back";
             /**
              * @description First event id concerned (null for checkpoint findings)
              * @example 41
@@ -1333,6 +1333,11 @@ export interface components {
             ok: boolean;
             /** @description Events examined up to and including the first broken one (all of them when none is) */
             checked: number;
+            /**
+             * @description How many independent anchors (checkpoint locations holding a validly signed checkpoint) the chain was compared against and cross-checked with each other; 1 cannot show an older checkpoint put back, see the audit trail docs
+             * @example 2
+             */
+            anchors: number;
             /**
              * @description The first stored event that is broken (after a gap, unlinked or mismatched)
              * @example null
@@ -1383,6 +1388,13 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the owner's grants stopped covering it; nothing is delivered since. null: active
+             */
+            suspendedAt: string | null;
+            /** @description Why it was suspended */
+            suspendedReason: string | null;
         };
         CreateWebhookInput: {
             /**
@@ -1457,6 +1469,13 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the owner's grants stopped covering it; nothing is delivered since. null: active
+             */
+            suspendedAt: string | null;
+            /** @description Why it was suspended */
+            suspendedReason: string | null;
             /**
              * @description The Standard Webhooks signing secret; shown only now, store it
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw

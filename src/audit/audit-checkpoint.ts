@@ -7,12 +7,26 @@ import type { AnchorObservation, ChainHead } from './audit-chain.js';
  * and hash, how many events the chain held up to it, and when it was written. Someone who can
  * only write the database cannot move it back, so truncation behind it shows.
  */
-export interface AuditCheckpoint {
+export interface CheckpointHead {
   readonly id: number;
   readonly hash: string;
   readonly count: number;
   readonly writtenAt: Date;
 }
+
+/**
+ * Checkpoints are chained: each carries a sequence number one above the newest one its writer
+ * read in any location, and the signature of that one (`previous`). Sequence numbers only grow,
+ * so an older checkpoint put back in a location is behind, and tells by its sequence.
+ * Checkpoints written before chaining read as sequence 0.
+ */
+export interface AuditCheckpoint extends CheckpointHead {
+  readonly sequence: number;
+  readonly previous: string;
+}
+
+/** The `previous` of the first checkpoint, and of those written before chaining. */
+export const NO_PREVIOUS_CHECKPOINT = '0'.repeat(64);
 
 /** What a location held when read: nothing, a checkpoint, or text that is not a signed checkpoint. */
 export type CheckpointReading =
@@ -23,24 +37,34 @@ export type CheckpointReading =
 
 const HEX_64 = /^[0-9a-f]{64}$/;
 
-const storedCheckpoint = z.strictObject({
+const headFields = {
   id: z.number().int().min(0),
   hash: z.string().regex(HEX_64),
   count: z.number().int().min(0),
   writtenAt: z.iso.datetime(),
   signature: z.string().regex(HEX_64),
-});
+};
+const storedCheckpoint = z.union([
+  z.strictObject({ ...headFields, sequence: z.number().int().min(1), previous: z.string().regex(HEX_64) }),
+  z.strictObject(headFields),
+]);
 
-/** Signed over every field, in a fixed order, so no field can be changed or added unnoticed. */
-function signature(checkpoint: AuditCheckpoint, key: Buffer): string {
-  const signed = JSON.stringify([checkpoint.id, checkpoint.hash, checkpoint.count, checkpoint.writtenAt.toISOString()]);
+/**
+ * Signed over every field, in a fixed order, so no field can be changed or added unnoticed; a
+ * checkpoint from before chaining (sequence 0) was signed over its head alone.
+ */
+export function checkpointSignature(checkpoint: AuditCheckpoint, key: Buffer): string {
+  const head = [checkpoint.id, checkpoint.hash, checkpoint.count, checkpoint.writtenAt.toISOString()];
+  const signed = JSON.stringify(checkpoint.sequence === 0 ? head : [...head, checkpoint.sequence, checkpoint.previous]);
   return createHmac('sha256', key).update(signed).digest('hex');
 }
 
 /** The stored form: one JSON object, the same in a ConfigMap and in a file. */
 export function encodeCheckpoint(checkpoint: AuditCheckpoint, key: Buffer): string {
-  const { id, hash, count, writtenAt } = checkpoint;
-  return `${JSON.stringify({ id, hash, count, writtenAt: writtenAt.toISOString(), signature: signature(checkpoint, key) })}\n`;
+  const { id, hash, count, writtenAt, sequence, previous } = checkpoint;
+  const chained = sequence === 0 ? {} : { sequence, previous };
+  const signature = checkpointSignature(checkpoint, key);
+  return `${JSON.stringify({ id, hash, count, writtenAt: writtenAt.toISOString(), ...chained, signature })}\n`;
 }
 
 export function decodeCheckpoint(text: string, key: Buffer): CheckpointReading {
@@ -55,8 +79,10 @@ export function decodeCheckpoint(text: string, key: Buffer): CheckpointReading {
     hash: parsed.hash,
     count: parsed.count,
     writtenAt: new Date(parsed.writtenAt),
+    sequence: 'sequence' in parsed ? parsed.sequence : 0,
+    previous: 'previous' in parsed ? parsed.previous : NO_PREVIOUS_CHECKPOINT,
   };
-  const expected = Buffer.from(signature(checkpoint, key), 'hex');
+  const expected = Buffer.from(checkpointSignature(checkpoint, key), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(parsed.signature, 'hex'))) {
     return { state: 'invalid', reason: 'holds a checkpoint whose signature does not verify' };
   }
@@ -111,21 +137,33 @@ export function truncationFindings(
 /**
  * Whether a writer may replace what a location holds with `next`. Checkpoints only ever advance,
  * and never over evidence: a badly signed checkpoint, one the chain no longer extends (the event
- * at its id is gone or has another hash), or one that disappeared after this process saw it, is
- * left as it is so that verify keeps reporting it.
+ * at its id is gone or has another hash), one that disappeared after this process saw it, or one
+ * older than this process last wrote there (put back), is left as it is so that verify keeps
+ * reporting it.
  */
 export type AdvanceDecision = { readonly write: true } | { readonly write: false; readonly refusal?: string };
 
 export function advanceDecision(
   current: CheckpointReading,
   next: AuditCheckpoint,
-  context: { readonly seenBefore: boolean; readonly hashAtCurrent: string | undefined },
+  context: {
+    readonly seenBefore: boolean;
+    readonly hashAtCurrent: string | undefined;
+    /** The sequence this process last wrote to the location, if it did. */
+    readonly lastWritten?: number;
+  },
 ): AdvanceDecision {
   if (current.state === 'invalid') return { write: false, refusal: `it ${current.reason}` };
   if (current.state === 'missing') {
     return context.seenBefore ? { write: false, refusal: 'the checkpoint it held disappeared' } : { write: true };
   }
   const { checkpoint } = current;
+  if (context.lastWritten !== undefined && checkpoint.sequence < context.lastWritten) {
+    return {
+      write: false,
+      refusal: `it holds checkpoint ${checkpoint.sequence}, older than checkpoint ${context.lastWritten} this broker wrote there (put back)`,
+    };
+  }
   if (checkpoint.id > 0 && context.hashAtCurrent !== checkpoint.hash) {
     return { write: false, refusal: `the chain no longer extends its checkpoint at event ${checkpoint.id}` };
   }

@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { GENESIS_HASH } from './audit-chain.js';
-import type { AuditCheckpoint } from './audit-checkpoint.js';
+import type { CheckpointHead } from './audit-checkpoint.js';
 import { AuditCheckpoints, type WriteOutcome } from './audit-checkpoints.js';
 import { AuditEventStore } from './audit-event.store.js';
 import { AuditKeys } from './audit-keys.js';
@@ -79,7 +79,7 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
         }
         return;
       }
-      const checkpoint: AuditCheckpoint = {
+      const checkpoint: CheckpointHead = {
         id,
         hash: head?.hash ?? GENESIS_HASH,
         count: await this.countUpTo(id),
@@ -104,7 +104,7 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     return count;
   }
 
-  private report(outcome: WriteOutcome, checkpoint?: AuditCheckpoint): void {
+  private report(outcome: WriteOutcome, checkpoint?: CheckpointHead): void {
     const { location } = outcome;
     switch (outcome.result) {
       case 'written':

@@ -1,9 +1,12 @@
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import {
   advanceDecision,
+  checkpointSignature,
   decodeCheckpoint,
   encodeCheckpoint,
+  NO_PREVIOUS_CHECKPOINT,
   type AuditCheckpoint,
+  type CheckpointHead,
   type CheckpointReading,
 } from './audit-checkpoint.js';
 import type { CheckpointLocation, StoredCheckpoint } from './checkpoint-locations.js';
@@ -31,17 +34,37 @@ const MAX_ATTEMPTS = 3;
 /**
  * The checkpoints kept outside the database, in every configured location: read for verify and
  * for the re-keying decision, and advanced by the writer under the rules of advanceDecision.
+ * Reads and writes of this process take turns, so verify never sees one location written and
+ * the other not yet.
  */
 export class AuditCheckpoints {
   /** Locations seen holding a checkpoint during this process's life: one vanishing is not recreated. */
   private readonly seen = new Set<LocationName>();
+  /** The sequence this process last wrote to each location: anything older there was put back. */
+  private readonly lastWritten = new Map<LocationName, number>();
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly locations: readonly CheckpointLocation[],
     private readonly key: Buffer,
   ) {}
 
-  async readAll(): Promise<LocationReading[]> {
+  readAll(): Promise<LocationReading[]> {
+    return this.inTurn(() => this.readEach());
+  }
+
+  /** The sequence this process last wrote to `location`, if it wrote one. */
+  lastWrittenTo(location: LocationName): number | undefined {
+    return this.lastWritten.get(location);
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readEach(): Promise<LocationReading[]> {
     return Promise.all(
       this.locations.map(async (location): Promise<LocationReading> => {
         try {
@@ -63,17 +86,35 @@ export class AuditCheckpoints {
     return stored.some((item) => item !== undefined);
   }
 
-  /** Advances every location to `next`; never throws. `hashAt` looks an event's hash up in the database. */
-  async write(next: AuditCheckpoint, hashAt: (id: number) => Promise<string | undefined>): Promise<WriteOutcome[]> {
-    return Promise.all(
-      this.locations.map(async (location): Promise<WriteOutcome> => {
-        try {
-          return await this.advance(location, next, hashAt);
-        } catch (error) {
-          return { location: location.name, result: 'failed', error };
-        }
-      }),
-    );
+  /**
+   * Advances every location to `head`, chained after the newest valid checkpoint any location
+   * holds; never throws. `hashAt` looks an event's hash up in the database.
+   */
+  write(head: CheckpointHead, hashAt: (id: number) => Promise<string | undefined>): Promise<WriteOutcome[]> {
+    return this.inTurn(async () => {
+      const next = this.chainedAfter(head, await this.readEach());
+      return Promise.all(
+        this.locations.map(async (location): Promise<WriteOutcome> => {
+          try {
+            return await this.advance(location, next, hashAt);
+          } catch (error) {
+            return { location: location.name, result: 'failed', error };
+          }
+        }),
+      );
+    });
+  }
+
+  private chainedAfter(head: CheckpointHead, readings: readonly LocationReading[]): AuditCheckpoint {
+    const newest = readings
+      .flatMap(({ reading }) => (reading?.state === 'valid' ? [reading.checkpoint] : []))
+      .sort((a, b) => b.sequence - a.sequence)[0];
+    const written = Math.max(0, ...this.lastWritten.values());
+    return {
+      ...head,
+      sequence: Math.max(newest?.sequence ?? 0, written) + 1,
+      previous: newest ? checkpointSignature(newest, this.key) : NO_PREVIOUS_CHECKPOINT,
+    };
   }
 
   private async advance(
@@ -86,7 +127,11 @@ export class AuditCheckpoints {
       const current = this.decode(location, stored);
       const hashAtCurrent =
         current.state === 'valid' && current.checkpoint.id > 0 ? await hashAt(current.checkpoint.id) : undefined;
-      const decision = advanceDecision(current, next, { seenBefore: this.seen.has(location.name), hashAtCurrent });
+      const decision = advanceDecision(current, next, {
+        seenBefore: this.seen.has(location.name),
+        hashAtCurrent,
+        lastWritten: this.lastWritten.get(location.name),
+      });
       if (!decision.write) {
         return decision.refusal === undefined
           ? { location: location.name, result: 'current' }
@@ -95,6 +140,7 @@ export class AuditCheckpoints {
       try {
         await location.write(encodeCheckpoint(next, this.key), stored);
         this.seen.add(location.name);
+        this.lastWritten.set(location.name, next.sequence);
         return { location: location.name, result: 'written' };
       } catch (error) {
         if (!(error instanceof DomainError && error.code === ErrorCode.Conflict) || attempt === MAX_ATTEMPTS)

@@ -96,9 +96,8 @@ export class WebSocketAuthenticator extends WebSocketAuthentication implements O
         : error;
     });
     const token = bearerToken(request.headers.authorization);
-    const actor = token ? await this.identify(request) : undefined;
+    const actor = (await viaJwtStrategy(request)) ?? (await this.viaTokenReview(token, request));
     if (!actor || !token) {
-      await this.failures.recordFailure(request.ip);
       await auditFailedAuthentication(
         this.audit,
         this.logger,
@@ -131,6 +130,14 @@ export class WebSocketAuthenticator extends WebSocketAuthentication implements O
       endOperation: (id) => void connection.operations.delete(id),
       closed: () => void this.connections.delete(connection),
     };
+  }
+
+  /** Counted as a failure before the TokenReview (and the audit write), taken back if the cluster vouches for it. */
+  private async viaTokenReview(token: string | undefined, request: FastifyRequest): Promise<Actor | undefined> {
+    await this.failures.reserve(request.ip);
+    const actor = token ? await this.serviceAccounts.authenticate(token, request) : undefined;
+    if (actor) await this.failures.release(request.ip);
+    return actor;
   }
 
   private connectionsOf(subject: string): LiveConnection[] {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import {
   databaseConfig,
   defaultKubeconfig,
   jwtConfig,
-  readFileOrFail,
   tlsConfig,
   type DatabaseConfig,
   type JwtConfig,
@@ -13,6 +13,7 @@ import {
   type TlsConfig,
 } from './connection-config.js';
 import { alertWebhook, type AlertWebhookConfig, type SuspiciousActivityConfig } from './alerting-config.js';
+import { encryptionKeys, type EncryptionKeys } from './encryption-key-config.js';
 import { leaseConfig, type LeaseConfig } from './lease-config.js';
 import { exposureConfig, exposureEnvironment, type ExposureConfig } from './exposure-config.js';
 
@@ -20,6 +21,7 @@ export { ConfigError } from './config-error.js';
 export { databaseConfig } from './connection-config.js';
 export type { DatabaseConfig, JwtConfig, TlsConfig } from './connection-config.js';
 export type { AlertWebhookConfig } from './alerting-config.js';
+export { SINGLE_KEY_ID, type EncryptionKeys } from './encryption-key-config.js';
 
 /** Runtime configuration, read once from the environment and frozen. */
 export interface AppConfig {
@@ -69,15 +71,6 @@ export interface AppConfig {
   readonly exposure: ExposureConfig;
 }
 
-/** Key-encryption keys by the operator's id; new data keys are wrapped by the active one. */
-export interface EncryptionKeys {
-  readonly active: string;
-  readonly keys: ReadonlyMap<string, Buffer>;
-}
-
-/** The id the single-key variables (ENCRYPTION_KEY, ENCRYPTION_KEY_FILE) give their key. */
-export const SINGLE_KEY_ID = 'default';
-
 /** The rotation engine: scheduled rotations, two-phase grace periods, drift. */
 export interface RotationConfig {
   /** Run scheduled rotations on this replica (all replicas may; each due rotation runs once). */
@@ -105,6 +98,10 @@ export interface WebhookConfig {
   /** Attempts before a delivery is given up (it stays in the log, and can be redelivered). */
   readonly maxAttempts: number;
   readonly timeoutSeconds: number;
+  /** CIDRs a delivery may reach although they are loopback, private, link-local or metadata addresses. */
+  readonly allowedNetworks: readonly string[];
+  /** Subscriptions one subject may have created (and not deleted). */
+  readonly maxSubscriptionsPerSubject: number;
 }
 
 /** What the broker keeps in memory for the request path, and how it learns of changes. */
@@ -233,6 +230,10 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(10),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(120).default(10),
+  WEBHOOK_ALLOWED_NETWORKS: csv.refine((entries) => entries.every(isCidr), {
+    message: 'must be a comma-separated list of CIDRs (10.1.0.0/16, fd00::/64)',
+  }),
+  WEBHOOK_MAX_SUBSCRIPTIONS_PER_SUBJECT: z.coerce.number().int().min(1).max(10_000).default(20),
   LEASE_MIN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LEASE_MAX_TTL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
   LEASE_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
@@ -242,8 +243,6 @@ const environmentSchema = z.object({
   CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
   ...exposureEnvironment,
 });
-
-type Environment = z.infer<typeof environmentSchema>;
 
 /** Validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -314,6 +313,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryBaseSeconds: values.WEBHOOK_RETRY_BASE_SECONDS,
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
       timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
+      allowedNetworks: Object.freeze(values.WEBHOOK_ALLOWED_NETWORKS),
+      maxSubscriptionsPerSubject: values.WEBHOOK_MAX_SUBSCRIPTIONS_PER_SUBJECT,
     }),
     redis:
       values.REDIS_URL === undefined
@@ -335,66 +336,9 @@ function ownNamespace(): string {
   }
 }
 
-function encryptionKeys(values: Environment): EncryptionKeys {
-  const single = values.ENCRYPTION_KEY !== undefined || values.ENCRYPTION_KEY_FILE !== undefined;
-  if (values.ENCRYPTION_KEYS !== undefined) {
-    if (single) {
-      throw new ConfigError(
-        'Invalid configuration: ENCRYPTION_KEYS and ENCRYPTION_KEY/ENCRYPTION_KEY_FILE are mutually exclusive',
-      );
-    }
-    return keyList(values.ENCRYPTION_KEYS, values.ENCRYPTION_KEY_ACTIVE);
-  }
-  if (values.ENCRYPTION_KEY_ACTIVE !== undefined) {
-    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY_ACTIVE needs ENCRYPTION_KEYS');
-  }
-  return Object.freeze({ active: SINGLE_KEY_ID, keys: new Map([[SINGLE_KEY_ID, singleKey(values)]]) });
-}
-
-/** `id:base64,id:base64`: ids are the operator's names for the keys; the active one must be listed. */
-function keyList(list: string, active: string | undefined): EncryptionKeys {
-  const keys = new Map<string, Buffer>();
-  for (const entry of list.split(',').map((item) => item.trim())) {
-    const separator = entry.indexOf(':');
-    const id = entry.slice(0, separator);
-    if (separator < 1 || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
-      throw new ConfigError(
-        'Invalid configuration: ENCRYPTION_KEYS entries must be id:base64 (id: letters, digits, ._-)',
-      );
-    }
-    if (keys.has(id)) throw new ConfigError(`Invalid configuration: ENCRYPTION_KEYS lists key ${id} twice`);
-    keys.set(id, decodeKey(`ENCRYPTION_KEYS (key ${id})`, entry.slice(separator + 1)));
-  }
-  if (active === undefined) {
-    if (keys.size !== 1)
-      throw new ConfigError('Invalid configuration: ENCRYPTION_KEY_ACTIVE must name one of ENCRYPTION_KEYS');
-    return Object.freeze({ active: [...keys.keys()][0], keys });
-  }
-  if (!keys.has(active)) {
-    throw new ConfigError(`Invalid configuration: ENCRYPTION_KEY_ACTIVE ${active} is not in ENCRYPTION_KEYS`);
-  }
-  return Object.freeze({ active, keys });
-}
-
-function singleKey(values: Environment): Buffer {
-  if (values.ENCRYPTION_KEY && values.ENCRYPTION_KEY_FILE) {
-    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are mutually exclusive');
-  }
-  const [name, encoded] = values.ENCRYPTION_KEY_FILE
-    ? ['ENCRYPTION_KEY_FILE', readFileOrFail('ENCRYPTION_KEY_FILE', values.ENCRYPTION_KEY_FILE)]
-    : ['ENCRYPTION_KEY', values.ENCRYPTION_KEY];
-  if (encoded === undefined) {
-    throw new ConfigError(
-      'Invalid configuration: ENCRYPTION_KEY, ENCRYPTION_KEY_FILE or ENCRYPTION_KEYS must be set (npm run dev generates one)',
-    );
-  }
-  return decodeKey(name, encoded);
-}
-
-function decodeKey(name: string, encoded: string): Buffer {
-  const key = Buffer.from(encoded.trim(), 'base64');
-  if (key.length !== 32) {
-    throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);
-  }
-  return key;
+function isCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(bits ?? '')) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -193,7 +193,7 @@ export class LeaseStore {
         namespace: lease.namespace,
         name: lease.serviceAccount,
         subject,
-        details: { leaseId: lease.id, ...details },
+        details: { leaseId: lease.id, holder: lease.subject, ...details },
       },
     ]);
   }

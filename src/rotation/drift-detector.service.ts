@@ -12,7 +12,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { SecretRecordEntity } from '../secrets/entities/secret-record.entity.js';
-import { versionOf } from '../secrets/secret-labels.js';
+import type { SecretVersionEntity } from '../secrets/entities/secret-version.entity.js';
 import { DRIFT_SUBJECT, SecretVersionStore } from '../secrets/secret-version.store.js';
 import { SecretWriterService } from '../secrets/secret-writer.service.js';
 
@@ -30,9 +30,9 @@ interface Drift {
  * Notices managed Secrets changed or deleted outside the broker: on every change the watch
  * reports, and by comparing every managed secret each DRIFT_CHECK_SECONDS (the only way where
  * no watch runs). A live object differs when its values no longer match the current version's
- * fingerprints. The broker's own writes never count: a secret with a pending version younger
- * than RECONCILE_GRACE_SECONDS is being written, and an object whose version annotation is not the current version is a write in
- * flight or a stale read, not drift. Drift is audited (keys, never values), counted, announced
+ * fingerprints, whatever its version annotation says. The broker's own writes never count: a
+ * secret with a pending version younger than RECONCILE_GRACE_SECONDS is being written, and a
+ * mismatch is confirmed by a second read before it counts. Drift is audited (keys, never values), counted, announced
  * once as `secret.drifted`, and handled by the secret's `onDrift` policy.
  */
 @Injectable()
@@ -127,7 +127,12 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** The live object is read first, the record after: a broker write in between is then seen as pending or current. */
+  /**
+   * Drift is decided on values alone (fingerprints against the current version): the version
+   * annotation is written by whoever writes the object, so it proves nothing. The live object is
+   * read first, the record after; a mismatch is read again once the record said which version is
+   * current, so a read from before a broker write that finished since is not taken for drift.
+   */
   private async detect(namespace: string, name: string): Promise<Drift | undefined> {
     const live = await this.cluster.getSecret(namespace, name);
     const record = await this.store.findRecord(namespace, name);
@@ -135,15 +140,26 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     if (await this.store.hasPendingVersion(record, this.config.reconcileGraceSeconds)) return undefined;
     const current = await this.store.findCurrentVersion(record);
     if (!current) return undefined;
-    if (!live) return { record, live, keys: Object.keys(current.fingerprints).sort() };
-    const liveVersion = versionOf(live.annotations);
-    if (liveVersion !== null && liveVersion !== current.version) return undefined;
-    const keys = this.store.changedKeys(record, current, live.data);
-    if (keys.length === 0) {
-      if (record.driftedAt !== null) await this.store.clearDrift(record);
-      return undefined;
-    }
-    return { record, live, keys };
+    if (live && (await this.matches(record, current, live))) return undefined;
+    const again = await this.cluster.getSecret(namespace, name);
+    const settled = await this.store.findRecord(namespace, name);
+    if (!settled || settled.state !== 'active' || settled.currentVersion !== record.currentVersion) return undefined;
+    if (await this.store.hasPendingVersion(settled, this.config.reconcileGraceSeconds)) return undefined;
+    if (!again) return { record, live: again, keys: Object.keys(current.fingerprints).sort() };
+    const keys = this.store.changedKeys(record, current, again.data);
+    if (keys.length === 0) return undefined;
+    return { record, live: again, keys };
+  }
+
+  /** Whether the live values are the current version's (clearing a recorded drift if so). */
+  private async matches(
+    record: SecretRecordEntity,
+    current: SecretVersionEntity,
+    live: ClusterSecret,
+  ): Promise<boolean> {
+    if (this.store.changedKeys(record, current, live.data).length > 0) return false;
+    if (record.driftedAt !== null) await this.store.clearDrift(record);
+    return true;
   }
 
   private async handle({ record, live, keys }: Drift): Promise<void> {

@@ -541,18 +541,16 @@ export class SecretVersionStore {
       await manager
         .getRepository(SecretVersionEntity)
         .update({ secretId: record.id, state: In(['current', 'previous']) }, { state: 'deprecated' });
-      await manager
-        .getRepository(SecretRecordEntity)
-        .update(
-          { id: record.id },
-          {
-            state: 'revoked',
-            revokedAt: new Date(this.clock.now()),
-            revokedBy,
-            revokeReason: reason,
-            currentVersion: null,
-          },
-        );
+      await manager.getRepository(SecretRecordEntity).update(
+        { id: record.id },
+        {
+          state: 'revoked',
+          revokedAt: new Date(this.clock.now()),
+          revokedBy,
+          revokeReason: reason,
+          currentVersion: null,
+        },
+      );
       await this.events.enqueue(manager, [
         {
           type: 'secret.revoked',

@@ -617,7 +617,7 @@ function rotationPolicyOf(
   if (!declared && Object.keys(merged).length === 0) return null;
   if (declared?.intervalSeconds !== undefined && declared.intervalSeconds < minIntervalSeconds)
     throw new DomainError(ErrorCode.Unprocessable, `intervalSeconds must be at least ${minIntervalSeconds}`);
-  if (declared) validateSchedule(declared);
+  if (declared) validateSchedule(declared, minIntervalSeconds);
   if (declared && isScheduled(declared) && Object.values(merged).every((spec) => spec.type === 'supplied'))
     throw new DomainError(ErrorCode.Unprocessable, 'A rotation schedule needs at least one generated key');
   if (declared?.strategy === 'two-phase' && declared.graceSeconds === undefined)

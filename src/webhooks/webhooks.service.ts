@@ -11,6 +11,7 @@ import { ANY, type Scope } from '../common/vocabulary/scope.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PolicyService, type AccessRequest } from '../grants/policy.service.js';
+import { DestinationPolicy } from './destination-policy.js';
 import { CreateWebhookInput } from './dto/create-webhook.input.js';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
@@ -48,7 +49,8 @@ export class WebhooksService {
     private readonly signingSecrets: SigningSecrets,
     private readonly sender: WebhookSender,
     private readonly cursors: CursorCodec,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'nodeEnv'>,
+    private readonly destinations: DestinationPolicy,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'nodeEnv' | 'webhooks'>,
     private readonly clock: Clock,
   ) {}
 
@@ -75,6 +77,19 @@ export class WebhooksService {
     });
     const urlProblem = webhookUrlProblem(input.url, this.config.nodeEnv === 'production');
     if (urlProblem) throw new DomainError(ErrorCode.Unprocessable, urlProblem);
+    if (!this.destinations.allowsLiteral(input.url)) {
+      throw new DomainError(
+        ErrorCode.Unprocessable,
+        'url must not be a loopback, private, link-local or metadata address',
+      );
+    }
+    const owned = await this.subscriptions.countBy({ createdBy: actor.subject });
+    if (owned >= this.config.webhooks.maxSubscriptionsPerSubject) {
+      throw new DomainError(
+        ErrorCode.Unprocessable,
+        `At most ${this.config.webhooks.maxSubscriptionsPerSubject} webhook subscriptions per subject; delete one first`,
+      );
+    }
     if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now()) {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
@@ -91,6 +106,9 @@ export class WebhooksService {
           signingSecret: this.signingSecrets.seal(id, signingSecret),
           expiresAt: input.expiresAt ?? null,
           createdBy: actor.subject,
+          ownerSubjects: [...actor.subjects],
+          suspendedAt: null,
+          suspendedReason: null,
         }),
       ),
     );

@@ -229,7 +229,15 @@ describe(`audit chain anchoring (${kind})`, () => {
       const configMap = await readConfigMap(broker);
       expect(Object.keys(configMap.data ?? {})).toEqual([CHECKPOINT_KEY]);
       expect(configMap.binaryData).toBeUndefined();
-      expect(Object.keys(first).sort()).toEqual(['count', 'hash', 'id', 'signature', 'writtenAt']);
+      expect(Object.keys(first).sort()).toEqual([
+        'count',
+        'hash',
+        'id',
+        'previous',
+        'sequence',
+        'signature',
+        'writtenAt',
+      ]);
       for (const form of [CANARY, Buffer.from(CANARY).toString('base64')])
         expect(JSON.stringify(configMap)).not.toContain(form);
 

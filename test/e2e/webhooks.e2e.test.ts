@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource, In, IsNull } from 'typeorm';
 import { LifecycleEventEntity } from '../../src/webhooks/entities/lifecycle-event.entity.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
+import { createNamespace, createSecret, gql, graphql, secretsPath } from '../factories/index.js';
 import { RotationPolicyWebhooks1765200100000 } from '../../migrations/1765200100000-rotation-policy-webhooks.js';
 import { SecretRecordEntity } from '../../src/secrets/entities/secret-record.entity.js';
 import type { RotationPolicy } from '../../src/secrets/rotation-policy.js';
@@ -30,6 +30,13 @@ interface DeliveryBody {
   lastStatusCode: number | null;
   attemptLog: Array<{ statusCode: number | null; error: string | null }>;
 }
+
+const WEBHOOK_DELIVERIES = gql<
+  { webhookDeliveries: { items: Array<{ eventType: string; state: string }>; continue: string | null } },
+  { id: string; first?: number }
+>(
+  'query Deliveries($id: ID!, $first: Int) { webhookDeliveries(id: $id, first: $first) { items { eventType state } continue } }',
+);
 
 const FAST_DELIVERY = {
   WEBHOOK_DISPATCH_SECONDS: '0.1',
@@ -133,6 +140,23 @@ describe('lifecycle webhooks', () => {
     await receiver.waitFor(2);
     expect(receiver.requests[1].headers['webhook-id']).toBe(receiver.requests[0].headers['webhook-id']);
     await expect.poll(async () => (await deliveriesOf(webhook.id))[0]?.state).toBe('delivered');
+  });
+
+  it('lists the delivery log through GraphQL webhookDeliveries, paged', async () => {
+    receiver = await startFlakyReceiver(0);
+    const namespace = await createNamespace(broker);
+    const webhook = await subscribe({ url: receiver.url, eventTypes: ['secret.created'], namespace });
+    await createSecret(broker, namespace);
+    await createSecret(broker, namespace);
+    await receiver.waitFor(2);
+    const first = await graphql(broker, 'admin', WEBHOOK_DELIVERIES, { id: webhook.id, first: 1 });
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.webhookDeliveries.items).toEqual([{ eventType: 'secret.created', state: expect.any(String) }]);
+    expect(first.data?.webhookDeliveries.continue).toEqual(expect.any(String));
+    const all = await graphql(broker, 'admin', WEBHOOK_DELIVERIES, { id: webhook.id });
+    expect(all.data?.webhookDeliveries.items).toHaveLength(2);
+    const invalid = await graphql(broker, 'admin', WEBHOOK_DELIVERIES, { id: 'not-a-uuid' });
+    expect(invalid.errors?.[0]?.message).toMatch(/id must be a UUID/);
   });
 
   it('sends only what the filter asks for: event type, namespace and name pattern', async () => {

@@ -87,7 +87,7 @@ export class AuditQueryService {
       (row) => row,
     ))
       verifier.accept(event);
-    return verificationReport(verifier, readings);
+    return verificationReport(verifier, readings, (location) => this.checkpoints.lastWrittenTo(location));
   }
 
   private async *walk<T>(

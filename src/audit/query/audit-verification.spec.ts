@@ -24,28 +24,63 @@ const checkpointAt = (id: number, writtenAt = new Date('2025-01-01T00:00:00Z')) 
   hash: events[id - 1].hash,
   count: id,
   writtenAt,
+  // One checkpoint per event in these examples.
+  sequence: id,
+  previous: 'f'.repeat(64),
 });
 
-function report(walked: typeof events, readings: LocationReading[]) {
+function report(
+  walked: typeof events,
+  readings: LocationReading[],
+  lastWrittenTo: (location: LocationReading['location']) => number | undefined = () => undefined,
+) {
   const anchors = readings.flatMap(({ reading }) => (reading?.state === 'valid' ? [reading.checkpoint.id] : []));
   const verifier = new ChainVerifier(link, anchors);
   walked.forEach((event) => verifier.accept(event));
-  return verificationReport(verifier, readings);
+  return verificationReport(verifier, readings, lastWrittenTo);
 }
 
 describe('the verify report', () => {
-  it('is ok with nothing found, naming the newest valid checkpoint', () => {
+  it('is ok with nothing found, naming the newest valid checkpoint and counting the anchors', () => {
     const result = report(events, [
-      { location: 'configmap', reading: { state: 'valid', checkpoint: checkpointAt(4) } },
+      { location: 'configmap', reading: { state: 'valid', checkpoint: checkpointAt(5) } },
       { location: 'file', reading: { state: 'valid', checkpoint: checkpointAt(5) } },
     ]);
     expect(result).toEqual({
       ok: true,
       checked: 6,
+      anchors: 2,
       firstBrokenId: null,
-      checkpoint: { id: '5', count: 5, writtenAt: new Date('2025-01-01T00:00:00Z'), location: 'file' },
+      checkpoint: { id: '5', count: 5, writtenAt: new Date('2025-01-01T00:00:00Z'), location: 'configmap' },
       findings: [],
     });
+  });
+
+  it('refuses a location behind another, and one older than this broker wrote there', () => {
+    const behind = report(events, [
+      { location: 'configmap', reading: { state: 'valid', checkpoint: checkpointAt(4) } },
+      { location: 'file', reading: { state: 'valid', checkpoint: checkpointAt(5) } },
+    ]);
+    expect(behind).toMatchObject({ ok: false, anchors: 2, checkpoint: { id: '5', location: 'file' } });
+    expect(behind.findings.map(({ kind, location, message }) => [kind, location, message])).toEqual([
+      [
+        'checkpoint-behind',
+        'configmap',
+        'The checkpoint ConfigMap (event 4, checkpoint 4) is behind the checkpoint file (event 5, checkpoint 5)',
+      ],
+    ]);
+    const putBack = report(
+      events,
+      [{ location: 'configmap', reading: { state: 'valid', checkpoint: checkpointAt(4) } }],
+      () => 6,
+    );
+    expect(putBack).toMatchObject({ ok: false, anchors: 1 });
+    expect(putBack.findings.map(({ kind, message }) => [kind, message])).toEqual([
+      [
+        'checkpoint-rolled-back',
+        'The checkpoint ConfigMap holds checkpoint 4, older than checkpoint 6 this broker wrote there',
+      ],
+    ]);
   });
 
   it('compares the chain with every valid checkpoint and reports each location that holds none', () => {

@@ -18,10 +18,14 @@ export function validCheckpoints(
     .sort((a, b) => b.checkpoint.id - a.checkpoint.id);
 }
 
-/** What verify answers, from a finished walk and the checkpoints read before it started. */
+/**
+ * What verify answers, from a finished walk and the checkpoints read before it started.
+ * `lastWrittenTo` is the sequence this process last wrote to a location, if any.
+ */
 export function verificationReport(
   verifier: ChainVerifier,
   readings: readonly LocationReading[],
+  lastWrittenTo: (location: LocationReading['location']) => number | undefined = () => undefined,
 ): AuditChainVerification {
   const anchors = validCheckpoints(readings);
   const findings = [
@@ -32,11 +36,13 @@ export function verificationReport(
       ),
     ),
     ...readings.flatMap(checkpointFindings),
+    ...anchorFindings(anchors, lastWrittenTo),
   ];
   const newest = anchors[0];
   return Object.assign(new AuditChainVerification(), {
     ok: findings.length === 0,
     checked: verifier.checked,
+    anchors: anchors.length,
     firstBrokenId: verifier.firstBrokenId === null ? null : String(verifier.firstBrokenId),
     checkpoint:
       newest === undefined
@@ -59,6 +65,49 @@ function chainFinding({ kind, fromId, toId }: ChainFinding): AuditChainFinding {
     'hash-mismatch': `${events} ${fromId === toId ? 'does' : 'do'} not match ${fromId === toId ? 'its' : 'their'} hash under the key (modified, or re-hashed without it)`,
   }[kind];
   return finding(kind, message, { fromId, toId });
+}
+
+/**
+ * Locations cross-checked: one holding an older checkpoint than another location (by sequence,
+ * then id) is behind it, and one older than this process last wrote there was put back.
+ */
+function anchorFindings(
+  anchors: ReturnType<typeof validCheckpoints>,
+  lastWrittenTo: (location: LocationReading['location']) => number | undefined,
+): AuditChainFinding[] {
+  const newest = anchors.reduce<(typeof anchors)[number] | undefined>(
+    (best, anchor) => (best === undefined || newer(anchor.checkpoint, best.checkpoint) ? anchor : best),
+    undefined,
+  );
+  return anchors.flatMap(({ location, checkpoint }) => {
+    const where = location === 'configmap' ? 'checkpoint ConfigMap' : 'checkpoint file';
+    const found: AuditChainFinding[] = [];
+    const written = lastWrittenTo(location);
+    if (written !== undefined && checkpoint.sequence < written) {
+      found.push(
+        finding(
+          'checkpoint-rolled-back',
+          `The ${where} holds checkpoint ${checkpoint.sequence}, older than checkpoint ${written} this broker wrote there`,
+          { location },
+        ),
+      );
+    }
+    if (newest !== undefined && newer(newest.checkpoint, checkpoint)) {
+      const other = newest.location === 'configmap' ? 'checkpoint ConfigMap' : 'checkpoint file';
+      found.push(
+        finding(
+          'checkpoint-behind',
+          `The ${where} (event ${checkpoint.id}, checkpoint ${checkpoint.sequence}) is behind the ${other} (event ${newest.checkpoint.id}, checkpoint ${newest.checkpoint.sequence})`,
+          { location },
+        ),
+      );
+    }
+    return found;
+  });
+}
+
+function newer(a: AuditCheckpoint, b: AuditCheckpoint): boolean {
+  return a.sequence !== b.sequence ? a.sequence > b.sequence : a.id > b.id;
 }
 
 function checkpointFindings({ location, reading, error }: LocationReading): AuditChainFinding[] {

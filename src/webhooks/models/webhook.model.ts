@@ -44,6 +44,22 @@ export class WebhookView {
   @ApiProperty({ type: String, format: 'date-time', description: 'When it was created' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "When the owner's grants stopped covering it; nothing is delivered since. null: active",
+  })
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: "When the owner's grants stopped covering it; nothing is delivered since",
+  })
+  suspendedAt: Date | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why it was suspended' })
+  @Field(() => String, { nullable: true, description: 'Why it was suspended' })
+  suspendedReason: string | null;
 }
 
 @ObjectType('WebhookWithSecret', { description: 'A subscription with its signing secret, returned once' })

@@ -8,6 +8,8 @@ export const FINDING_KINDS = [
   'checkpoint-missing',
   'checkpoint-invalid',
   'checkpoint-unreadable',
+  'checkpoint-behind',
+  'checkpoint-rolled-back',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const CHECKPOINT_LOCATIONS = ['configmap', 'file'] as const;
@@ -19,7 +21,8 @@ export class AuditChainFinding {
       'gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose ' +
       'hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint ' +
       'recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds ' +
-      'none, one whose signature does not verify, or could not be read',
+      'none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint ' +
+      'than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back)',
   })
   kind: FindingKind;
 
@@ -76,6 +79,14 @@ export class AuditChainVerification {
 
   @ApiProperty({ description: 'Events examined up to and including the first broken one (all of them when none is)' })
   checked: number;
+
+  @ApiProperty({
+    example: 2,
+    description:
+      'How many independent anchors (checkpoint locations holding a validly signed checkpoint) the chain was compared ' +
+      'against and cross-checked with each other; 1 cannot show an older checkpoint put back, see the audit trail docs',
+  })
+  anchors: number;
 
   @ApiProperty({
     type: String,

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { compiledBroker } from '../support/broker-process.js';
+
+/** Runs the broker's main.js with `env` and returns its exit code and what it wrote. */
+async function startWith(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const main = await compiledBroker();
+  const child = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  return { code, output };
+}
+
+const BASE = { JWT_HS256_SECRET: 'x'.repeat(32), DATABASE_URL: 'sqlite::memory:' };
+
+describe('key-encryption keys that only look like keys (finding 16)', () => {
+  it.each([
+    ['all zeros', { ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') }, /ENCRYPTION_KEY is not random/],
+    [
+      'base64 of a passphrase',
+      { ENCRYPTION_KEY: Buffer.from('correct horse battery staple 123').toString('base64') },
+      /ENCRYPTION_KEY decodes to text/,
+    ],
+    [
+      'junk characters the decoder would skip',
+      {
+        ENCRYPTION_KEYS: `k1:*${Buffer.from('9f1c3a7e52d40b86e1f7a93c0d5b2e68a4c71f09b3e8d256c0a7f41e9b62d3c8', 'hex').toString('base64')}`,
+      },
+      /ENCRYPTION_KEYS \(key k1\) is not strict base64/,
+    ],
+  ])('refuses to start with %s, naming the variable', async (_case, env, message) => {
+    const { code, output } = await startWith({ ...BASE, ...env });
+    expect(code).not.toBe(0);
+    expect(output).toMatch(message);
+  });
+});
