@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './app-config.js';
 
-const BASE = { JWT_HS256_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') };
+const BASE = {
+  JWT_HS256_SECRET: 'x'.repeat(32),
+  ENCRYPTION_KEY: Buffer.from('9f1c3a7e52d40b86e1f7a93c0d5b2e68a4c71f09b3e8d256c0a7f41e9b62d3c8', 'hex').toString(
+    'base64',
+  ),
+};
 
 describe('exposure settings', () => {
   it('defaults to the documented own objects, audiences and caps', () => {
