@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { DataSource, In } from 'typeorm';
@@ -84,7 +85,7 @@ async function fixture(others: number): Promise<Fixture> {
     {
       managedNamespaces: undefined,
       auditCheckpoint: { intervalSeconds: 60, namespace: 'secrets-broker', file: undefined },
-      exposure: loadConfig({ JWT_HS256_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') })
+      exposure: loadConfig({ JWT_HS256_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: randomBytes(32).toString('base64') })
         .exposure,
     },
     { record: () => Promise.reject(new Error('not recorded in this benchmark')) },

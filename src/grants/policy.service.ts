@@ -6,9 +6,9 @@ import type { Scope } from '../common/vocabulary/scope.js';
 import type { Verb } from '../common/vocabulary/verbs.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { Clock } from '../common/time/clock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { decide, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
+import { Clock } from '../common/time/clock.js';
+import { decide, isLive, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
 import type { GrantEntity } from './entities/grant.entity.js';
 import { GrantCache } from './grant-cache.js';
 import { toEffectiveGrant } from './grant-index.js';
@@ -59,10 +59,10 @@ export class PolicyService {
     return grants;
   }
 
-  /** The unexpired grants of `subjects` now (decisions check expiry again at their own time). */
+  /** The grants of `subjects` that apply now (decisions check their window again at their own time). */
   grantsOfSubjects(subjects: readonly string[]): EffectiveGrant[] {
-    const now = this.clock.now();
-    return this.cache.grantsOf(subjects).filter((grant) => grant.expiresAt === null || grant.expiresAt.getTime() > now);
+    const now = new Date(this.clock.now());
+    return this.cache.grantsOf(subjects).filter((grant) => isLive(grant, now));
   }
 
   /** Attaches each grant's role verbs. */
