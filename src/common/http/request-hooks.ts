@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { pathWithoutQuery } from '../logging/logger.js';
+import { requireJsonBody } from './content-type.js';
 import { rejectDeepJson } from './json-depth.js';
 
 /** Label for requests that matched no route: their paths are caller-chosen and unbounded. */
@@ -12,7 +13,8 @@ export interface RequestObserver {
 
 /**
  * The per-request work every request needs, as Fastify hooks and nothing more: the request id
- * echoed, GraphQL answers marked uncacheable (they may carry values), too-deep JSON refused after
+ * echoed, GraphQL answers marked uncacheable (they may carry values), a body that is not JSON
+ * refused before it is read (415), too-deep JSON refused after
  * parsing, and on the way out one log line (from the root logger: no child logger per request)
  * and one histogram observation labelled by route pattern, never by raw URL.
  */
@@ -24,6 +26,7 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
     if (request.url.startsWith('/graphql')) reply.header('Cache-Control', 'no-store');
     done();
   });
+  fastify.addHook('onRequest', (request: FastifyRequest) => requireJsonBody(request));
   fastify.addHook('preValidation', (request: FastifyRequest) => rejectDeepJson(request));
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
     done(null, isRefusedGraphqlRequest(request, reply, payload) ? withRequestId(payload, request.id) : payload);
