@@ -29,7 +29,10 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
   fastify.addHook('onRequest', (request: FastifyRequest) => requireJsonBody(request));
   fastify.addHook('preValidation', (request: FastifyRequest) => rejectDeepJson(request));
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
-    done(null, isRefusedGraphqlRequest(request, reply, payload) ? withRequestId(payload, request.id) : payload);
+    done(
+      null,
+      isRefusedGraphqlRequest(request, reply, payload) ? withRequestId(payload, request.id, reply.statusCode) : payload,
+    );
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const seconds = reply.elapsedTime / 1000;
@@ -54,7 +57,7 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
 
 /**
  * Apollo refuses some requests before its plugins run (the CSRF check, a request that is not a
- * GraphQL request at all); those errors get the request id here, as every other error has it.
+ * GraphQL request at all); those errors get the request id and status here, as every other error has them.
  */
 function isRefusedGraphqlRequest(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string {
   return (
@@ -66,8 +69,8 @@ function isRefusedGraphqlRequest(request: FastifyRequest, reply: FastifyReply, p
   );
 }
 
-function withRequestId(payload: string, requestId: string): string {
+function withRequestId(payload: string, requestId: string, status: number): string {
   const body = JSON.parse(payload) as { errors: { extensions?: Record<string, unknown> }[] };
-  const errors = body.errors.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
+  const errors = body.errors.map((error) => ({ ...error, extensions: { ...error.extensions, status, requestId } }));
   return JSON.stringify({ ...body, errors });
 }
