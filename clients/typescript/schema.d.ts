@@ -596,6 +596,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/graphql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a GraphQL query or mutation
+         * @description The same service layer as /v1, in GraphQL. The schema is the SDL served at `/schema.graphql` beside this document (committed as `src/schema.gql`); subscriptions (`secretEvents`) use graphql-ws over WebSocket on this path. Resolver errors (FORBIDDEN, NOT_FOUND, …) answer 200 beside `data`; a syntax, validation or variable error answers 400. Every error carries `extensions.code`, `extensions.status` and `extensions.requestId`.
+         */
+        post: operations["GraphQL_execute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -699,38 +719,6 @@ export interface components {
             /** @description Every grant that applies to those subjects */
             grants: components["schemas"]["GrantView"][];
         };
-        CreateGrantInput: {
-            /**
-             * @description Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>
-             * @example user:alice
-             */
-            subject: string;
-            /**
-             * @description The role whose verbs it grants
-             * @example reader
-             */
-            role: string;
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over secret names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /**
-             * Format: date-time
-             * @description When it stops applying (default: never)
-             */
-            expiresAt?: string;
-            /** @description Caps the lifetime (ttlSeconds) of leases this grant allows */
-            maxLeaseTtlSeconds?: number;
-            /** @description Why the grant exists, shown with it */
-            reason?: string;
-        };
         RoleView: {
             /**
              * @description The role name
@@ -756,48 +744,6 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
-        };
-        CreateRoleInput: {
-            /**
-             * @description The role name (a DNS label)
-             * @example db-operator
-             */
-            name: string;
-            /**
-             * @description The verbs it grants
-             * @example [
-             *       "read",
-             *       "rotate"
-             *     ]
-             */
-            verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage")[];
-            /** @description What the role is for */
-            description?: string;
-            /** @description Caps the lifetime (ttlSeconds) of leases any grant of this role allows */
-            maxLeaseTtlSeconds?: number;
-        };
-        AccessReviewInput: {
-            /**
-             * @description Defaults to the caller
-             * @example user:alice
-             */
-            subject?: string;
-            /**
-             * @description The verb to check
-             * @example read
-             * @enum {string}
-             */
-            verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage";
-            /**
-             * @description The namespace of the secret
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description The name of the secret
-             * @example db-main
-             */
-            name: string;
         };
         AccessReviewView: {
             /** @description Whether the subject may perform the verb */
@@ -875,83 +821,6 @@ export interface components {
             items: components["schemas"]["SecretView"][];
             /** @description Pass as `continue` for the next page */
             continue: string | null;
-        };
-        RotationPolicyInput: {
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
-            generators?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
-            intervalSeconds?: number;
-            /**
-             * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
-             * @example 0 3 * * *
-             */
-            schedule?: string;
-            /**
-             * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
-             * @default replace
-             * @enum {string}
-             */
-            strategy?: "replace" | "two-phase";
-            /** @description Two-phase: how long the previous values stay (seconds) */
-            graceSeconds?: number;
-            /** @description Restart at most this many consumer workloads at once */
-            restartBatchSize?: number;
-            /** @description Seconds to wait between restart batches */
-            restartIntervalSeconds?: number;
-            /**
-             * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
-             * @default record
-             * @enum {string}
-             */
-            onDrift?: "record" | "restore" | "adopt";
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /**
-             * @deprecated
-             * @description Refused (422): subscribe with POST /v1/webhooks instead
-             */
-            webhooks?: string[];
-        };
-        CreateSecretInput: {
-            /**
-             * @description The name of the new Secret
-             * @example db-main
-             */
-            name: string;
-            /**
-             * @description The Kubernetes Secret type
-             * @default Opaque
-             * @example Opaque
-             */
-            type?: string;
-            /** @description Key → value (UTF-8, or base64 with dataEncoding) */
-            data?: {
-                [key: string]: string;
-            };
-            /**
-             * @description How the data values are encoded: utf8 (default) or base64
-             * @default utf8
-             * @enum {string}
-             */
-            dataEncoding?: "utf8" | "base64";
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
-            generate?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Labels to put on the Secret (Kubernetes label keys and values) */
-            labels?: {
-                [key: string]: string;
-            };
-            /** @description How and how often it is rotated (default: on request only) */
-            rotationPolicy?: components["schemas"]["RotationPolicyInput"];
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
         };
         KeyFingerprintView: {
             /** @description The key name */
@@ -1043,12 +912,6 @@ export interface components {
             /** @description Only for rotate with returnValues by a caller who may also read */
             values?: components["schemas"]["SecretValueView"][];
         };
-        RequestSecretInput: {
-            /** @description Only these keys (default: all) */
-            keys?: string[];
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-        };
         SecretValuesView: {
             /** @description The namespace of the secret */
             namespace: string;
@@ -1058,66 +921,6 @@ export interface components {
             version: number | null;
             /** @description The requested keys and their values */
             values: components["schemas"]["SecretValueView"][];
-        };
-        UpdateSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description Key → value (UTF-8, or base64 with dataEncoding) */
-            data: {
-                [key: string]: string;
-            };
-            /**
-             * @description How the data values are encoded: utf8 (default) or base64
-             * @default utf8
-             * @enum {string}
-             */
-            dataEncoding?: "utf8" | "base64";
-        };
-        RotateSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description Keys to rotate (default: every key with a generator) */
-            keys?: string[];
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
-            generate?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Return the new values (needs read as well as rotate) */
-            returnValues?: boolean;
-        };
-        RollbackSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description The earlier version whose values to restore */
-            version: number;
-        };
-        RevokeSecretInput: {
-            /** @description Why the secret is revoked (required, recorded in the audit trail) */
-            reason: string;
-        };
-        LeaseServiceAccountInput: {
-            /**
-             * @description How long the token works, in seconds
-             * @example 900
-             */
-            ttlSeconds: number;
-            /**
-             * @description Who the token is for; none: the API server's own audience
-             * @example [
-             *       "secrets-broker"
-             *     ]
-             */
-            audiences?: string[];
-            /** @description Why the token is needed, recorded with the lease */
-            reason?: string;
         };
         LeaseView: {
             /**
@@ -1384,39 +1187,6 @@ export interface components {
              */
             createdAt: string;
         };
-        CreateWebhookInput: {
-            /**
-             * @description https:// (http:// only to a loopback address outside production); no credentials in the URL
-             * @example https://hooks.example.com/secrets-broker
-             */
-            url: string;
-            /**
-             * @description The lifecycle events to deliver (at least one)
-             * @example [
-             *       "secret.rotated",
-             *       "secret.revoked"
-             *     ]
-             */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /** @description What the subscription is for, for its readers */
-            description?: string;
-            /**
-             * Format: date-time
-             * @description No later than the covering grants of the creator that have an expiry
-             */
-            expiresAt?: string;
-        };
         WebhookWithSecretView: {
             /**
              * Format: uuid
@@ -1536,7 +1306,18 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request id (an incoming X-Request-Id is echoed), also in the log and the audit trail */
+        "X-Request-Id": string;
+        /** @description How to authenticate: a bearer token */
+        "WWW-Authenticate": string;
+        /** @description Seconds to wait before trying again */
+        "Retry-After": number;
+        /** @description The version as an entity tag (`"3"`); If-Match takes it back as it is */
+        ETag: string;
+        /** @description Never to be stored: the answer carries values, a token or live state */
+        "Cache-Control": "no-store";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1553,6 +1334,7 @@ export interface operations {
             /** @description The subject, the subjects it acts as, and their grants */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1562,27 +1344,60 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1607,6 +1422,7 @@ export interface operations {
             /** @description The matching grants */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1616,45 +1432,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1670,13 +1539,45 @@ export interface operations {
         /** @description Who gets which role where */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateGrantInput"];
+                "application/json": {
+                    /**
+                     * @description Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>
+                     * @example user:alice
+                     */
+                    subject: string;
+                    /**
+                     * @description The role whose verbs it grants
+                     * @example reader
+                     */
+                    role: string;
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it stops applying (default: never)
+                     */
+                    expiresAt?: string;
+                    /** @description Caps the lifetime (ttlSeconds) of leases this grant allows */
+                    maxLeaseTtlSeconds?: number;
+                    /** @description Why the grant exists, shown with it */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The new grant */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1686,72 +1587,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1772,6 +1756,7 @@ export interface operations {
             /** @description The grant */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1781,54 +1766,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1849,6 +1897,7 @@ export interface operations {
             /** @description The deleted grant */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1858,54 +1907,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1923,6 +2035,7 @@ export interface operations {
             /** @description Every role */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1932,36 +2045,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1977,13 +2133,32 @@ export interface operations {
         /** @description The name and verbs of the new role */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateRoleInput"];
+                "application/json": {
+                    /**
+                     * @description The role name (a DNS label)
+                     * @example db-operator
+                     */
+                    name: string;
+                    /**
+                     * @description The verbs it grants
+                     * @example [
+                     *       "read",
+                     *       "rotate"
+                     *     ]
+                     */
+                    verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage")[];
+                    /** @description What the role is for */
+                    description?: string;
+                    /** @description Caps the lifetime (ttlSeconds) of leases any grant of this role allows */
+                    maxLeaseTtlSeconds?: number;
+                };
             };
         };
         responses: {
             /** @description The new role */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1993,81 +2168,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2088,6 +2356,7 @@ export interface operations {
             /** @description The deleted role */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2097,63 +2366,136 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2169,13 +2511,36 @@ export interface operations {
         /** @description Who, which verb, which secret */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccessReviewInput"];
+                "application/json": {
+                    /**
+                     * @description Defaults to the caller
+                     * @example user:alice
+                     */
+                    subject?: string;
+                    /**
+                     * @description The verb to check
+                     * @example read
+                     * @enum {string}
+                     */
+                    verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage";
+                    /**
+                     * @description The namespace of the secret
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description The name of the secret
+                     * @example db-main
+                     */
+                    name: string;
+                };
             };
         };
         responses: {
             /** @description The decision, its reason and the grants that matched */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2185,72 +2550,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2278,6 +2726,7 @@ export interface operations {
             /** @description One page of secrets and the cursor of the next page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2287,54 +2736,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2353,13 +2865,90 @@ export interface operations {
         /** @description The name, and values and/or generators, of the new secret */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateSecretInput"];
+                "application/json": {
+                    /**
+                     * @description The name of the new Secret
+                     * @example db-main
+                     */
+                    name: string;
+                    /**
+                     * @description The Kubernetes Secret type
+                     * @default Opaque
+                     * @example Opaque
+                     */
+                    type?: string;
+                    /** @description Key → value (UTF-8, or base64 with dataEncoding) */
+                    data?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description How the data values are encoded: utf8 (default) or base64
+                     * @default utf8
+                     * @enum {string}
+                     */
+                    dataEncoding?: "utf8" | "base64";
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
+                    generate?: {
+                        [key: string]: {
+                            type?: string;
+                        };
+                    };
+                    /** @description Labels to put on the Secret (Kubernetes label keys and values) */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                    /** @description How and how often it is rotated (default: on request only) */
+                    rotationPolicy?: {
+                        /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
+                        generators?: {
+                            [key: string]: {
+                                type?: string;
+                            };
+                        };
+                        /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
+                        intervalSeconds?: number;
+                        /**
+                         * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
+                         * @example 0 3 * * *
+                         */
+                        schedule?: string;
+                        /**
+                         * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
+                         * @default replace
+                         * @enum {string}
+                         */
+                        strategy?: "replace" | "two-phase";
+                        /** @description Two-phase: how long the previous values stay (seconds) */
+                        graceSeconds?: number;
+                        /** @description Restart at most this many consumer workloads at once */
+                        restartBatchSize?: number;
+                        /** @description Seconds to wait between restart batches */
+                        restartIntervalSeconds?: number;
+                        /**
+                         * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
+                         * @default record
+                         * @enum {string}
+                         */
+                        onDrift?: "record" | "restore" | "adopt";
+                        /** @description Restart the workloads that use the secret once the new version is live */
+                        restartWorkloads?: boolean;
+                        /**
+                         * @deprecated
+                         * @description Refused (422): subscribe with POST /v1/webhooks instead
+                         */
+                        webhooks?: string[];
+                    };
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The new secret and its first version */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2369,99 +2958,212 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2484,6 +3186,8 @@ export interface operations {
             /** @description The secret without its values */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,72 +3197,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2582,13 +3369,30 @@ export interface operations {
         /** @description The new values, and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateSecretInput"];
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description Key → value (UTF-8, or base64 with dataEncoding) */
+                    data: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description How the data values are encoded: utf8 (default) or base64
+                     * @default utf8
+                     * @enum {string}
+                     */
+                    dataEncoding?: "utf8" | "base64";
+                };
             };
         };
         responses: {
             /** @description The secret and its new version */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2598,108 +3402,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2720,13 +3647,21 @@ export interface operations {
         /** @description Which keys, and why (optional) */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RequestSecretInput"];
+                "application/json": {
+                    /** @description Only these keys (default: all) */
+                    keys?: string[];
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The values and the version they belong to */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2736,90 +3671,193 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2840,13 +3878,31 @@ export interface operations {
         /** @description Which keys, how, and why (optional) */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RotateSecretInput"];
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description Keys to rotate (default: every key with a generator) */
+                    keys?: string[];
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
+                    generate?: {
+                        [key: string]: {
+                            type?: string;
+                        };
+                    };
+                    /** @description Return the new values (needs read as well as rotate) */
+                    returnValues?: boolean;
+                };
             };
         };
         responses: {
             /** @description The secret and its new version (and the values, if asked for and allowed) */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2856,108 +3912,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2978,13 +4157,22 @@ export interface operations {
         /** @description The version to restore, and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RollbackSecretInput"];
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description The earlier version whose values to restore */
+                    version: number;
+                };
             };
         };
         responses: {
             /** @description The secret and the new version holding the restored values */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2994,108 +4182,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3116,13 +4427,17 @@ export interface operations {
         /** @description Why the secret is revoked */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RevokeSecretInput"];
+                "application/json": {
+                    /** @description Why the secret is revoked (required, recorded in the audit trail) */
+                    reason: string;
+                };
             };
         };
         responses: {
             /** @description The revoked secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3132,108 +4447,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3256,6 +4694,7 @@ export interface operations {
             /** @description The versions of the secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3265,54 +4704,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3335,6 +4837,7 @@ export interface operations {
             /** @description The workloads using the secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3344,54 +4847,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3412,13 +4978,30 @@ export interface operations {
         /** @description How long, for whom and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LeaseServiceAccountInput"];
+                "application/json": {
+                    /**
+                     * @description How long the token works, in seconds
+                     * @example 900
+                     */
+                    ttlSeconds: number;
+                    /**
+                     * @description Who the token is for; none: the API server's own audience
+                     * @example [
+                     *       "secrets-broker"
+                     *     ]
+                     */
+                    audiences?: string[];
+                    /** @description Why the token is needed, recorded with the lease */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The lease and its token */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3428,99 +5011,212 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3549,6 +5245,7 @@ export interface operations {
             /** @description One page of leases, never their tokens */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3558,45 +5255,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3617,6 +5367,7 @@ export interface operations {
             /** @description The lease */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3626,54 +5377,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3694,6 +5508,7 @@ export interface operations {
             /** @description The revoked lease */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3703,72 +5518,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3786,6 +5684,7 @@ export interface operations {
             /** @description The process is alive */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3819,6 +5718,7 @@ export interface operations {
              */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3894,6 +5794,8 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3980,6 +5882,8 @@ export interface operations {
             /** @description The metrics in the Prometheus text format 0.0.4 */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4028,6 +5932,7 @@ export interface operations {
             /** @description One page of events and the cursor of the next, older page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4037,45 +5942,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4093,6 +6051,7 @@ export interface operations {
             /** @description What the walk found; `ok` is false when anything was */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4102,36 +6061,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4154,6 +6156,7 @@ export interface operations {
             /** @description One audit event (as in the list) per line */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4163,45 +6166,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4219,6 +6275,7 @@ export interface operations {
             /** @description The subscriptions, without their signing secrets */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4228,36 +6285,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4273,13 +6373,46 @@ export interface operations {
         /** @description Where to deliver, which events, for which secrets */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookInput"];
+                "application/json": {
+                    /**
+                     * @description https:// (http:// only to a loopback address outside production); no credentials in the URL
+                     * @example https://hooks.example.com/secrets-broker
+                     */
+                    url: string;
+                    /**
+                     * @description The lifecycle events to deliver (at least one)
+                     * @example [
+                     *       "secret.rotated",
+                     *       "secret.revoked"
+                     *     ]
+                     */
+                    eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /** @description What the subscription is for, for its readers */
+                    description?: string;
+                    /**
+                     * Format: date-time
+                     * @description No later than the covering grants of the creator that have an expiry
+                     */
+                    expiresAt?: string;
+                };
             };
         };
         responses: {
             /** @description The subscription and its signing secret, shown only now */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4289,72 +6422,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4375,6 +6591,7 @@ export interface operations {
             /** @description The subscription, without its signing secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4384,54 +6601,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4452,6 +6732,7 @@ export interface operations {
             /** @description The deleted subscription */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4461,54 +6742,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4529,6 +6873,7 @@ export interface operations {
             /** @description The subscription and its new signing secret, shown only now */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4538,54 +6883,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4611,6 +7019,7 @@ export interface operations {
             /** @description One page of deliveries */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4620,54 +7029,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4690,6 +7162,7 @@ export interface operations {
             /** @description The delivery, queued again */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4699,55 +7172,226 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    GraphQL_execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A GraphQL request: the operation and its variables */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "query": "{ whoami { subject } }"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The operation, in GraphQL */
+                    query: string;
+                    /** @description Its variables */
+                    variables?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Which operation of the document to run */
+                    operationName?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The result: `data`, and `errors` for the fields that failed */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            [key: string]: unknown;
+                        } | null;
+                        errors?: {
+                            message: string;
+                            locations?: {
+                                line?: number;
+                                column?: number;
+                            }[];
+                            path?: (string | number)[];
+                            extensions?: {
+                                /** @example FORBIDDEN */
+                                code?: string;
+                                /** @example 403 */
+                                status?: number;
+                                requestId?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description A syntax, validation or variable error, or a request Apollo refuses (CSRF prevention) */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         {
+                     *           "message": "Syntax Error: Expected Name, found <EOF>.",
+                     *           "extensions": {
+                     *             "code": "GRAPHQL_PARSE_FAILED",
+                     *             "status": 400,
+                     *             "requestId": "graphql-1"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data?: {
+                            [key: string]: unknown;
+                        } | null;
+                        errors?: {
+                            message: string;
+                            locations?: {
+                                line?: number;
+                                column?: number;
+                            }[];
+                            path?: (string | number)[];
+                            extensions?: {
+                                /** @example FORBIDDEN */
+                                code?: string;
+                                /** @example 403 */
+                                status?: number;
+                                requestId?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
                 };
             };
         };
