@@ -1539,6 +1539,16 @@ export interface operations {
         /** @description Who gets which role where */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "subject": "user:alice",
+                 *       "role": "reader",
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "expiresAt": "2030-01-01T00:00:00Z",
+                 *       "reason": "on-call"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>
@@ -2865,6 +2875,18 @@ export interface operations {
         /** @description The name, and values and/or generators, of the new secret */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "db-main",
+                 *       "generate": {
+                 *         "password": {
+                 *           "type": "password",
+                 *           "length": 32
+                 *         }
+                 *       },
+                 *       "reason": "new database"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description The name of the new Secret
@@ -3369,6 +3391,14 @@ export interface operations {
         /** @description The new values, and why */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "password": "chosen-by-hand"
+                 *       },
+                 *       "reason": "set by hand"
+                 *     }
+                 */
                 "application/json": {
                     /** @description The caller's stated reason, recorded with the change */
                     reason?: string;
@@ -3647,6 +3677,14 @@ export interface operations {
         /** @description Which keys, and why (optional) */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "keys": [
+                 *         "password"
+                 *       ],
+                 *       "reason": "start-up"
+                 *     }
+                 */
                 "application/json": {
                     /** @description Only these keys (default: all) */
                     keys?: string[];
@@ -3878,6 +3916,12 @@ export interface operations {
         /** @description Which keys, how, and why (optional) */
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "scheduled",
+                 *       "restartWorkloads": true
+                 *     }
+                 */
                 "application/json": {
                     /** @description The caller's stated reason, recorded with the change */
                     reason?: string;
@@ -6373,6 +6417,18 @@ export interface operations {
         /** @description Where to deliver, which events, for which secrets */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/broker",
+                 *       "eventTypes": [
+                 *         "secret.rotated",
+                 *         "secret.revoked"
+                 *       ],
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "description": "deploy notifications"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description https:// (http:// only to a loopback address outside production); no credentials in the URL

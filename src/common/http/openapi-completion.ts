@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { HEADERS_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import type { HeaderObject, OpenAPIObject, OperationObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import { REQUEST_BODY_EXAMPLE } from './api-route.decorator.js';
 import { SENDS_VERSION_ETAG } from './version-etag.js';
 
 /** The operation id of a controller method, as the document names it (`Secrets_request`). */
@@ -38,22 +39,26 @@ const HEADERS: Record<string, HeaderObject> = {
   },
 };
 
-/** The headers a handler sends besides the body, read from its decorators. */
-interface HandlerHeaders {
+/** What a handler's decorators say beyond the document: headers it sends, its body's example. */
+interface HandlerFacts {
   readonly cacheControl: string | undefined;
   readonly etag: boolean;
+  readonly requestExample: object | undefined;
 }
 
 /**
  * Completes what the decorators leave out of the document, for every route, so routes added
- * later are covered: each response lists the headers it is sent with, and request bodies are
- * written out in place (see inlineRequestBodies).
+ * later are covered: each response lists the headers it is sent with, request bodies carry the
+ * example their route gives, and are written out in place (see inlineRequestBodies).
  */
 export function completeOpenApiDocument(app: INestApplication, document: OpenAPIObject): OpenAPIObject {
-  const handlers = handlerHeaders(app);
+  const handlers = handlerFacts(app);
   document.components = { ...document.components, headers: { ...document.components?.headers, ...HEADERS } };
   for (const [operation] of operationsOf(document)) {
     const handler = handlers.get(operation.operationId ?? '');
+    const body = operation.requestBody;
+    const json = body && 'content' in body ? body.content['application/json'] : undefined;
+    if (json && handler?.requestExample) json.example = handler.requestExample;
     for (const [status, response] of Object.entries(operation.responses)) {
       if (!response || '$ref' in response) continue;
       response.headers = { ...response.headers, ...headersOf(Number(status), handler) };
@@ -62,7 +67,7 @@ export function completeOpenApiDocument(app: INestApplication, document: OpenAPI
   return inlineRequestBodies(document);
 }
 
-function headersOf(status: number, handler: HandlerHeaders | undefined): Record<string, ReferenceObject> {
+function headersOf(status: number, handler: HandlerFacts | undefined): Record<string, ReferenceObject> {
   // 431 is answered by the HTTP server itself, before any hook could add a header.
   if (status === 431) return {};
   const names = ['X-Request-Id'];
@@ -82,8 +87,8 @@ function* operationsOf(document: OpenAPIObject): Generator<[OperationObject, str
   }
 }
 
-function handlerHeaders(app: INestApplication): Map<string, HandlerHeaders> {
-  const found = new Map<string, HandlerHeaders>();
+function handlerFacts(app: INestApplication): Map<string, HandlerFacts> {
+  const found = new Map<string, HandlerFacts>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const { metatype } of module.controllers.values()) {
       if (typeof metatype !== 'function') continue;
@@ -95,6 +100,7 @@ function handlerHeaders(app: INestApplication): Map<string, HandlerHeaders> {
         found.set(operationIdOf(metatype.name, method), {
           cacheControl: headers.find((header) => header.name.toLowerCase() === 'cache-control')?.value,
           etag: Reflect.getMetadata(SENDS_VERSION_ETAG, handler) === true,
+          requestExample: Reflect.getMetadata(REQUEST_BODY_EXAMPLE, handler) as object | undefined,
         });
       }
     }
