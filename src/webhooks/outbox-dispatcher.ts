@@ -82,6 +82,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
             lastError: null,
             attemptLog: [],
             deliveredAt: null,
+            // Set here rather than by the column default, which on SQLite keeps whole seconds: the log lists newest first.
+            createdAt: now,
           })),
       );
       if (deliveries.length > 0) await manager.getRepository(WebhookDeliveryEntity).insert(deliveries);
