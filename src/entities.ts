@@ -1,3 +1,4 @@
+import { KekNameEntity } from './common/crypto/kek-names.js';
 import { KeyMaterialEntity } from './common/crypto/key-material.entity.js';
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
@@ -21,4 +22,5 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   KeyMaterialEntity,
+  KekNameEntity,
 ];
