@@ -17,6 +17,7 @@ import { WebhookOwnerGrants1765650000000 } from './1765650000000-webhook-owner-g
 import { ApproveVerb1765700000000 } from './1765700000000-approve-verb.js';
 import { GrantStartAndSource1765700100000 } from './1765700100000-grant-start-and-source.js';
 import { AccessRequests1765700200000 } from './1765700200000-access-requests.js';
+import { KekNames1765900000000 } from './1765900000000-kek-names.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ApproveVerb1765700000000,
   GrantStartAndSource1765700100000,
   AccessRequests1765700200000,
+  KekNames1765900000000,
 ];

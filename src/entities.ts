@@ -1,6 +1,7 @@
 import { AccessPolicyEntity } from './access/policies/entities/access-policy.entity.js';
 import { AccessRequestReviewEntity } from './access/requests/entities/access-request-review.entity.js';
 import { AccessRequestEntity } from './access/requests/entities/access-request.entity.js';
+import { KekNameEntity } from './common/crypto/kek-names.js';
 import { KeyMaterialEntity } from './common/crypto/key-material.entity.js';
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
@@ -27,4 +28,5 @@ export const ENTITIES = [
   AccessPolicyEntity,
   AccessRequestEntity,
   AccessRequestReviewEntity,
+  KekNameEntity,
 ];

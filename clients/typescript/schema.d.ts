@@ -772,6 +772,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/graphql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a GraphQL query or mutation
+         * @description The same service layer as /v1, in GraphQL. The schema is the SDL served at `/schema.graphql` beside this document (committed as `src/schema.gql`); subscriptions (`secretEvents`) use graphql-ws over WebSocket on this path. Resolver errors (FORBIDDEN, NOT_FOUND, …) answer 200 beside `data`; a syntax, validation or variable error answers 400. Every error carries `extensions.code`, `extensions.status` and `extensions.requestId`.
+         */
+        post: operations["GraphQL_execute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -894,38 +914,6 @@ export interface components {
             /** @description Every grant that applies to those subjects */
             grants: components["schemas"]["GrantView"][];
         };
-        CreateGrantInput: {
-            /**
-             * @description Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>
-             * @example user:alice
-             */
-            subject: string;
-            /**
-             * @description The role whose verbs it grants
-             * @example reader
-             */
-            role: string;
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over secret names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /**
-             * Format: date-time
-             * @description When it stops applying (default: never)
-             */
-            expiresAt?: string;
-            /** @description Caps the lifetime (ttlSeconds) of leases this grant allows */
-            maxLeaseTtlSeconds?: number;
-            /** @description Why the grant exists, shown with it */
-            reason?: string;
-        };
         RoleView: {
             /**
              * @description The role name
@@ -951,48 +939,6 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
-        };
-        CreateRoleInput: {
-            /**
-             * @description The role name (a DNS label)
-             * @example db-operator
-             */
-            name: string;
-            /**
-             * @description The verbs it grants
-             * @example [
-             *       "read",
-             *       "rotate"
-             *     ]
-             */
-            verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage")[];
-            /** @description What the role is for */
-            description?: string;
-            /** @description Caps the lifetime (ttlSeconds) of leases any grant of this role allows */
-            maxLeaseTtlSeconds?: number;
-        };
-        AccessReviewInput: {
-            /**
-             * @description Defaults to the caller
-             * @example user:alice
-             */
-            subject?: string;
-            /**
-             * @description The verb to check
-             * @example read
-             * @enum {string}
-             */
-            verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage";
-            /**
-             * @description The namespace of the secret
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description The name of the secret
-             * @example db-main
-             */
-            name: string;
         };
         AccessReviewView: {
             /** @description Whether the subject may perform the verb */
@@ -1070,83 +1016,6 @@ export interface components {
             items: components["schemas"]["SecretView"][];
             /** @description Pass as `continue` for the next page */
             continue: string | null;
-        };
-        RotationPolicyInput: {
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
-            generators?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
-            intervalSeconds?: number;
-            /**
-             * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
-             * @example 0 3 * * *
-             */
-            schedule?: string;
-            /**
-             * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
-             * @default replace
-             * @enum {string}
-             */
-            strategy?: "replace" | "two-phase";
-            /** @description Two-phase: how long the previous values stay (seconds) */
-            graceSeconds?: number;
-            /** @description Restart at most this many consumer workloads at once */
-            restartBatchSize?: number;
-            /** @description Seconds to wait between restart batches */
-            restartIntervalSeconds?: number;
-            /**
-             * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
-             * @default record
-             * @enum {string}
-             */
-            onDrift?: "record" | "restore" | "adopt";
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /**
-             * @deprecated
-             * @description Refused (422): subscribe with POST /v1/webhooks instead
-             */
-            webhooks?: string[];
-        };
-        CreateSecretInput: {
-            /**
-             * @description The name of the new Secret
-             * @example db-main
-             */
-            name: string;
-            /**
-             * @description The Kubernetes Secret type
-             * @default Opaque
-             * @example Opaque
-             */
-            type?: string;
-            /** @description Key → value (UTF-8, or base64 with dataEncoding) */
-            data?: {
-                [key: string]: string;
-            };
-            /**
-             * @description How the data values are encoded: utf8 (default) or base64
-             * @default utf8
-             * @enum {string}
-             */
-            dataEncoding?: "utf8" | "base64";
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
-            generate?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Labels to put on the Secret (Kubernetes label keys and values) */
-            labels?: {
-                [key: string]: string;
-            };
-            /** @description How and how often it is rotated (default: on request only) */
-            rotationPolicy?: components["schemas"]["RotationPolicyInput"];
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
         };
         KeyFingerprintView: {
             /** @description The key name */
@@ -1238,12 +1107,6 @@ export interface components {
             /** @description Only for rotate with returnValues by a caller who may also read */
             values?: components["schemas"]["SecretValueView"][];
         };
-        RequestSecretInput: {
-            /** @description Only these keys (default: all) */
-            keys?: string[];
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-        };
         SecretValuesView: {
             /** @description The namespace of the secret */
             namespace: string;
@@ -1253,66 +1116,6 @@ export interface components {
             version: number | null;
             /** @description The requested keys and their values */
             values: components["schemas"]["SecretValueView"][];
-        };
-        UpdateSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description Key → value (UTF-8, or base64 with dataEncoding) */
-            data: {
-                [key: string]: string;
-            };
-            /**
-             * @description How the data values are encoded: utf8 (default) or base64
-             * @default utf8
-             * @enum {string}
-             */
-            dataEncoding?: "utf8" | "base64";
-        };
-        RotateSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description Keys to rotate (default: every key with a generator) */
-            keys?: string[];
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
-            generate?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Return the new values (needs read as well as rotate) */
-            returnValues?: boolean;
-        };
-        RollbackSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description The earlier version whose values to restore */
-            version: number;
-        };
-        RevokeSecretInput: {
-            /** @description Why the secret is revoked (required, recorded in the audit trail) */
-            reason: string;
-        };
-        LeaseServiceAccountInput: {
-            /**
-             * @description How long the token works, in seconds
-             * @example 900
-             */
-            ttlSeconds: number;
-            /**
-             * @description Who the token is for; none: the API server's own audience
-             * @example [
-             *       "secrets-broker"
-             *     ]
-             */
-            audiences?: string[];
-            /** @description Why the token is needed, recorded with the lease */
-            reason?: string;
         };
         LeaseView: {
             /**
@@ -1591,39 +1394,6 @@ export interface components {
             /** @description Why it was suspended */
             suspendedReason: string | null;
         };
-        CreateWebhookInput: {
-            /**
-             * @description https:// (http:// only to a loopback address outside production); no credentials in the URL
-             * @example https://hooks.example.com/secrets-broker
-             */
-            url: string;
-            /**
-             * @description The lifecycle events to deliver (at least one)
-             * @example [
-             *       "secret.rotated",
-             *       "secret.revoked"
-             *     ]
-             */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /** @description What the subscription is for, for its readers */
-            description?: string;
-            /**
-             * Format: date-time
-             * @description No later than the covering grants of the creator that have an expiry
-             */
-            expiresAt?: string;
-        };
         WebhookWithSecretView: {
             /**
              * Format: uuid
@@ -1795,164 +1565,6 @@ export interface components {
              */
             updatedAt: string;
         };
-        BreakGlassInput: {
-            /**
-             * @description Who may break glass
-             * @example [
-             *       "user:oncall-lead",
-             *       "group:sre-oncall"
-             *     ]
-             */
-            subjects: string[];
-            /**
-             * @description The longest break-glass access, in seconds
-             * @example 3600
-             */
-            maxDurationSeconds: number;
-        };
-        CreateAccessPolicyInput: {
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over secret names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /**
-             * @description The roles that may be requested
-             * @example [
-             *       "reader"
-             *     ]
-             */
-            roles: string[];
-            /**
-             * @description Who may ask (subjects, groups included)
-             * @example [
-             *       "user:alice",
-             *       "group:team-a"
-             *     ]
-             */
-            requesters: string[];
-            /**
-             * @description Distinct approvals needed
-             * @example 2
-             */
-            approvalsRequired: number;
-            /**
-             * @description The longest access, in seconds
-             * @example 3600
-             */
-            maxDurationSeconds: number;
-            /**
-             * @description How long a request may wait for its approvals, in seconds
-             * @default 86400
-             */
-            pendingTtlSeconds?: number;
-            /**
-             * @description Whether a request must give a reason
-             * @default false
-             */
-            requireReason?: boolean;
-            /** @description Who may take the access at once; none: nobody */
-            breakGlass?: components["schemas"]["BreakGlassInput"];
-            /**
-             * @description The policy name (a DNS label)
-             * @example team-a-db-readers
-             */
-            name: string;
-        };
-        AccessPolicyInput: {
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over secret names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /**
-             * @description The roles that may be requested
-             * @example [
-             *       "reader"
-             *     ]
-             */
-            roles: string[];
-            /**
-             * @description Who may ask (subjects, groups included)
-             * @example [
-             *       "user:alice",
-             *       "group:team-a"
-             *     ]
-             */
-            requesters: string[];
-            /**
-             * @description Distinct approvals needed
-             * @example 2
-             */
-            approvalsRequired: number;
-            /**
-             * @description The longest access, in seconds
-             * @example 3600
-             */
-            maxDurationSeconds: number;
-            /**
-             * @description How long a request may wait for its approvals, in seconds
-             * @default 86400
-             */
-            pendingTtlSeconds?: number;
-            /**
-             * @description Whether a request must give a reason
-             * @default false
-             */
-            requireReason?: boolean;
-            /** @description Who may take the access at once; none: nobody */
-            breakGlass?: components["schemas"]["BreakGlassInput"];
-        };
-        RequestAccessInput: {
-            /**
-             * @description The policy to ask under
-             * @example team-a-db-readers
-             */
-            policy: string;
-            /**
-             * @description A namespace inside the policy's (or * where the policy has *)
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over secret names inside the policy's (default: the policy's)
-             * @example db-main
-             */
-            namePattern?: string;
-            /**
-             * @description One of the roles the policy offers
-             * @example reader
-             */
-            role: string;
-            /**
-             * @description How long the access should last, in seconds
-             * @example 3600
-             */
-            durationSeconds: number;
-            /** @description Why the access is needed (required by some policies, and for break-glass) */
-            reason?: string;
-            /**
-             * Format: date-time
-             * @description When the access should start (default: at approval)
-             */
-            startAt?: string;
-            /** @description Take the access at once, as a break-glass subject of the policy (a reason is required) */
-            breakGlass?: boolean;
-            /** @description Only show who could approve and the effective duration; nothing is stored */
-            dryRun?: boolean;
-        };
         AccessRequestReviewView: {
             /**
              * @description Who reviewed
@@ -2107,39 +1719,22 @@ export interface components {
             /** @description Pass as `continue` (GraphQL: `after`) for the next page; null on the last */
             continue: string | null;
         };
-        ReviewAccessRequestInput: {
-            /**
-             * @description approve counts towards the approvals; deny (with a reason) ends the request
-             * @enum {string}
-             */
-            decision: "approve" | "deny";
-            /** @description Why (required to deny) */
-            reason?: string;
-            /** @description The longest access you agree to, in seconds: it can only shorten */
-            maxDurationSeconds?: number;
-        };
-        WithdrawAccessRequestInput: {
-            /** @description Why it is withdrawn */
-            reason?: string;
-        };
-        RevokeAccessRequestInput: {
-            /** @description Why the access ends early */
-            reason: string;
-        };
-        PostReviewAccessRequestInput: {
-            /**
-             * @description acknowledged: it was justified; flagged: it needs follow-up
-             * @enum {string}
-             */
-            outcome: "acknowledged" | "flagged";
-            /** @description Notes on the review */
-            reason?: string;
-        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request id (an incoming X-Request-Id is echoed), also in the log and the audit trail */
+        "X-Request-Id": string;
+        /** @description How to authenticate: a bearer token */
+        "WWW-Authenticate": string;
+        /** @description Seconds to wait before trying again */
+        "Retry-After": number;
+        /** @description The version as an entity tag (`"3"`); If-Match takes it back as it is */
+        ETag: string;
+        /** @description Never to be stored: the answer carries values, a token or live state */
+        "Cache-Control": "no-store";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2156,6 +1751,7 @@ export interface operations {
             /** @description The subject, the subjects it acts as, and their grants */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2165,27 +1761,60 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2210,6 +1839,7 @@ export interface operations {
             /** @description The matching grants */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2219,45 +1849,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2273,13 +1956,55 @@ export interface operations {
         /** @description Who gets which role where */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateGrantInput"];
+                /**
+                 * @example {
+                 *       "subject": "user:alice",
+                 *       "role": "reader",
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "expiresAt": "2030-01-01T00:00:00Z",
+                 *       "reason": "on-call"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>
+                     * @example user:alice
+                     */
+                    subject: string;
+                    /**
+                     * @description The role whose verbs it grants
+                     * @example reader
+                     */
+                    role: string;
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it stops applying (default: never)
+                     */
+                    expiresAt?: string;
+                    /** @description Caps the lifetime (ttlSeconds) of leases this grant allows */
+                    maxLeaseTtlSeconds?: number;
+                    /** @description Why the grant exists, shown with it */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The new grant */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2289,72 +2014,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2375,6 +2183,7 @@ export interface operations {
             /** @description The grant */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,54 +2193,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2452,6 +2324,7 @@ export interface operations {
             /** @description The deleted grant */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2461,54 +2334,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2526,6 +2462,7 @@ export interface operations {
             /** @description Every role */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2535,36 +2472,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2580,13 +2560,32 @@ export interface operations {
         /** @description The name and verbs of the new role */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateRoleInput"];
+                "application/json": {
+                    /**
+                     * @description The role name (a DNS label)
+                     * @example db-operator
+                     */
+                    name: string;
+                    /**
+                     * @description The verbs it grants
+                     * @example [
+                     *       "read",
+                     *       "rotate"
+                     *     ]
+                     */
+                    verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage")[];
+                    /** @description What the role is for */
+                    description?: string;
+                    /** @description Caps the lifetime (ttlSeconds) of leases any grant of this role allows */
+                    maxLeaseTtlSeconds?: number;
+                };
             };
         };
         responses: {
             /** @description The new role */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2596,81 +2595,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2691,6 +2783,7 @@ export interface operations {
             /** @description The deleted role */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2700,63 +2793,136 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2772,13 +2938,36 @@ export interface operations {
         /** @description Who, which verb, which secret */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccessReviewInput"];
+                "application/json": {
+                    /**
+                     * @description Defaults to the caller
+                     * @example user:alice
+                     */
+                    subject?: string;
+                    /**
+                     * @description The verb to check
+                     * @example read
+                     * @enum {string}
+                     */
+                    verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage";
+                    /**
+                     * @description The namespace of the secret
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description The name of the secret
+                     * @example db-main
+                     */
+                    name: string;
+                };
             };
         };
         responses: {
             /** @description The decision, its reason and the grants that matched */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2788,72 +2977,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2881,6 +3153,7 @@ export interface operations {
             /** @description One page of secrets and the cursor of the next page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2890,54 +3163,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2956,13 +3292,102 @@ export interface operations {
         /** @description The name, and values and/or generators, of the new secret */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateSecretInput"];
+                /**
+                 * @example {
+                 *       "name": "db-main",
+                 *       "generate": {
+                 *         "password": {
+                 *           "type": "password",
+                 *           "length": 32
+                 *         }
+                 *       },
+                 *       "reason": "new database"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The name of the new Secret
+                     * @example db-main
+                     */
+                    name: string;
+                    /**
+                     * @description The Kubernetes Secret type
+                     * @default Opaque
+                     * @example Opaque
+                     */
+                    type?: string;
+                    /** @description Key → value (UTF-8, or base64 with dataEncoding) */
+                    data?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description How the data values are encoded: utf8 (default) or base64
+                     * @default utf8
+                     * @enum {string}
+                     */
+                    dataEncoding?: "utf8" | "base64";
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
+                    generate?: {
+                        [key: string]: {
+                            type?: string;
+                        };
+                    };
+                    /** @description Labels to put on the Secret (Kubernetes label keys and values) */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                    /** @description How and how often it is rotated (default: on request only) */
+                    rotationPolicy?: {
+                        /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
+                        generators?: {
+                            [key: string]: {
+                                type?: string;
+                            };
+                        };
+                        /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
+                        intervalSeconds?: number;
+                        /**
+                         * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
+                         * @example 0 3 * * *
+                         */
+                        schedule?: string;
+                        /**
+                         * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
+                         * @default replace
+                         * @enum {string}
+                         */
+                        strategy?: "replace" | "two-phase";
+                        /** @description Two-phase: how long the previous values stay (seconds) */
+                        graceSeconds?: number;
+                        /** @description Restart at most this many consumer workloads at once */
+                        restartBatchSize?: number;
+                        /** @description Seconds to wait between restart batches */
+                        restartIntervalSeconds?: number;
+                        /**
+                         * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
+                         * @default record
+                         * @enum {string}
+                         */
+                        onDrift?: "record" | "restore" | "adopt";
+                        /** @description Restart the workloads that use the secret once the new version is live */
+                        restartWorkloads?: boolean;
+                        /**
+                         * @deprecated
+                         * @description Refused (422): subscribe with POST /v1/webhooks instead
+                         */
+                        webhooks?: string[];
+                    };
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The new secret and its first version */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2972,99 +3397,212 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3087,6 +3625,8 @@ export interface operations {
             /** @description The secret without its values */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3096,72 +3636,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3185,13 +3808,38 @@ export interface operations {
         /** @description The new values, and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateSecretInput"];
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "password": "chosen-by-hand"
+                 *       },
+                 *       "reason": "set by hand"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description Key → value (UTF-8, or base64 with dataEncoding) */
+                    data: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description How the data values are encoded: utf8 (default) or base64
+                     * @default utf8
+                     * @enum {string}
+                     */
+                    dataEncoding?: "utf8" | "base64";
+                };
             };
         };
         responses: {
             /** @description The secret and its new version */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3201,108 +3849,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3323,13 +4094,29 @@ export interface operations {
         /** @description Which keys, and why (optional) */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RequestSecretInput"];
+                /**
+                 * @example {
+                 *       "keys": [
+                 *         "password"
+                 *       ],
+                 *       "reason": "start-up"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Only these keys (default: all) */
+                    keys?: string[];
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The values and the version they belong to */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3339,90 +4126,193 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3443,13 +4333,37 @@ export interface operations {
         /** @description Which keys, how, and why (optional) */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RotateSecretInput"];
+                /**
+                 * @example {
+                 *       "reason": "scheduled",
+                 *       "restartWorkloads": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description Keys to rotate (default: every key with a generator) */
+                    keys?: string[];
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
+                    generate?: {
+                        [key: string]: {
+                            type?: string;
+                        };
+                    };
+                    /** @description Return the new values (needs read as well as rotate) */
+                    returnValues?: boolean;
+                };
             };
         };
         responses: {
             /** @description The secret and its new version (and the values, if asked for and allowed) */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3459,108 +4373,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3581,13 +4618,22 @@ export interface operations {
         /** @description The version to restore, and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RollbackSecretInput"];
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description The earlier version whose values to restore */
+                    version: number;
+                };
             };
         };
         responses: {
             /** @description The secret and the new version holding the restored values */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3597,108 +4643,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3719,13 +4888,17 @@ export interface operations {
         /** @description Why the secret is revoked */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RevokeSecretInput"];
+                "application/json": {
+                    /** @description Why the secret is revoked (required, recorded in the audit trail) */
+                    reason: string;
+                };
             };
         };
         responses: {
             /** @description The revoked secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3735,108 +4908,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3859,6 +5155,7 @@ export interface operations {
             /** @description The versions of the secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3868,54 +5165,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3938,6 +5298,7 @@ export interface operations {
             /** @description The workloads using the secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3947,54 +5308,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4015,13 +5439,30 @@ export interface operations {
         /** @description How long, for whom and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LeaseServiceAccountInput"];
+                "application/json": {
+                    /**
+                     * @description How long the token works, in seconds
+                     * @example 900
+                     */
+                    ttlSeconds: number;
+                    /**
+                     * @description Who the token is for; none: the API server's own audience
+                     * @example [
+                     *       "secrets-broker"
+                     *     ]
+                     */
+                    audiences?: string[];
+                    /** @description Why the token is needed, recorded with the lease */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The lease and its token */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4031,99 +5472,212 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4152,6 +5706,7 @@ export interface operations {
             /** @description One page of leases, never their tokens */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4161,45 +5716,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4220,6 +5828,7 @@ export interface operations {
             /** @description The lease */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4229,54 +5838,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4297,6 +5969,7 @@ export interface operations {
             /** @description The revoked lease */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4306,72 +5979,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4389,6 +6145,7 @@ export interface operations {
             /** @description The process is alive */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4422,6 +6179,7 @@ export interface operations {
              */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4497,6 +6255,8 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4583,6 +6343,8 @@ export interface operations {
             /** @description The metrics in the Prometheus text format 0.0.4 */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4631,6 +6393,7 @@ export interface operations {
             /** @description One page of events and the cursor of the next, older page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4640,45 +6403,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4696,6 +6512,7 @@ export interface operations {
             /** @description What the walk found; `ok` is false when anything was */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4705,36 +6522,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4757,6 +6617,7 @@ export interface operations {
             /** @description One audit event (as in the list) per line */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4766,45 +6627,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4822,6 +6736,7 @@ export interface operations {
             /** @description The subscriptions, without their signing secrets */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4831,36 +6746,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4876,13 +6834,58 @@ export interface operations {
         /** @description Where to deliver, which events, for which secrets */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookInput"];
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/broker",
+                 *       "eventTypes": [
+                 *         "secret.rotated",
+                 *         "secret.revoked"
+                 *       ],
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "description": "deploy notifications"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description https:// (http:// only to a loopback address outside production); no credentials in the URL
+                     * @example https://hooks.example.com/secrets-broker
+                     */
+                    url: string;
+                    /**
+                     * @description The lifecycle events to deliver (at least one)
+                     * @example [
+                     *       "secret.rotated",
+                     *       "secret.revoked"
+                     *     ]
+                     */
+                    eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /** @description What the subscription is for, for its readers */
+                    description?: string;
+                    /**
+                     * Format: date-time
+                     * @description No later than the covering grants of the creator that have an expiry
+                     */
+                    expiresAt?: string;
+                };
             };
         };
         responses: {
             /** @description The subscription and its signing secret, shown only now */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4892,72 +6895,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4978,6 +7064,7 @@ export interface operations {
             /** @description The subscription, without its signing secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4987,54 +7074,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5055,6 +7205,7 @@ export interface operations {
             /** @description The deleted subscription */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5064,54 +7215,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5132,6 +7346,7 @@ export interface operations {
             /** @description The subscription and its new signing secret, shown only now */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5141,54 +7356,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5214,6 +7492,7 @@ export interface operations {
             /** @description One page of deliveries */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5223,54 +7502,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5293,6 +7635,7 @@ export interface operations {
             /** @description The delivery, queued again */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5302,54 +7645,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5367,6 +7773,7 @@ export interface operations {
             /** @description The policies, by name */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5376,27 +7783,60 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5412,13 +7852,82 @@ export interface operations {
         /** @description The policy */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateAccessPolicyInput"];
+                "application/json": {
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /**
+                     * @description The roles that may be requested
+                     * @example [
+                     *       "reader"
+                     *     ]
+                     */
+                    roles: string[];
+                    /**
+                     * @description Who may ask (subjects, groups included)
+                     * @example [
+                     *       "user:alice",
+                     *       "group:team-a"
+                     *     ]
+                     */
+                    requesters: string[];
+                    /**
+                     * @description Distinct approvals needed
+                     * @example 2
+                     */
+                    approvalsRequired: number;
+                    /**
+                     * @description The longest access, in seconds
+                     * @example 3600
+                     */
+                    maxDurationSeconds: number;
+                    /**
+                     * @description How long a request may wait for its approvals, in seconds
+                     * @default 86400
+                     */
+                    pendingTtlSeconds?: number;
+                    /**
+                     * @description Whether a request must give a reason
+                     * @default false
+                     */
+                    requireReason?: boolean;
+                    /** @description Who may take the access at once; none: nobody */
+                    breakGlass?: {
+                        /**
+                         * @description Who may break glass
+                         * @example [
+                         *       "user:oncall-lead",
+                         *       "group:sre-oncall"
+                         *     ]
+                         */
+                        subjects: string[];
+                        /**
+                         * @description The longest break-glass access, in seconds
+                         * @example 3600
+                         */
+                        maxDurationSeconds: number;
+                    };
+                    /**
+                     * @description The policy name (a DNS label)
+                     * @example team-a-db-readers
+                     */
+                    name: string;
+                };
             };
         };
         responses: {
             /** @description The new policy */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5428,81 +7937,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5523,6 +8125,7 @@ export interface operations {
             /** @description The policy */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5532,54 +8135,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5598,13 +8264,77 @@ export interface operations {
         /** @description Every setting of the policy */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccessPolicyInput"];
+                "application/json": {
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /**
+                     * @description The roles that may be requested
+                     * @example [
+                     *       "reader"
+                     *     ]
+                     */
+                    roles: string[];
+                    /**
+                     * @description Who may ask (subjects, groups included)
+                     * @example [
+                     *       "user:alice",
+                     *       "group:team-a"
+                     *     ]
+                     */
+                    requesters: string[];
+                    /**
+                     * @description Distinct approvals needed
+                     * @example 2
+                     */
+                    approvalsRequired: number;
+                    /**
+                     * @description The longest access, in seconds
+                     * @example 3600
+                     */
+                    maxDurationSeconds: number;
+                    /**
+                     * @description How long a request may wait for its approvals, in seconds
+                     * @default 86400
+                     */
+                    pendingTtlSeconds?: number;
+                    /**
+                     * @description Whether a request must give a reason
+                     * @default false
+                     */
+                    requireReason?: boolean;
+                    /** @description Who may take the access at once; none: nobody */
+                    breakGlass?: {
+                        /**
+                         * @description Who may break glass
+                         * @example [
+                         *       "user:oncall-lead",
+                         *       "group:sre-oncall"
+                         *     ]
+                         */
+                        subjects: string[];
+                        /**
+                         * @description The longest break-glass access, in seconds
+                         * @example 3600
+                         */
+                        maxDurationSeconds: number;
+                    };
+                };
             };
         };
         responses: {
             /** @description The policy as changed */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5614,72 +8344,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5700,6 +8513,7 @@ export interface operations {
             /** @description The removed policy */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5709,54 +8523,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5785,6 +8662,7 @@ export interface operations {
             /** @description One page of requests, newest first, with their reviews and grants */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5794,45 +8672,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5848,13 +8779,51 @@ export interface operations {
         /** @description What, where, for how long and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RequestAccessInput"];
+                "application/json": {
+                    /**
+                     * @description The policy to ask under
+                     * @example team-a-db-readers
+                     */
+                    policy: string;
+                    /**
+                     * @description A namespace inside the policy's (or * where the policy has *)
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names inside the policy's (default: the policy's)
+                     * @example db-main
+                     */
+                    namePattern?: string;
+                    /**
+                     * @description One of the roles the policy offers
+                     * @example reader
+                     */
+                    role: string;
+                    /**
+                     * @description How long the access should last, in seconds
+                     * @example 3600
+                     */
+                    durationSeconds: number;
+                    /** @description Why the access is needed (required by some policies, and for break-glass) */
+                    reason?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the access should start (default: at approval)
+                     */
+                    startAt?: string;
+                    /** @description Take the access at once, as a break-glass subject of the policy (a reason is required) */
+                    breakGlass?: boolean;
+                    /** @description Only show who could approve and the effective duration; nothing is stored */
+                    dryRun?: boolean;
+                };
             };
         };
         responses: {
             /** @description The request (for a dry run: what it would be) */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5864,81 +8833,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -5959,6 +9021,7 @@ export interface operations {
             /** @description The request */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5968,54 +9031,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -6034,13 +9160,24 @@ export interface operations {
         /** @description The decision */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReviewAccessRequestInput"];
+                "application/json": {
+                    /**
+                     * @description approve counts towards the approvals; deny (with a reason) ends the request
+                     * @enum {string}
+                     */
+                    decision: "approve" | "deny";
+                    /** @description Why (required to deny) */
+                    reason?: string;
+                    /** @description The longest access you agree to, in seconds: it can only shorten */
+                    maxDurationSeconds?: number;
+                };
             };
         };
         responses: {
             /** @description The request after the review */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6050,81 +9187,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -6143,13 +9373,17 @@ export interface operations {
         /** @description Why */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["WithdrawAccessRequestInput"];
+                "application/json": {
+                    /** @description Why it is withdrawn */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The withdrawn request */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6159,81 +9393,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -6252,13 +9579,17 @@ export interface operations {
         /** @description Why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RevokeAccessRequestInput"];
+                "application/json": {
+                    /** @description Why the access ends early */
+                    reason: string;
+                };
             };
         };
         responses: {
             /** @description The request with its grant revoked */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6268,81 +9599,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -6361,13 +9785,22 @@ export interface operations {
         /** @description acknowledged or flagged */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PostReviewAccessRequestInput"];
+                "application/json": {
+                    /**
+                     * @description acknowledged: it was justified; flagged: it needs follow-up
+                     * @enum {string}
+                     */
+                    outcome: "acknowledged" | "flagged";
+                    /** @description Notes on the review */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The request with its post-review */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6377,82 +9810,283 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    GraphQL_execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A GraphQL request: the operation and its variables */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "query": "{ whoami { subject } }"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The operation, in GraphQL */
+                    query: string;
+                    /** @description Its variables */
+                    variables?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Which operation of the document to run */
+                    operationName?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The result: `data`, and `errors` for the fields that failed */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            [key: string]: unknown;
+                        } | null;
+                        errors?: {
+                            message: string;
+                            locations?: {
+                                line?: number;
+                                column?: number;
+                            }[];
+                            path?: (string | number)[];
+                            extensions?: {
+                                /** @example FORBIDDEN */
+                                code?: string;
+                                /** @example 403 */
+                                status?: number;
+                                requestId?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description A syntax, validation or variable error, or a request Apollo refuses (CSRF prevention) */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         {
+                     *           "message": "Syntax Error: Expected Name, found <EOF>.",
+                     *           "extensions": {
+                     *             "code": "GRAPHQL_PARSE_FAILED",
+                     *             "status": 400,
+                     *             "requestId": "graphql-1"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data?: {
+                            [key: string]: unknown;
+                        } | null;
+                        errors?: {
+                            message: string;
+                            locations?: {
+                                line?: number;
+                                column?: number;
+                            }[];
+                            path?: (string | number)[];
+                            extensions?: {
+                                /** @example FORBIDDEN */
+                                code?: string;
+                                /** @example 403 */
+                                status?: number;
+                                requestId?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
                 };
             };
         };

@@ -42,3 +42,33 @@ curl -s $B/v1/namespaces/team-a/secrets/db-main/revoke -H "Authorization: Bearer
 # and a request for it now answers 410
 curl -s -X POST $B/v1/namespaces/team-a/secrets/db-main/request -H "Authorization: Bearer $BROKER_TOKEN"`,
 ];
+
+/** The ServiceAccount the README's "Leases" section leases; dev mode's emulator has it in team-a. */
+export const DEV_LEASE_ACCOUNT = 'app-web';
+
+/**
+ * The README's "Leases" block, run as written against a dev-mode broker from the folder holding
+ * `data/` (its test checks they are the same). A comment ending "answers NNN" or "answers
+ * Unauthorized" names how the next command is refused.
+ */
+export const DEV_LEASE_TOUR = `# a 15-minute token of team-a's ServiceAccount app-web, for the broker (audience secrets-broker)
+LEASE=$(curl -sf $B/v1/namespaces/team-a/serviceaccounts/app-web/leases -H "Authorization: Bearer $BROKER_TOKEN" \\
+  -H 'Content-Type: application/json' -d '{"ttlSeconds":900,"audiences":["secrets-broker"],"reason":"deploy"}')
+APP_TOKEN=$(echo "$LEASE" | jq -r .token)
+# the broker takes it as serviceaccount:team-a/app-web
+curl -s $B/v1/whoami -H "Authorization: Bearer $APP_TOKEN"
+
+# without audiences the token is for the cluster itself, and kubectl takes it
+KUBE_LEASE=$(curl -sf $B/v1/namespaces/team-a/serviceaccounts/app-web/leases -H "Authorization: Bearer $BROKER_TOKEN" \\
+  -H 'Content-Type: application/json' -d '{"ttlSeconds":900,"reason":"debug"}')
+KUBE_TOKEN=$(echo "$KUBE_LEASE" | jq -r .token)
+kubectl --kubeconfig data/emulator-kubeconfig.json --token "$KUBE_TOKEN" auth whoami
+
+# the active leases; revoking one ends its token at once
+curl -s "$B/v1/leases?state=active" -H "Authorization: Bearer $BROKER_TOKEN"
+curl -s -X DELETE $B/v1/leases/$(echo "$LEASE" | jq -r .lease.id) -H "Authorization: Bearer $BROKER_TOKEN"
+curl -s -X DELETE $B/v1/leases/$(echo "$KUBE_LEASE" | jq -r .lease.id) -H "Authorization: Bearer $BROKER_TOKEN"
+# the broker now answers 401
+curl -s $B/v1/whoami -H "Authorization: Bearer $APP_TOKEN"
+# and kubectl answers Unauthorized
+kubectl --kubeconfig data/emulator-kubeconfig.json --token "$KUBE_TOKEN" auth whoami`;

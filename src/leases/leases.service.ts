@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
+import { ServiceAccountAuthenticator } from '../auth/service-account.authenticator.js';
 import { ClusterGateway, type IssuedToken, type ObjectIdentity } from '../cluster/cluster.gateway.js';
 import { GROUP_PREFIX, type Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
@@ -39,6 +40,8 @@ export class LeasesService {
     private readonly store: LeaseStore,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
+    @Inject(ServiceAccountAuthenticator)
+    private readonly serviceAccountTokens: Pick<ServiceAccountAuthenticator, 'forget'>,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'leases' | 'exposure'>,
     private readonly clock: Clock,
   ) {}
@@ -118,6 +121,7 @@ export class LeasesService {
       outcomeOf(actor, intent.verb, intent.auditEventId, target, { operation: 'revoke_lease', leaseId: id }),
       async () => {
         await this.cluster.deleteBindingSecret(ownerOf(row));
+        if (row.tokenFingerprint) this.serviceAccountTokens.forget(row.tokenFingerprint);
         await this.store.end(row, { to: 'revoked', from: ['pending', 'active'], by: actor.subject });
         return toLeaseView((await this.store.find(id)) ?? row);
       },

@@ -56,7 +56,7 @@ export class KekRewrapService implements OnModuleInit {
     const missing = [...inUse].filter((kekId) => this.ring.keyOf(kekId) === undefined);
     if (missing.length > 0) {
       throw new Error(
-        `Stored data keys are wrapped by key-encryption key ${missing.join(', ')}, which is not configured ` +
+        `Stored data keys are wrapped by key-encryption key ${missing.map((kekId) => this.ring.describe(kekId)).join(', ')}, which is not configured ` +
           '(add it back to ENCRYPTION_KEYS and run kek:rewrap before removing it)',
       );
     }

@@ -155,6 +155,8 @@ function deliveryOf(subscription: WebhookSubscriptionEntity, event: LifecycleEve
     lastError: null,
     attemptLog: [],
     deliveredAt: null,
+    // Set here rather than by the column default, which on SQLite keeps whole seconds: the log lists newest first.
+    createdAt: now,
   };
 }
 

@@ -159,6 +159,29 @@ describe('lifecycle webhooks', () => {
     expect(invalid.errors?.[0]?.message).toMatch(/id must be a UUID/);
   });
 
+  it('lists deliveries newest first, even within one second (timestamps in milliseconds on both databases)', async () => {
+    receiver = await startFlakyReceiver(0);
+    const namespace = await createNamespace(broker);
+    const webhook = await subscribe({ url: receiver.url, eventTypes: ['secret.created', 'secret.rotated'], namespace });
+    const secret = await createSecret(broker, namespace);
+    await expect.poll(async () => (await deliveriesOf(webhook.id)).length).toBe(1);
+    await broker
+      .as('admin')
+      .post(`${secretsPath(namespace, secret.secret.name)}/rotate`)
+      .expect(200);
+    await expect.poll(async () => (await deliveriesOf(webhook.id)).length).toBe(2);
+    expect((await deliveriesOf(webhook.id)).map((delivery) => delivery.eventType)).toEqual([
+      'secret.rotated',
+      'secret.created',
+    ]);
+    const stored = await broker.app
+      .get(DataSource)
+      .query<{ created_at: string | Date }[]>('SELECT created_at FROM webhook_deliveries');
+    for (const { created_at: createdAt } of stored) {
+      if (typeof createdAt === 'string') expect(createdAt).toMatch(/\.\d{3}$/);
+    }
+  });
+
   it('sends only what the filter asks for: event type, namespace and name pattern', async () => {
     receiver = await startFlakyReceiver(0);
     const namespace = await createNamespace(broker);

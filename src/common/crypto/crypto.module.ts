@@ -4,6 +4,8 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { DerivedKeys } from './derived-keys.js';
 import { EnvelopeCipher } from './envelope-cipher.js';
+import { Clock } from '../time/clock.js';
+import { recallKekNames } from './kek-names.js';
 import { KeyRing } from './key-ring.js';
 
 /** The key-encryption keys, the keys derived for fingerprints, cursors and the audit chain, and the envelope cipher. */
@@ -12,8 +14,12 @@ import { KeyRing } from './key-ring.js';
   providers: [
     {
       provide: KeyRing,
-      inject: [APP_CONFIG],
-      useFactory: (config: Pick<AppConfig, 'encryptionKeys'>) => new KeyRing(config.encryptionKeys),
+      inject: [APP_CONFIG, DataSource, Clock],
+      useFactory: async (config: Pick<AppConfig, 'encryptionKeys'>, dataSource: DataSource, clock: Clock) => {
+        const ring = new KeyRing(config.encryptionKeys);
+        await recallKekNames(dataSource, ring, new Date(clock.now()));
+        return ring;
+      },
     },
     {
       provide: DerivedKeys,

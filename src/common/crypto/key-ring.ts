@@ -27,12 +27,27 @@ export function kekIdOf(key: Buffer): string {
  */
 export class KeyRing {
   readonly active: Kek;
+  readonly configured: readonly Kek[];
   private readonly byId: ReadonlyMap<string, Kek>;
+  /** Names keys had when they were configured, by id, including keys no longer configured. */
+  private readonly namesById = new Map<string, string>();
 
   constructor(config: EncryptionKeys) {
     const keks = [...config.keys].map(([name, key]) => ({ name, id: kekIdOf(key), key }));
+    this.configured = keks;
     this.byId = new Map(keks.map((kek) => [kek.id, kek]));
     this.active = keks.find((kek) => kek.name === config.active) as Kek;
+  }
+
+  /** Takes the names keys were once configured under, so a missing one is named as the operator knew it. */
+  recallNames(names: Iterable<readonly [string, string]>): void {
+    for (const [kekId, name] of names) this.namesById.set(kekId, name);
+  }
+
+  /** A stored KEK id as an operator knows it: `key-a (stored id 3f2a…)`, or the id alone if never named here. */
+  describe(kekId: string): string {
+    const name = this.byId.get(kekId)?.name ?? this.namesById.get(kekId);
+    return name === undefined ? kekId : `${name} (stored id ${kekId})`;
   }
 
   /** The key with this stored id, if configured. */
@@ -46,7 +61,7 @@ export class KeyRing {
 
   unwrap(wrapped: WrappedKey, associatedData: string): Buffer {
     const kek = this.byId.get(wrapped.kekId);
-    if (!kek) throw new Error(`Wrapped by key-encryption key ${wrapped.kekId}, which is not configured`);
+    if (!kek) throw new Error(`Wrapped by key-encryption key ${this.describe(wrapped.kekId)}, which is not configured`);
     return open(kek.key, wrapped.wrapped, associatedData);
   }
 
