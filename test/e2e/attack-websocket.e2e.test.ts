@@ -8,6 +8,7 @@ import {
   createNamespace,
   createSecret,
   createServiceAccount,
+  eventually,
   grantRole,
   leaseRequest,
   uniqueName,
@@ -19,6 +20,9 @@ import { tokenFor } from '../support/tokens.js';
 import { useBroker } from '../support/use-broker.js';
 
 const SECRET_EVENTS = `subscription($namespace: String!) { secretEvents(namespace: $namespace) { name type } }`;
+const SECRET_EVENTS_OF_ONE = `subscription($namespace: String!, $name: String) {
+  secretEvents(namespace: $namespace, name: $name) { name type }
+}`;
 
 interface Socket {
   readonly client: Client;
@@ -173,6 +177,42 @@ describe('GraphQL WebSocket under attack', () => {
     const created = other.started(SECRET_EVENTS, { namespace });
     await createSecret(broker, namespace, { name: uniqueName('other') });
     expect(JSON.stringify(await created)).toContain('secret.created');
+  });
+});
+
+describe('each operation on a socket, authenticated as an HTTP request is', () => {
+  // No periodic re-check in this suite: what refuses is the operation's own authentication.
+  const broker = useBroker({ KUBERNETES_TOKEN_REVIEW: 'true', GRAPHQL_WS_RECHECK_SECONDS: '60' });
+  const clients: Client[] = [];
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) void client.dispose();
+  });
+
+  it('refuses a new subscription on an open socket once its lease is revoked', async () => {
+    const url = await listen(broker);
+    const namespace = await createNamespace(broker);
+    await createServiceAccount(broker.emulator, namespace, 'app-watcher');
+    await grantRole(broker, {
+      subject: `serviceaccount:${namespace}/app-watcher`,
+      role: 'reader',
+      namespace,
+      namePattern: 'app-*',
+    });
+    const leased = await leaseRequest(broker, 'admin', namespace, 'app-watcher')
+      .send({ ttlSeconds: 600, audiences: ['secrets-broker'] })
+      .expect(201);
+    const { token, lease } = leased.body as LeasedTokenBody;
+    const socket = connect(url, clients, token);
+    // A name outside the account's grants: answered at once, FORBIDDEN while the token is good.
+    const probe = async () =>
+      JSON.stringify(await socket.started(SECRET_EVENTS_OF_ONE, { namespace, name: 'db-main' }));
+    expect(await probe()).toContain('FORBIDDEN');
+
+    await broker.as('admin').delete(`/v1/leases/${lease.id}`).expect(200);
+    await eventually(async () => (await probe()).includes('UNAUTHENTICATED'), 3_000);
+    const closed = await Promise.race([socket.closed, Promise.resolve('still open')]);
+    expect(closed).toBe('still open');
   });
 });
 
