@@ -15,7 +15,7 @@ import {
   type LeasedTokenBody,
 } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
-import { captureState, expectUnchanged } from '../support/state.js';
+import { auditEventsSince, captureState, expectUnchanged } from '../support/state.js';
 import { tokenFor } from '../support/tokens.js';
 import { useBroker } from '../support/use-broker.js';
 
@@ -167,11 +167,14 @@ describe('GraphQL WebSocket under attack', () => {
     const live = [first.started(SECRET_EVENTS, { namespace }), first.started(SECRET_EVENTS, { namespace })];
     await createSecret(broker, namespace, { name: uniqueName('warm') });
     for (const started of live) expect(JSON.stringify(await started)).toContain('secret.created');
+    const before = await captureState(broker);
     const second = connect(url, clients, tokenFor(subject));
     const third = connect(url, clients, tokenFor(subject));
     expect(await third.closed).toBe(4429);
     const refused = await second.run(SECRET_EVENTS, { namespace });
     expect(JSON.stringify(refused.errors)).toContain('Too many live subscriptions');
+    expect(await auditEventsSince(broker, before)).toEqual([]);
+    await expectUnchanged(broker, before);
     // Another subject is not affected.
     const other = connect(url, clients, tokenFor('admin'));
     const created = other.started(SECRET_EVENTS, { namespace });
@@ -210,7 +213,9 @@ describe('each operation on a socket, authenticated as an HTTP request is', () =
     expect(await probe()).toContain('FORBIDDEN');
 
     await broker.as('admin').delete(`/v1/leases/${lease.id}`).expect(200);
+    const before = await captureState(broker);
     await eventually(async () => (await probe()).includes('UNAUTHENTICATED'), 3_000);
+    await expectUnchanged(broker, before);
     const closed = await Promise.race([socket.closed, Promise.resolve('still open')]);
     expect(closed).toBe('still open');
   });
