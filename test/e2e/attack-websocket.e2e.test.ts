@@ -8,17 +8,21 @@ import {
   createNamespace,
   createSecret,
   createServiceAccount,
+  eventually,
   grantRole,
   leaseRequest,
   uniqueName,
   type LeasedTokenBody,
 } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
-import { captureState, expectUnchanged } from '../support/state.js';
+import { auditEventsSince, captureState, expectUnchanged } from '../support/state.js';
 import { tokenFor } from '../support/tokens.js';
 import { useBroker } from '../support/use-broker.js';
 
 const SECRET_EVENTS = `subscription($namespace: String!) { secretEvents(namespace: $namespace) { name type } }`;
+const SECRET_EVENTS_OF_ONE = `subscription($namespace: String!, $name: String) {
+  secretEvents(namespace: $namespace, name: $name) { name type }
+}`;
 
 interface Socket {
   readonly client: Client;
@@ -163,16 +167,57 @@ describe('GraphQL WebSocket under attack', () => {
     const live = [first.started(SECRET_EVENTS, { namespace }), first.started(SECRET_EVENTS, { namespace })];
     await createSecret(broker, namespace, { name: uniqueName('warm') });
     for (const started of live) expect(JSON.stringify(await started)).toContain('secret.created');
+    const before = await captureState(broker);
     const second = connect(url, clients, tokenFor(subject));
     const third = connect(url, clients, tokenFor(subject));
     expect(await third.closed).toBe(4429);
     const refused = await second.run(SECRET_EVENTS, { namespace });
     expect(JSON.stringify(refused.errors)).toContain('Too many live subscriptions');
+    expect(await auditEventsSince(broker, before)).toEqual([]);
+    await expectUnchanged(broker, before);
     // Another subject is not affected.
     const other = connect(url, clients, tokenFor('admin'));
     const created = other.started(SECRET_EVENTS, { namespace });
     await createSecret(broker, namespace, { name: uniqueName('other') });
     expect(JSON.stringify(await created)).toContain('secret.created');
+  });
+});
+
+describe('each operation on a socket, authenticated as an HTTP request is', () => {
+  // No periodic re-check in this suite: what refuses is the operation's own authentication.
+  const broker = useBroker({ KUBERNETES_TOKEN_REVIEW: 'true', GRAPHQL_WS_RECHECK_SECONDS: '60' });
+  const clients: Client[] = [];
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) void client.dispose();
+  });
+
+  it('refuses a new subscription on an open socket once its lease is revoked', async () => {
+    const url = await listen(broker);
+    const namespace = await createNamespace(broker);
+    await createServiceAccount(broker.emulator, namespace, 'app-watcher');
+    await grantRole(broker, {
+      subject: `serviceaccount:${namespace}/app-watcher`,
+      role: 'reader',
+      namespace,
+      namePattern: 'app-*',
+    });
+    const leased = await leaseRequest(broker, 'admin', namespace, 'app-watcher')
+      .send({ ttlSeconds: 600, audiences: ['secrets-broker'] })
+      .expect(201);
+    const { token, lease } = leased.body as LeasedTokenBody;
+    const socket = connect(url, clients, token);
+    // A name outside the account's grants: answered at once, FORBIDDEN while the token is good.
+    const probe = async () =>
+      JSON.stringify(await socket.started(SECRET_EVENTS_OF_ONE, { namespace, name: 'db-main' }));
+    expect(await probe()).toContain('FORBIDDEN');
+
+    await broker.as('admin').delete(`/v1/leases/${lease.id}`).expect(200);
+    const before = await captureState(broker);
+    await eventually(async () => (await probe()).includes('UNAUTHENTICATED'), 3_000);
+    await expectUnchanged(broker, before);
+    const closed = await Promise.race([socket.closed, Promise.resolve('still open')]);
+    expect(closed).toBe('still open');
   });
 });
 
