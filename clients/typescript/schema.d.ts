@@ -3329,7 +3329,9 @@ export interface operations {
                     /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
                     generate?: {
                         [key: string]: {
-                            type?: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                     /** @description Labels to put on the Secret (Kubernetes label keys and values) */
@@ -3341,7 +3343,9 @@ export interface operations {
                         /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
                         generators?: {
                             [key: string]: {
-                                type?: string;
+                                type: string;
+                            } & {
+                                [key: string]: unknown;
                             };
                         };
                         /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
@@ -4349,7 +4353,9 @@ export interface operations {
                     /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
                     generate?: {
                         [key: string]: {
-                            type?: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
                         };
                     };
                     /** @description Return the new values (needs read as well as rotate) */

@@ -180,6 +180,8 @@ describe('live secret events over GraphQL WebSocket', () => {
       );
     });
     expect(JSON.stringify(errors)).toMatch(/aliases/i);
+    // A validation error over WebSocket carries its status, as over HTTP.
+    expect(errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ status: 400 }) })]);
   });
 
   it('refuses a connection without a valid token (4401)', async () => {
