@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     AUDIT_CHECKPOINT_FILE: join(DATA_DIR, 'audit-checkpoint.json'),
     API_DOCS: 'true',
+    CONSOLE: 'true',
     ...process.env,
     BROKER_DEV_MODE: 'true',
     JWT_HS256_SECRET: signingSecret,
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     limitedToken: tokenFor(LIMITED_SUBJECT),
     kubeconfig,
     emulated: emulator !== undefined,
+    console: config.console !== undefined,
   });
 }
 
@@ -89,9 +91,18 @@ interface BannerFacts {
   readonly limitedToken: string;
   readonly kubeconfig: string;
   readonly emulated: boolean;
+  readonly console: boolean;
 }
 
-function printBanner({ url, adminToken, limitedToken, kubeconfig, emulated }: BannerFacts): void {
+function printBanner({ url, adminToken, limitedToken, kubeconfig, emulated, console: withConsole }: BannerFacts): void {
+  // The token rides in the fragment, which browsers never send to a server (nor to its logs).
+  const consoleLinks = withConsole
+    ? `
+Web console (open a link; the console drops the token from the address bar at once):
+  as user:${ADMIN_SUBJECT}: ${url}/console/#token=${adminToken}
+  as user:${LIMITED_SUBJECT}:     ${url}/console/#token=${limitedToken}
+`
+    : '';
   console.log(`
 secrets-broker is running in dev mode (not for production)
 
@@ -101,7 +112,7 @@ secrets-broker is running in dev mode (not for production)
   Admin:       user:${ADMIN_SUBJECT} (admin on every namespace)
   Limited:     user:${LIMITED_SUBJECT} (no grants until the tour gives her one)
   Tokens:      signed with the dev signing secret in ${DATA_DIR}, valid ${TOKEN_LIFETIME}
-
+${consoleLinks}
 export B=${url}
 export BROKER_TOKEN='${adminToken}'
 export ALICE_TOKEN='${limitedToken}'

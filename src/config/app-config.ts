@@ -9,6 +9,8 @@ export interface AppConfig {
   readonly devMode: boolean;
   /** Serve the OpenAPI document at /openapi.json and its rendering at /docs, without authentication. */
   readonly apiDocs: boolean;
+  /** Serve the web console at /console; undefined: off. */
+  readonly console: ConsoleConfig | undefined;
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
@@ -47,6 +49,11 @@ export interface AppConfig {
   readonly redis: RedisConfig | undefined;
   /** On SIGTERM, how long in-flight requests and audit writes may take before the process exits anyway. */
   readonly shutdownGraceSeconds: number;
+}
+
+export interface ConsoleConfig {
+  /** Where the console signs people in (Authorization Code + PKCE); undefined: bearer tokens only. */
+  readonly oidc: { readonly issuer: string; readonly clientId: string } | undefined;
 }
 
 export interface RedisConfig {
@@ -197,6 +204,9 @@ const environmentSchema = z.object({
   NODE_ENV: z.string().default('development'),
   BROKER_DEV_MODE: booleanFlag,
   API_DOCS: booleanFlag,
+  CONSOLE: booleanFlag,
+  CONSOLE_OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CONSOLE_OIDC_CLIENT_ID: optionalString,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -293,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     nodeEnv: values.NODE_ENV,
     devMode: values.BROKER_DEV_MODE,
     apiDocs: values.API_DOCS,
+    console: values.CONSOLE ? consoleConfig(values) : undefined,
     port: values.PORT,
     host: values.HOST,
     database: databaseConfig(values.DATABASE_URL),
@@ -399,6 +410,14 @@ function jwtConfig(values: Environment): JwtConfig {
     groupsClaim: values.JWT_GROUPS_CLAIM,
     clockToleranceSeconds: values.JWT_CLOCK_TOLERANCE_SECONDS,
   });
+}
+
+function consoleConfig(values: Environment): ConsoleConfig {
+  const { CONSOLE_OIDC_ISSUER: issuer, CONSOLE_OIDC_CLIENT_ID: clientId } = values;
+  if ((issuer === undefined) !== (clientId === undefined)) {
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID must be set together');
+  }
+  return { oidc: issuer && clientId ? { issuer, clientId } : undefined };
 }
 
 function readPublicKey(path: string): string {

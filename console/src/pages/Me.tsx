@@ -1,0 +1,54 @@
+import { useWhoami } from '../components/Layout.js';
+import { ErrorNote, Loading, Time } from '../components/Status.js';
+import { grantSource } from './Grants.js';
+
+export function MePage() {
+  const whoami = useWhoami();
+  return (
+    <>
+      <h1>Me</h1>
+      {whoami.isPending && <Loading what="your identity" />}
+      <ErrorNote error={whoami.error} />
+      {whoami.data && (
+        <>
+          <dl className="facts">
+            <dt>Subject</dt>
+            <dd>{whoami.data.subject}</dd>
+            <dt>Also acting as</dt>
+            <dd>{whoami.data.subjects.filter((subject) => subject !== whoami.data.subject).join(', ') || '—'}</dd>
+          </dl>
+          <table>
+            <caption>Your effective grants</caption>
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col">Verbs</th>
+                <th scope="col">Scope</th>
+                <th scope="col">Source</th>
+                <th scope="col">Expires</th>
+              </tr>
+            </thead>
+            <tbody>
+              {whoami.data.grants.length === 0 && (
+                <tr>
+                  <td colSpan={5}>No grants: you may ask for access under an access policy.</td>
+                </tr>
+              )}
+              {whoami.data.grants.map((grant) => (
+                <tr key={grant.id}>
+                  <td>{grant.role}</td>
+                  <td>{grant.verbs.join(', ')}</td>
+                  <td>
+                    {grant.namespace}/{grant.namePattern}
+                  </td>
+                  <td>{grantSource(grant)}</td>
+                  <td>{grant.expiresAt ? <Time value={grant.expiresAt} /> : 'never'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </>
+  );
+}
