@@ -46,7 +46,7 @@ function userManager(): UserManager | undefined {
     client_id: settings.clientId,
     redirect_uri: `${window.location.origin}${CALLBACK_PATH}`,
     response_type: 'code',
-    scope: 'openid profile',
+    scope: 'openid',
     // Tokens in memory only. The PKCE verifier and state must survive the trip to the issuer,
     // so they wait in sessionStorage and are removed when the callback consumes them.
     userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
