@@ -1,4 +1,4 @@
-import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { createRootRoute, createRoute, createRouter, Navigate } from '@tanstack/react-router';
 import { Layout, NotFound } from './components/Layout.js';
 import { AuditPage, auditSearch } from './pages/Audit.js';
 import { GrantsPage } from './pages/Grants.js';
@@ -13,9 +13,7 @@ const root = createRootRoute({ component: Layout, notFoundComponent: NotFound })
 const home = createRoute({
   getParentRoute: () => root,
   path: '/',
-  beforeLoad: () => {
-    throw redirect({ to: '/secrets', search: {} });
-  },
+  component: () => <Navigate to="/secrets" search={{}} replace />,
 });
 const secrets = createRoute({
   getParentRoute: () => root,

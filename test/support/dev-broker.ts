@@ -30,8 +30,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts dev mode and resolves once its banner (printed after the server listens) is complete. */
-export async function startDevBroker(dataDir: string, port: number): Promise<DevBroker> {
+/**
+ * Starts dev mode and resolves once its banner (printed after the server listens) is complete.
+ * `env` adds to the minimal environment (e.g. the console's OIDC settings).
+ */
+export async function startDevBroker(
+  dataDir: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<DevBroker> {
   const child = spawn(process.execPath, ['dist/src/cli/dev.js'], {
     cwd: ROOT,
     env: {
@@ -40,6 +47,7 @@ export async function startDevBroker(dataDir: string, port: number): Promise<Dev
       PORT: String(port),
       // No kubeconfig: dev mode starts its bundled emulator, keeping its objects in dataDir.
       KUBECONFIG: join(dataDir, 'no-kubeconfig'),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

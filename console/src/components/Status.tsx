@@ -31,7 +31,7 @@ export function ErrorNote({ error }: { readonly error: unknown }) {
   if (!error) return null;
   return (
     <p role="alert" className="error">
-      {error instanceof Error ? error.message : String(error)}
+      {error instanceof Error ? error.message : 'Something went wrong'}
     </p>
   );
 }
@@ -46,5 +46,12 @@ export function Loading({ what }: { readonly what: string }) {
 
 export function Time({ value }: { readonly value: string | null | undefined }): ReactNode {
   if (!value) return <span className="muted">—</span>;
-  return <time dateTime={value}>{new Date(value).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>;
+  return (
+    <time dateTime={value}>
+      {new Date(value)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z')}
+    </time>
+  );
 }

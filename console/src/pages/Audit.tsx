@@ -205,7 +205,8 @@ function ChainStatus() {
     const forbidden = verification.error instanceof ApiError && verification.error.status === 403;
     return (
       <p className="muted">
-        Chain status: {forbidden ? 'only an auditor of every namespace may verify the chain' : describeError(verification.error)}
+        Chain status:{' '}
+        {forbidden ? 'only an auditor of every namespace may verify the chain' : describeError(verification.error)}
       </p>
     );
   }
@@ -262,7 +263,13 @@ function ExportButton({ since, until }: { readonly since?: string; readonly unti
   );
 }
 
-export function AuditTable({ caption, events }: { readonly caption: string; readonly events: Schemas['AuditEventView'][] }) {
+export function AuditTable({
+  caption,
+  events,
+}: {
+  readonly caption: string;
+  readonly events: Schemas['AuditEventView'][];
+}) {
   const [open, setOpen] = useState<Schemas['AuditEventView']>();
   return (
     <>
@@ -307,7 +314,12 @@ export function AuditTable({ caption, events }: { readonly caption: string; read
           ))}
         </tbody>
       </table>
-      <Dialog title={`Audit event ${open?.id ?? ''}`} open={open !== undefined} onClose={() => setOpen(undefined)} drawer>
+      <Dialog
+        title={`Audit event ${open?.id ?? ''}`}
+        open={open !== undefined}
+        onClose={() => setOpen(undefined)}
+        drawer
+      >
         {open && (
           <dl className="facts">
             {Object.entries(open).map(([key, value]) => (

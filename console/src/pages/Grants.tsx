@@ -58,7 +58,11 @@ export function GrantsPage() {
                 <td>{grant.reason ?? '—'}</td>
                 <td>
                   <button type="button" className="danger" onClick={() => setRevoking(grant)}>
-                    Revoke<span className="sr-only"> {grant.role} of {grant.subject}</span>
+                    Revoke
+                    <span className="sr-only">
+                      {' '}
+                      {grant.role} of {grant.subject}
+                    </span>
                   </button>
                 </td>
               </tr>
@@ -80,7 +84,8 @@ export function GrantsPage() {
         onConfirm={() => revoking && revoke.mutate(revoking)}
       >
         <p>
-          {revoking?.subject} loses {revoking?.role} on {revoking?.namespace}/{revoking?.namePattern} with the next request.
+          {revoking?.subject} loses {revoking?.role} on {revoking?.namespace}/{revoking?.namePattern} with the next
+          request.
         </p>
       </ConfirmDialog>
       <CreateGrant roles={roles.data ?? []} />
@@ -205,7 +210,12 @@ function AccessPreview({ draft, verbs }: { readonly draft: Draft; readonly verbs
           verb,
           review: await unwrap(
             broker().POST('/v1/access-reviews', {
-              body: { subject: draft.subject, verb: verb as Schemas['AccessReviewInput']['verb'], namespace: draft.namespace, name: example },
+              body: {
+                subject: draft.subject,
+                verb: verb as Schemas['AccessReviewInput']['verb'],
+                namespace: draft.namespace,
+                name: example,
+              },
             }),
           ),
         })),

@@ -9,7 +9,10 @@ type Lease = Schemas['LeaseView'];
 export function LeasesPage() {
   const queries = useQueryClient();
   const [revoking, setRevoking] = useState<Lease>();
-  const leases = useQuery({ queryKey: ['leases'], queryFn: () => unwrap(broker().GET('/v1/leases', { params: { query: { limit: 100 } } })) });
+  const leases = useQuery({
+    queryKey: ['leases'],
+    queryFn: () => unwrap(broker().GET('/v1/leases', { params: { query: { limit: 100 } } })),
+  });
   const revoke = useMutation({
     mutationFn: (lease: Lease) => unwrap(broker().DELETE('/v1/leases/{id}', { params: { path: { id: lease.id } } })),
     onSuccess: () => {

@@ -18,7 +18,13 @@ const TABS = [
 type Tab = (typeof TABS)[number]['id'];
 
 export function secretDetailSearch(search: Record<string, unknown>): { tab?: Tab } {
-  return { tab: oneOf(search, 'tab', TABS.map((tab) => tab.id)) };
+  return {
+    tab: oneOf(
+      search,
+      'tab',
+      TABS.map((tab) => tab.id),
+    ),
+  };
 }
 
 const route = getRouteApi('/secrets/$namespace/$name');
@@ -125,8 +131,7 @@ function Consumers({ namespace, name }: SecretRef) {
 function Activity({ namespace, name }: SecretRef) {
   const events = useQuery({
     queryKey: ['audit', 'secret', namespace, name],
-    queryFn: () =>
-      unwrap(broker().GET('/v1/audit-events', { params: { query: { namespace, name, limit: 50 } } })),
+    queryFn: () => unwrap(broker().GET('/v1/audit-events', { params: { query: { namespace, name, limit: 50 } } })),
   });
   if (events.isPending) return <Loading what="activity" />;
   if (events.error) return <ErrorNote error={events.error} />;

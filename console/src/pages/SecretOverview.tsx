@@ -41,7 +41,8 @@ export function SecretOverview({ secret }: { readonly secret: Schemas['SecretVie
           <>
             <dt>Drift</dt>
             <dd>
-              <StatusBadge status="drifted" /> keys {secret.driftedKeys.join(', ')} since <Time value={secret.driftedAt} />
+              <StatusBadge status="drifted" /> keys {secret.driftedKeys.join(', ')} since{' '}
+              <Time value={secret.driftedAt} />
             </dd>
           </>
         )}

@@ -150,7 +150,9 @@ export function SecretRotation({ secret }: { readonly secret: Schemas['SecretVie
       invalidateSecret(queries, { namespace, name });
     },
   });
-  const lastRotation = versions.data?.filter((version) => version.reason === 'rotate').sort((a, b) => b.version - a.version)[0];
+  const lastRotation = versions.data
+    ?.filter((version) => version.reason === 'rotate')
+    .sort((a, b) => b.version - a.version)[0];
   return (
     <>
       <dl className="facts">

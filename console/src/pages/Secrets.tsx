@@ -94,9 +94,7 @@ function SecretList({ namespace, cursor }: { readonly namespace: string; readonl
   return (
     <>
       <table>
-        <caption>
-          Secrets in {namespace} (names and key names only; values are never listed)
-        </caption>
+        <caption>Secrets in {namespace} (names and key names only; values are never listed)</caption>
         <thead>
           <tr>
             <th scope="col">Name</th>

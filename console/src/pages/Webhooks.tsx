@@ -67,7 +67,9 @@ function Deliveries({ id }: { readonly id: string }) {
   });
   const redeliver = useMutation({
     mutationFn: (deliveryId: string) =>
-      unwrap(broker().POST('/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id, deliveryId } } })),
+      unwrap(
+        broker().POST('/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id, deliveryId } } }),
+      ),
     onSuccess: () => void queries.invalidateQueries({ queryKey: ['deliveries', id] }),
   });
   return (

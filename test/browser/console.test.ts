@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBrokerClient, type BrokerClient } from '../../clients/typescript/index.js';
+import {
+  launchChromium,
+  screenshotDirectory,
+  seriousAccessibilityViolations,
+  watchedPage,
+  type PageProblems,
+} from '../support/browser.js';
+import { buildIfStale, type DevBroker, freePort, startDevBroker } from '../support/dev-broker.js';
+import { CONSOLE_CLIENT_ID, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const NAMESPACE = 'team-a';
+const SECRET = 'db-main';
+// Values the browser must never see in a list response, and sees only when revealed.
+const FIRST_PASSWORD = 'first-password-7a1c9e';
+const SECOND_PASSWORD = 'second-password-4be2d0';
+
+// The console runs against dev mode, which keeps its data in SQLite whatever the suite's database:
+// run it in one lane only (the SQLite one), not once per database.
+const onPostgres = /^postgres/.test(process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? '');
+
+describe.skipIf(onPostgres)(
+  'the web console, in Chromium against the built broker in dev mode',
+  { timeout: 90_000 },
+  () => {
+    let provider: TestOidcProvider;
+    let dev: DevBroker;
+    let dataDir: string;
+    let url: string;
+    let admin: BrokerClient;
+    let browser: Browser;
+    let shots: string;
+    const contexts: BrowserContext[] = [];
+    const watched: { label: string; problems: PageProblems }[] = [];
+
+    beforeAll(async () => {
+      buildIfStale();
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      provider = await startOidcProvider({ consoleRedirectUris: [`${url}/console/callback`] });
+      dataDir = mkdtempSync(join(tmpdir(), 'console-dev-'));
+      shots = screenshotDirectory(ROOT, join(dataDir, 'screenshots'));
+      dev = await startDevBroker(dataDir, port, {
+        CONSOLE_OIDC_ISSUER: provider.issuer,
+        CONSOLE_OIDC_CLIENT_ID: CONSOLE_CLIENT_ID,
+        // The provider's RS256 access tokens, beside dev mode's HS256 tokens (so no issuer or audience check).
+        JWT_JWKS_URL: provider.jwksUrl,
+      });
+      admin = createBrokerClient(url, dev.exports.BROKER_TOKEN);
+      const created = await admin.POST('/v1/namespaces/{namespace}/secrets', {
+        params: { path: { namespace: NAMESPACE } },
+        body: { name: SECRET, data: { username: 'app', password: FIRST_PASSWORD }, reason: 'console test' },
+      });
+      expect(created.response.status).toBe(201);
+      const updated = await admin.PUT('/v1/namespaces/{namespace}/secrets/{name}', {
+        params: { path: { namespace: NAMESPACE, name: SECRET } },
+        body: { data: { username: 'app', password: SECOND_PASSWORD }, reason: 'new password' },
+      });
+      expect(updated.response.status).toBe(200);
+      browser = await launchChromium();
+    }, 240_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await dev?.stop();
+      await provider?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    afterEach(async () => {
+      for (const context of contexts.splice(0)) await context.close();
+      // No console error and no Content-Security-Policy violation on any page a test opened.
+      const seen = watched.splice(0);
+      expect(seen.flatMap(({ label, problems }) => problems.errors.map((error) => `${label}: ${error}`))).toEqual([]);
+      expect(seen.flatMap(({ label, problems }) => problems.cspViolations.map((v) => `${label}: ${v}`))).toEqual([]);
+    });
+
+    /** A fresh browser context (its own storage) and a watched page in it. */
+    async function openPage(label: string): Promise<Page> {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+      contexts.push(context);
+      const { page, problems } = await watchedPage(context, url);
+      watched.push({ label, problems });
+      return page;
+    }
+
+    function bannerLink(subject: string): string {
+      const line = new RegExp(`as user:${subject}:\\s+(\\S+)`).exec(dev.banner);
+      if (!line) throw new Error(`no console link for ${subject} in the banner`);
+      return line[1];
+    }
+
+    /** Opens `path` of the console signed in with the banner's token for `subject` (in the fragment). */
+    async function signedIn(label: string, path = '/console/', subject = 'dev-admin'): Promise<Page> {
+      const page = await openPage(label);
+      await page.goto(`${url}${path}${new URL(bannerLink(subject)).hash}`);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      return page;
+    }
+
+    async function storageKeys(page: Page): Promise<string[]> {
+      return page.evaluate('[...Object.keys(localStorage), ...Object.keys(sessionStorage)]');
+    }
+
+    async function expectAccessible(page: Page, what: string): Promise<void> {
+      expect(await seriousAccessibilityViolations(page), what).toEqual([]);
+    }
+
+    async function screenshot(page: Page, name: string): Promise<void> {
+      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+    }
+
+    it('signs in through the OpenID provider (code + PKCE) and signs out leaving nothing in storage', async () => {
+      const page = await openPage('sign-in');
+      await page.goto(`${url}/console/`);
+      await expectAccessible(page, 'sign-in page');
+      await screenshot(page, 'sign-in');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Account').fill('carol');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByLabel('Signed in as').textContent(), { timeout: 15_000 }).toBe('user:carol');
+      expect(new URL(page.url()).pathname).toBe('/console/secrets');
+      expect(page.url()).not.toMatch(/code=|state=/);
+      expect(await storageKeys(page)).toEqual([]);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByText('You are signed out').waitFor();
+      expect(await storageKeys(page)).toEqual([]);
+      await page.reload();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    });
+
+    it('takes the token of the dev banner link, drops it from the address bar, and lists secrets without values', async () => {
+      const page = await signedIn('secrets list');
+      expect(page.url()).not.toContain('token=');
+      expect(await storageKeys(page)).toEqual([]);
+      const bodies: string[] = [];
+      page.on('response', (response) => {
+        if (response.request().method() === 'GET' && new URL(response.url()).pathname.startsWith('/v1/')) {
+          bodies.push(response.url());
+          void response.text().then((text) => bodies.push(text));
+        }
+      });
+      await page.getByLabel('Namespace').fill(NAMESPACE);
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('link', { name: SECRET }).waitFor();
+      expect(new URL(page.url()).searchParams.get('namespace')).toBe(NAMESPACE);
+      await expectAccessible(page, 'secrets list');
+      await screenshot(page, 'secrets');
+
+      await page.getByRole('link', { name: SECRET }).click();
+      for (const tab of ['Versions', 'Rotation', 'Consumers', 'Activity', 'Overview']) {
+        await page.getByRole('tab', { name: tab }).click();
+        await page.getByRole('tabpanel').locator('table, dl').first().waitFor();
+        await expectAccessible(page, `secret ${tab}`);
+      }
+      expect(bodies.some((body) => body.startsWith(`${url}/v1/namespaces/${NAMESPACE}/secrets?`))).toBe(true);
+      expect(bodies.some((body) => body.includes(`"name":"${SECRET}"`))).toBe(true);
+      for (const body of bodies) {
+        expect(body).not.toContain(FIRST_PASSWORD);
+        expect(body).not.toContain(SECOND_PASSWORD);
+      }
+    });
+
+    async function readEvents(): Promise<number> {
+      const { data } = await admin.GET('/v1/audit-events', {
+        params: { query: { namespace: NAMESPACE, name: SECRET, verb: 'read', limit: 100 } },
+      });
+      return data?.items.length ?? -1;
+    }
+
+    it('reveals a value with one audit event and masks it again after 30 seconds; copy never shows it', async () => {
+      const page = await openPage('reveal');
+      await page.clock.install();
+      await page.goto(`${url}/console/secrets/${NAMESPACE}/${SECRET}${new URL(bannerLink('dev-admin')).hash}`);
+      const value = page.getByTestId('value-password');
+      await value.waitFor();
+      expect(await value.textContent()).not.toContain(SECOND_PASSWORD);
+      const before = await readEvents();
+
+      await page.getByRole('button', { name: 'Reveal password' }).click();
+      await expect.poll(() => value.textContent()).toBe(SECOND_PASSWORD);
+      expect(await readEvents()).toBe(before + 1);
+      await screenshot(page, 'secret-overview');
+
+      await page.clock.fastForward(30_000);
+      await expect.poll(() => value.textContent()).not.toContain(SECOND_PASSWORD);
+      await page.getByText('password masked again').waitFor();
+
+      await page.getByRole('button', { name: 'Copy password' }).click();
+      await page.getByText('password copied to the clipboard').waitFor();
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(SECOND_PASSWORD);
+      expect(await page.content()).not.toContain(SECOND_PASSWORD);
+    });
+  },
+);
