@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBrokerClient, type BrokerClient } from '../../clients/typescript/index.js';
 import {
@@ -63,6 +63,17 @@ describe.skipIf(onPostgres)(
         body: { data: { username: 'app', password: SECOND_PASSWORD }, reason: 'new password' },
       });
       expect(updated.response.status).toBe(200);
+      for (const name of ['api-token', 'db-replica']) {
+        const generated = await admin.POST('/v1/namespaces/{namespace}/secrets', {
+          params: { path: { namespace: NAMESPACE } },
+          body: { name, generate: { token: { type: 'password', length: 32 } }, reason: 'console test' },
+        });
+        expect(generated.response.status).toBe(201);
+      }
+      const granted = await admin.POST('/v1/grants', {
+        body: { subject: 'user:alice', role: 'reader', namespace: NAMESPACE, namePattern: 'api-*', reason: 'on-call' },
+      });
+      expect(granted.response.status).toBe(201);
       browser = await launchChromium();
     }, 240_000);
 
@@ -198,6 +209,134 @@ describe.skipIf(onPostgres)(
       await page.getByText('password copied to the clipboard').waitFor();
       expect(await page.evaluate('navigator.clipboard.readText()')).toBe(SECOND_PASSWORD);
       expect(await page.content()).not.toContain(SECOND_PASSWORD);
+    });
+
+    async function isFocused(locator: Locator): Promise<boolean> {
+      return locator.evaluate((element) => element === element.ownerDocument.activeElement);
+    }
+
+    /** Presses `key` (Tab or Shift+Tab) until `target` has the focus, as a keyboard user would. */
+    async function tabTo(page: Page, target: Locator, key = 'Tab'): Promise<void> {
+      for (let presses = 0; presses < 60; presses++) {
+        if (await isFocused(target)) return;
+        await page.keyboard.press(key);
+      }
+      throw new Error('the keyboard never reached the element');
+    }
+
+    async function currentVersion(): Promise<number> {
+      const { data } = await admin.GET('/v1/namespaces/{namespace}/secrets/{name}', {
+        params: { path: { namespace: NAMESPACE, name: SECRET } },
+      });
+      return data?.currentVersion ?? -1;
+    }
+
+    it('rolls back with the keyboard alone behind a confirmation dialog, and version N+1 appears under Activity', async () => {
+      const page = await signedIn('rollback', `/console/secrets/${NAMESPACE}/${SECRET}?tab=versions`);
+      const before = await currentVersion();
+      const rollback = page.getByRole('button', { name: 'Roll back to version 1' });
+      await rollback.waitFor();
+      await tabTo(page, rollback);
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: `Roll back ${SECRET} to version 1?` });
+      await dialog.waitFor();
+      expect(await isFocused(dialog.getByLabel(/^Reason/))).toBe(true);
+      // Escape closes it and the focus returns to the button that opened it.
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      expect(await isFocused(rollback)).toBe(true);
+      expect(await currentVersion()).toBe(before);
+
+      await page.keyboard.press('Enter');
+      await dialog.waitFor();
+      await expectAccessible(page, 'rollback dialog');
+      await screenshot(page, 'rollback-dialog');
+      await page.keyboard.type('bad rotation');
+      await page.keyboard.press('Enter');
+      await page.getByText(`Rolled back: version ${before + 1} is now current.`).waitFor();
+      expect(await currentVersion()).toBe(before + 1);
+      await screenshot(page, 'secret-versions');
+
+      const versionsTab = page.getByRole('tab', { name: 'Versions' });
+      await tabTo(page, versionsTab, 'Shift+Tab');
+      for (let step = 0; step < 3; step++) await page.keyboard.press('ArrowRight');
+      expect(await isFocused(page.getByRole('tab', { name: 'Activity' }))).toBe(true);
+      const row = page
+        .getByRole('row')
+        .filter({ hasText: `${NAMESPACE}/${SECRET} v${before + 1}` })
+        .filter({ hasText: 'rollback' });
+      await row.first().waitFor();
+      expect(await row.count()).toBeGreaterThan(0);
+      await screenshot(page, 'secret-activity');
+    });
+
+    it('keeps the audit filters in the URL, and they change the results', async () => {
+      const page = await signedIn('audit', '/console/audit');
+      await page.getByText(/verified up to event \d+/).waitFor();
+      const actions = page.getByRole('table').locator('tbody tr td:nth-child(3)');
+      await actions.first().waitFor();
+      expect(new Set(await actions.allTextContents()).size).toBeGreaterThan(1);
+
+      await page.getByLabel('Action').selectOption('update');
+      await page.getByLabel('Secret').fill(SECRET);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await expect.poll(() => new URL(page.url()).searchParams.get('action')).toBe('update');
+      expect(new URL(page.url()).searchParams.get('name')).toBe(SECRET);
+      const { data } = await admin.GET('/v1/audit-events', {
+        params: { query: { verb: 'update', name: SECRET, limit: 25 } },
+      });
+      const expected = data?.items.length ?? 0;
+      expect(expected).toBeGreaterThan(0);
+      await expect.poll(() => actions.allTextContents()).toEqual(Array(expected).fill('update'));
+      await expectAccessible(page, 'audit log');
+      await screenshot(page, 'audit');
+
+      // The filtered view is a link: opened afresh, it shows the same filters and results.
+      const again = await signedIn('audit link', `/console/audit${new URL(page.url()).search}`);
+      await expect.poll(() => again.getByLabel('Action').inputValue()).toBe('update');
+      const againActions = again.getByRole('table').locator('tbody tr td:nth-child(3)');
+      await expect.poll(() => againActions.allTextContents()).toEqual(Array(expected).fill('update'));
+
+      await again
+        .getByRole('button', { name: /^Event / })
+        .first()
+        .click();
+      const drawer = again.getByRole('dialog', { name: /^Audit event / });
+      await drawer.waitFor();
+      await expectAccessible(again, 'audit event drawer');
+      await screenshot(again, 'audit-event');
+      await again.keyboard.press('Escape');
+      await drawer.waitFor({ state: 'detached' });
+    });
+
+    it('shows grants with an access-review preview, webhooks, leases and me, accessibly', async () => {
+      const page = await signedIn('grants', '/console/grants');
+      await page.getByRole('cell', { name: 'user:alice' }).first().waitFor();
+      await page.getByLabel('Subject').fill('user:alice');
+      await page.getByLabel('Role').selectOption('rotator');
+      await page.getByLabel('Namespace').fill(NAMESPACE);
+      await page.getByLabel('Secret name pattern').fill('api-*');
+      await page.getByText(/^read: already allowed/).waitFor();
+      await page.getByText(/^rotate: newly granted/).waitFor();
+      await expectAccessible(page, 'grants');
+      await page.getByRole('heading', { name: 'New grant' }).scrollIntoViewIfNeeded();
+      await screenshot(page, 'grants');
+
+      for (const [section, heading] of [
+        ['Webhooks', 'Webhooks'],
+        ['Leases', 'Leases'],
+        ['Me', 'Me'],
+      ] as const) {
+        await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: section }).click();
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        await page.getByRole('table').first().waitFor();
+        await expectAccessible(page, section);
+        await screenshot(page, section.toLowerCase());
+      }
+
+      const alice = await signedIn('alice me', '/console/me', 'alice');
+      await alice.getByRole('cell', { name: `${NAMESPACE}/api-*` }).waitFor();
+      await expectAccessible(alice, 'me as alice');
     });
   },
 );

@@ -22,6 +22,8 @@ export function Dialog({ title, open, onClose, children, drawer = false }: Dialo
     if (!element || !open) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     element.showModal();
+    // showModal() focuses the first focusable element (the Close button); a form's first field is better.
+    element.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     return () => {
       element.close();
       opener?.focus();
@@ -77,7 +79,7 @@ export function ConfirmDialog(props: ConfirmProps) {
       >
         {props.children}
         <label htmlFor={reasonId}>Reason{props.reasonRequired ? ' (required)' : ' (kept in the audit trail)'}</label>
-        <input id={reasonId} name="reason" autoFocus required={props.reasonRequired} maxLength={500} />
+        <input id={reasonId} name="reason" data-autofocus required={props.reasonRequired} maxLength={500} />
         {props.error && (
           <p role="alert" className="error">
             {props.error}
