@@ -1,5 +1,8 @@
 import { createRootRoute, createRoute, createRouter, Navigate } from '@tanstack/react-router';
 import { Layout, NotFound } from './components/Layout.js';
+import { AccessPage, accessSearch } from './pages/Access.js';
+import { AccessDetailPage } from './pages/AccessDetail.js';
+import { AccessNewPage, accessNewSearch } from './pages/AccessNew.js';
 import { AuditPage, auditSearch } from './pages/Audit.js';
 import { GrantsPage } from './pages/Grants.js';
 import { LeasesPage } from './pages/Leases.js';
@@ -27,6 +30,19 @@ const secretDetail = createRoute({
   validateSearch: secretDetailSearch,
   component: SecretDetailPage,
 });
+const access = createRoute({
+  getParentRoute: () => root,
+  path: '/access',
+  validateSearch: accessSearch,
+  component: AccessPage,
+});
+const accessNew = createRoute({
+  getParentRoute: () => root,
+  path: '/access/new',
+  validateSearch: accessNewSearch,
+  component: AccessNewPage,
+});
+const accessDetail = createRoute({ getParentRoute: () => root, path: '/access/$id', component: AccessDetailPage });
 const grants = createRoute({ getParentRoute: () => root, path: '/grants', component: GrantsPage });
 const audit = createRoute({
   getParentRoute: () => root,
@@ -43,7 +59,19 @@ const webhooks = createRoute({
 const leases = createRoute({ getParentRoute: () => root, path: '/leases', component: LeasesPage });
 const me = createRoute({ getParentRoute: () => root, path: '/me', component: MePage });
 
-const routeTree = root.addChildren([home, secrets, secretDetail, grants, audit, webhooks, leases, me]);
+const routeTree = root.addChildren([
+  home,
+  secrets,
+  secretDetail,
+  access,
+  accessNew,
+  accessDetail,
+  grants,
+  audit,
+  webhooks,
+  leases,
+  me,
+]);
 
 export const router = createRouter({ routeTree, basepath: '/console', defaultPreload: false });
 

@@ -5,6 +5,7 @@ import { signOut } from '../session.js';
 
 const SECTIONS = [
   { to: '/secrets', title: 'Secrets' },
+  { to: '/access', title: 'Access' },
   { to: '/grants', title: 'Grants and roles' },
   { to: '/audit', title: 'Audit log' },
   { to: '/webhooks', title: 'Webhooks' },

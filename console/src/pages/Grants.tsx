@@ -6,9 +6,10 @@ import { ErrorNote, Loading, Time } from '../components/Status.js';
 
 type Grant = Schemas['GrantView'];
 
-/** Where a grant came from: bootstrap, an access request, or a person. */
+/** Where a grant came from: an access request, bootstrap, or a person. */
 export function grantSource(grant: Grant): string {
-  if (grant.createdBy === 'system:bootstrap' || grant.createdBy.startsWith('system:')) return grant.createdBy;
+  if (grant.source?.kind === 'access-request') return `access request ${grant.source.requestId.slice(0, 8)}`;
+  if (grant.createdBy.startsWith('system:')) return grant.createdBy;
   return `granted by ${grant.createdBy}`;
 }
 

@@ -1,3 +1,6 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import { broker, unwrap } from '../api.js';
 import { useWhoami } from '../components/Layout.js';
 import { ErrorNote, Loading, Time } from '../components/Status.js';
 import { grantSource } from './Grants.js';
@@ -47,8 +50,42 @@ export function MePage() {
               ))}
             </tbody>
           </table>
+          <TemporaryAccess />
         </>
       )}
     </>
+  );
+}
+
+/** Access granted through requests that is still running: each can be given back early. */
+function TemporaryAccess() {
+  const approved = useQuery({
+    queryKey: ['access', 'list', 'mine', 'approved'],
+    queryFn: () =>
+      unwrap(
+        broker().GET('/v1/access-requests', { params: { query: { view: 'mine', state: 'approved', limit: 100 } } }),
+      ),
+  });
+  const running = (approved.data?.items ?? []).filter((request) => request.grant?.active);
+  return (
+    <section aria-labelledby="temporary-title">
+      <h2 id="temporary-title">Temporary access</h2>
+      <ErrorNote error={approved.error} />
+      {running.length === 0 ? (
+        <p>None running.</p>
+      ) : (
+        <ul>
+          {running.map((request) => (
+            <li key={request.id}>
+              {request.role} on {request.namespace}/{request.namePattern} until{' '}
+              <Time value={request.grant?.expiresAt} /> —{' '}
+              <Link to="/access/$id" params={{ id: request.id }}>
+                give it back
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
