@@ -5,8 +5,11 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/console/',
+  // Always React's production build, even when built from a test run (NODE_ENV=test).
+  mode: 'production',
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   // React's automatic JSX runtime, compiled by Vite's own transformer (no plugin needed).
-  oxc: { jsx: { runtime: 'automatic' } },
+  oxc: { jsx: { runtime: 'automatic', development: false } },
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,

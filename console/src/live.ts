@@ -15,14 +15,17 @@ export function useLiveAccessRequests(): LiveState {
   const queries = useQueryClient();
   const [state, setState] = useState<LiveState>('connecting');
   useEffect(() => {
+    // A disposed client still reports its closing; only the current one may set the state.
+    let current = true;
+    const report = (next: LiveState) => current && setState(next);
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
     const client = createClient({
       url: `${scheme}://${window.location.host}/graphql`,
       connectionParams: { authorization: `Bearer ${currentSession()?.token ?? ''}` },
       retryAttempts: 5,
       on: {
-        connected: () => setState('live'),
-        closed: () => setState('offline'),
+        connected: () => report('live'),
+        closed: () => report('offline'),
       },
     });
     const stop = client.subscribe(
@@ -32,11 +35,12 @@ export function useLiveAccessRequests(): LiveState {
           void queries.invalidateQueries({ queryKey: ['access'] });
           void queries.invalidateQueries({ queryKey: ['whoami'] });
         },
-        error: () => setState('offline'),
-        complete: () => setState('offline'),
+        error: () => report('offline'),
+        complete: () => report('offline'),
       },
     );
     return () => {
+      current = false;
       stop();
       void client.dispose();
     };

@@ -74,6 +74,19 @@ describe.skipIf(onPostgres)(
         body: { subject: 'user:alice', role: 'reader', namespace: NAMESPACE, namePattern: 'api-*', reason: 'on-call' },
       });
       expect(granted.response.status).toBe(201);
+      const policy = await admin.POST('/v1/access-policies', {
+        body: {
+          name: 'team-a-databases',
+          namespace: NAMESPACE,
+          namePattern: 'db-*',
+          roles: ['reader'],
+          requesters: ['user:alice'],
+          approvalsRequired: 1,
+          maxDurationSeconds: 7200,
+          requireReason: true,
+        },
+      });
+      expect(policy.response.status).toBe(201);
       browser = await launchChromium();
     }, 240_000);
 
@@ -149,7 +162,14 @@ describe.skipIf(onPostgres)(
     });
 
     it('takes the token of the dev banner link, drops it from the address bar, and lists secrets without values', async () => {
-      const page = await signedIn('secrets list');
+      const page = await openPage('secrets list');
+      const served = await page.goto(bannerLink('dev-admin'));
+      const policy = served?.headers()['content-security-policy'] ?? '';
+      expect(policy).toContain("script-src 'self';");
+      expect(policy).toContain(`connect-src 'self' ${provider.issuer};`);
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).not.toContain('unsafe');
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
       expect(page.url()).not.toContain('token=');
       expect(await storageKeys(page)).toEqual([]);
       const bodies: string[] = [];
@@ -337,6 +357,63 @@ describe.skipIf(onPostgres)(
       const alice = await signedIn('alice me', '/console/me', 'alice');
       await alice.getByRole('cell', { name: `${NAMESPACE}/api-*` }).waitFor();
       await expectAccessible(alice, 'me as alice');
+    });
+
+    it('runs an approval across two browsers: the inbox updates live, the approver approves, the requester reads', async () => {
+      const approver = await signedIn('approver', '/console/access?view=needs-my-review');
+      await approver.getByText('Updates: live').waitFor();
+      const requester = await signedIn('requester', '/console/access/new', 'alice');
+      await requester.getByLabel(/^Reason/).fill('incident 4711: slow queries');
+      await requester.getByText('Who could approve: user:dev-admin').waitFor();
+      await requester.getByText('Effective duration: 1 h').waitFor();
+      await expectAccessible(requester, 'new access request');
+      await screenshot(requester, 'access-new');
+      await requester.getByRole('button', { name: 'Send request' }).click();
+      await requester.getByText('Your own request: someone else must review it.').waitFor();
+      const id = new URL(requester.url()).pathname.split('/').pop() ?? '';
+      // No approve button on one's own request, and the server refuses it too.
+      expect(await requester.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      const alice = createBrokerClient(url, dev.exports.ALICE_TOKEN);
+      const own = await alice.POST('/v1/access-requests/{id}/reviews', {
+        params: { path: { id } },
+        body: { decision: 'approve' },
+      });
+      expect(own.response.status).toBe(403);
+      await requester.getByText('Updates: live').waitFor();
+      await expectAccessible(requester, 'own access request');
+
+      // The approver's inbox shows it without a reload.
+      const link = approver.getByRole('link', { name: `request ${id.slice(0, 8)}` });
+      await link.waitFor({ timeout: 15_000 });
+      await expectAccessible(approver, 'access inbox');
+      await screenshot(approver, 'access-inbox');
+      await link.click();
+      await approver.getByRole('button', { name: 'Approve' }).click();
+      const dialog = approver.getByRole('dialog', { name: 'Approve this request?' });
+      await dialog.getByLabel(/^Shorter duration/).fill('30');
+      await expectAccessible(approver, 'approve dialog');
+      await screenshot(approver, 'access-approve');
+      await dialog.getByRole('button', { name: 'Approve' }).click();
+      await approver.getByText('1 of 1').waitFor();
+
+      // The requester's page follows: approved, the grant active, capped at 30 minutes.
+      await requester.getByRole('heading', { level: 1 }).getByText('approved').waitFor({ timeout: 15_000 });
+      await requester.getByRole('definition').getByText('active').waitFor();
+      await requester.getByText('30 min (capped by the policy or an approver)').waitFor();
+      await screenshot(requester, 'access-request');
+      const { data: current } = await admin.POST('/v1/namespaces/{namespace}/secrets/{name}/request', {
+        params: { path: { namespace: NAMESPACE, name: SECRET } },
+        body: { keys: ['password'] },
+      });
+      const password = current?.values[0]?.value ?? '';
+      await requester.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Secrets' }).click();
+      await requester.getByRole('link', { name: SECRET }).click();
+      await requester.getByRole('button', { name: 'Reveal password' }).click();
+      await expect.poll(() => requester.getByTestId('value-password').textContent()).toBe(password);
+
+      const breakGlass = await signedIn('break glass', '/console/access/new?breakGlass=true', 'alice');
+      await breakGlass.getByText(/^Break-glass access is granted at once/).waitFor();
+      await expectAccessible(breakGlass, 'break-glass form');
     });
   },
 );

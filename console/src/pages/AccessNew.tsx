@@ -146,15 +146,21 @@ function RequestForm({
         </div>
       </form>
       <ErrorNote error={submit.error} />
-      <DryRun draft={draft} breakGlass={breakGlass} />
+      <DryRun draft={draft} breakGlass={breakGlass} reasonRequired={policy.requireReason || breakGlass} />
     </>
   );
 }
 
 /** What the request would do, asked of the broker as the form changes (nothing is stored). */
-function DryRun({ draft, breakGlass }: { readonly draft: Draft; readonly breakGlass: boolean }) {
-  const settled = useDeferredValue(draft);
-  const ready = settled.namespace !== '' && Number(settled.minutes) > 0 && settled.role !== '';
+function DryRun(props: { readonly draft: Draft; readonly breakGlass: boolean; readonly reasonRequired: boolean }) {
+  const { breakGlass } = props;
+  const settled = useDeferredValue(props.draft);
+  // Asked only once the form is complete, so the broker is not sent what it must refuse.
+  const ready =
+    settled.namespace !== '' &&
+    Number(settled.minutes) > 0 &&
+    settled.role !== '' &&
+    (!props.reasonRequired || settled.reason.trim() !== '');
   const preview = useQuery({
     queryKey: ['access', 'dry-run', settled, breakGlass],
     enabled: ready,
