@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import {
 } from '../support/browser.js';
 import { buildIfStale, type DevBroker, freePort, startDevBroker } from '../support/dev-broker.js';
 import { CONSOLE_CLIENT_ID, startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { useWebhookReceiver } from '../support/webhook-receiver.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NAMESPACE = 'team-a';
@@ -37,6 +39,8 @@ describe.skipIf(onPostgres)(
     let browser: Browser;
     let shots: string;
     const contexts: BrowserContext[] = [];
+    // Registered before the broker starts, so the subscription can name it.
+    const receiver = useWebhookReceiver();
     const watched: { label: string; problems: PageProblems }[] = [];
 
     beforeAll(async () => {
@@ -53,6 +57,10 @@ describe.skipIf(onPostgres)(
         JWT_JWKS_URL: provider.jwksUrl,
       });
       admin = createBrokerClient(url, dev.exports.BROKER_TOKEN);
+      const subscription = await admin.POST('/v1/webhooks', {
+        body: { url: receiver.url, eventTypes: ['secret.created', 'secret.updated'], namespace: NAMESPACE },
+      });
+      expect(subscription.response.status).toBe(201);
       const created = await admin.POST('/v1/namespaces/{namespace}/secrets', {
         params: { path: { namespace: NAMESPACE } },
         body: { name: SECRET, data: { username: 'app', password: FIRST_PASSWORD }, reason: 'console test' },
@@ -327,6 +335,16 @@ describe.skipIf(onPostgres)(
       await screenshot(again, 'audit-event');
       await again.keyboard.press('Escape');
       await drawer.waitFor({ state: 'detached' });
+
+      const download = again.waitForEvent('download');
+      await again.getByRole('button', { name: /^Export NDJSON/ }).click();
+      const exported = await readFile(await (await download).path(), 'utf8');
+      const events = exported
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { id: string; action: string });
+      expect(events.length).toBeGreaterThan(expected);
+      expect(events.filter((event) => event.action === 'update').length).toBeGreaterThanOrEqual(expected);
     });
 
     it('shows grants with an access-review preview, webhooks, leases and me, accessibly', async () => {
@@ -341,6 +359,19 @@ describe.skipIf(onPostgres)(
       await expectAccessible(page, 'grants');
       await page.getByRole('heading', { name: 'New grant' }).scrollIntoViewIfNeeded();
       await screenshot(page, 'grants');
+
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('link', { name: `Deliveries to ${receiver.url}` }).click();
+      await expect
+        .poll(() => page.getByRole('cell', { name: 'delivered' }).count(), { timeout: 15_000 })
+        .toBeGreaterThan(0);
+      const delivered = receiver.deliveries.length;
+      await page
+        .getByRole('button', { name: /^Redeliver/ })
+        .first()
+        .click();
+      await page.getByText('Queued for redelivery.').waitFor();
+      await expect.poll(() => receiver.deliveries.length, { timeout: 15_000 }).toBe(delivered + 1);
 
       for (const [section, heading] of [
         ['Webhooks', 'Webhooks'],
