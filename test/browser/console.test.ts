@@ -372,9 +372,10 @@ describe.skipIf(onPostgres)(
         .click();
       await page.getByText('Queued for redelivery.').waitFor();
       await expect.poll(() => receiver.deliveries.length, { timeout: 15_000 }).toBe(delivered + 1);
+      await expectAccessible(page, 'webhook deliveries');
+      await screenshot(page, 'webhooks');
 
       for (const [section, heading] of [
-        ['Webhooks', 'Webhooks'],
         ['Leases', 'Leases'],
         ['Me', 'Me'],
       ] as const) {
