@@ -1064,6 +1064,21 @@ export interface components {
             driftedAt: string | null;
             /** @description Keys whose live value differs from the current version (names only) */
             driftedKeys: string[];
+            /**
+             * @description The rotation policy: generators per key, schedule, strategy, restarts, drift handling; never a value. Null when none is set
+             * @example {
+             *       "generators": {
+             *         "password": {
+             *           "type": "password",
+             *           "length": 32
+             *         }
+             *       },
+             *       "intervalSeconds": 2592000
+             *     }
+             */
+            rotationPolicy: {
+                [key: string]: unknown;
+            } | null;
         };
         SecretPageView: {
             /** @description The secrets of this page */

@@ -74,9 +74,15 @@ describe.skipIf(onPostgres)(
       for (const name of ['api-token', 'db-replica']) {
         const generated = await admin.POST('/v1/namespaces/{namespace}/secrets', {
           params: { path: { namespace: NAMESPACE } },
-          body: { name, generate: { token: { type: 'password', length: 32 } }, reason: 'console test' },
+          body: {
+            name,
+            generate: { token: { type: 'password', length: 32 } },
+            rotationPolicy: { generators: { token: { type: 'password', length: 32 } }, intervalSeconds: 86_400 },
+            reason: 'console test',
+          },
         });
         expect(generated.response.status).toBe(201);
+        expect(generated.data?.secret.rotationPolicy).toMatchObject({ intervalSeconds: 86_400 });
       }
       const granted = await admin.POST('/v1/grants', {
         body: { subject: 'user:alice', role: 'reader', namespace: NAMESPACE, namePattern: 'api-*', reason: 'on-call' },
@@ -206,6 +212,17 @@ describe.skipIf(onPostgres)(
         expect(body).not.toContain(FIRST_PASSWORD);
         expect(body).not.toContain(SECOND_PASSWORD);
       }
+
+      const rotation = await signedIn('rotation', `/console/secrets/${NAMESPACE}/db-replica?tab=rotation`);
+      await rotation.getByText('generators token: password (32); every 1 d').waitFor();
+      await expectAccessible(rotation, 'secret rotation');
+      await screenshot(rotation, 'secret-rotation');
+      await rotation.getByRole('button', { name: 'Rotate now' }).click();
+      await rotation
+        .getByRole('dialog', { name: 'Rotate db-replica now?' })
+        .getByRole('button', { name: 'Rotate' })
+        .click();
+      await rotation.getByText('Rotated: version 2 is now current.').waitFor();
     });
 
     async function readEvents(): Promise<number> {

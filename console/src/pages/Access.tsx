@@ -25,11 +25,14 @@ export function accessSearch(search: Record<string, unknown>): { view?: View } {
 
 const route = getRouteApi('/access');
 
-/** "2 h 30 min" for a number of seconds. */
+/** "2 d 3 h", "2 h 30 min" for a number of seconds. */
 export function duration(seconds: number): string {
-  const hours = Math.floor(seconds / 3600);
+  const days = Math.floor(seconds / 86_400);
+  const hours = Math.floor((seconds % 86_400) / 3600);
   const minutes = Math.round((seconds % 3600) / 60);
-  return [hours ? `${hours} h` : '', minutes || !hours ? `${minutes} min` : ''].filter(Boolean).join(' ');
+  return [days ? `${days} d` : '', hours ? `${hours} h` : '', minutes || (!hours && !days) ? `${minutes} min` : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function LiveBadge() {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { broker, describeError, unwrap, type Schemas } from '../api.js';
 import { ConfirmDialog } from '../components/Dialog.js';
 import { ErrorNote, Loading, StatusBadge, Time } from '../components/Status.js';
+import { duration } from './Access.js';
 import type { SecretRef } from './SecretDetail.js';
 
 type Version = Schemas['SecretVersionView'];
@@ -126,6 +127,25 @@ export function SecretVersions({ namespace, name }: SecretRef) {
   );
 }
 
+/** The rotation policy in words: generators per key, schedule, strategy, restarts, drift handling. */
+function describePolicy(policy: Record<string, unknown> | null): string {
+  if (!policy) return 'none: rotated on demand with the generators given then';
+  const generators = Object.entries((policy.generators ?? {}) as Record<string, { type?: string; length?: number }>)
+    .map(([key, spec]) => `${key}: ${spec.type ?? '?'}${spec.length ? ` (${spec.length})` : ''}`)
+    .join(', ');
+  const interval = typeof policy.intervalSeconds === 'number' ? `every ${duration(policy.intervalSeconds)}` : undefined;
+  const schedule = typeof policy.schedule === 'string' ? `on the schedule ${policy.schedule} (UTC)` : undefined;
+  return [
+    generators ? `generators ${generators}` : '',
+    interval ?? schedule ?? 'on demand only',
+    typeof policy.strategy === 'string' ? `strategy ${policy.strategy}` : '',
+    policy.restartWorkloads === true ? 'restarts its consumers' : '',
+    typeof policy.onDrift === 'string' ? `on drift: ${policy.onDrift}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
 export function SecretRotation({ secret }: { readonly secret: Schemas['SecretView'] }) {
   const { namespace, name } = secret;
   const queries = useQueryClient();
@@ -156,8 +176,8 @@ export function SecretRotation({ secret }: { readonly secret: Schemas['SecretVie
   return (
     <>
       <dl className="facts">
-        <dt>Schedule</dt>
-        <dd>{secret.nextRotationAt ? 'scheduled (policy set on the secret)' : 'none: rotated on demand only'}</dd>
+        <dt>Policy</dt>
+        <dd>{describePolicy(secret.rotationPolicy)}</dd>
         <dt>Last rotation</dt>
         <dd>
           {lastRotation ? (
