@@ -184,6 +184,19 @@ describe('just-in-time access requests', () => {
     expect(new Date(grant?.expiresAt ?? 0).getTime() - new Date(grant?.notBefore ?? 0).getTime()).toBe(600_000);
   });
 
+  it('starts the access at the requested startAt, not at approval', async () => {
+    const { name } = await policy({ requesters: ['user:gina'] });
+    const startAt = new Date(broker.app.get(Clock).now() + 600_000);
+    const { id } = await ask(name, { startAt: startAt.toISOString() }, 'gina');
+    await approve(id, 'bob');
+    const approved = await approve(id, 'carol');
+    expect(new Date(approved.grant?.notBefore ?? 0).getTime()).toBe(startAt.getTime());
+    expect(approved.grant).toMatchObject({ active: false });
+    await read('gina').expect(403);
+    moveClock(600_000 + 1000);
+    await read('gina').expect(200);
+  });
+
   it('expires a pending request on the clock: on read, on review, and by the sweeper', async () => {
     const { name } = await policy({ pendingTtlSeconds: 60 });
     const onRead = await ask(name);

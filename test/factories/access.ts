@@ -82,7 +82,7 @@ export async function createAccessPolicy(broker: Broker, spec: PolicySpec): Prom
 
 /** `POST /v1/access-requests` as `user:<sub>` (with `groups`), not yet sent. */
 export function askForAccess(
-  broker: Broker,
+  broker: Pick<Broker, 'as'>,
   sub: string,
   body: Record<string, unknown>,
   groups: string[] = [],
@@ -92,7 +92,7 @@ export function askForAccess(
 
 /** `POST /v1/access-requests/{id}/reviews` as `user:<sub>` (with `groups`), not yet sent. */
 export function reviewAccess(
-  broker: Broker,
+  broker: Pick<Broker, 'as'>,
   sub: string,
   id: string,
   body: Record<string, unknown>,
