@@ -10,11 +10,16 @@ export function policyScope(policy: Pick<AccessPolicyEntity, 'namespace' | 'name
 export interface PolicyFit extends Scope {
   readonly role: string;
   readonly requesterSubjects: readonly string[];
+  /** Break-glass subjects are listed apart from the requesters (see mayBreakGlass). */
+  readonly breakGlass: boolean;
 }
 
 /** Why `request` does not fit `policy` (as it is now), or undefined when it does. */
 export function misfitOf(policy: AccessPolicyEntity, request: PolicyFit): string | undefined {
-  if (!request.requesterSubjects.some((subject) => policy.requesters.includes(subject))) {
+  const eligible = request.breakGlass
+    ? mayBreakGlass(policy, request.requesterSubjects)
+    : request.requesterSubjects.some((subject) => policy.requesters.includes(subject));
+  if (!eligible) {
     return `the requester is not among the requesters of policy ${policy.name}`;
   }
   if (!policy.roles.includes(request.role)) return `policy ${policy.name} does not offer role ${request.role}`;
@@ -36,7 +41,7 @@ export function toAccessPolicyView(policy: AccessPolicyEntity): AccessPolicyView
           subjects: [...policy.breakGlassSubjects],
           maxDurationSeconds: policy.breakGlassMaxDurationSeconds,
         })
-      : null;
+      : undefined;
   return Object.assign(new AccessPolicyView(), {
     name: policy.name,
     namespace: policy.namespace,

@@ -130,7 +130,9 @@ export class AccessRequestEvaluator {
         request.grantNotBefore && request.grantExpiresAt
           ? Math.round((request.grantExpiresAt.getTime() - request.grantNotBefore.getTime()) / 1000)
           : request.durationSeconds;
-      return { approvals: approvals.size, eligibleApprovers: [], effectiveDurationSeconds: granted, now };
+      // Approval happens the moment the count reaches what is needed; later reviews are refused.
+      const counted = request.state === 'approved' && !request.breakGlass ? request.approvalsRequired : approvals.size;
+      return { approvals: counted, eligibleApprovers: [], effectiveDurationSeconds: granted, now };
     }
     const counted = this.counted(request, reviews);
     return {
