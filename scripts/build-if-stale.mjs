@@ -10,7 +10,7 @@ const SOURCES = [
   'migrations',
   'scripts',
   'console',
-  'clients',
+  'clients/typescript',
   'tsconfig.json',
   'tsconfig.build.json',
   'package.json',
