@@ -10,6 +10,7 @@ import { requestIdFor } from './common/http/request-id.js';
 import { readCertificatePair, ServingCertificateReloader } from './common/http/serving-certificate.js';
 import { installRequestHooks } from './common/http/request-hooks.js';
 import { trustProxySetting } from './common/http/source-address.js';
+import { serveConsole } from './console/serve-console.js';
 import { PinoNestLogger } from './common/logging/logger.js';
 import { BrokerValidationPipe } from './common/validation/broker-validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
@@ -63,6 +64,7 @@ export async function createApp(
   installRequestHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
   app.useGlobalPipes(new BrokerValidationPipe());
   if (config.apiDocs) serveApiDocs(app);
+  if (config.console) await serveConsole(app, config.console);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   if (config.tls && certificate) {

@@ -1,11 +1,11 @@
 /**
  * `npm run dev`: the broker with everything embedded, as Vault's `-dev` server. SQLite in ./data,
  * the bundled Kubernetes API emulator on loopback when no kubeconfig is found, a generated
- * key-encryption key and signing secret kept in ./data, a printed admin token and a token for
- * alice (no grants until the tour gives her one), and the README's tour. ServiceAccount tokens are
- * accepted (TokenReview), so a leased token works against the broker as the README shows.
- * `--reset` empties the data folder first. A second start on the same data folder or port is
- * refused before any file is touched.
+ * key-encryption key and signing secret kept in ./data, a printed admin token, a token for
+ * alice (no grants until the tour gives her one) and one for bob (the tour's second approver),
+ * and the README's tour. ServiceAccount tokens are accepted (TokenReview), so a leased token works
+ * against the broker as the README shows. `--reset` empties the data folder first. A second start
+ * on the same data folder or port is refused before any file is touched.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,8 @@ const DATA_DIR = resolve(process.env.BROKER_DATA_DIR ?? 'data');
 const ADMIN_SUBJECT = 'dev-admin';
 // The README tour's limited caller: whatever the tour grants her, nothing more.
 const LIMITED_SUBJECT = 'alice';
+// The second approver of the tour's temporary access (the admin is the first).
+const APPROVER_SUBJECT = 'bob';
 // Long enough for the tour and an afternoon of trying things.
 const TOKEN_LIFETIME = '12h';
 // The namespace the README tour works in.
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     KUBERNETES_TOKEN_REVIEW: 'true',
     AUDIT_CHECKPOINT_FILE: join(DATA_DIR, 'audit-checkpoint.json'),
     API_DOCS: 'true',
+    CONSOLE: 'true',
     ...process.env,
     BROKER_DEV_MODE: 'true',
     JWT_HS256_SECRET: signingSecret,
@@ -78,8 +81,10 @@ async function main(): Promise<void> {
     apiDocs: config.apiDocs,
     adminToken: tokenFor(ADMIN_SUBJECT),
     limitedToken: tokenFor(LIMITED_SUBJECT),
+    approverToken: tokenFor(APPROVER_SUBJECT),
     kubeconfig,
     emulated: emulator !== undefined,
+    console: config.console !== undefined,
   });
 }
 
@@ -119,11 +124,23 @@ interface BannerFacts {
   readonly apiDocs: boolean;
   readonly adminToken: string;
   readonly limitedToken: string;
+  readonly approverToken: string;
   readonly kubeconfig: string;
   readonly emulated: boolean;
+  readonly console: boolean;
 }
 
-function printBanner({ url, apiDocs, adminToken, limitedToken, kubeconfig, emulated }: BannerFacts): void {
+function printBanner(facts: BannerFacts): void {
+  const { url, apiDocs, adminToken, limitedToken, approverToken, kubeconfig, emulated } = facts;
+  // The token rides in the fragment, which browsers never send to a server (nor to its logs).
+  const consoleLinks = facts.console
+    ? `
+Web console (open a link; the console drops the token from the address bar at once):
+  as user:${ADMIN_SUBJECT}: ${url}/console/#token=${adminToken}
+  as user:${LIMITED_SUBJECT}:     ${url}/console/#token=${limitedToken}
+  as user:${APPROVER_SUBJECT}:       ${url}/console/#token=${approverToken}
+`
+    : '';
   const docs = apiDocs ? `\n  Docs:        ${url}/docs  (Swagger UI; the OpenAPI document at ${url}/openapi.json)` : '';
   console.log(`
 secrets-broker is running in dev mode (not for production)
@@ -133,14 +150,16 @@ secrets-broker is running in dev mode (not for production)
   Kubernetes:  ${emulated ? `bundled emulator, kubeconfig ${kubeconfig}, ServiceAccount ${DEV_NAMESPACE}/${DEV_LEASE_ACCOUNT} to lease` : kubeconfig}
   Admin:       user:${ADMIN_SUBJECT} (admin on every namespace)
   Limited:     user:${LIMITED_SUBJECT} (no grants until the tour gives her one)
+  Approver:    user:${APPROVER_SUBJECT} (may approve in ${DEV_NAMESPACE} once the tour gives him approve)
   Tokens:      signed with the dev signing secret in ${DATA_DIR}, valid ${TOKEN_LIFETIME}
   Start fresh: npm run dev -- --reset  (empties ${DATA_DIR})
-
+${consoleLinks}
 export B=${url}
 export BROKER_TOKEN='${adminToken}'
 export ALICE_TOKEN='${limitedToken}'
+export BOB_TOKEN='${approverToken}'
 
-The tour (README.md, "API tour"), to paste after the three lines above:
+The tour (README.md, "API tour"), to paste after the four lines above:
 
 ${DEV_TOUR.join('\n\n')}
 `);

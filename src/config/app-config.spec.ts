@@ -109,6 +109,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ BROKER_DEV_MODE: 'true', ENCRYPTION_KEY: KEY }).devMode).toBe(true);
   });
 
+  it('serves the console only when CONSOLE is on, with OIDC when both of its settings are given', () => {
+    const base = { JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY };
+    expect(loadConfig(base).console).toBeUndefined();
+    expect(loadConfig({ ...base, CONSOLE: 'true' }).console).toEqual({ oidc: undefined });
+    const oidc = { CONSOLE_OIDC_ISSUER: 'https://login.example.test/realm', CONSOLE_OIDC_CLIENT_ID: 'console' };
+    expect(loadConfig({ ...base, CONSOLE: 'true', ...oidc }).console).toEqual({
+      oidc: { issuer: 'https://login.example.test/realm', clientId: 'console' },
+    });
+    expect(() => loadConfig({ ...base, CONSOLE: 'true', CONSOLE_OIDC_ISSUER: oidc.CONSOLE_OIDC_ISSUER })).toThrow(
+      /CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID must be set together/,
+    );
+    expect(() =>
+      loadConfig({ ...base, CONSOLE: 'true', CONSOLE_OIDC_ISSUER: 'not a url', CONSOLE_OIDC_CLIENT_ID: 'c' }),
+    ).toThrow(/CONSOLE_OIDC_ISSUER/);
+  });
+
   it('requires the key-encryption key', () => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET })).toThrow(
       /ENCRYPTION_KEY, ENCRYPTION_KEY_FILE or ENCRYPTION_KEYS must be set/,

@@ -29,6 +29,8 @@ export interface AppConfig {
   readonly devMode: boolean;
   /** Serve the OpenAPI document at /openapi.json and its rendering at /docs, without authentication. */
   readonly apiDocs: boolean;
+  /** Serve the web console at /console; undefined: off. */
+  readonly console: ConsoleConfig | undefined;
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
@@ -69,6 +71,11 @@ export interface AppConfig {
   readonly shutdownGraceSeconds: number;
   /** The broker's own objects, lease audiences, per-subject caps on leases and sockets, `/metrics` access. */
   readonly exposure: ExposureConfig;
+}
+
+export interface ConsoleConfig {
+  /** Where the console signs people in (Authorization Code + PKCE); undefined: bearer tokens only. */
+  readonly oidc: { readonly issuer: string; readonly clientId: string } | undefined;
 }
 
 /** The rotation engine: scheduled rotations, two-phase grace periods, drift. */
@@ -161,6 +168,9 @@ const environmentSchema = z.object({
   NODE_ENV: z.string().default('development'),
   BROKER_DEV_MODE: booleanFlag,
   API_DOCS: booleanFlag,
+  CONSOLE: booleanFlag,
+  CONSOLE_OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CONSOLE_OIDC_CLIENT_ID: optionalString,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -265,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     nodeEnv: values.NODE_ENV,
     devMode: values.BROKER_DEV_MODE,
     apiDocs: values.API_DOCS,
+    console: values.CONSOLE ? consoleConfig(values) : undefined,
     port: values.PORT,
     host: values.HOST,
     database: databaseConfig(values.DATABASE_URL),
@@ -341,4 +352,12 @@ function isCidr(entry: string): boolean {
   const family = isIP(address ?? '');
   if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(bits ?? '')) return false;
   return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function consoleConfig(values: { CONSOLE_OIDC_ISSUER?: string; CONSOLE_OIDC_CLIENT_ID?: string }): ConsoleConfig {
+  const { CONSOLE_OIDC_ISSUER: issuer, CONSOLE_OIDC_CLIENT_ID: clientId } = values;
+  if ((issuer === undefined) !== (clientId === undefined)) {
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID must be set together');
+  }
+  return { oidc: issuer && clientId ? { issuer, clientId } : undefined };
 }

@@ -101,7 +101,8 @@ describe('just-in-time access requests', () => {
     const asked = await ask(name);
     expect(asked).toMatchObject({ state: 'pending', approvals: 0, approvalsRequired: 2, requester: 'user:alice' });
     const first = await approve(asked.id, 'bob');
-    expect(first).toMatchObject({ state: 'pending', approvals: 1, grant: null });
+    expect(first).toMatchObject({ state: 'pending', approvals: 1 });
+    expect(first.grant).toBeUndefined();
     await read('alice').expect(403);
     const second = await approve(asked.id, 'carol');
     expect(second).toMatchObject({ state: 'approved', approvals: 2 });
@@ -183,6 +184,19 @@ describe('just-in-time access requests', () => {
     expect(new Date(grant?.expiresAt ?? 0).getTime() - new Date(grant?.notBefore ?? 0).getTime()).toBe(600_000);
   });
 
+  it('starts the access at the requested startAt, not at approval', async () => {
+    const { name } = await policy({ requesters: ['user:gina'] });
+    const startAt = new Date(broker.app.get(Clock).now() + 600_000);
+    const { id } = await ask(name, { startAt: startAt.toISOString() }, 'gina');
+    await approve(id, 'bob');
+    const approved = await approve(id, 'carol');
+    expect(new Date(approved.grant?.notBefore ?? 0).getTime()).toBe(startAt.getTime());
+    expect(approved.grant).toMatchObject({ active: false });
+    await read('gina').expect(403);
+    moveClock(600_000 + 1000);
+    await read('gina').expect(200);
+  });
+
   it('expires a pending request on the clock: on read, on review, and by the sweeper', async () => {
     const { name } = await policy({ pendingTtlSeconds: 60 });
     const onRead = await ask(name);
@@ -240,7 +254,7 @@ describe('just-in-time access requests', () => {
       .as('bob')
       .post(`/v1/access-requests/${id}/revoke`)
       .send({ reason: 'done early' })
-      .expect(201);
+      .expect(200);
     expect((revoked.body as AccessRequestBody).grant).toMatchObject({ active: false, revokedBy: 'user:bob' });
     await read('frank').expect(403);
     await broker.as('frank').post(`/v1/access-requests/${id}/revoke`).send({ reason: 'again' }).expect(409);
@@ -300,7 +314,8 @@ describe('just-in-time access requests', () => {
       breakGlass: true,
     }).expect(403);
     const used = await ask(name, { breakGlass: true, durationSeconds: 900, reason: 'database down' }, 'oncall');
-    expect(used).toMatchObject({ state: 'approved', breakGlass: true, postReview: null });
+    expect(used).toMatchObject({ state: 'approved', breakGlass: true });
+    expect(used.postReview).toBeUndefined();
     await read('oncall').expect(200);
     expect(await lifecycleEvents(used.id)).toEqual(['access_request.break_glass']);
 
@@ -316,7 +331,7 @@ describe('just-in-time access requests', () => {
       .as('bob')
       .post(`/v1/access-requests/${used.id}/post-review`)
       .send({ outcome: 'flagged', reason: 'no ticket' })
-      .expect(201);
+      .expect(200);
     expect((reviewed.body as AccessRequestBody).postReview).toMatchObject({ outcome: 'flagged', reviewer: 'user:bob' });
     await broker
       .as('carol')

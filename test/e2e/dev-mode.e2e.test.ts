@@ -75,7 +75,7 @@ describe('dev mode', () => {
     const workDir = join(scratch, 'tour');
     const broker = await start(join(workDir, 'data'), await freePort());
     for (const block of DEV_TOUR) expect(broker.banner).toContain(block);
-    expect(Object.keys(broker.exports).sort()).toEqual(['ALICE_TOKEN', 'B', 'BROKER_TOKEN']);
+    expect(Object.keys(broker.exports).sort()).toEqual(['ALICE_TOKEN', 'B', 'BOB_TOKEN', 'BROKER_TOKEN']);
     expect(broker.banner).toContain(`${broker.exports.B}/docs`);
     expect(broker.exports.B).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 

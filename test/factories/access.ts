@@ -13,7 +13,7 @@ export interface AccessPolicyBody {
   readonly maxDurationSeconds: number;
   readonly pendingTtlSeconds: number;
   readonly requireReason: boolean;
-  readonly breakGlass: { readonly subjects: string[]; readonly maxDurationSeconds: number } | null;
+  readonly breakGlass?: { readonly subjects: string[]; readonly maxDurationSeconds: number };
 }
 
 export interface AccessRequestReviewBody {
@@ -42,15 +42,15 @@ export interface AccessRequestBody {
   readonly reviews: AccessRequestReviewBody[];
   readonly expiresAt: string;
   readonly resolvedBy: string | null;
-  readonly grant: {
+  readonly grant?: {
     readonly id: string;
     readonly notBefore: string;
     readonly expiresAt: string;
     readonly active: boolean;
     readonly revokedAt: string | null;
     readonly revokedBy: string | null;
-  } | null;
-  readonly postReview: { readonly outcome: string; readonly reviewer: string } | null;
+  };
+  readonly postReview?: { readonly outcome: string; readonly reviewer: string };
 }
 
 export interface PolicySpec {
@@ -82,7 +82,7 @@ export async function createAccessPolicy(broker: Broker, spec: PolicySpec): Prom
 
 /** `POST /v1/access-requests` as `user:<sub>` (with `groups`), not yet sent. */
 export function askForAccess(
-  broker: Broker,
+  broker: Pick<Broker, 'as'>,
   sub: string,
   body: Record<string, unknown>,
   groups: string[] = [],
@@ -92,7 +92,7 @@ export function askForAccess(
 
 /** `POST /v1/access-requests/{id}/reviews` as `user:<sub>` (with `groups`), not yet sent. */
 export function reviewAccess(
-  broker: Broker,
+  broker: Pick<Broker, 'as'>,
   sub: string,
   id: string,
   body: Record<string, unknown>,

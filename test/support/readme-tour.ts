@@ -35,7 +35,7 @@ export function readmeBlocks(heading: string): string[] {
   return [...body.matchAll(/```sh\n([\s\S]*?)\n```/g)].map(([, block]) => block);
 }
 
-const STEP_START = /^(curl |kubectl |[A-Z_]+=)/;
+const STEP_START = /^(curl |kubectl |(export )?[A-Z_]+=)/;
 
 /** One step per command (curl, kubectl or a variable assignment) with its continuation lines. */
 export function stepsOf(block: string): TourStep[] {
@@ -80,7 +80,7 @@ export class TourShell {
   }
 
   run(step: TourStep): Promise<StepResult> {
-    const assigned = /^([A-Z_]+)=/.exec(step.command)?.[1];
+    const assigned = /^(?:export )?([A-Z_]+)=/.exec(step.command)?.[1];
     const script = [
       `. '${this.stateFile}'`,
       step.command,
