@@ -1,4 +1,4 @@
-import { KeyMaterialEntity } from './common/crypto/key-material.entity.js';
+import { KeyMaterialEntity } from './crypto/key-material.entity.js';
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
 import { RoleEntity } from './grants/entities/role.entity.js';

@@ -7,11 +7,11 @@ import {
   LifecycleEvents,
   type LifecycleEventInput,
   type LifecycleEventType,
-} from '../common/events/lifecycle-events.js';
+} from '../lifecycle-events/lifecycle-events.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Clock } from '../common/time/clock.js';
-import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
+import { EnvelopeCipher } from '../crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { FINGERPRINT_SCHEME, SecretVersionEntity, type VersionReason } from './entities/secret-version.entity.js';
 import { withoutPreviousKeys } from './previous-keys.js';
@@ -541,18 +541,16 @@ export class SecretVersionStore {
       await manager
         .getRepository(SecretVersionEntity)
         .update({ secretId: record.id, state: In(['current', 'previous']) }, { state: 'deprecated' });
-      await manager
-        .getRepository(SecretRecordEntity)
-        .update(
-          { id: record.id },
-          {
-            state: 'revoked',
-            revokedAt: new Date(this.clock.now()),
-            revokedBy,
-            revokeReason: reason,
-            currentVersion: null,
-          },
-        );
+      await manager.getRepository(SecretRecordEntity).update(
+        { id: record.id },
+        {
+          state: 'revoked',
+          revokedAt: new Date(this.clock.now()),
+          revokedBy,
+          revokeReason: reason,
+          currentVersion: null,
+        },
+      );
       await this.events.enqueue(manager, [
         {
           type: 'secret.revoked',
