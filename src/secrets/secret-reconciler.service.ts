@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEventView } from '../audit/models/audit-event.model.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
-import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -12,7 +11,6 @@ import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { withoutPreviousKeys } from './previous-keys.js';
 import { VERSION_ANNOTATION } from './secret-labels.js';
-import { SecretWriterService } from './secret-writer.service.js';
 import { SecretVersionStore } from './secret-version.store.js';
 
 export const RECONCILER_SUBJECT = 'system:reconciler';
@@ -37,7 +35,6 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
-    private readonly writer: SecretWriterService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
     private readonly clock: Clock,
@@ -60,7 +57,6 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         await this.recordConclusion({ namespace: record.namespace, name: record.name }, conclusion);
       });
     }
-    await this.finishGracePeriods();
     for (const intent of await this.audit.findPendingIntents()) {
       if (new Date(intent.time).getTime() > settledBefore) continue;
       await this.attempt(`intent ${intent.id}`, async () => {
@@ -70,16 +66,6 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
           (namespace && name && conclusions.get(key(namespace, name))) ||
           (await this.settleIntent(intent, namespace, name));
         await this.recordConclusion({ namespace, name }, conclusion, intent);
-      });
-    }
-  }
-
-  /** Two-phase rotations whose grace period ended while no broker ran (or in a crash between the phases). */
-  private async finishGracePeriods(): Promise<void> {
-    const actor = systemActor(RECONCILER_SUBJECT, 'reconcile-grace');
-    for (const record of await this.store.dueGracePeriods(new Date(this.clock.now()), 100)) {
-      await this.attempt(`grace period of ${record.namespace}/${record.name}`, async () => {
-        await this.writer.finishGracePeriod(actor, record);
       });
     }
   }

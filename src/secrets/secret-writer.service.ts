@@ -34,7 +34,8 @@ import { withoutPreviousKeys, withPreviousKeys } from './previous-keys.js';
 import type { RotationPolicy } from './rotation-policy.js';
 import { firstRotationAt, isScheduled, validateSchedule } from './rotation-schedule.js';
 import { assertDataKey, assertWithinSizeLimit, decodeValues, validateLabels } from './secret-input.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION } from './secret-labels.js';
+import { managedLabels, VERSION_ANNOTATION } from './secret-labels.js';
+import { SecretSystemWrites } from './secret-system-writes.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
 import { SecretLoader, secretNotFound } from './secret-loader.js';
@@ -50,9 +51,6 @@ interface Change {
   readonly graceEndsAt?: Date;
 }
 
-/** A grace period whose end is taken by one replica is retried by another after this long. */
-const GRACE_END_LEASE_MS = 30_000;
-
 /**
  * Every change to a secret. The order never loses a value: the new version is
  * stored sealed first, then the cluster object is written against the resourceVersion that was
@@ -60,7 +58,7 @@ const GRACE_END_LEASE_MS = 30_000;
  * object, one wins and the other gets 409.
  */
 @Injectable()
-export class SecretWriterService {
+export class SecretWriterService implements SecretSystemWrites {
   constructor(
     private readonly policy: PolicyService,
     private readonly cluster: ClusterGateway,
@@ -108,14 +106,20 @@ export class SecretWriterService {
   }
 
   /**
-   * A rotation the broker starts itself (the scheduler): the same path as `rotate` with the
-   * stored policy, audited as intent and outcome under the system subject, with no grant decision.
+   * A rotation the broker decided on itself (the scheduler, audited by the caller): the same path
+   * as `rotate`, with the stored policy's generators and no grant decision.
    */
-  async rotateAsSystem(actor: Actor, target: Target, reason: string): Promise<SecretWriteResultView> {
-    const intent = await this.audit.record({ actor, action: 'rotate', outcome: 'allowed', target, reason });
-    return this.audit.recordOutcome({ actor, action: 'rotate', target, intentId: intent.id }, () =>
-      this.rotateAuthorized(actor, target, {}, { reason }),
-    );
+  rotateDecided(actor: Actor, target: Target, reason: string): Promise<SecretWriteResultView> {
+    return this.rotateAuthorized(actor, target, {}, { reason });
+  }
+
+  /** What the cluster now holds becomes a new version (drift policy `adopt`, audited by the caller). */
+  adoptDecided(actor: Actor, record: SecretRecordEntity, live: ClusterSecret): Promise<SecretWriteResultView> {
+    return this.commit(actor, live, record, {
+      values: record.graceEndsAt ? withoutPreviousKeys(live.data) : live.data,
+      reason: 'adopt',
+      note: 'drift adopted',
+    });
   }
 
   rollback(actor: Actor, target: Target, input: RollbackSecretInput): Promise<SecretWriteResultView> {
@@ -366,114 +370,6 @@ export class SecretWriterService {
   }
 
   /**
-   * Ends a two-phase grace period that is over: the `.previous` keys leave the cluster object and
-   * the previous version becomes deprecated. Taken by one replica at a time; a crash in between
-   * leaves it to be taken again, and removing keys already removed changes nothing.
-   */
-  async finishGracePeriod(actor: Actor, record: SecretRecordEntity): Promise<boolean> {
-    const endsAt = record.graceEndsAt;
-    if (endsAt === null) return false;
-    const leaseUntil = new Date(this.clock.now() + GRACE_END_LEASE_MS);
-    if (!(await this.store.claimGraceEnd(record, endsAt, leaseUntil))) return false;
-    const target = { namespace: record.namespace, name: record.name };
-    const reason = 'two-phase rotation: grace period over, previous values removed';
-    const intent = await this.audit.record({ actor, action: 'rotate', outcome: 'allowed', target, reason });
-    await this.audit.recordOutcome(
-      {
-        actor,
-        action: 'rotate',
-        target: { ...target, version: record.currentVersion ?? undefined },
-        intentId: intent.id,
-      },
-      async () => {
-        const live = await this.cluster.getSecret(record.namespace, record.name);
-        const settled = await this.store.findRecord(record.namespace, record.name);
-        // A write in flight may be putting `.previous` keys of its own there: they are not ours to remove.
-        if (
-          !settled ||
-          (await this.store.hasPendingVersion(settled, this.config.reconcileGraceSeconds)) ||
-          (live && live.annotations[VERSION_ANNOTATION] !== String(settled.currentVersion))
-        )
-          throw new DomainError(ErrorCode.Conflict, 'A write to the secret is in flight; the grace period ends later');
-        if (live) {
-          const data = withoutPreviousKeys(live.data);
-          if (Object.keys(data).length !== Object.keys(live.data).length) {
-            await this.cluster.replaceSecret(
-              {
-                namespace: live.namespace,
-                name: live.name,
-                type: live.type,
-                data,
-                labels: live.labels,
-                annotations: live.annotations,
-              },
-              live.resourceVersion,
-            );
-          }
-        }
-        await this.store.endGrace(record, leaseUntil);
-      },
-    );
-    return true;
-  }
-
-  /**
-   * Drift policy `restore`: the current version's values are written back over what changed
-   * outside the broker (or the object is recreated). No new version: the current one is the truth.
-   */
-  async restoreCurrent(actor: Actor, record: SecretRecordEntity, live: ClusterSecret | undefined): Promise<void> {
-    const target = { namespace: record.namespace, name: record.name, version: record.currentVersion ?? undefined };
-    const intent = await this.audit.record({
-      actor,
-      action: 'drift',
-      outcome: 'allowed',
-      target,
-      reason: 'onDrift restore: writing the current version back',
-    });
-    await this.audit.recordOutcome({ actor, action: 'drift', target, intentId: intent.id }, async () => {
-      const current = await this.store.findCurrentVersion(record);
-      const values = current ? this.store.openValues(record, current) : undefined;
-      if (!current || !values)
-        throw new DomainError(ErrorCode.Unprocessable, 'The current version has no retained values to restore');
-      const annotations = { ...(live?.annotations ?? {}), [VERSION_ANNOTATION]: String(current.version) };
-      const labels = managedLabels(live?.labels ?? {});
-      const write = {
-        namespace: record.namespace,
-        name: record.name,
-        type: record.type,
-        data: values,
-        labels,
-        annotations,
-      };
-      if (live) await this.cluster.replaceSecret(write, live.resourceVersion);
-      else await this.cluster.createSecret(write);
-      await this.store.clearDrift(record);
-    });
-  }
-
-  /** Drift policy `adopt`: what the cluster now holds becomes a new version. */
-  async adoptLive(actor: Actor, record: SecretRecordEntity, live: ClusterSecret): Promise<void> {
-    const target = { namespace: record.namespace, name: record.name };
-    const intent = await this.audit.record({
-      actor,
-      action: 'drift',
-      outcome: 'allowed',
-      target,
-      reason: 'onDrift adopt: the live values become a new version',
-    });
-    await this.audit.recordOutcome(
-      { actor, action: 'drift', target, intentId: intent.id },
-      () =>
-        this.commit(actor, live, record, {
-          values: record.graceEndsAt ? withoutPreviousKeys(live.data) : live.data,
-          reason: 'adopt',
-          note: 'drift adopted',
-        }),
-      (result) => ({ target: { ...target, version: result.version.version } }),
-    );
-  }
-
-  /**
    * Restarts run after the version is current; a failed restart is logged, not fatal. With
    * `restartBatchSize`, the first batch is restarted before the answer and the others follow,
    * `restartIntervalSeconds` apart, so the consumers do not all restart at once.
@@ -563,10 +459,6 @@ export class SecretWriterService {
 
 function isDefiniteRefusal(error: unknown): boolean {
   return toDomainError(error).code !== ErrorCode.Unavailable;
-}
-
-function managedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
-  return { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
 }
 
 interface CreatePlan {

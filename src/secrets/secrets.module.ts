@@ -12,6 +12,7 @@ import { KekRewrapService } from './kek-rewrap.service.js';
 import { SecretVersionKeys } from './secret-version-keys.js';
 import { SecretLoader } from './secret-loader.js';
 import { SecretReconcilerService } from './secret-reconciler.service.js';
+import { SecretSystemWrites } from './secret-system-writes.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { SecretWriterService } from './secret-writer.service.js';
 import { SecretsService } from './secrets.service.js';
@@ -30,11 +31,12 @@ import { SecretsService } from './secrets.service.js';
     SecretLoader,
     SecretsService,
     SecretWriterService,
+    { provide: SecretSystemWrites, useExisting: SecretWriterService },
     SecretReconcilerService,
     SecretVersionKeys,
     KekRewrapService,
     SecretsResolver,
   ],
-  exports: [SecretVersionStore, SecretWriterService],
+  exports: [SecretVersionStore, SecretWriterService, SecretSystemWrites],
 })
 export class SecretsModule {}
