@@ -12,6 +12,7 @@ import type { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { withoutPreviousKeys } from './previous-keys.js';
 import { VERSION_ANNOTATION } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RevocationStore } from './revocation.store.js';
 
 export const RECONCILER_SUBJECT = 'system:reconciler';
 
@@ -38,6 +39,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
     private readonly clock: Clock,
+    private readonly revocations: RevocationStore,
   ) {
     this.logger = rootLogger.child({ component: 'reconciler' });
   }
@@ -102,7 +104,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     if (intent.action === 'revoke' && record.state !== 'revoked') {
       const exists = (await this.cluster.getSecret(namespace, name)) !== undefined;
       if (record.state === 'revoking') {
-        const settled = await this.store.settleRevocation(record, exists);
+        const settled = await this.revocations.settleRevocation(record, exists);
         return {
           text:
             settled.state === 'revoked'
@@ -111,7 +113,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         };
       }
       if (!exists) {
-        await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
+        await this.revocations.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
         return { text: 'the secret is gone from the cluster; marked revoked' };
       }
     }

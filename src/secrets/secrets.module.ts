@@ -8,7 +8,10 @@ import { SecretsController } from './api/secrets.controller.js';
 import { SecretsResolver } from './api/secrets.resolver.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
+import { ConsumerRestarts } from './consumer-restarts.js';
+import { FailedWrites } from './failed-writes.js';
 import { KekRewrapService } from './kek-rewrap.service.js';
+import { RevocationStore } from './revocation.store.js';
 import { SecretVersionKeys } from './secret-version-keys.js';
 import { SecretLoader } from './secret-loader.js';
 import { SecretReconcilerService } from './secret-reconciler.service.js';
@@ -28,9 +31,12 @@ import { SecretsService } from './secrets.service.js';
   controllers: [SecretsController],
   providers: [
     SecretVersionStore,
+    RevocationStore,
     SecretLoader,
     SecretsService,
     SecretWriterService,
+    ConsumerRestarts,
+    FailedWrites,
     { provide: SecretSystemWrites, useExisting: SecretWriterService },
     SecretReconcilerService,
     SecretVersionKeys,
