@@ -85,6 +85,26 @@ module.exports = {
       to: { path: '^src/(secrets|rotation|leases)/' },
     },
     {
+      name: 'typeorm-only-in-stores',
+      severity: 'error',
+      comment:
+        'Repositories and the DataSource are injected into *.store.ts files (and wired in modules); services ' +
+        'call stores. The files listed in pathNot still inject them directly and are to move behind stores.',
+      from: {
+        path: '^src/',
+        pathNot: [
+          '[.]store[.]ts$',
+          '[.]module[.]ts$',
+          '^src/grants/(grant-cache|grants[.]service|bootstrap-admins[.]service|roles[.]service|grant-changes)[.]ts$',
+          '^src/audit/audit[.]service[.]ts$',
+          '^src/secrets/(kek-rewrap[.]service|secret-version-keys)[.]ts$',
+          '^src/audit-query/audit-query[.]service[.]ts$',
+          '^src/webhooks/(signing-secrets|outbox-dispatcher|webhook-sender|webhooks[.]service|signing-secret-keys)[.]ts$',
+        ],
+      },
+      to: { path: '(^|/)node_modules/@nestjs/typeorm/' },
+    },
+    {
       name: 'services-do-not-import-transports',
       severity: 'error',
       comment: 'Controllers and resolvers (api/) call services, never the other way round.',
