@@ -1,4 +1,4 @@
-import type { DerivedKeys } from '../common/crypto/derived-keys.js';
+import type { DerivedKeys } from '../crypto/derived-keys.js';
 import { keyedLinkHasher, type LinkHasher } from './audit-chain.js';
 
 /**

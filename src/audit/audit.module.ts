@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
-import { DerivedKeys } from '../common/crypto/derived-keys.js';
+import { DerivedKeys } from '../crypto/derived-keys.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { WindowCounters } from '../common/shared-state/window-counters.js';
 import type { AppConfig } from '../config/app-config.js';

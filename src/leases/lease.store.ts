@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { LifecycleEvents, type LifecycleEventType } from '../common/events/lifecycle-events.js';
+import { LifecycleEvents, type LifecycleEventType } from '../lifecycle-events/lifecycle-events.js';
 import type { LeaseFilter } from './dto/lease-inputs.js';
 import { LeaseEntity, type LeaseState } from './entities/lease.entity.js';
 import { VIEW_STATE } from './lease-views.js';

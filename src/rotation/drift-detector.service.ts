@@ -13,8 +13,9 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { SecretRecordEntity } from '../secrets/entities/secret-record.entity.js';
 import type { SecretVersionEntity } from '../secrets/entities/secret-version.entity.js';
-import { DRIFT_SUBJECT, SecretVersionStore } from '../secrets/secret-version.store.js';
-import { SecretWriterService } from '../secrets/secret-writer.service.js';
+import { SecretVersionStore } from '../secrets/secret-version.store.js';
+import { DriftResponses } from './drift-responses.js';
+import { DRIFT_SUBJECT, RotationStore } from './rotation.store.js';
 
 /** Changes the watch reports for one secret within this window are compared once. */
 const SETTLE_MS = 100;
@@ -46,7 +47,8 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly store: SecretVersionStore,
-    private readonly writer: SecretWriterService,
+    private readonly rotation: RotationStore,
+    private readonly responses: DriftResponses,
     private readonly cluster: ClusterGateway,
     private readonly changes: SecretChangeFeed,
     private readonly audit: AuditService,
@@ -107,7 +109,7 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
   private async compareAll(): Promise<void> {
     let after = '';
     for (;;) {
-      const records = await this.store.activeRecords(after, PAGE);
+      const records = await this.rotation.activeRecords(after, PAGE);
       for (const record of records) {
         if (this.stopped) return;
         await this.check(record.namespace, record.name);
@@ -158,7 +160,7 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     live: ClusterSecret,
   ): Promise<boolean> {
     if (this.store.changedKeys(record, current, live.data).length > 0) return false;
-    if (record.driftedAt !== null) await this.store.clearDrift(record);
+    if (record.driftedAt !== null) await this.rotation.clearDrift(record);
     return true;
   }
 
@@ -167,7 +169,7 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
     const deleted = live === undefined;
     const actor = systemActor(DRIFT_SUBJECT, `drift-${randomUUID()}`);
     const target = { namespace: record.namespace, name: record.name, version: record.currentVersion ?? undefined };
-    if (await this.store.markDrifted(record, keys, deleted, new Date(this.clock.now()))) {
+    if (await this.rotation.markDrifted(record, keys, deleted, new Date(this.clock.now()))) {
       await this.audit.record({
         actor,
         action: 'drift',
@@ -181,8 +183,8 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
       this.metrics.countDrift(action);
       this.logger.warn({ namespace: record.namespace, name: record.name, keys, deleted, onDrift: action }, 'drift');
     }
-    if (action === 'restore') await this.writer.restoreCurrent(actor, record, live);
+    if (action === 'restore') await this.responses.restore(actor, record, live);
     // Nothing to adopt from a deleted object: the drift stays on record.
-    else if (action === 'adopt' && live) await this.writer.adoptLive(actor, record, live);
+    else if (action === 'adopt' && live) await this.responses.adopt(actor, record, live);
   }
 }

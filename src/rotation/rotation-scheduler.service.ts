@@ -11,8 +11,10 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { SecretRecordEntity } from '../secrets/entities/secret-record.entity.js';
 import { isScheduled, jitterMs, nextRotationAt, retryAt } from '../secrets/rotation-schedule.js';
-import { SecretVersionStore } from '../secrets/secret-version.store.js';
-import { SecretWriterService } from '../secrets/secret-writer.service.js';
+import { SecretSystemWrites } from '../secrets/secret-system-writes.js';
+import { GracePeriods } from './grace-periods.js';
+import { RotationStore } from './rotation.store.js';
+import { SystemIntents } from './system-intent.js';
 
 export const SCHEDULER_SUBJECT = 'system:scheduler';
 
@@ -34,8 +36,10 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
   private readonly task: PeriodicTask;
 
   constructor(
-    private readonly store: SecretVersionStore,
-    private readonly writer: SecretWriterService,
+    private readonly store: RotationStore,
+    private readonly writes: SecretSystemWrites,
+    private readonly intents: SystemIntents,
+    private readonly gracePeriods: GracePeriods,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
@@ -71,8 +75,8 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
       if (this.task.isStopped) return;
       await this.runSlot(record, now);
     }
-    for (const record of await this.store.dueGracePeriods(now, BATCH)) {
-      await this.writer.finishGracePeriod(schedulerActor(), record);
+    for (const record of await this.gracePeriods.due(BATCH)) {
+      await this.gracePeriods.finish(schedulerActor(), record);
     }
   }
 
@@ -87,7 +91,10 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     const target = { namespace: record.namespace, name: record.name };
     const actor = schedulerActor();
     try {
-      await this.writer.rotateAsSystem(actor, target, `scheduled rotation (slot ${slot.toISOString()})`);
+      const reason = `scheduled rotation (slot ${slot.toISOString()})`;
+      await this.intents.run({ actor, action: 'rotate', target, reason }, () =>
+        this.writes.rotateDecided(actor, target, reason),
+      );
       if (record.rotationFailures > 0) await this.store.rotationSucceeded(record);
       this.metrics.countScheduledRotation(true);
     } catch (error) {

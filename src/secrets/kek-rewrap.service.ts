@@ -3,9 +3,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { DerivedKeys } from '../common/crypto/derived-keys.js';
-import { KeyRing } from '../common/crypto/key-ring.js';
-import type { WrappedDataKeys } from '../common/crypto/wrapped-data-keys.js';
+import { DerivedKeys } from '../crypto/derived-keys.js';
+import { KeyRing } from '../crypto/key-ring.js';
+import type { WrappedDataKeys } from '../crypto/wrapped-data-keys.js';
 import { SigningSecretKeys } from '../webhooks/signing-secret-keys.js';
 import { SecretVersionKeys } from './secret-version-keys.js';
 

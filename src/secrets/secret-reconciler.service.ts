@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEventView } from '../audit/models/audit-event.model.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
-import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -12,8 +11,8 @@ import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { withoutPreviousKeys } from './previous-keys.js';
 import { VERSION_ANNOTATION } from './secret-labels.js';
-import { SecretWriterService } from './secret-writer.service.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RevocationStore } from './revocation.store.js';
 
 export const RECONCILER_SUBJECT = 'system:reconciler';
 
@@ -37,10 +36,10 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
-    private readonly writer: SecretWriterService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
     private readonly clock: Clock,
+    private readonly revocations: RevocationStore,
   ) {
     this.logger = rootLogger.child({ component: 'reconciler' });
   }
@@ -60,7 +59,6 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         await this.recordConclusion({ namespace: record.namespace, name: record.name }, conclusion);
       });
     }
-    await this.finishGracePeriods();
     for (const intent of await this.audit.findPendingIntents()) {
       if (new Date(intent.time).getTime() > settledBefore) continue;
       await this.attempt(`intent ${intent.id}`, async () => {
@@ -70,16 +68,6 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
           (namespace && name && conclusions.get(key(namespace, name))) ||
           (await this.settleIntent(intent, namespace, name));
         await this.recordConclusion({ namespace, name }, conclusion, intent);
-      });
-    }
-  }
-
-  /** Two-phase rotations whose grace period ended while no broker ran (or in a crash between the phases). */
-  private async finishGracePeriods(): Promise<void> {
-    const actor = systemActor(RECONCILER_SUBJECT, 'reconcile-grace');
-    for (const record of await this.store.dueGracePeriods(new Date(this.clock.now()), 100)) {
-      await this.attempt(`grace period of ${record.namespace}/${record.name}`, async () => {
-        await this.writer.finishGracePeriod(actor, record);
       });
     }
   }
@@ -116,7 +104,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     if (intent.action === 'revoke' && record.state !== 'revoked') {
       const exists = (await this.cluster.getSecret(namespace, name)) !== undefined;
       if (record.state === 'revoking') {
-        const settled = await this.store.settleRevocation(record, exists);
+        const settled = await this.revocations.settleRevocation(record, exists);
         return {
           text:
             settled.state === 'revoked'
@@ -125,7 +113,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         };
       }
       if (!exists) {
-        await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
+        await this.revocations.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
         return { text: 'the secret is gone from the cluster; marked revoked' };
       }
     }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { LifecycleEventType } from '../common/events/lifecycle-events.js';
+import type { LifecycleEventType } from '../lifecycle-events/lifecycle-events.js';
 import { scopeMatches, type Scope } from '../common/vocabulary/scope.js';
 
 /** What a delivery and a live event carry: facts about the change, never a value or a token. */

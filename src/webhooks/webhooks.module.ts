@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
-import { LifecycleEvents } from '../common/events/lifecycle-events.js';
+import { LifecycleEvents } from '../lifecycle-events/lifecycle-events.js';
 import { PagingModule } from '../common/paging/paging.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { WebhooksController } from './api/webhooks.controller.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { kekIdOf } from '../../src/common/crypto/key-ring.js';
+import { kekIdOf } from '../../src/crypto/key-ring.js';
 import { KekRewrapService, KEK_REWRAP_SUBJECT } from '../../src/secrets/kek-rewrap.service.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import type { TestBroker } from '../support/broker.js';

@@ -5,6 +5,7 @@ import { KubernetesClusterGateway } from '../../src/cluster/kubernetes-cluster.g
 import type { Actor } from '../../src/common/actor.js';
 import { systemActor } from '../../src/common/actor.js';
 import { DomainError, ErrorCode } from '../../src/common/errors/domain-error.js';
+import { DriftResponses } from '../../src/rotation/drift-responses.js';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
 import { SecretWriterService } from '../../src/secrets/secret-writer.service.js';
 import { createNamespace, createSecret, createUnmanagedSecret, uniqueName } from '../factories/index.js';
@@ -124,14 +125,16 @@ describe('SecretWriterService on a scripted cluster gateway', () => {
     expect(first).toMatchObject({ reason: 'adopt' });
   });
 
-  it('adopts drifted live values as a new version, audited as one system intent', async () => {
+  it('adopts drifted live values as a new version through the write port, audited as one system intent', async () => {
     const namespace = await createNamespace(broker);
     const { secret } = await createSecret(broker, namespace, { data: { password: 'managed-value' } });
     const live = await broker.app.get(KubernetesClusterGateway).getSecret(namespace, secret.name);
     const record = await store().findRecord(namespace, secret.name);
     if (!live || !record) throw new Error('the secret was not created');
     const actor = systemActor('system:drift-detector', `drift-${randomUUID()}`);
-    await writer().adoptLive(actor, record, { ...live, data: { password: Buffer.from('changed-outside') } });
+    await broker.app
+      .get(DriftResponses)
+      .adopt(actor, record, { ...live, data: { password: Buffer.from('changed-outside') } });
     const adopted = await store().findRecord(namespace, secret.name);
     expect(adopted?.currentVersion).toBe(2);
     expect(await outcomes(broker, namespace, secret.name, 'system:drift-detector')).toEqual(['allowed', 'succeeded']);

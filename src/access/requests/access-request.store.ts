@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { LifecycleEvents, type LifecycleEventType } from '../../common/events/lifecycle-events.js';
+import { LifecycleEvents, type LifecycleEventType } from '../../lifecycle-events/lifecycle-events.js';
 import { TemporaryGrants, type GrantTransaction } from '../../grants/temporary-grants.js';
 import { AccessRequestReviewEntity } from './entities/access-request-review.entity.js';
 import { AccessRequestEntity, type AccessRequestState } from './entities/access-request.entity.js';

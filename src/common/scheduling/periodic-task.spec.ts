@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PeriodicTask } from './periodic-task.js';
 
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -93,9 +93,15 @@ describe('PeriodicTask', () => {
       },
       () => {},
     );
-    task.start(0.01);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await task.stop();
-    expect(runs).toBeGreaterThan(1);
+    vi.useFakeTimers();
+    try {
+      task.start(1);
+      await vi.advanceTimersByTimeAsync(3_000);
+      await task.stop();
+      await vi.advanceTimersByTimeAsync(3_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(runs).toBe(3);
   });
 });

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { SealedValues } from '../../common/crypto/envelope-cipher.js';
-import type { LifecycleEventType } from '../../common/events/lifecycle-events.js';
+import type { SealedValues } from '../../crypto/envelope-cipher.js';
+import type { LifecycleEventType } from '../../lifecycle-events/lifecycle-events.js';
 
 /** A lifecycle webhook: where matching events are POSTed, and the key that signs them. */
 @Entity({ name: 'webhook_subscriptions' })

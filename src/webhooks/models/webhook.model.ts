@@ -1,6 +1,6 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { LIFECYCLE_EVENT_TYPES } from '../../common/events/lifecycle-events.js';
+import { LIFECYCLE_EVENT_TYPES } from '../../lifecycle-events/lifecycle-events.js';
 
 @ObjectType('Webhook', { description: 'A lifecycle webhook subscription (its signing secret is shown only once)' })
 export class WebhookView {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KeyRing } from '../../common/crypto/key-ring.js';
+import { KeyRing } from './key-ring.js';
 import { EnvelopeCipher } from './envelope-cipher.js';
 
 const ring = (keys: Record<string, Buffer>, active: string) =>

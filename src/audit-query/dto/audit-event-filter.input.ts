@@ -2,9 +2,9 @@ import { Field, GraphQLISODateTime, InputType } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../../common/vocabulary/names.js';
-import { NoControlCharacters } from '../../../common/dto/fields.js';
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from '../../audit-event.js';
+import { NAMESPACE_PATTERN, SECRET_NAME_PATTERN } from '../../common/vocabulary/names.js';
+import { NoControlCharacters } from '../../common/dto/fields.js';
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from '../../audit/audit-event.js';
 
 /** Time range of audit events; both ends inclusive. */
 @InputType('AuditTimeRange', { isAbstract: true })

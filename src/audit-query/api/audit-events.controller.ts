@@ -1,16 +1,16 @@
 import { Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
-import { ApiProblemResponses, ROUTE_PROBLEMS } from '../../../common/http/api-problem.decorator.js';
+import { ApiProblemResponses, ROUTE_PROBLEMS } from '../../common/http/api-problem.decorator.js';
 import { Readable } from 'node:stream';
-import type { Actor } from '../../../common/actor.js';
-import { CurrentActor, RequireVerb } from '../../../common/http/route-decorators.js';
-import { ApiController } from '../../../common/http/api-controller.decorator.js';
-import { ApiRoute } from '../../../common/http/api-route.decorator.js';
-import { pageOf } from '../../../common/paging/page.js';
+import type { Actor } from '../../common/actor.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { ApiController } from '../../common/http/api-controller.decorator.js';
+import { ApiRoute } from '../../common/http/api-route.decorator.js';
+import { pageOf } from '../../common/paging/page.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { ExportAuditEventsQuery, ListAuditEventsQuery } from '../dto/audit-events.query.js';
 import { AuditChainVerification } from '../models/audit-chain-verification.model.js';
-import { AuditEventPage, type AuditEventView } from '../../models/audit-event.model.js';
+import { AuditEventPage, type AuditEventView } from '../../audit/models/audit-event.model.js';
 
 export const NDJSON = 'application/x-ndjson';
 

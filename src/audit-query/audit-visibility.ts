@@ -1,6 +1,6 @@
 import { Brackets, type WhereExpressionBuilder } from 'typeorm';
-import type { EffectiveGrant } from '../../grants/policy.service.js';
-import { ANY, type Scope } from '../../common/vocabulary/scope.js';
+import type { EffectiveGrant } from '../grants/policy.service.js';
+import { ANY, type Scope } from '../common/vocabulary/scope.js';
 
 /** The events an auditor may see: everything, or those inside the scopes of its audit:read grants. */
 export type AuditVisibility = { readonly all: true } | { readonly all: false; readonly scopes: readonly Scope[] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EffectiveGrant } from '../../grants/policy.service.js';
-import type { Verb } from '../../common/vocabulary/verbs.js';
+import type { EffectiveGrant } from '../grants/policy.service.js';
+import type { Verb } from '../common/vocabulary/verbs.js';
 import { auditVisibility, globToLike } from './audit-visibility.js';
 
 const grant = (verbs: Verb[], namespace: string, namePattern = '*'): EffectiveGrant => ({

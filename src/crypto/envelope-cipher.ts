@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { open, seal } from '../../common/crypto/aead.js';
-import type { KeyRing } from '../../common/crypto/key-ring.js';
+import { open, seal } from './aead.js';
+import type { KeyRing } from './key-ring.js';
 
 /** A value map sealed under a fresh data key, itself wrapped by the key-encryption key. */
 export interface SealedValues {

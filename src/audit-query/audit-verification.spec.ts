@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ChainVerifier, EMPTY_CHAIN, keyedLinkHasher, sealAfter } from '../audit-chain.js';
-import { toUnsealedEvent } from '../audit-event.js';
-import type { LocationReading } from '../audit-checkpoints.js';
+import { ChainVerifier, EMPTY_CHAIN, keyedLinkHasher, sealAfter } from '../audit/audit-chain.js';
+import { toUnsealedEvent } from '../audit/audit-event.js';
+import type { LocationReading } from '../audit/audit-checkpoints.js';
 import { verificationReport } from './audit-verification.js';
 
 const link = keyedLinkHasher(Buffer.alloc(32, 1));

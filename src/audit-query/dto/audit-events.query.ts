@@ -2,7 +2,7 @@ import { ArgsType, Field } from '@nestjs/graphql';
 import { IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
-import { PageArgs, PageQuery } from '../../../common/paging/page.js';
+import { PageArgs, PageQuery } from '../../common/paging/page.js';
 import { AuditEventFilter, AuditTimeRange } from './audit-event-filter.input.js';
 
 /** REST query of GET /v1/audit-events: the filters plus `limit` and `continue`. */

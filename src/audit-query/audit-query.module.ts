@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { PagingModule } from '../../common/paging/paging.module.js';
-import { GrantsModule } from '../../grants/grants.module.js';
-import { AuditModule } from '../audit.module.js';
+import { PagingModule } from '../common/paging/paging.module.js';
+import { GrantsModule } from '../grants/grants.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { AuditEventsController } from './api/audit-events.controller.js';
 import { AuditEventsResolver } from './api/audit-events.resolver.js';
 import { AuditQueryService } from './audit-query.service.js';

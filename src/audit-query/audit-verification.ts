@@ -1,6 +1,6 @@
-import type { ChainFinding, ChainVerifier } from '../audit-chain.js';
-import { truncationFindings, type AuditCheckpoint } from '../audit-checkpoint.js';
-import type { LocationReading } from '../audit-checkpoints.js';
+import type { ChainFinding, ChainVerifier } from '../audit/audit-chain.js';
+import { truncationFindings, type AuditCheckpoint } from '../audit/audit-checkpoint.js';
+import type { LocationReading } from '../audit/audit-checkpoints.js';
 import {
   AuditChainFinding,
   AuditChainVerification,

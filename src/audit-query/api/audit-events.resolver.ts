@@ -1,9 +1,9 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import type { Actor } from '../../../common/actor.js';
-import { perItem } from '../../../common/graphql/graphql-options.js';
-import { CurrentActor, RequireVerb } from '../../../common/http/route-decorators.js';
-import { DEFAULT_PAGE_SIZE, pageOf } from '../../../common/paging/page.js';
-import { AuditEventPage } from '../../models/audit-event.model.js';
+import type { Actor } from '../../common/actor.js';
+import { perItem } from '../../common/graphql/graphql-options.js';
+import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
+import { DEFAULT_PAGE_SIZE, pageOf } from '../../common/paging/page.js';
+import { AuditEventPage } from '../../audit/models/audit-event.model.js';
 import { AuditQueryService } from '../audit-query.service.js';
 import { AuditEventsArgs } from '../dto/audit-events.query.js';
 

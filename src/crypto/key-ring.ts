@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EncryptionKeys } from '../../config/app-config.js';
+import type { EncryptionKeys } from '../config/app-config.js';
 import { open, seal } from './aead.js';
 
 /** A key-encryption key: the operator's name for it, and the id stored beside what it wraps. */

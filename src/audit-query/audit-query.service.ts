@@ -1,23 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type SelectQueryBuilder } from 'typeorm';
-import type { Actor } from '../../common/actor.js';
-import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
-import { CursorCodec } from '../../common/paging/cursor-codec.js';
-import type { PageRequest } from '../../common/paging/page.js';
-import type { AccessRequest } from '../../grants/decision.js';
-import { PolicyService } from '../../grants/policy.service.js';
-import { ANY } from '../../common/vocabulary/scope.js';
-import { ChainVerifier } from '../audit-chain.js';
-import { AuditCheckpoints } from '../audit-checkpoints.js';
-import { AuditKeys } from '../audit-keys.js';
+import type { Actor } from '../common/actor.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { CursorCodec } from '../common/paging/cursor-codec.js';
+import type { PageRequest } from '../common/paging/page.js';
+import type { AccessRequest } from '../grants/decision.js';
+import { PolicyService } from '../grants/policy.service.js';
+import { ANY } from '../common/vocabulary/scope.js';
+import { ChainVerifier } from '../audit/audit-chain.js';
+import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
+import { AuditKeys } from '../audit/audit-keys.js';
 import { validCheckpoints, verificationReport } from './audit-verification.js';
 import { auditVisibility, restrictTo, type AuditVisibility } from './audit-visibility.js';
 import type { AuditEventFilter, AuditTimeRange } from './dto/audit-event-filter.input.js';
-import { AuditEventEntity } from '../entities/audit-event.entity.js';
+import { AuditEventEntity } from '../audit/entities/audit-event.entity.js';
 import { AuditChainVerification } from './models/audit-chain-verification.model.js';
-import { toAuditEventView } from '../audit-views.js';
-import { AuditEventPage, type AuditEventView } from '../models/audit-event.model.js';
+import { toAuditEventView } from '../audit/audit-views.js';
+import { AuditEventPage, type AuditEventView } from '../audit/models/audit-event.model.js';
 
 // Rows read per query while walking the chain or streaming an export: bounded memory either way.
 const BATCH_SIZE = 1_000;
