@@ -317,6 +317,15 @@ describe('just-in-time access requests', () => {
     expect(used).toMatchObject({ state: 'approved', breakGlass: true });
     expect(used.postReview).toBeUndefined();
     await read('oncall').expect(200);
+    const again = {
+      policy: name,
+      namespace,
+      role: 'reader',
+      durationSeconds: 900,
+      reason: 'still down',
+      breakGlass: true,
+    };
+    expect((await askForAccess(broker, 'oncall', again).expect(409)).body.detail).toContain(used.id);
     expect(await lifecycleEvents(used.id)).toEqual(['access_request.break_glass']);
 
     const unreviewed = await broker.as('bob').get('/v1/access-requests?view=all&unreviewedBreakGlass=true').expect(200);
