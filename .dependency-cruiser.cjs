@@ -1,6 +1,6 @@
 /**
  * The directions dependencies may take in src/ (run by `npm run depcheck`, and in CI).
- * Domains: auth, grants, secrets, audit (writer) and audit/query, cluster, health, metrics.
+ * Domains: auth, grants, secrets, audit (writer) and audit/query, cluster, health, metrics, access.
  * Shared plumbing: common, config. The emulator and the dev CLI stand apart.
  */
 const DOMAINS = '^src/(auth|grants|secrets|audit|cluster|health|metrics|rotation|leases|webhooks|access)/';
