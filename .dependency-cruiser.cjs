@@ -1,7 +1,7 @@
 /**
  * The directions dependencies may take in src/ and migrations/ (run by `npm run depcheck`, and in CI).
  * Domains: auth, grants, secrets, rotation, leases, webhooks, audit (the writer), audit-query,
- * cluster, health, metrics. Shared rooms below every domain: crypto (keys, envelope encryption)
+ * cluster, health, metrics, access. Shared rooms below every domain: crypto (keys, envelope encryption)
  * and lifecycle-events (the port domains announce events through). Shared plumbing: common,
  * config. The emulator and the dev CLI stand apart.
  */

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { DerivedKeys } from './derived-keys.js';
 import { EnvelopeCipher } from './envelope-cipher.js';
-import { Clock } from '../time/clock.js';
+import { Clock } from '../common/time/clock.js';
 import { recallKekNames } from './kek-names.js';
 import { KeyRing } from './key-ring.js';
 

@@ -137,6 +137,25 @@ describe('access policies and the access-request routes’ authorization and inp
     expect(listed.body).toEqual([]);
     await broker.as('mallory').put(`/v1/access-policies/${policy.name}`).send(settings()).expect(403);
     await broker.as('manager').put('/v1/access-policies/no-such-policy').send(settings()).expect(404);
+    await broker.as('mallory').delete(`/v1/access-policies/${policy.name}`).expect(403);
+    await broker
+      .as('manager')
+      .put(`/v1/access-policies/${policy.name}`)
+      .send(settings({ approvalsRequired: -1 }))
+      .expect(400);
+    await broker
+      .as('manager')
+      .put(`/v1/access-policies/${policy.name}`)
+      .send({ ...settings(), name: 'renamed' })
+      .expect(400);
+    const before = await captureState(broker);
+    await broker
+      .as('manager')
+      .put(`/v1/access-policies/${policy.name}`)
+      .send(settings({ approvalsRequired: 2 }))
+      .expect(200);
+    const audited = await auditEventsSince(broker, before);
+    expect(audited.map((event) => `${event.action}:${event.outcome}`)).toContain('grants:manage:succeeded');
   });
 
   it('invalidates pending requests that a change leaves outside the policy, and all of them when it goes', async () => {

@@ -317,6 +317,15 @@ describe('just-in-time access requests', () => {
     expect(used).toMatchObject({ state: 'approved', breakGlass: true });
     expect(used.postReview).toBeUndefined();
     await read('oncall').expect(200);
+    const again = {
+      policy: name,
+      namespace,
+      role: 'reader',
+      durationSeconds: 900,
+      reason: 'still down',
+      breakGlass: true,
+    };
+    expect((await askForAccess(broker, 'oncall', again).expect(409)).body.detail).toContain(used.id);
     expect(await lifecycleEvents(used.id)).toEqual(['access_request.break_glass']);
 
     const unreviewed = await broker.as('bob').get('/v1/access-requests?view=all&unreviewedBreakGlass=true').expect(200);
@@ -340,6 +349,39 @@ describe('just-in-time access requests', () => {
       .expect(409);
     const after = await broker.as('bob').get('/v1/access-requests?view=all&unreviewedBreakGlass=true').expect(200);
     expect((after.body.items as AccessRequestBody[]).map((item) => item.id)).not.toContain(used.id);
+  });
+
+  it('audits withdrawal, revocation and post-review, and hides a request from strangers', async () => {
+    const { name } = await policy({
+      requesters: ['user:hana'],
+      breakGlass: { subjects: ['user:hana'], maxDurationSeconds: 600 },
+    });
+    const pending = await ask(name, { namePattern: 'db-main' }, 'hana');
+    await broker.as('mallory').get(`/v1/access-requests/${pending.id}`).expect(404);
+    await broker.as('hana').post('/v1/access-requests/not-a-uuid/withdraw').send({}).expect(400);
+    await broker.as('hana').post(`/v1/access-requests/${pending.id}/withdraw`).send({ reason: 42 }).expect(400);
+    const before = await captureState(broker);
+    await broker
+      .as('hana')
+      .post(`/v1/access-requests/${pending.id}/withdraw`)
+      .send({ reason: 'not needed' })
+      .expect(200);
+    const used = await ask(name, { breakGlass: true, durationSeconds: 600, reason: 'outage' }, 'hana');
+    await broker.as('hana').post(`/v1/access-requests/${used.id}/revoke`).send({ reason: 'fixed' }).expect(200);
+    await broker
+      .as('bob')
+      .post(`/v1/access-requests/${used.id}/post-review`)
+      .send({ outcome: 'acknowledged' })
+      .expect(200);
+    const audited = (await auditEventsSince(broker, before)).map((event) => `${event.action}:${event.outcome}`);
+    for (const action of ['withdraw', 'break_glass', 'revoke', 'post_review']) {
+      expect(audited).toContain(`access_request.${action}:succeeded`);
+    }
+    expect(await lifecycleEvents(used.id)).toEqual([
+      'access_request.break_glass',
+      'access_request.revoked',
+      'access_request.post_reviewed',
+    ]);
   });
 
   it('lists requests by view: mine, needs-my-review and all', async () => {

@@ -133,11 +133,15 @@ export class AccessRequestStore {
     return byRequest;
   }
 
-  /** The first request of `requester` for the same thing that is pending, or approved with access still to come or under way. */
+  /**
+   * The first request of `requester` for the same thing that is approved with access still to
+   * come or under way, or (unless `pendingToo` is false: break-glass does not wait on one) pending.
+   */
   async findOverlapping(
     tx: RequestTransaction,
     like: Pick<AccessRequestEntity, 'requester' | 'policyName' | 'namespace' | 'namePattern' | 'role'>,
     now: Date,
+    pendingToo = true,
   ): Promise<AccessRequestEntity | null> {
     return tx.manager
       .getRepository(AccessRequestEntity)
@@ -152,7 +156,7 @@ export class AccessRequestStore {
         role: like.role,
       })
       .andWhere(
-        "(request.state = 'pending' OR (request.state = 'approved' AND request.revoked_at IS NULL AND request.grant_expires_at > :now))",
+        `(${pendingToo ? "request.state = 'pending' OR " : ''}(request.state = 'approved' AND request.revoked_at IS NULL AND request.grant_expires_at > :now))`,
         { now },
       )
       .orderBy('request.created_at', 'ASC')

@@ -56,7 +56,7 @@ export class AccessRequestsService {
     );
     return this.audit.recordOutcome({ ...requestEvent(actor, action, 'succeeded', draft), intentId: intent.id }, () =>
       this.store.change(async (tx) => {
-        const first = await this.store.findOverlapping(tx, draft, draft.createdAt);
+        const first = await this.store.findOverlapping(tx, draft, draft.createdAt, !draft.breakGlass);
         if (first) {
           throw new DomainError(
             ErrorCode.Conflict,
