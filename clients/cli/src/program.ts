@@ -79,6 +79,8 @@ function configureTree(command: CommandUnknownOpts, cli: Cli): void {
   const { io } = cli;
   command
     .exitOverride()
+    .helpCommand(false)
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError()
     .configureOutput({
       writeOut: (text) => void io.stdout.write(text),
