@@ -3,7 +3,7 @@
  * Domains: auth, grants, secrets, audit (writer) and audit/query, cluster, health, metrics.
  * Shared plumbing: common, config. The emulator and the dev CLI stand apart.
  */
-const DOMAINS = '^src/(auth|grants|secrets|audit|cluster|health|metrics|rotation|leases|webhooks)/';
+const DOMAINS = '^src/(auth|grants|secrets|audit|cluster|health|metrics|rotation|leases|webhooks|access)/';
 
 module.exports = {
   forbidden: [
@@ -28,21 +28,21 @@ module.exports = {
         'The audit writer (everything in audit/ but audit/query/) is used by every domain and imports none: ' +
         'only plumbing, metrics and the cluster gateway port (for checkpoints).',
       from: { path: '^src/audit/', pathNot: '^src/audit/query/' },
-      to: { path: '^src/(auth|grants|secrets|health|rotation|leases|webhooks|audit/query)/' },
+      to: { path: '^src/(auth|grants|secrets|health|rotation|leases|webhooks|access|audit/query)/' },
     },
     {
       name: 'cluster-knows-no-domain',
       severity: 'error',
       comment: "The cluster gateway speaks Kubernetes in the broker's terms and knows no domain.",
       from: { path: '^src/cluster/' },
-      to: { path: '^src/(auth|grants|secrets|audit|health|rotation|leases|webhooks)/' },
+      to: { path: '^src/(auth|grants|secrets|audit|health|rotation|leases|webhooks|access)/' },
     },
     {
       name: 'grants-below-secrets-and-auth',
       severity: 'error',
       comment: 'Grants decide; they do not know what is being protected or how callers authenticate.',
       from: { path: '^src/grants/' },
-      to: { path: '^src/(auth|secrets|audit/query|rotation|leases|webhooks)/' },
+      to: { path: '^src/(auth|secrets|audit/query|rotation|leases|webhooks|access)/' },
     },
     {
       name: 'webhooks-know-no-secrets',
@@ -50,7 +50,7 @@ module.exports = {
       comment:
         'Lifecycle events are written by secrets (and leases, rotation) through a port; delivery knows none of them.',
       from: { path: '^src/webhooks/' },
-      to: { path: '^src/(secrets|rotation|leases)/' },
+      to: { path: '^src/(secrets|rotation|leases|access)/' },
     },
     {
       name: 'services-do-not-import-transports',

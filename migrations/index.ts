@@ -12,6 +12,9 @@ import { RotationPolicyWebhooks1765200100000 } from './1765200100000-rotation-po
 import { Leases1765300000000 } from './1765300000000-leases.js';
 import { LeaseTtlCaps1765300100000 } from './1765300100000-lease-ttl-caps.js';
 import { KeyMaterial1765400000000 } from './1765400000000-key-material.js';
+import { ApproveVerb1765700000000 } from './1765700000000-approve-verb.js';
+import { GrantStartAndSource1765700100000 } from './1765700100000-grant-start-and-source.js';
+import { AccessRequests1765700200000 } from './1765700200000-access-requests.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -29,4 +32,7 @@ export const MIGRATIONS = [
   Leases1765300000000,
   LeaseTtlCaps1765300100000,
   KeyMaterial1765400000000,
+  ApproveVerb1765700000000,
+  GrantStartAndSource1765700100000,
+  AccessRequests1765700200000,
 ];

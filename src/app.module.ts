@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import { AccessModule } from './access/access.module.js';
 import { AuditQueryModule } from './audit/query/audit-query.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { databaseOptions } from './common/database/database-options.js';
@@ -57,6 +58,7 @@ export class AppModule {
         MetricsModule,
         AuditQueryModule,
         WebhooksModule,
+        AccessModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: logger },

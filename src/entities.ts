@@ -1,3 +1,6 @@
+import { AccessPolicyEntity } from './access/policies/entities/access-policy.entity.js';
+import { AccessRequestReviewEntity } from './access/requests/entities/access-request-review.entity.js';
+import { AccessRequestEntity } from './access/requests/entities/access-request.entity.js';
 import { KeyMaterialEntity } from './common/crypto/key-material.entity.js';
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
@@ -21,4 +24,7 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   KeyMaterialEntity,
+  AccessPolicyEntity,
+  AccessRequestEntity,
+  AccessRequestReviewEntity,
 ];

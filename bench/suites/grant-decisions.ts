@@ -83,6 +83,7 @@ async function fixture(others: number): Promise<Fixture> {
     { managedNamespaces: undefined },
     { record: () => Promise.reject(new Error('not recorded in this benchmark')) },
     { countDecision: () => undefined },
+    { now: () => Date.now() },
   );
   return { total: rows.length, database, dataSource, cache, policy, loadMs, rssGrowthMiB };
 }

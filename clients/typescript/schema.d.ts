@@ -596,6 +596,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/access-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The access policies you manage, may request under, or may approve for
+         * @description Managers (`grants:manage` over the scope), requesters and approvers (`approve` over the scope) see a policy.
+         */
+        get: operations["AccessPolicies_list"];
+        put?: never;
+        /**
+         * Create an access policy
+         * @description Needs `grants:manage` over the whole scope and every verb of the roles it offers there (no one offers access they could not grant).
+         */
+        post: operations["AccessPolicies_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-policies/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One access policy
+         * @description Seen by its managers, requesters and approvers; to anyone else it does not exist.
+         */
+        get: operations["AccessPolicies_get"];
+        /**
+         * Replace the settings of an access policy
+         * @description Needs `grants:manage` and the offered roles’ verbs over both the old and the new scope. Pending requests that no longer fit are invalidated.
+         */
+        put: operations["AccessPolicies_update"];
+        post?: never;
+        /**
+         * Remove an access policy
+         * @description Its pending requests are invalidated; every request stays on record, and granted access runs its course.
+         */
+        delete: operations["AccessPolicies_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Access requests: your own, those waiting for your review, or all you may see
+         * @description `view=mine` (default) for anyone; `needs-my-review` needs `approve`; `all` needs `approve` or `grants:manage` and shows requests over scopes where you hold it. `unreviewedBreakGlass=true` lists break-glass uses with no post-review yet.
+         */
+        get: operations["AccessRequests_list"];
+        put?: never;
+        /**
+         * Ask for a role on a scope for a time, under an access policy (or break glass)
+         * @description Open to the policy’s requesters (break-glass: its break-glass subjects, with a reason; the grant is made at once). 409 names an earlier pending request or live access for the same thing; 422 when nobody but you could approve. `dryRun` shows who could approve and the duration, and stores nothing.
+         */
+        post: operations["AccessRequests_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One access request, with its reviews and grant
+         * @description Your own, or one over a scope where you hold `approve` or `grants:manage`.
+         */
+        get: operations["AccessRequests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or deny an access request
+         * @description Needs `approve` over the request’s whole scope; 403 on your own request, whatever your groups or token. 409 once it is resolved or you have reviewed it. The last approval needed creates the grant in the same transaction; a denial (with a reason) ends the request. `maxDurationSeconds` can only shorten the access.
+         */
+        post: operations["AccessRequests_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw your pending access request
+         * @description Only the requester, only while pending (409 otherwise).
+         */
+        post: operations["AccessRequests_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End approved access early
+         * @description The requester, an approver over the scope or a `grants:manage` holder there, with a reason. The grantee’s next request is refused.
+         */
+        post: operations["AccessRequests_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/post-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the review of a break-glass use
+         * @description Needs `approve` over the scope; never the subject who broke glass; once per use.
+         */
+        post: operations["AccessRequests_postReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -630,6 +806,18 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+        };
+        GrantSourceView: {
+            /**
+             * @description access-request: an approved access request
+             * @enum {string}
+             */
+            kind: "access-request";
+            /**
+             * Format: uuid
+             * @description The access request
+             */
+            requestId: string;
         };
         GrantView: {
             /**
@@ -667,9 +855,16 @@ export interface components {
             namePattern: string;
             /**
              * Format: date-time
+             * @description When it starts applying; null: from its creation
+             */
+            notBefore: string | null;
+            /**
+             * Format: date-time
              * @description When it stops applying; null: never
              */
             expiresAt: string | null;
+            /** @description What made it (an approved access request); null: made by hand */
+            source: components["schemas"]["GrantSourceView"] | null;
             /** @description Why it exists, as given when it was created */
             reason: string | null;
             /** @description The longest lease this grant allows, in seconds: the lower of its own cap and its role's */
@@ -770,7 +965,7 @@ export interface components {
              *       "rotate"
              *     ]
              */
-            verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage")[];
+            verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage")[];
             /** @description What the role is for */
             description?: string;
             /** @description Caps the lifetime (ttlSeconds) of leases any grant of this role allows */
@@ -787,7 +982,7 @@ export interface components {
              * @example read
              * @enum {string}
              */
-            verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage";
+            verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage";
             /**
              * @description The namespace of the secret
              * @example team-a
@@ -1355,7 +1550,7 @@ export interface components {
              */
             url: string;
             /** @description The lifecycle events delivered */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
             /**
              * @description The namespace watched, or * for all
              * @example team-a
@@ -1397,7 +1592,7 @@ export interface components {
              *       "secret.revoked"
              *     ]
              */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
             /**
              * @description A namespace, or * for all
              * @example team-a
@@ -1429,7 +1624,7 @@ export interface components {
              */
             url: string;
             /** @description The lifecycle events delivered */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
             /**
              * @description The namespace watched, or * for all
              * @example team-a
@@ -1496,7 +1691,7 @@ export interface components {
              * @description The lifecycle event delivered
              * @enum {string}
              */
-            eventType: "secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired";
+            eventType: "secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed";
             /**
              * @description failed: every attempt of its budget was refused; it can be redelivered
              * @enum {string}
@@ -1531,6 +1726,395 @@ export interface components {
             items: components["schemas"]["DeliveryView"][];
             /** @description Pass as `continue` (GraphQL: `after`) for the next page */
             continue: string | null;
+        };
+        BreakGlassView: {
+            /** @description Who may break glass */
+            subjects: string[];
+            /** @description The longest break-glass access, in seconds */
+            maxDurationSeconds: number;
+        };
+        AccessPolicyView: {
+            /**
+             * @description The policy name
+             * @example team-a-db-readers
+             */
+            name: string;
+            /**
+             * @description The namespace, or * for all
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description Glob over secret names (* and ?)
+             * @example db-*
+             */
+            namePattern: string;
+            /** @description The roles that may be requested */
+            roles: string[];
+            /** @description Who may ask (subjects, groups included) */
+            requesters: string[];
+            /** @description Distinct approvals needed */
+            approvalsRequired: number;
+            /** @description The longest access, in seconds */
+            maxDurationSeconds: number;
+            /** @description How long a request may wait for its approvals, in seconds */
+            pendingTtlSeconds: number;
+            /** @description Whether a request must give a reason */
+            requireReason: boolean;
+            /** @description Who may take the access at once; null: nobody */
+            breakGlass: components["schemas"]["BreakGlassView"] | null;
+            /** @description Who created it */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description When it was created
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was last changed
+             */
+            updatedAt: string;
+        };
+        BreakGlassInput: {
+            /**
+             * @description Who may break glass
+             * @example [
+             *       "user:oncall-lead",
+             *       "group:sre-oncall"
+             *     ]
+             */
+            subjects: string[];
+            /**
+             * @description The longest break-glass access, in seconds
+             * @example 3600
+             */
+            maxDurationSeconds: number;
+        };
+        CreateAccessPolicyInput: {
+            /**
+             * @description A namespace, or * for all
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description Glob over secret names: * and ?
+             * @default *
+             * @example db-*
+             */
+            namePattern?: string;
+            /**
+             * @description The roles that may be requested
+             * @example [
+             *       "reader"
+             *     ]
+             */
+            roles: string[];
+            /**
+             * @description Who may ask (subjects, groups included)
+             * @example [
+             *       "user:alice",
+             *       "group:team-a"
+             *     ]
+             */
+            requesters: string[];
+            /**
+             * @description Distinct approvals needed
+             * @example 2
+             */
+            approvalsRequired: number;
+            /**
+             * @description The longest access, in seconds
+             * @example 3600
+             */
+            maxDurationSeconds: number;
+            /**
+             * @description How long a request may wait for its approvals, in seconds
+             * @default 86400
+             */
+            pendingTtlSeconds?: number;
+            /**
+             * @description Whether a request must give a reason
+             * @default false
+             */
+            requireReason?: boolean;
+            /** @description Who may take the access at once; none: nobody */
+            breakGlass?: components["schemas"]["BreakGlassInput"];
+            /**
+             * @description The policy name (a DNS label)
+             * @example team-a-db-readers
+             */
+            name: string;
+        };
+        AccessPolicyInput: {
+            /**
+             * @description A namespace, or * for all
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description Glob over secret names: * and ?
+             * @default *
+             * @example db-*
+             */
+            namePattern?: string;
+            /**
+             * @description The roles that may be requested
+             * @example [
+             *       "reader"
+             *     ]
+             */
+            roles: string[];
+            /**
+             * @description Who may ask (subjects, groups included)
+             * @example [
+             *       "user:alice",
+             *       "group:team-a"
+             *     ]
+             */
+            requesters: string[];
+            /**
+             * @description Distinct approvals needed
+             * @example 2
+             */
+            approvalsRequired: number;
+            /**
+             * @description The longest access, in seconds
+             * @example 3600
+             */
+            maxDurationSeconds: number;
+            /**
+             * @description How long a request may wait for its approvals, in seconds
+             * @default 86400
+             */
+            pendingTtlSeconds?: number;
+            /**
+             * @description Whether a request must give a reason
+             * @default false
+             */
+            requireReason?: boolean;
+            /** @description Who may take the access at once; none: nobody */
+            breakGlass?: components["schemas"]["BreakGlassInput"];
+        };
+        RequestAccessInput: {
+            /**
+             * @description The policy to ask under
+             * @example team-a-db-readers
+             */
+            policy: string;
+            /**
+             * @description A namespace inside the policy's (or * where the policy has *)
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description Glob over secret names inside the policy's (default: the policy's)
+             * @example db-main
+             */
+            namePattern?: string;
+            /**
+             * @description One of the roles the policy offers
+             * @example reader
+             */
+            role: string;
+            /**
+             * @description How long the access should last, in seconds
+             * @example 3600
+             */
+            durationSeconds: number;
+            /** @description Why the access is needed (required by some policies, and for break-glass) */
+            reason?: string;
+            /**
+             * Format: date-time
+             * @description When the access should start (default: at approval)
+             */
+            startAt?: string;
+            /** @description Take the access at once, as a break-glass subject of the policy (a reason is required) */
+            breakGlass?: boolean;
+            /** @description Only show who could approve and the effective duration; nothing is stored */
+            dryRun?: boolean;
+        };
+        AccessRequestReviewView: {
+            /**
+             * @description Who reviewed
+             * @example user:bob
+             */
+            reviewer: string;
+            /**
+             * @description approve or deny
+             * @enum {string}
+             */
+            decision: "approve" | "deny";
+            /** @description Why, as the reviewer said */
+            reason: string | null;
+            /** @description The longest access this reviewer agreed to, in seconds */
+            maxDurationSeconds: number | null;
+            /**
+             * Format: date-time
+             * @description When
+             */
+            createdAt: string;
+        };
+        AccessRequestGrantView: {
+            /**
+             * Format: uuid
+             * @description The grant id
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the access starts
+             */
+            notBefore: string;
+            /**
+             * Format: date-time
+             * @description When the access ends (earlier if revoked)
+             */
+            expiresAt: string;
+            /** @description Whether the access applies now */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description When it was revoked early
+             */
+            revokedAt: string | null;
+            /** @description Who revoked it early */
+            revokedBy: string | null;
+            /** @description Why it was revoked early */
+            revokeReason: string | null;
+        };
+        PostReviewView: {
+            /**
+             * @description acknowledged or flagged
+             * @enum {string}
+             */
+            outcome: "acknowledged" | "flagged";
+            /** @description Who reviewed it */
+            reviewer: string;
+            /** @description Notes */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When
+             */
+            createdAt: string;
+        };
+        AccessRequestView: {
+            /**
+             * Format: uuid
+             * @description The request id (for a dry run: an id that was never stored)
+             */
+            id: string;
+            /** @description Whether this is only a preview: nothing was stored */
+            dryRun: boolean;
+            /**
+             * @description The policy it was made under
+             * @example team-a-db-readers
+             */
+            policy: string;
+            /**
+             * @description Who asked
+             * @example user:alice
+             */
+            requester: string;
+            /**
+             * @description The namespace asked for
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description The secret names asked for (glob)
+             * @example db-*
+             */
+            namePattern: string;
+            /**
+             * @description The role asked for
+             * @example reader
+             */
+            role: string;
+            /** @description The duration asked for, in seconds */
+            durationSeconds: number;
+            /** @description The duration it would last if approved now: the smallest of asked, policy maximum and reviewers’ caps */
+            effectiveDurationSeconds: number;
+            /** @description Why, as the requester said */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the access should start; null: at approval
+             */
+            startAt: string | null;
+            /** @description Whether it was a break-glass use */
+            breakGlass: boolean;
+            /**
+             * @description pending, then one terminal state that never changes
+             * @enum {string}
+             */
+            state: "pending" | "approved" | "denied" | "withdrawn" | "expired" | "invalidated";
+            /** @description Distinct approvals needed */
+            approvalsRequired: number;
+            /** @description Approvals that count now: distinct reviewers who still hold approve over the scope */
+            approvals: number;
+            /** @description Who could approve it (other than the requester): subjects and groups */
+            eligibleApprovers: string[];
+            /** @description Reviews, oldest first (append-only) */
+            reviews: components["schemas"]["AccessRequestReviewView"][];
+            /**
+             * Format: date-time
+             * @description When it was made
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it expires if still pending
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description When it left pending
+             */
+            resolvedAt: string | null;
+            /** @description Who or what ended it (a reviewer, the requester, system:access-requests) */
+            resolvedBy: string | null;
+            /** @description Why it ended */
+            resolutionReason: string | null;
+            /** @description The grant it produced, once approved */
+            grant: components["schemas"]["AccessRequestGrantView"] | null;
+            /** @description For break-glass: its review afterwards; null until recorded */
+            postReview: components["schemas"]["PostReviewView"] | null;
+        };
+        AccessRequestPageView: {
+            /** @description The requests of this page */
+            items: components["schemas"]["AccessRequestView"][];
+            /** @description Pass as `continue` (GraphQL: `after`) for the next page; null on the last */
+            continue: string | null;
+        };
+        ReviewAccessRequestInput: {
+            /**
+             * @description approve counts towards the approvals; deny (with a reason) ends the request
+             * @enum {string}
+             */
+            decision: "approve" | "deny";
+            /** @description Why (required to deny) */
+            reason?: string;
+            /** @description The longest access you agree to, in seconds: it can only shorten */
+            maxDurationSeconds?: number;
+        };
+        WithdrawAccessRequestInput: {
+            /** @description Why it is withdrawn */
+            reason?: string;
+        };
+        RevokeAccessRequestInput: {
+            /** @description Why the access ends early */
+            reason: string;
+        };
+        PostReviewAccessRequestInput: {
+            /**
+             * @description acknowledged: it was justified; flagged: it needs follow-up
+             * @enum {string}
+             */
+            outcome: "acknowledged" | "flagged";
+            /** @description Notes on the review */
+            reason?: string;
         };
     };
     responses: never;
@@ -4007,7 +4591,7 @@ export interface operations {
                 /** @description Only events of this subject */
                 subject?: string;
                 /** @description The action (verb) of the event */
-                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift";
+                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift" | "access_request.create" | "access_request.review" | "access_request.approve" | "access_request.deny" | "access_request.withdraw" | "access_request.expire" | "access_request.invalidate" | "access_request.revoke" | "access_request.break_glass" | "access_request.post_review";
                 /** @description Only events of this namespace */
                 namespace?: string;
                 /** @description Only events about this name */
@@ -4725,6 +5309,1108 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policies, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"][];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The policy */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAccessPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description The new policy */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A policy name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A policy name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Every setting of the policy */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccessPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description The policy as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A policy name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `continue` of the previous page (opaque) */
+                continue?: string;
+                /** @description mine: your own requests (default); needs-my-review: pending ones you may approve and break-glass uses awaiting a post-review; all: every request where you manage grants or may approve */
+                view?: "mine" | "needs-my-review" | "all";
+                /** @description Only requests in this state */
+                state?: "pending" | "approved" | "denied" | "withdrawn" | "expired" | "invalidated";
+                /** @description Only break-glass uses that have no post-review yet */
+                unreviewedBreakGlass?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of requests, newest first, with their reviews and grants */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestPageView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What, where, for how long and why */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestAccessInput"];
+            };
+        };
+        responses: {
+            /** @description The request (for a dry run: what it would be) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The decision */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewAccessRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The request after the review */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Why */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WithdrawAccessRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The withdrawn request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Why */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeAccessRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The request with its grant revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_postReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description acknowledged or flagged */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostReviewAccessRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The request with its post-review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,7 +7,24 @@ export const AUDIT_OUTCOMES = ['allowed', 'denied', 'succeeded', 'failed'] as co
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** Verbs, plus the broker's own actions. */
-export const AUDIT_ACTIONS = [...VERBS, 'authenticate', 'suspicious_activity', 'reconcile', 'rewrap', 'drift'] as const;
+export const AUDIT_ACTIONS = [
+  ...VERBS,
+  'authenticate',
+  'suspicious_activity',
+  'reconcile',
+  'rewrap',
+  'drift',
+  'access_request.create',
+  'access_request.review',
+  'access_request.approve',
+  'access_request.deny',
+  'access_request.withdraw',
+  'access_request.expire',
+  'access_request.invalidate',
+  'access_request.revoke',
+  'access_request.break_glass',
+  'access_request.post_review',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Verbs that change the cluster: recorded as an intent (`allowed`) before the call, an outcome after. */

@@ -1,13 +1,22 @@
 import { scopeCovers, scopeMatches, ANY, type Scope } from '../common/vocabulary/scope.js';
 import type { Verb } from '../common/vocabulary/verbs.js';
 
+export interface GrantSource {
+  readonly kind: 'access-request';
+  readonly requestId: string;
+}
+
 /** A grant with its role's verbs resolved. */
 export interface EffectiveGrant extends Scope {
   readonly id: string;
   readonly subject: string;
   readonly role: string;
   readonly verbs: readonly Verb[];
+  /** When it starts applying; null: at once. */
+  readonly notBefore: Date | null;
   readonly expiresAt: Date | null;
+  /** What made it (an approved access request), or null for a grant made by hand. */
+  readonly source: GrantSource | null;
   readonly reason: string | null;
   /** The longest lease this grant allows, in seconds; null: no cap. */
   readonly maxLeaseTtlSeconds: number | null;
@@ -66,12 +75,12 @@ export interface Decision {
 }
 
 /**
- * Default deny. A grant matches when it is unexpired at `context.now`, gives the verb, and its
+ * Default deny. A grant matches when it has started and not expired at `context.now`, gives the verb, and its
  * namespace and name glob match; namespaces outside the managed set are refused for everyone.
  * Pure: the decision depends on nothing but its arguments.
  */
 export function decide(grants: readonly EffectiveGrant[], request: AccessRequest, context: DecisionContext): Decision {
-  const live = grants.filter((grant) => grant.expiresAt === null || grant.expiresAt > context.now);
+  const live = grants.filter((grant) => isLive(grant, context.now));
   switch (request.kind) {
     case 'target':
       return decideTarget(live, request, context);
@@ -159,6 +168,11 @@ function decideScope(
     }
   }
   return allow(verbs[0], `holds ${unique.join(', ')} ${where}`, [...new Set(unique.flatMap(coveringOf))]);
+}
+
+/** Started (no `notBefore`, or reached) and not expired at `now`. */
+export function isLive(grant: Pick<EffectiveGrant, 'notBefore' | 'expiresAt'>, now: Date): boolean {
+  return (grant.notBefore === null || grant.notBefore <= now) && (grant.expiresAt === null || grant.expiresAt > now);
 }
 
 function allowsLease(grant: EffectiveGrant, ttlSeconds: number | undefined): boolean {

@@ -7,7 +7,8 @@ import type { Verb } from '../common/vocabulary/verbs.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { decide, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
+import { Clock } from '../common/time/clock.js';
+import { decide, isLive, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
 import type { GrantEntity } from './entities/grant.entity.js';
 import { GrantCache } from './grant-cache.js';
 import { toEffectiveGrant } from './grant-index.js';
@@ -35,6 +36,7 @@ export class PolicyService {
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'managedNamespaces'>,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
     @Inject(MetricsService) private readonly metrics: Pick<MetricsService, 'countDecision'>,
+    @Inject(Clock) private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
   effectiveGrants(actor: Actor): Promise<EffectiveGrant[]> {
@@ -46,10 +48,10 @@ export class PolicyService {
     return grants;
   }
 
-  /** The unexpired grants of `subjects` now (decisions check expiry again at their own time). */
+  /** The grants of `subjects` that apply now (decisions check their window again at their own time). */
   grantsOfSubjects(subjects: readonly string[]): EffectiveGrant[] {
-    const now = Date.now();
-    return this.cache.grantsOf(subjects).filter((grant) => grant.expiresAt === null || grant.expiresAt.getTime() > now);
+    const now = new Date(this.clock.now());
+    return this.cache.grantsOf(subjects).filter((grant) => isLive(grant, now));
   }
 
   /** Attaches each grant's role verbs. */
@@ -59,7 +61,10 @@ export class PolicyService {
 
   /** Decides without recording: for filtering what a decision already allowed (names in a listing). */
   evaluate(grants: readonly EffectiveGrant[], request: AccessRequest): Decision {
-    return decide(grants, request, { managedNamespaces: this.config.managedNamespaces, now: new Date() });
+    return decide(grants, request, {
+      managedNamespaces: this.config.managedNamespaces,
+      now: new Date(this.clock.now()),
+    });
   }
 
   /**

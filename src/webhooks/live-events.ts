@@ -20,6 +20,7 @@ interface WireEvent {
   readonly version: number | null;
   readonly subject: string;
   readonly occurredAt: string;
+  readonly accessRequestId?: string;
 }
 
 export function toWire(event: LifecycleEventFacts): string {

@@ -123,5 +123,6 @@ function factsOf(row: LifecycleEventEntity): LifecycleEventFacts {
     version: row.version,
     subject: row.subject,
     occurredAt: row.occurredAt,
+    ...(typeof row.details?.accessRequestId === 'string' ? { accessRequestId: row.details.accessRequestId } : {}),
   };
 }

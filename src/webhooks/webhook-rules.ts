@@ -11,6 +11,8 @@ export interface LifecycleEventFacts {
   readonly version: number | null;
   readonly subject: string;
   readonly occurredAt: Date;
+  /** The access request an `access_request.*` event is about. */
+  readonly accessRequestId?: string;
 }
 
 export interface SubscriptionFilter extends Scope {
@@ -40,6 +42,7 @@ export function webhookPayloadOf(event: LifecycleEventFacts): string {
       version: event.version,
       subject: event.subject,
       occurredAt: event.occurredAt.toISOString(),
+      ...(event.accessRequestId === undefined ? {} : { accessRequestId: event.accessRequestId }),
     },
   });
 }

@@ -42,6 +42,6 @@ import { WebhooksService } from './webhooks.service.js';
     SecretEventsService,
     WebhooksResolver,
   ],
-  exports: [LifecycleEvents, SigningSecretKeys],
+  exports: [LifecycleEvents, SigningSecretKeys, LiveEvents],
 })
 export class WebhooksModule {}

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 
-/** What happened to a secret or a lease, as subscribers of lifecycle webhooks and live events learn it. */
+/** What happened to a secret, a lease or an access request, as subscribers of lifecycle webhooks and live events learn it. */
 export const LIFECYCLE_EVENT_TYPES = [
   'secret.created',
   'secret.updated',
@@ -12,6 +12,16 @@ export const LIFECYCLE_EVENT_TYPES = [
   'lease.created',
   'lease.revoked',
   'lease.expired',
+  'access_request.created',
+  'access_request.reviewed',
+  'access_request.approved',
+  'access_request.denied',
+  'access_request.withdrawn',
+  'access_request.expired',
+  'access_request.invalidated',
+  'access_request.revoked',
+  'access_request.break_glass',
+  'access_request.post_reviewed',
 ] as const;
 
 export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
