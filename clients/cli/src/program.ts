@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { Cli } from './cli.js';
+import { accessCommand } from './commands/access.js';
 import { canICommand, grantsCommand, rolesCommand } from './commands/admin.js';
 import { configCommand, loginCommand, logoutCommand, whoamiCommand } from './commands/auth.js';
 import { completionCommand } from './commands/completion.js';
@@ -41,6 +42,7 @@ export function buildProgram(cli: Cli): CommandUnknownOpts {
     grantsCommand(cli),
     rolesCommand(cli),
     canICommand(cli),
+    accessCommand(cli),
     auditCommand(cli),
     leasesCommand(cli),
     webhooksCommand(cli),

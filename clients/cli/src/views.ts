@@ -192,3 +192,34 @@ export const webhookWithSecretView: View<Schemas['WebhookWithSecretView']> = {
   columns: [...webhookView.columns, ['SIGNING SECRET', (webhook) => webhook.signingSecret]],
   name: (webhook) => webhook.id,
 };
+
+export const accessRequestView: View<Schemas['AccessRequestView']> = {
+  kind: 'accessrequest',
+  columns: [
+    ['ID', (request) => request.id],
+    ['REQUESTER', (request) => request.requester],
+    ['ROLE', (request) => request.role],
+    ['SCOPE', (request) => `${request.namespace}/${request.namePattern}`],
+    ['STATE', (request) => (request.dryRun ? 'dry-run' : request.state)],
+    ['APPROVALS', (request) => `${request.approvals}/${request.approvalsRequired}`],
+    ['DURATION', (request) => `${request.effectiveDurationSeconds}s`],
+    ['GRANT EXPIRES', (request) => request.grant?.expiresAt],
+    ['APPROVERS', (request) => (request.state === 'pending' ? request.eligibleApprovers : null)],
+    ['REASON', (request) => request.reason],
+  ],
+  name: (request) => request.id,
+};
+
+export const accessPolicyView: View<Schemas['AccessPolicyView']> = {
+  kind: 'accesspolicy',
+  columns: [
+    ['NAME', (policy) => policy.name],
+    ['SCOPE', (policy) => `${policy.namespace}/${policy.namePattern}`],
+    ['ROLES', (policy) => policy.roles],
+    ['REQUESTERS', (policy) => policy.requesters],
+    ['APPROVALS', (policy) => policy.approvalsRequired],
+    ['MAX', (policy) => `${policy.maxDurationSeconds}s`],
+    ['BREAK-GLASS', (policy) => policy.breakGlass?.subjects],
+  ],
+  name: (policy) => policy.name,
+};

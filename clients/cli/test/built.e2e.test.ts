@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIfStale, freePort, startDevBroker, type DevBroker } from '../../../test/support/dev-broker.js';
 import { BUILT_CLI, buildCli, builtCli } from './support.js';
@@ -217,6 +218,132 @@ describe('the built brokerctl against a dev-mode broker', () => {
         "process.kill(process.pid, 'SIGKILL')",
       ]);
       expect(result.code).toBe(137);
+    });
+  });
+
+  describe('access requests', () => {
+    let aliceEnv: NodeJS.ProcessEnv;
+    let bobEnv: NodeJS.ProcessEnv;
+    let adminEnv: NodeJS.ProcessEnv;
+    beforeAll(async () => {
+      adminEnv = { BROKER_TOKEN: dev.exports.BROKER_TOKEN };
+      // dev mode signs with the secret in its data directory: bob is a second identity beside alice.
+      const signingSecret = readFileSync(join(scratch, 'data', 'dev-jwt-secret'), 'utf8').trim();
+      aliceEnv = { BROKER_TOKEN: dev.exports.ALICE_TOKEN };
+      bobEnv = { BROKER_TOKEN: jwt.sign({ sub: 'bob' }, signingSecret, { algorithm: 'HS256', expiresIn: '1h' }) };
+      for (const args of [
+        ['roles', 'create', 'db-approver', '--verb', 'approve', '--verb', 'list'],
+        [
+          'grants',
+          'create',
+          '--subject',
+          'user:bob',
+          '--role',
+          'db-approver',
+          '-n',
+          'team-a',
+          '--name-pattern',
+          'db-*',
+        ],
+        ['access', 'policies', 'create', 'db-readers', '-n', 'team-a', '--name-pattern', 'db-*', '--role', 'reader'],
+      ]) {
+        const result = await cli(
+          args[0] === 'access'
+            ? [...args, '--requester', 'user:alice', '--max-duration', '1h', '--require-reason']
+            : args,
+          { env: adminEnv },
+        );
+        expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      }
+      await cli(['secrets', 'create', 'db-jit', '-n', 'team-a', '--generate', 'password=password'], { env: adminEnv });
+    });
+
+    /** Bob's review queue until alice's request shows up in it. */
+    async function pendingForBob(): Promise<string> {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const queue = await cli(['access', 'list', '--view', 'needs-my-review', '--state', 'pending', '-o', 'json'], {
+          env: bobEnv,
+        });
+        const [request] = JSON.parse(queue.stdout);
+        if (request) return request.id as string;
+      }
+      throw new Error('no pending request reached bob');
+    }
+
+    const request = (namePattern: string) =>
+      cli(
+        [
+          'access',
+          'request',
+          '--policy',
+          'db-readers',
+          '--role',
+          'reader',
+          '-n',
+          'team-a',
+          '--name-pattern',
+          namePattern,
+          '--duration',
+          '30m',
+          '--reason',
+          'incident 42',
+          '--wait',
+          '-o',
+          'json',
+        ],
+        { env: aliceEnv },
+      );
+
+    it('waits for the approval of another identity and exits 0; the access then works', async () => {
+      expect((await cli(['secrets', 'get', 'db-jit', '-n', 'team-a', '--reveal'], { env: aliceEnv })).code).toBe(5);
+      const waiting = request('db-jit');
+      const id = await pendingForBob();
+      const ownReview = await cli(['access', 'approve', id], { env: aliceEnv });
+      expect(ownReview.code).toBe(5);
+      const approved = await cli(['access', 'approve', id, '--reason', 'on call'], { env: bobEnv });
+      expect(approved.code, approved.stderr).toBe(0);
+
+      const result = await waiting;
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ id, state: 'approved', requester: 'user:alice' });
+      expect(result.stderr).toContain(`waiting for approval of ${id}: 0 of 1`);
+      expect((await cli(['secrets', 'get', 'db-jit', '-n', 'team-a', '--reveal'], { env: aliceEnv })).code).toBe(0);
+    });
+
+    it('exits 7 when the request is denied', async () => {
+      const waiting = request('db-other');
+      const id = await pendingForBob();
+      expect((await cli(['access', 'deny', id, '--reason', 'not now'], { env: bobEnv })).code).toBe(0);
+      const result = await waiting;
+      expect(result.code).toBe(7);
+      expect(JSON.parse(result.stdout)).toMatchObject({ id, state: 'denied' });
+      expect(result.stderr).toContain('ended denied: not now');
+    });
+
+    it('exits 7 when the wait times out', async () => {
+      const result = await cli(
+        [
+          'access',
+          'request',
+          '--policy',
+          'db-readers',
+          '--role',
+          'reader',
+          '-n',
+          'team-a',
+          '--duration',
+          '10m',
+          '--reason',
+          'later',
+          '--wait',
+          '--timeout',
+          '1s',
+        ],
+        { env: aliceEnv },
+      );
+      expect(result.code).toBe(7);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/still pending after 1 s/);
     });
   });
 

@@ -13,6 +13,7 @@ export const VERBS = [
   'rollback',
   'revoke',
   'lease',
+  'approve',
   'audit:read',
   'grants:manage',
   'webhooks:manage',

@@ -14,7 +14,24 @@ import {
 import { allPages } from './secrets.js';
 import { VERBS } from './admin.js';
 
-const AUDIT_ACTIONS = [...VERBS, 'authenticate', 'suspicious_activity', 'reconcile', 'rewrap', 'drift'] as const;
+const AUDIT_ACTIONS = [
+  ...VERBS,
+  'authenticate',
+  'suspicious_activity',
+  'reconcile',
+  'rewrap',
+  'drift',
+  'access_request.create',
+  'access_request.review',
+  'access_request.approve',
+  'access_request.deny',
+  'access_request.withdraw',
+  'access_request.expire',
+  'access_request.invalidate',
+  'access_request.revoke',
+  'access_request.break_glass',
+  'access_request.post_review',
+] as const;
 const OUTCOMES = ['allowed', 'denied', 'succeeded', 'failed'] as const;
 const LEASE_STATES = ['pending', 'active', 'revoked', 'expired'] as const;
 const WEBHOOK_EVENTS = [
