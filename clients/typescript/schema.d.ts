@@ -863,8 +863,8 @@ export interface components {
              * @description When it stops applying; null: never
              */
             expiresAt: string | null;
-            /** @description What made it (an approved access request); null: made by hand */
-            source: components["schemas"]["GrantSourceView"] | null;
+            /** @description What made it (an approved access request); absent (GraphQL: null) when made by hand */
+            source?: components["schemas"]["GrantSourceView"];
             /** @description Why it exists, as given when it was created */
             reason: string | null;
             /** @description The longest lease this grant allows, in seconds: the lower of its own cap and its role's */
@@ -1761,8 +1761,8 @@ export interface components {
             pendingTtlSeconds: number;
             /** @description Whether a request must give a reason */
             requireReason: boolean;
-            /** @description Who may take the access at once; null: nobody */
-            breakGlass: components["schemas"]["BreakGlassView"] | null;
+            /** @description Who may take the access at once; absent (GraphQL: null): nobody */
+            breakGlass?: components["schemas"]["BreakGlassView"];
             /** @description Who created it */
             createdBy: string;
             /**
@@ -2077,10 +2077,10 @@ export interface components {
             resolvedBy: string | null;
             /** @description Why it ended */
             resolutionReason: string | null;
-            /** @description The grant it produced, once approved */
-            grant: components["schemas"]["AccessRequestGrantView"] | null;
-            /** @description For break-glass: its review afterwards; null until recorded */
-            postReview: components["schemas"]["PostReviewView"] | null;
+            /** @description The grant it produced, once approved; absent (GraphQL: null) before */
+            grant?: components["schemas"]["AccessRequestGrantView"];
+            /** @description For break-glass: its review afterwards; absent (GraphQL: null) until recorded */
+            postReview?: components["schemas"]["PostReviewView"];
         };
         AccessRequestPageView: {
             /** @description The requests of this page */

@@ -41,4 +41,30 @@ curl -s $B/v1/namespaces/team-a/secrets/db-main/revoke -H "Authorization: Bearer
   -H 'Content-Type: application/json' -d '{"reason":"leaked"}'
 # and a request for it now answers 410
 curl -s -X POST $B/v1/namespaces/team-a/secrets/db-main/request -H "Authorization: Bearer $BROKER_TOKEN"`,
+  `# temporary access: bob may approve in team-a, and alice may ask for reader on api-* for up to an hour, with two approvals
+curl -s $B/v1/namespaces/team-a/secrets -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"name":"api-key","generate":{"token":{"type":"password","length":40}}}'
+curl -s $B/v1/roles -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"name":"approver","verbs":["approve"]}'
+curl -s $B/v1/grants -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"subject":"user:bob","role":"approver","namespace":"team-a"}'
+curl -s $B/v1/access-policies -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"name":"team-a-api","namespace":"team-a","namePattern":"api-*","roles":["reader"],"requesters":["user:alice"],"approvalsRequired":2,"maxDurationSeconds":3600}'
+# alice asks; the request's id is kept in REQUEST_ID
+export REQUEST_ID=$(curl -s $B/v1/access-requests -H "Authorization: Bearer $ALICE_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"policy":"team-a-api","namespace":"team-a","role":"reader","durationSeconds":3600,"reason":"incident 7"}' | sed -E 's/^[{]"id":"([^"]+)".*/\\1/')
+# until two others approve, her read answers 403
+curl -s -X POST $B/v1/namespaces/team-a/secrets/api-key/request -H "Authorization: Bearer $ALICE_TOKEN"
+# bob approves, then the admin, who also shortens it to half an hour
+curl -s $B/v1/access-requests/$REQUEST_ID/reviews -H "Authorization: Bearer $BOB_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"decision":"approve"}'
+curl -s $B/v1/access-requests/$REQUEST_ID/reviews -H "Authorization: Bearer $BROKER_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"decision":"approve","maxDurationSeconds":1800}'
+curl -s -X POST $B/v1/namespaces/team-a/secrets/api-key/request -H "Authorization: Bearer $ALICE_TOKEN"
+# the access expires by itself at grant.expiresAt; revoked earlier, it ends at once
+curl -s $B/v1/access-requests/$REQUEST_ID -H "Authorization: Bearer $ALICE_TOKEN"
+curl -s $B/v1/access-requests/$REQUEST_ID/revoke -H "Authorization: Bearer $ALICE_TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"reason":"done"}'
+# and her next read answers 403
+curl -s -X POST $B/v1/namespaces/team-a/secrets/api-key/request -H "Authorization: Bearer $ALICE_TOKEN"`,
 ];

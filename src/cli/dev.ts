@@ -1,8 +1,9 @@
 /**
  * `npm run dev`: the broker with everything embedded, as Vault's `-dev` server. SQLite in ./data,
  * the bundled Kubernetes API emulator on loopback when no kubeconfig is found, a generated
- * key-encryption key and signing secret kept in ./data, a printed admin token and a token for
- * alice (no grants until the tour gives her one), and the README's tour.
+ * key-encryption key and signing secret kept in ./data, a printed admin token, a token for
+ * alice (no grants until the tour gives her one) and one for bob (the tour's second approver),
+ * and the README's tour.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ const DATA_DIR = resolve(process.env.BROKER_DATA_DIR ?? 'data');
 const ADMIN_SUBJECT = 'dev-admin';
 // The README tour's limited caller: whatever the tour grants her, nothing more.
 const LIMITED_SUBJECT = 'alice';
+// The second approver of the tour's temporary access (the admin is the first).
+const APPROVER_SUBJECT = 'bob';
 // Long enough for the tour and an afternoon of trying things.
 const TOKEN_LIFETIME = '12h';
 // The namespace the README tour works in.
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
     url: `http://${config.host}:${config.port}`,
     adminToken: tokenFor(ADMIN_SUBJECT),
     limitedToken: tokenFor(LIMITED_SUBJECT),
+    approverToken: tokenFor(APPROVER_SUBJECT),
     kubeconfig,
     emulated: emulator !== undefined,
   });
@@ -87,11 +91,12 @@ interface BannerFacts {
   readonly url: string;
   readonly adminToken: string;
   readonly limitedToken: string;
+  readonly approverToken: string;
   readonly kubeconfig: string;
   readonly emulated: boolean;
 }
 
-function printBanner({ url, adminToken, limitedToken, kubeconfig, emulated }: BannerFacts): void {
+function printBanner({ url, adminToken, limitedToken, approverToken, kubeconfig, emulated }: BannerFacts): void {
   console.log(`
 secrets-broker is running in dev mode (not for production)
 
@@ -100,13 +105,15 @@ secrets-broker is running in dev mode (not for production)
   Kubernetes:  ${emulated ? `bundled emulator, kubeconfig ${kubeconfig}` : kubeconfig}
   Admin:       user:${ADMIN_SUBJECT} (admin on every namespace)
   Limited:     user:${LIMITED_SUBJECT} (no grants until the tour gives her one)
+  Approver:    user:${APPROVER_SUBJECT} (may approve in ${DEV_NAMESPACE} once the tour gives him approve)
   Tokens:      signed with the dev signing secret in ${DATA_DIR}, valid ${TOKEN_LIFETIME}
 
 export B=${url}
 export BROKER_TOKEN='${adminToken}'
 export ALICE_TOKEN='${limitedToken}'
+export BOB_TOKEN='${approverToken}'
 
-The tour (README.md, "API tour"), to paste after the three lines above:
+The tour (README.md, "API tour"), to paste after the four lines above:
 
 ${DEV_TOUR.join('\n\n')}
 `);

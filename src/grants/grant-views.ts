@@ -14,7 +14,7 @@ export function toGrantView(grant: EffectiveGrant): GrantView {
     namePattern: grant.namePattern,
     notBefore: grant.notBefore,
     expiresAt: grant.expiresAt,
-    source: grant.source ? Object.assign(new GrantSourceView(), grant.source) : null,
+    source: grant.source ? Object.assign(new GrantSourceView(), grant.source) : undefined,
     reason: grant.reason,
     maxLeaseTtlSeconds: grant.maxLeaseTtlSeconds,
     createdBy: grant.createdBy,

@@ -31,12 +31,15 @@ function readmeTourBlocks(): string[] {
   return [...tour.matchAll(/```sh\n([\s\S]*?)\n```/g)].map(([, block]) => block);
 }
 
+/** A step that keeps what it printed in an exported variable (`export NAME=$(curl …)`) for the steps after it. */
+const CAPTURE = /^export (\w+)=\$\(curl /;
+
 /** One step per `curl` command; a command runs until the next curl, comment or blank line. */
 function stepsOf(block: string): TourStep[] {
   const steps: TourStep[] = [];
   let expectedStatus: number | undefined;
   for (const line of block.split('\n')) {
-    if (line.startsWith('curl ')) {
+    if (line.startsWith('curl ') || CAPTURE.test(line)) {
       steps.push({ command: line, expectedStatus });
       expectedStatus = undefined;
     } else if (line.startsWith('#')) {
@@ -55,6 +58,19 @@ interface CurlResult {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+}
+
+/**
+ * Runs a capturing step exactly as written, in bash, and adds what it kept to `exports`: the
+ * captured value must be a UUID (the id of what the step created), or the step failed.
+ */
+async function runCapture(step: TourStep, exports: Record<string, string>): Promise<Record<string, string>> {
+  const name = (CAPTURE.exec(step.command) as RegExpExecArray)[1];
+  const { stdout } = await run('bash', ['-c', `${step.command}\nprintf %s "$${name}"`], {
+    env: { PATH: process.env.PATH, ...exports },
+  });
+  expect(stdout, step.command).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  return { ...exports, [name]: stdout };
 }
 
 /** Runs a step as written with real curl and bash, adding only where the answer goes. */
@@ -109,12 +125,17 @@ describe('dev mode', () => {
     expect(blocks).toEqual(DEV_TOUR);
     const broker = await start(join(scratch, 'tour'), await freePort());
     for (const block of DEV_TOUR) expect(broker.banner).toContain(block);
-    expect(Object.keys(broker.exports).sort()).toEqual(['ALICE_TOKEN', 'B', 'BROKER_TOKEN']);
+    expect(Object.keys(broker.exports).sort()).toEqual(['ALICE_TOKEN', 'B', 'BOB_TOKEN', 'BROKER_TOKEN']);
 
     const steps = blocks.flatMap(stepsOf);
     expect(steps.length).toBeGreaterThan(15);
+    let exports = broker.exports;
     for (const step of steps) {
-      const result = await runStep(step, broker.exports, scratch);
+      if (CAPTURE.test(step.command)) {
+        exports = await runCapture(step, exports);
+        continue;
+      }
+      const result = await runStep(step, exports, scratch);
       const answer = `${step.command}\n→ ${result.status} ${JSON.stringify(result.body)}`;
       if (step.expectedStatus === undefined) {
         expect(result.status, answer).toBeGreaterThanOrEqual(200);
@@ -130,8 +151,13 @@ describe('dev mode', () => {
     const broker = await start(join(scratch, 'validated-tour'), await freePort());
     const document = parse(readFileSync(join(ROOT, 'openapi/openapi.yaml'), 'utf8')) as OpenAPIV3.Document;
     const undeclared: unknown[] = [];
+    let exports = broker.exports;
     for (const step of readmeTourBlocks().flatMap(stepsOf)) {
-      const result = await runStep(step, broker.exports, scratch);
+      if (CAPTURE.test(step.command)) {
+        exports = await runCapture(step, exports);
+        continue;
+      }
+      const result = await runStep(step, exports, scratch);
       // GraphQL has its own contract, the SDL.
       if (result.path === '/graphql') continue;
       const found = violations(document, result);

@@ -13,7 +13,7 @@ export interface AccessPolicyBody {
   readonly maxDurationSeconds: number;
   readonly pendingTtlSeconds: number;
   readonly requireReason: boolean;
-  readonly breakGlass: { readonly subjects: string[]; readonly maxDurationSeconds: number } | null;
+  readonly breakGlass?: { readonly subjects: string[]; readonly maxDurationSeconds: number };
 }
 
 export interface AccessRequestReviewBody {
@@ -42,15 +42,15 @@ export interface AccessRequestBody {
   readonly reviews: AccessRequestReviewBody[];
   readonly expiresAt: string;
   readonly resolvedBy: string | null;
-  readonly grant: {
+  readonly grant?: {
     readonly id: string;
     readonly notBefore: string;
     readonly expiresAt: string;
     readonly active: boolean;
     readonly revokedAt: string | null;
     readonly revokedBy: string | null;
-  } | null;
-  readonly postReview: { readonly outcome: string; readonly reviewer: string } | null;
+  };
+  readonly postReview?: { readonly outcome: string; readonly reviewer: string };
 }
 
 export interface PolicySpec {

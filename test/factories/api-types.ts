@@ -9,7 +9,7 @@ export interface GrantBody {
   readonly namePattern: string;
   readonly notBefore: string | null;
   readonly expiresAt: string | null;
-  readonly source: { readonly kind: 'access-request'; readonly requestId: string } | null;
+  readonly source?: { readonly kind: 'access-request'; readonly requestId: string };
   readonly reason: string | null;
   readonly maxLeaseTtlSeconds: number | null;
   readonly createdBy: string;

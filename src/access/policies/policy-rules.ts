@@ -41,7 +41,7 @@ export function toAccessPolicyView(policy: AccessPolicyEntity): AccessPolicyView
           subjects: [...policy.breakGlassSubjects],
           maxDurationSeconds: policy.breakGlassMaxDurationSeconds,
         })
-      : null;
+      : undefined;
   return Object.assign(new AccessPolicyView(), {
     name: policy.name,
     namespace: policy.namespace,

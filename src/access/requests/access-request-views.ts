@@ -54,7 +54,7 @@ export function toAccessRequestView(
             reason: request.postReviewReason,
             createdAt: request.postReviewedAt,
           })
-        : null,
+        : undefined,
   });
 }
 
@@ -68,8 +68,8 @@ function toReviewView(review: AccessRequestReviewEntity): AccessRequestReviewVie
   });
 }
 
-function grantOf(request: AccessRequestEntity, now: Date): AccessRequestGrantView | null {
-  if (!request.grantId || !request.grantNotBefore || !request.grantExpiresAt) return null;
+function grantOf(request: AccessRequestEntity, now: Date): AccessRequestGrantView | undefined {
+  if (!request.grantId || !request.grantNotBefore || !request.grantExpiresAt) return undefined;
   const ends =
     request.revokedAt !== null && request.revokedAt < request.grantExpiresAt
       ? request.revokedAt

@@ -61,11 +61,11 @@ export class GrantView {
 
   @ApiProperty({
     type: () => GrantSourceView,
-    nullable: true,
-    description: 'What made it (an approved access request); null: made by hand',
+    required: false,
+    description: 'What made it (an approved access request); absent (GraphQL: null) when made by hand',
   })
   @Field(() => GrantSourceView, { nullable: true })
-  source: GrantSourceView | null;
+  source?: GrantSourceView;
 
   @ApiProperty({ type: String, nullable: true, description: 'Why it exists, as given when it was created' })
   @Field(() => String, { nullable: true })

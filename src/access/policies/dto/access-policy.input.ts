@@ -156,7 +156,7 @@ export class AccessPolicyNameParams {
 /** GraphQL `createAccessPolicy(input)`. */
 @ArgsType()
 export class CreateAccessPolicyArgs {
-  @Field(() => CreateAccessPolicyInput)
+  @Field(() => CreateAccessPolicyInput, { description: 'The policy' })
   @ValidateNested()
   @Type(() => CreateAccessPolicyInput)
   input: CreateAccessPolicyInput;
@@ -165,7 +165,7 @@ export class CreateAccessPolicyArgs {
 /** GraphQL `updateAccessPolicy(name, input)`. */
 @ArgsType()
 export class UpdateAccessPolicyArgs extends AccessPolicyNameParams {
-  @Field(() => AccessPolicyInput)
+  @Field(() => AccessPolicyInput, { description: 'Every setting of the policy' })
   @ValidateNested()
   @Type(() => AccessPolicyInput)
   input: AccessPolicyInput;

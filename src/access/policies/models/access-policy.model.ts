@@ -54,11 +54,11 @@ export class AccessPolicyView {
 
   @ApiProperty({
     type: () => BreakGlassView,
-    nullable: true,
-    description: 'Who may take the access at once; null: nobody',
+    required: false,
+    description: 'Who may take the access at once; absent (GraphQL: null): nobody',
   })
   @Field(() => BreakGlassView, { nullable: true })
-  breakGlass: BreakGlassView | null;
+  breakGlass?: BreakGlassView;
 
   @ApiProperty({ description: 'Who created it' })
   @Field()

@@ -1,4 +1,4 @@
-import { Body, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import type { Actor } from '../../../common/actor.js';
 import { ApiController } from '../../../common/http/api-controller.decorator.js';
 import { ApiRoute } from '../../../common/http/api-route.decorator.js';
@@ -88,6 +88,7 @@ export class AccessRequestsController {
   }
 
   @Post(':id/withdraw')
+  @HttpCode(200)
   @RequireVerb(AUTHENTICATED)
   @ApiRoute({
     summary: 'Withdraw your pending access request',
@@ -106,6 +107,7 @@ export class AccessRequestsController {
   }
 
   @Post(':id/revoke')
+  @HttpCode(200)
   @RequireVerb(AUTHENTICATED)
   @ApiRoute({
     summary: 'End approved access early',
@@ -125,6 +127,7 @@ export class AccessRequestsController {
   }
 
   @Post(':id/post-review')
+  @HttpCode(200)
   @RequireVerb('approve')
   @ApiRoute({
     summary: 'Record the review of a break-glass use',

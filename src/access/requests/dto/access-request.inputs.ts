@@ -43,6 +43,10 @@ export const AccessReviewDecisionEnum = { APPROVE: 'approve', DENY: 'deny' } as 
 registerEnumType(AccessReviewDecisionEnum, {
   name: 'AccessReviewDecision',
   description: 'APPROVE counts towards the approvals a request needs; DENY (with a reason) ends it',
+  valuesMap: {
+    APPROVE: { description: 'Counts once towards the approvals, while you hold approve over the scope' },
+    DENY: { description: 'Ends the request (a reason is required)' },
+  },
 });
 
 const REQUIRED_REASON = (description: string) =>
@@ -253,7 +257,7 @@ export class PostReviewAccessRequestInput {
 /** GraphQL `requestAccess(input)`. */
 @ArgsType()
 export class RequestAccessArgs {
-  @Field(() => RequestAccessInput)
+  @Field(() => RequestAccessInput, { description: 'What, where, for how long and why' })
   @ValidateNested()
   @Type(() => RequestAccessInput)
   input: RequestAccessInput;

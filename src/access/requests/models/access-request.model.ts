@@ -185,19 +185,19 @@ export class AccessRequestView {
 
   @ApiProperty({
     type: () => AccessRequestGrantView,
-    nullable: true,
-    description: 'The grant it produced, once approved',
+    required: false,
+    description: 'The grant it produced, once approved; absent (GraphQL: null) before',
   })
   @Field(() => AccessRequestGrantView, { nullable: true })
-  grant: AccessRequestGrantView | null;
+  grant?: AccessRequestGrantView;
 
   @ApiProperty({
     type: () => PostReviewView,
-    nullable: true,
-    description: 'For break-glass: its review afterwards; null until recorded',
+    required: false,
+    description: 'For break-glass: its review afterwards; absent (GraphQL: null) until recorded',
   })
   @Field(() => PostReviewView, { nullable: true })
-  postReview: PostReviewView | null;
+  postReview?: PostReviewView;
 }
 
 @ObjectType('AccessRequestPage', { description: 'One page of access requests, newest first' })
