@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +213,24 @@ describe('brokerctl commands, in process', () => {
     });
   });
 
+  it('exports values as dotenv lines a shell reads back, or as JSON', async () => {
+    const namespace = await createNamespace(broker);
+    const created = await admin(
+      ['secrets', 'create', 'app-env', '-n', namespace, '--from-env-file', '-'],
+      'PASSWORD="it\'s a secret"\nUSER=app\n',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const dotenv = await admin(['export', '-n', namespace, '-s', 'app-env', '--prefix', 'APP_']);
+    expect(dotenv).toEqual({ code: 0, stdout: `APP_PASSWORD="it's a secret"\nAPP_USER='app'\n`, stderr: '' });
+    const sourced = execFileSync('bash', ['-c', `${dotenv.stdout}\necho "$APP_PASSWORD/$APP_USER"`], {
+      encoding: 'utf8',
+    });
+    expect(sourced).toBe("it's a secret/app\n");
+    const json = await admin(['export', '-n', namespace, '-s', 'app-env', '-o', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual({ PASSWORD: "it's a secret", USER: 'app' });
+    expect((await admin(['export', '-n', namespace, '-s', 'app-env', '-o', 'yaml'])).code).toBe(2);
+  });
+
   describe('the command definitions', () => {
     const tree = () =>
       buildProgram(
@@ -254,6 +273,30 @@ describe('brokerctl commands, in process', () => {
       };
       visit(tree(), ['brokerctl']);
       expect(offenders).toEqual([]);
+    });
+
+    it('generate a bash completion that bash -n accepts and that completes from the command tree', async () => {
+      const script = await brokerctl(['completion', 'bash']);
+      expect(script.code).toBe(0);
+      expect(() => execFileSync('bash', ['-n'], { input: script.stdout })).not.toThrow();
+      const complete = (words: string[]) =>
+        execFileSync(
+          'bash',
+          [
+            '-c',
+            `${script.stdout}\nCOMP_WORDS=(${words.map((word) => `'${word}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _brokerctl; echo "\${COMPREPLY[*]}"`,
+          ],
+          {
+            encoding: 'utf8',
+          },
+        ).trim();
+      expect(complete(['brokerctl', 'sec'])).toBe('secrets');
+      expect(complete(['brokerctl', 'secrets', '']).split(' ')).toEqual(
+        expect.arrayContaining(['list', 'get', 'rotate', 'rollback']),
+      );
+      expect(complete(['brokerctl', 'access', 'request', '--w']).split(' ')).toEqual(['--wait']);
+      for (const shell of ['zsh', 'fish'] as const)
+        expect((await brokerctl(['completion', shell])).stdout).toContain('brokerctl');
     });
 
     it('document the exit codes', async () => {

@@ -1,4 +1,5 @@
 import { Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { stringify } from 'yaml';
 import { brokerClient, call } from '../client.js';
 import type { Cli } from '../cli.js';
 import { DEFAULT_CONTEXT, type Context } from '../config.js';
@@ -118,13 +119,13 @@ export function configCommand(cli: Cli): CommandUnknownOpts {
 
   config
     .command('view')
-    .description('the config file')
+    .description('the config file (YAML; -o json for JSON)')
     .action((_options, command) => {
       const workspace = cli.workspace(command);
       const file = workspace.store.load();
-      cli
-        .printer(command)
-        .item(file, { kind: 'config', columns: [['FILE', () => workspace.store.configPath]], name: () => 'config' });
+      cli.io.stdout.write(
+        cli.globals(command).output === 'json' ? `${JSON.stringify(file, null, 2)}\n` : stringify(file),
+      );
     });
 
   config
