@@ -9,6 +9,7 @@ import { exportCommand, runCommand } from './commands/run.js';
 import { secretsCommand } from './commands/secrets.js';
 import { CliError, EXIT_CODES_HELP, ExitCode, usageError, type Problem } from './errors.js';
 import type { CliIo } from './io.js';
+import { Printer } from './output.js';
 import { VERSION } from './version.js';
 
 /** The whole command tree, writing through `io` and throwing instead of exiting. */
@@ -57,6 +58,10 @@ export function buildProgram(cli: Cli): CommandUnknownOpts {
     program.addCommand(command);
   }
   configureTree(program, cli);
+  // A bad -o is a usage error before anything is sent (export takes its own formats).
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'export') Printer.parseFormat(cli.globals(action).output);
+  });
   return program;
 }
 

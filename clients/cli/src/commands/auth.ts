@@ -5,7 +5,7 @@ import type { Cli } from '../cli.js';
 import { DEFAULT_CONTEXT, type Context } from '../config.js';
 import { usageError } from '../errors.js';
 import { jwtExpiry, loginWithBrowser } from '../login.js';
-import { cell } from '../output.js';
+import { cell, type View } from '../output.js';
 import { describeSource } from '../session.js';
 import { duration } from '../values.js';
 import { grantView } from '../views.js';
@@ -24,13 +24,11 @@ export function whoamiCommand(cli: Cli): CommandUnknownOpts {
       };
       const format = cli.globals(command).output;
       const printer = cli.printer(command);
-      if (format === 'json' || format === 'yaml') {
-        return printer.item(
-          { ...whoami, server: connection.server, credential },
-          { ...nameOnly, name: (item) => item.subject },
-        );
-      }
+      // The subject is its own name: user:…, group:…, serviceaccount:….
       if (format === 'name') return printer.text(`${whoami.subject}\n`);
+      if (format === 'json' || format === 'yaml') {
+        return printer.item({ ...whoami, server: connection.server, credential }, whoamiView);
+      }
       printer.text(
         [
           `Subject:     ${whoami.subject}`,
@@ -50,7 +48,7 @@ export function whoamiCommand(cli: Cli): CommandUnknownOpts {
     });
 }
 
-const nameOnly = { kind: 'subject', columns: [] } as const;
+const whoamiView: View<{ subject: string }> = { kind: 'subject', columns: [], name: (whoami) => whoami.subject };
 
 export function loginCommand(cli: Cli): CommandUnknownOpts {
   return new Command('login')
