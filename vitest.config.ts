@@ -22,9 +22,10 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Unit specs, the emulator, contracts, the client, deploy and shared state: no database.
+          // Unit specs, the emulator, contracts, the client, deploy and shared state need no database; the
+          // CLI's tests and the console's browser tests drive a broker on SQLite (dev mode), once per run.
           name: 'unit',
-          include: ['src/**/*.spec.ts', 'test/**/*.test.ts'],
+          include: ['src/**/*.spec.ts', 'test/**/*.test.ts', 'clients/cli/test/**/*.test.ts'],
           exclude: E2E,
           // Lanes with different parallelism run one after the other: unit first.
           sequence: { groupOrder: 0 },
