@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
+import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
+import { keyedLinkHasher, type ChainedEvent } from '../../src/audit/audit-chain.js';
+import { decodeCheckpoint } from '../../src/audit/audit-checkpoint.js';
+import { AuditKeys } from '../../src/audit/audit-keys.js';
+import { CHECKPOINT_CONFIGMAP, CHECKPOINT_KEY } from '../../src/audit/checkpoint-locations.js';
+import { AuditEventEntity } from '../../src/audit/entities/audit-event.entity.js';
+import { deriveKey } from '../../src/common/crypto/derived-keys.js';
+import { TEST_ENCRYPTION_KEY } from '../support/broker.js';
 import { compiledBroker } from '../support/broker-process.js';
+import { kubeClients } from '../support/kube.js';
+import { useBroker } from '../support/use-broker.js';
 
 /** Runs the broker's main.js with `env` and returns its exit code and what it wrote. */
 async function startWith(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -37,5 +47,27 @@ describe('key-encryption keys that only look like keys (finding 16)', () => {
     const { code, output } = await startWith({ ...BASE, ...env });
     expect(code).not.toBe(0);
     expect(output).toMatch(message);
+  });
+});
+
+describe('a fresh installation does not derive its keys from the KEK (finding 12)', () => {
+  const broker = useBroker();
+
+  it('links the chain and signs checkpoints under keys a holder of the KEK alone cannot compute', async () => {
+    await broker.as('admin').get('/v1/audit-events').query({ limit: 1 }).expect(200);
+    const kek = Buffer.from(TEST_ENCRYPTION_KEY, 'base64');
+    const events = broker.app.get(DataSource).getRepository(AuditEventEntity);
+    await expect.poll(() => events.count()).toBeGreaterThan(0);
+    const [first] = (await events.find({ order: { id: 'ASC' }, take: 1 })) as ChainedEvent[];
+    // The broker's own key links it; one derived from the KEK's bytes (the old fresh-install root) does not.
+    expect(broker.app.get(AuditKeys).link(first)).toBe(first.hash);
+    expect(keyedLinkHasher(deriveKey(kek, 'audit-chain'))(first)).not.toBe(first.hash);
+    const configMap = await kubeClients(broker.emulator).core.readNamespacedConfigMap({
+      name: CHECKPOINT_CONFIGMAP,
+      namespace: broker.config.auditCheckpoint.namespace,
+    });
+    const text = configMap.data?.[CHECKPOINT_KEY] ?? '';
+    expect(decodeCheckpoint(text, broker.app.get(AuditKeys).checkpoint).state).toBe('valid');
+    expect(decodeCheckpoint(text, deriveKey(kek, 'audit-checkpoint')).state).toBe('invalid');
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { KeyMaterialEntity } from './key-material.entity.js';
 import type { KeyRing } from './key-ring.js';
@@ -22,8 +22,10 @@ const ROOT_CONTEXT = 'secrets-broker derivation root';
  * The keys derived for fingerprints, cursors and the audit chain. They come from a root that does
  * not change when the KEK does (a new root would break every stored fingerprint comparison and
  * every chain link written before): the root is stored in `key_material`, wrapped by a KEK like
- * any data key, and re-wrapped by kek:rewrap. A broker that had one KEK keeps that KEK's bytes as
- * its root, so what it derived before still verifies; the KEK itself can then be removed.
+ * any data key, and re-wrapped by kek:rewrap. A fresh installation draws a random root at its
+ * first start, so holding a KEK alone (without the database) derives nothing. A broker from before
+ * the root existed keeps the bytes of the KEK it derived everything from as its root, so what it
+ * derived before still verifies; that KEK itself can then be removed.
  */
 export class DerivedKeys {
   private constructor(private readonly root: Buffer) {}
@@ -68,12 +70,15 @@ export class DerivedKeys {
 }
 
 /**
- * The root of a broker without one: the KEK that wrapped its oldest stored version (the key an
- * upgraded single-key broker derived everything from), else the active KEK.
+ * The root of a broker without one. A fresh installation (no fingerprints, no audit chain yet):
+ * random bytes. An upgraded one derived its fingerprints and chain links from a KEK: the KEK that
+ * wrapped its oldest stored version, else the active KEK.
  */
 async function initialRoot(dataSource: DataSource, ring: KeyRing): Promise<Buffer> {
   const [oldest] = await dataSource.query<Array<{ kek_id: string }>>(
     'SELECT kek_id FROM secret_versions WHERE kek_id IS NOT NULL ORDER BY created_at, version LIMIT 1',
   );
+  const [anyEvent] = await dataSource.query<unknown[]>('SELECT id FROM audit_events LIMIT 1');
+  if (oldest === undefined && anyEvent === undefined) return randomBytes(32);
   return Buffer.from(ring.keyOf(oldest?.kek_id) ?? ring.active.key);
 }
