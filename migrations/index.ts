@@ -13,6 +13,7 @@ import { Leases1765300000000 } from './1765300000000-leases.js';
 import { LeaseTtlCaps1765300100000 } from './1765300100000-lease-ttl-caps.js';
 import { KeyMaterial1765400000000 } from './1765400000000-key-material.js';
 import { WebhookOwnerGrants1765650000000 } from './1765650000000-webhook-owner-grants.js';
+import { KeyExposure1765650100000 } from './1765650100000-key-exposure.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   LeaseTtlCaps1765300100000,
   KeyMaterial1765400000000,
   WebhookOwnerGrants1765650000000,
+  KeyExposure1765650100000,
 ];
