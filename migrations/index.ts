@@ -14,6 +14,7 @@ import { LeaseTtlCaps1765300100000 } from './1765300100000-lease-ttl-caps.js';
 import { KeyMaterial1765400000000 } from './1765400000000-key-material.js';
 import { LeaseLeaserSubjects1765600000000 } from './1765600000000-lease-leaser-subjects.js';
 import { WebhookOwnerGrants1765650000000 } from './1765650000000-webhook-owner-grants.js';
+import { KeyExposure1765650100000 } from './1765650100000-key-exposure.js';
 import { ApproveVerb1765700000000 } from './1765700000000-approve-verb.js';
 import { GrantStartAndSource1765700100000 } from './1765700100000-grant-start-and-source.js';
 import { AccessRequests1765700200000 } from './1765700200000-access-requests.js';
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   KeyMaterial1765400000000,
   LeaseLeaserSubjects1765600000000,
   WebhookOwnerGrants1765650000000,
+  KeyExposure1765650100000,
   ApproveVerb1765700000000,
   GrantStartAndSource1765700100000,
   AccessRequests1765700200000,

@@ -1316,10 +1316,10 @@ export interface components {
         };
         AuditChainFinding: {
             /**
-             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back)
+             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back); key-epoch-missing: the chain lacks the marker of the newest audit key epoch
              * @enum {string}
              */
-            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable" | "checkpoint-behind" | "checkpoint-rolled-back";
+            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable" | "checkpoint-behind" | "checkpoint-rolled-back" | "key-epoch-missing";
             /**
              * @description First event id concerned (null for checkpoint findings)
              * @example 41

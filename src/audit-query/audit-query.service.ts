@@ -78,8 +78,9 @@ export class AuditQueryService {
     });
     // Read first: a checkpoint never names an event the walk that follows could miss.
     const readings = await this.checkpoints.readAll();
+    const hasher = this.keys.walk();
     const verifier = new ChainVerifier(
-      this.keys.link,
+      hasher,
       validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id),
     );
     for await (const event of this.walk(
@@ -87,7 +88,10 @@ export class AuditQueryService {
       (row) => row,
     ))
       verifier.accept(event);
-    return verificationReport(verifier, readings, (location) => this.checkpoints.lastWrittenTo(location));
+    return verificationReport(verifier, readings, {
+      lastWrittenTo: (location) => this.checkpoints.lastWrittenTo(location),
+      keyEpoch: { reached: hasher.epoch, newest: this.keys.epoch },
+    });
   }
 
   private async *walk<T>(

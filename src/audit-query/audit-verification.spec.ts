@@ -37,7 +37,7 @@ function report(
   const anchors = readings.flatMap(({ reading }) => (reading?.state === 'valid' ? [reading.checkpoint.id] : []));
   const verifier = new ChainVerifier(link, anchors);
   walked.forEach((event) => verifier.accept(event));
-  return verificationReport(verifier, readings, lastWrittenTo);
+  return verificationReport(verifier, readings, { lastWrittenTo });
 }
 
 describe('the verify report', () => {

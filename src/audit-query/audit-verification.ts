@@ -18,14 +18,18 @@ export function validCheckpoints(
     .sort((a, b) => b.checkpoint.id - a.checkpoint.id);
 }
 
-/**
- * What verify answers, from a finished walk and the checkpoints read before it started.
- * `lastWrittenTo` is the sequence this process last wrote to a location, if any.
- */
+/** What else verify knows: what this process wrote where, and which key epoch the walk reached. */
+export interface VerificationContext {
+  /** The sequence this process last wrote to a location, if any. */
+  readonly lastWrittenTo?: (location: LocationReading['location']) => number | undefined;
+  readonly keyEpoch?: { readonly reached: number; readonly newest: number };
+}
+
+/** What verify answers, from a finished walk and the checkpoints read before it started. */
 export function verificationReport(
   verifier: ChainVerifier,
   readings: readonly LocationReading[],
-  lastWrittenTo: (location: LocationReading['location']) => number | undefined = () => undefined,
+  { lastWrittenTo = () => undefined, keyEpoch }: VerificationContext = {},
 ): AuditChainVerification {
   const anchors = validCheckpoints(readings);
   const findings = [
@@ -37,6 +41,15 @@ export function verificationReport(
     ),
     ...readings.flatMap(checkpointFindings),
     ...anchorFindings(anchors, lastWrittenTo),
+    ...(keyEpoch && keyEpoch.reached < keyEpoch.newest
+      ? [
+          finding(
+            'key-epoch-missing',
+            `The chain never reaches audit key epoch ${keyEpoch.newest} (its marker is gone): events after it were removed or re-linked under an earlier key`,
+            {},
+          ),
+        ]
+      : []),
   ];
   const newest = anchors[0];
   return Object.assign(new AuditChainVerification(), {

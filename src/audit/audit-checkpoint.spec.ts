@@ -77,6 +77,27 @@ describe('a signed checkpoint', () => {
   });
 });
 
+describe('a checkpoint of an earlier key epoch', () => {
+  const retired = Buffer.alloc(32, 5);
+
+  it('is invalid under the newest key, kept as superseded, and replaced once only while the chain extends it', () => {
+    const reading = decodeCheckpoint(encodeCheckpoint(checkpoint, retired), KEY, [retired]);
+    expect(reading).toEqual({
+      state: 'invalid',
+      reason: 'holds a checkpoint signed under the key of an earlier key epoch',
+      superseded: checkpoint,
+    });
+    const next: AuditCheckpoint = { ...checkpoint, id: 20, hash: hash('e'), count: 20, sequence: 4 };
+    expect(advanceDecision(reading, next, { seenBefore: true, hashAtCurrent: checkpoint.hash })).toEqual({
+      write: true,
+    });
+    expect(advanceDecision(reading, next, { seenBefore: true, hashAtCurrent: hash('f') })).toEqual({
+      write: false,
+      refusal: 'it holds a checkpoint signed under the key of an earlier key epoch',
+    });
+  });
+});
+
 describe('truncation behind a checkpoint', () => {
   it('finds nothing when the chain still holds what the checkpoint recorded', () => {
     expect(truncationFindings(checkpoint, { id: 12, hash: hash('c') }, { hash: hash('a'), count: 10 })).toEqual([]);

@@ -32,8 +32,11 @@ export const NO_PREVIOUS_CHECKPOINT = '0'.repeat(64);
 export type CheckpointReading =
   | { readonly state: 'missing' }
   | { readonly state: 'valid'; readonly checkpoint: AuditCheckpoint }
-  /** `reason` completes "The location …". */
-  | { readonly state: 'invalid'; readonly reason: string };
+  /**
+   * `reason` completes "The location …". `superseded`: a checkpoint validly signed under the key of
+   * an earlier key epoch, which the writer may replace once (when the chain still extends it).
+   */
+  | { readonly state: 'invalid'; readonly reason: string; readonly superseded?: AuditCheckpoint };
 
 const HEX_64 = /^[0-9a-f]{64}$/;
 
@@ -67,7 +70,29 @@ export function encodeCheckpoint(checkpoint: AuditCheckpoint, key: Buffer): stri
   return `${JSON.stringify({ id, hash, count, writtenAt: writtenAt.toISOString(), ...chained, signature })}\n`;
 }
 
-export function decodeCheckpoint(text: string, key: Buffer): CheckpointReading {
+/**
+ * Decodes under `key`; a checkpoint that verifies only under one of `retiredKeys` (earlier key
+ * epochs, which a retired KEK may open) is invalid, kept as `superseded`.
+ */
+export function decodeCheckpoint(text: string, key: Buffer, retiredKeys: readonly Buffer[] = []): CheckpointReading {
+  const reading = decodeUnder(text, key);
+  if (reading.state !== 'invalid' || reading.reason !== BAD_SIGNATURE) return reading;
+  for (const retired of retiredKeys) {
+    const old = decodeUnder(text, retired);
+    if (old.state === 'valid') {
+      return {
+        state: 'invalid',
+        reason: 'holds a checkpoint signed under the key of an earlier key epoch',
+        superseded: old.checkpoint,
+      };
+    }
+  }
+  return reading;
+}
+
+const BAD_SIGNATURE = 'holds a checkpoint whose signature does not verify';
+
+function decodeUnder(text: string, key: Buffer): CheckpointReading {
   let parsed: z.infer<typeof storedCheckpoint>;
   try {
     parsed = storedCheckpoint.parse(JSON.parse(text));
@@ -84,7 +109,7 @@ export function decodeCheckpoint(text: string, key: Buffer): CheckpointReading {
   };
   const expected = Buffer.from(checkpointSignature(checkpoint, key), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(parsed.signature, 'hex'))) {
-    return { state: 'invalid', reason: 'holds a checkpoint whose signature does not verify' };
+    return { state: 'invalid', reason: BAD_SIGNATURE };
   }
   return { state: 'valid', checkpoint };
 }
@@ -153,7 +178,14 @@ export function advanceDecision(
     readonly lastWritten?: number;
   },
 ): AdvanceDecision {
-  if (current.state === 'invalid') return { write: false, refusal: `it ${current.reason}` };
+  if (current.state === 'invalid') {
+    // The one checkpoint of the epoch before, still extended by the chain: the epoch's first write replaces it.
+    const { superseded } = current;
+    if (superseded !== undefined && (superseded.id === 0 || context.hashAtCurrent === superseded.hash)) {
+      return { write: true };
+    }
+    return { write: false, refusal: `it ${current.reason}` };
+  }
   if (current.state === 'missing') {
     return context.seenBefore ? { write: false, refusal: 'the checkpoint it held disappeared' } : { write: true };
   }

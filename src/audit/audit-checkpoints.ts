@@ -47,6 +47,7 @@ export class AuditCheckpoints {
   constructor(
     readonly locations: readonly CheckpointLocation[],
     private readonly key: Buffer,
+    private readonly retiredKeys: readonly Buffer[] = [],
   ) {}
 
   readAll(): Promise<LocationReading[]> {
@@ -107,7 +108,13 @@ export class AuditCheckpoints {
 
   private chainedAfter(head: CheckpointHead, readings: readonly LocationReading[]): AuditCheckpoint {
     const newest = readings
-      .flatMap(({ reading }) => (reading?.state === 'valid' ? [reading.checkpoint] : []))
+      .flatMap(({ reading }) =>
+        reading?.state === 'valid'
+          ? [reading.checkpoint]
+          : reading?.state === 'invalid' && reading.superseded
+            ? [reading.superseded]
+            : [],
+      )
       .sort((a, b) => b.sequence - a.sequence)[0];
     const written = Math.max(0, ...this.lastWritten.values());
     return {
@@ -125,8 +132,9 @@ export class AuditCheckpoints {
     for (let attempt = 1; ; attempt++) {
       const stored = await location.read();
       const current = this.decode(location, stored);
-      const hashAtCurrent =
-        current.state === 'valid' && current.checkpoint.id > 0 ? await hashAt(current.checkpoint.id) : undefined;
+      const held =
+        current.state === 'valid' ? current.checkpoint : current.state === 'invalid' ? current.superseded : undefined;
+      const hashAtCurrent = held !== undefined && held.id > 0 ? await hashAt(held.id) : undefined;
       const decision = advanceDecision(current, next, {
         seenBefore: this.seen.has(location.name),
         hashAtCurrent,
@@ -152,6 +160,6 @@ export class AuditCheckpoints {
   private decode(location: CheckpointLocation, stored: StoredCheckpoint | undefined): CheckpointReading {
     if (stored === undefined) return { state: 'missing' };
     this.seen.add(location.name);
-    return decodeCheckpoint(stored.text, this.key);
+    return decodeCheckpoint(stored.text, this.key, this.retiredKeys);
   }
 }

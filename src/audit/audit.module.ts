@@ -12,7 +12,7 @@ import { AlertWebhook } from './alert-webhook.js';
 import { AuditCheckpointWriter } from './audit-checkpoint.writer.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditEventStore, PostgresAuditEventStore, SqliteAuditEventStore } from './audit-event.store.js';
-import { AuditKeys } from './audit-keys.js';
+import { AuditKeys, beginKeyEpoch } from './audit-keys.js';
 import { AuditService } from './audit.service.js';
 import { ConfigMapCheckpointLocation, FileCheckpointLocation } from './checkpoint-locations.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
@@ -37,10 +37,14 @@ const MAX_TRACKED_ACTORS = 20_000;
     {
       provide: AuditEventStore,
       inject: [DataSource, APP_CONFIG, AuditKeys],
-      useFactory: (dataSource: DataSource, config: AppConfig, keys: AuditKeys) =>
-        config.database.kind === 'postgres'
-          ? new PostgresAuditEventStore(dataSource, keys.link)
-          : new SqliteAuditEventStore(dataSource, keys.link),
+      useFactory: async (dataSource: DataSource, config: AppConfig, keys: AuditKeys) => {
+        const store =
+          config.database.kind === 'postgres'
+            ? new PostgresAuditEventStore(dataSource, keys.link)
+            : new SqliteAuditEventStore(dataSource, keys.link);
+        await beginKeyEpoch(dataSource, store, keys);
+        return store;
+      },
     },
     {
       provide: AuditCheckpoints,
@@ -52,6 +56,7 @@ const MAX_TRACKED_ACTORS = 20_000;
             ...(auditCheckpoint.file === undefined ? [] : [new FileCheckpointLocation(auditCheckpoint.file)]),
           ],
           keys.checkpoint,
+          keys.retiredCheckpointKeys,
         ),
     },
     {

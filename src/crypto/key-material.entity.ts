@@ -12,6 +12,10 @@ export class KeyMaterialEntity {
   @Column({ name: 'wrapped_key', type: 'text' })
   wrappedKey: string;
 
+  /** Every KEK id it has been wrapped by; null until recorded. */
+  @Column({ name: 'exposed_kek_ids', type: 'simple-json', nullable: true })
+  exposedKekIds: string[] | null;
+
   @Column({ name: 'updated_at', type: Date })
   updatedAt: Date;
 }

@@ -10,6 +10,7 @@ export const FINDING_KINDS = [
   'checkpoint-unreadable',
   'checkpoint-behind',
   'checkpoint-rolled-back',
+  'key-epoch-missing',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const CHECKPOINT_LOCATIONS = ['configmap', 'file'] as const;
@@ -22,7 +23,8 @@ export class AuditChainFinding {
       'hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint ' +
       'recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds ' +
       'none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint ' +
-      'than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back)',
+      'than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back); ' +
+      'key-epoch-missing: the chain lacks the marker of the newest audit key epoch',
   })
   kind: FindingKind;
 
