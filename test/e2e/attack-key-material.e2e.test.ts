@@ -7,9 +7,9 @@ import { decodeCheckpoint, encodeCheckpoint, NO_PREVIOUS_CHECKPOINT } from '../.
 import { AuditKeys } from '../../src/audit/audit-keys.js';
 import { CHECKPOINT_CONFIGMAP, CHECKPOINT_KEY } from '../../src/audit/checkpoint-locations.js';
 import { AuditEventEntity } from '../../src/audit/entities/audit-event.entity.js';
-import { deriveKey } from '../../src/common/crypto/derived-keys.js';
-import { KeyMaterialEntity } from '../../src/common/crypto/key-material.entity.js';
-import { KeyRing } from '../../src/common/crypto/key-ring.js';
+import { deriveKey } from '../../src/crypto/derived-keys.js';
+import { KeyMaterialEntity } from '../../src/crypto/key-material.entity.js';
+import { KeyRing } from '../../src/crypto/key-ring.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
 import { databaseConfig } from '../../src/config/app-config.js';
 import { ENTITIES } from '../../src/entities.js';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, createRole, createSecret, createUnmanagedSecret, grantRole } from '../factories/index.js';
-import { DerivedKeys } from '../../src/common/crypto/derived-keys.js';
+import { DerivedKeys } from '../../src/crypto/derived-keys.js';
 import { kubeClients } from '../support/kube.js';
 import { captureState, expectUnchanged } from '../support/state.js';
 import { useBroker } from '../support/use-broker.js';
