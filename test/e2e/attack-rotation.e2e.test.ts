@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DriftDetector } from '../../src/rotation/drift-detector.service.js';
 import { createNamespace, createRole, grantRole, secretsPath, uniqueName } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
 import { kubeClients } from '../support/kube.js';
@@ -93,7 +94,8 @@ describe('drift is decided on values, not on the version annotation (finding 10)
         .send({})
         .expect(200);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // A full comparison now, besides what the watch already reported of the five rotations.
+    await broker.app.get(DriftDetector).checkAll();
     const view = (await broker.as('admin').get(secretsPath(namespace, 'busy')).expect(200)).body as {
       drifted: boolean;
     };
