@@ -7873,6 +7873,24 @@ export interface operations {
         /** @description The policy */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "team-a-db-readers",
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "roles": [
+                 *         "reader"
+                 *       ],
+                 *       "requesters": [
+                 *         "user:alice",
+                 *         "group:team-a"
+                 *       ],
+                 *       "approvalsRequired": 1,
+                 *       "maxDurationSeconds": 3600,
+                 *       "pendingTtlSeconds": 86400,
+                 *       "requireReason": true
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description A namespace, or * for all
@@ -8285,6 +8303,23 @@ export interface operations {
         /** @description Every setting of the policy */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "roles": [
+                 *         "reader"
+                 *       ],
+                 *       "requesters": [
+                 *         "user:alice",
+                 *         "group:team-a"
+                 *       ],
+                 *       "approvalsRequired": 1,
+                 *       "maxDurationSeconds": 3600,
+                 *       "pendingTtlSeconds": 86400,
+                 *       "requireReason": true
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description A namespace, or * for all
@@ -8800,6 +8835,17 @@ export interface operations {
         /** @description What, where, for how long and why */
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "policy": "team-a-db-readers",
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "role": "reader",
+                 *       "durationSeconds": 3600,
+                 *       "reason": "incident 7",
+                 *       "dryRun": true
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description The policy to ask under

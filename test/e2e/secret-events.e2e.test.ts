@@ -180,8 +180,10 @@ describe('live secret events over GraphQL WebSocket', () => {
       );
     });
     expect(JSON.stringify(errors)).toMatch(/aliases/i);
-    // A validation error over WebSocket carries its status, as over HTTP.
-    expect(errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ status: 400 }) })]);
+    // Validation errors over WebSocket carry their status, as over HTTP.
+    const statuses = (errors as Array<{ extensions?: { status?: number } }>).map((error) => error.extensions?.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([400]));
   });
 
   it('refuses a connection without a valid token (4401)', async () => {

@@ -35,7 +35,21 @@ export class AccessPoliciesController {
     returnsDescription: 'The new policy',
     status: 201,
     kind: 'creation',
-    body: { type: CreateAccessPolicyInput, description: 'The policy' },
+    body: {
+      type: CreateAccessPolicyInput,
+      description: 'The policy',
+      example: {
+        name: 'team-a-db-readers',
+        namespace: 'team-a',
+        namePattern: 'db-*',
+        roles: ['reader'],
+        requesters: ['user:alice', 'group:team-a'],
+        approvalsRequired: 1,
+        maxDurationSeconds: 3600,
+        pendingTtlSeconds: 86400,
+        requireReason: true,
+      },
+    },
   })
   create(@CurrentActor() actor: Actor, @Body() input: CreateAccessPolicyInput): Promise<AccessPolicyView> {
     return this.policies.create(actor, input);
@@ -63,7 +77,20 @@ export class AccessPoliciesController {
     returns: AccessPolicyView,
     returnsDescription: 'The policy as changed',
     kind: 'submission',
-    body: { type: AccessPolicyInput, description: 'Every setting of the policy' },
+    body: {
+      type: AccessPolicyInput,
+      description: 'Every setting of the policy',
+      example: {
+        namespace: 'team-a',
+        namePattern: 'db-*',
+        roles: ['reader'],
+        requesters: ['user:alice', 'group:team-a'],
+        approvalsRequired: 1,
+        maxDurationSeconds: 3600,
+        pendingTtlSeconds: 86400,
+        requireReason: true,
+      },
+    },
   })
   update(
     @CurrentActor() actor: Actor,

@@ -34,7 +34,19 @@ export class AccessRequestsController {
     returnsDescription: 'The request (for a dry run: what it would be)',
     status: 201,
     kind: 'creation',
-    body: { type: RequestAccessInput, description: 'What, where, for how long and why' },
+    body: {
+      type: RequestAccessInput,
+      description: 'What, where, for how long and why',
+      example: {
+        policy: 'team-a-db-readers',
+        namespace: 'team-a',
+        namePattern: 'db-*',
+        role: 'reader',
+        durationSeconds: 3600,
+        reason: 'incident 7',
+        dryRun: true,
+      },
+    },
   })
   request(@CurrentActor() actor: Actor, @Body() input: RequestAccessInput): Promise<AccessRequestView> {
     return this.requests.request(actor, input);
