@@ -7,10 +7,12 @@ import {
   type V1Secret,
   type V1SecretList,
 } from '@kubernetes/client-node';
+import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import { SecretCacheStatus, type SecretCacheState, type WatchState } from './secret-cache-status.js';
 import type { SecretChangeListener } from './secret-changes.js';
 import type { SecretStore } from './secret-store.js';
+import { kubeConfigForWatch } from './watch-connections.js';
 
 /** Items per list page: large lists are read in pages, as client-go's reflector reads them. */
 const LIST_PAGE = 500;
@@ -40,6 +42,8 @@ interface Scope {
   /** When the watch last stopped watching (its secrets are current up to then). */
   lostAt: number | undefined;
   informer: Informer<V1Secret> | undefined;
+  /** The agent of the informer's current watch request, destroyed when the informer is dropped. */
+  connection: Agent | undefined;
   restart: NodeJS.Timeout | undefined;
 }
 
@@ -72,6 +76,7 @@ export class SecretWatcher extends SecretCacheStatus {
       failures: 0,
       lostAt: undefined,
       informer: undefined,
+      connection: undefined,
       restart: undefined,
     }));
   }
@@ -88,6 +93,7 @@ export class SecretWatcher extends SecretCacheStatus {
         const informer = scope.informer;
         scope.informer = undefined;
         await informer?.stop();
+        this.disconnect(scope);
       }),
     );
   }
@@ -158,8 +164,12 @@ export class SecretWatcher extends SecretCacheStatus {
   private watch(scope: Scope): void {
     if (this.stopped) return;
     const path = scope.namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${scope.namespace}/secrets`;
+    const onConnection = (agent: Agent) => {
+      if (scope.informer !== informer || this.stopped) agent.destroy();
+      else scope.connection = agent;
+    };
     const informer: Informer<V1Secret> = makeInformer(
-      this.kubeConfig,
+      kubeConfigForWatch(this.kubeConfig, onConnection),
       path,
       () => this.list(scope, informer),
       this.options.labelSelector,
@@ -204,9 +214,15 @@ export class SecretWatcher extends SecretCacheStatus {
     return { apiVersion: 'v1', kind: 'SecretList', metadata: { resourceVersion }, items };
   }
 
+  private disconnect(scope: Scope): void {
+    scope.connection?.destroy();
+    scope.connection = undefined;
+  }
+
   private lost(scope: Scope, informer: Informer<V1Secret>, error: unknown): void {
     scope.informer = undefined;
     void informer.stop();
+    this.disconnect(scope);
     if (scope.state === 'watching') scope.lostAt = Date.now();
     scope.state = scope.synced ? 'lost' : 'listing';
     const ceiling = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** scope.failures++);
