@@ -43,7 +43,7 @@ export class AppModule {
           imports: [AuthModule],
           inject: [WebSocketAuthentication],
           useFactory: (authentication: WebSocketAuthentication) => ({
-            ...graphqlOptions(config.nodeEnv === 'production', authentication, logger),
+            ...graphqlOptions(config.production, authentication, logger),
           }),
         }),
         SharedStateModule,

@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     AUDIT_CHECKPOINT_FILE: join(DATA_DIR, 'audit-checkpoint.json'),
     API_DOCS: 'true',
     ...process.env,
+    // The only place development behaviour is chosen: everything else runs as production.
+    NODE_ENV: 'development',
     BROKER_DEV_MODE: 'true',
     JWT_HS256_SECRET: signingSecret,
     ...(process.env.ENCRYPTION_KEY ? {} : { ENCRYPTION_KEY_FILE: encryptionKeyFile }),

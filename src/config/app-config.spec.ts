@@ -5,9 +5,26 @@ const SECRET = 'x'.repeat(32);
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
 describe('loadConfig', () => {
+  it.each([
+    [undefined, true],
+    ['production', true],
+    ['test', true],
+    ['staging', true],
+    ['Development', true],
+    ['development', false],
+  ])('NODE_ENV=%s behaves as production: %s', (nodeEnv, production) => {
+    const env = {
+      JWT_HS256_SECRET: SECRET,
+      ENCRYPTION_KEY: KEY,
+      ...(nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv }),
+    };
+    expect(loadConfig(env).production).toBe(production);
+  });
+
   it('applies the documented defaults', () => {
     const config = loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, HOME: '/nonexistent' });
     expect(config).toMatchObject({
+      production: true,
       port: 8080,
       host: '0.0.0.0',
       database: { kind: 'sqlite', path: './data/broker.sqlite' },

@@ -5,7 +5,8 @@ import { z } from 'zod';
 
 /** Runtime configuration, read once from the environment and frozen. */
 export interface AppConfig {
-  readonly nodeEnv: string;
+  /** Production behaviour (GraphQL introspection closed, https:// webhooks only): anything but NODE_ENV=development. */
+  readonly production: boolean;
   readonly devMode: boolean;
   /** Serve the OpenAPI document at /openapi.json and its rendering at /docs, without authentication. */
   readonly apiDocs: boolean;
@@ -194,7 +195,7 @@ const booleanFlag = z
   .transform((value) => value === 'true' || value === '1');
 
 const environmentSchema = z.object({
-  NODE_ENV: z.string().default('development'),
+  NODE_ENV: z.string().default('production'),
   BROKER_DEV_MODE: booleanFlag,
   API_DOCS: booleanFlag,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -290,7 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set');
   }
   return Object.freeze({
-    nodeEnv: values.NODE_ENV,
+    production: values.NODE_ENV !== 'development',
     devMode: values.BROKER_DEV_MODE,
     apiDocs: values.API_DOCS,
     port: values.PORT,

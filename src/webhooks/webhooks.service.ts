@@ -47,7 +47,7 @@ export class WebhooksService {
     private readonly signingSecrets: SigningSecrets,
     private readonly sender: WebhookSender,
     private readonly cursors: CursorCodec,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'nodeEnv'>,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'production'>,
   ) {}
 
   async list(actor: Actor): Promise<WebhookView[]> {
@@ -71,7 +71,7 @@ export class WebhooksService {
       scope,
       lifetime: { expiresAt: input.expiresAt ?? null },
     });
-    const urlProblem = webhookUrlProblem(input.url, this.config.nodeEnv === 'production');
+    const urlProblem = webhookUrlProblem(input.url, this.config.production);
     if (urlProblem) throw new DomainError(ErrorCode.Unprocessable, urlProblem);
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
