@@ -974,10 +974,10 @@ export interface components {
              */
             state: "current" | "previous" | "deprecated";
             /**
-             * @description What made this version
+             * @description What made this version (restore: the cluster was ahead of a database restored from a backup)
              * @enum {string}
              */
-            reason: "create" | "adopt" | "update" | "rotate" | "rollback";
+            reason: "create" | "adopt" | "update" | "rotate" | "rollback" | "restore";
             /** @description For a rollback: the version whose values it restored */
             sourceVersion: number | null;
             /** @description The caller's stated reason */
@@ -1328,6 +1328,45 @@ export interface components {
              */
             message: string;
         };
+        AcknowledgedAuditGap: {
+            /**
+             * @description First lost event id, in the chain as it was before the restore
+             * @example 4
+             */
+            fromId: string;
+            /**
+             * @description Last lost event id (the id of the checkpoint it was measured against)
+             * @example 9
+             */
+            toId: string;
+            /**
+             * @description How many events the checkpoint proves were lost
+             * @example 6
+             */
+            lostEvents: number;
+            /** @description The checkpoint the loss was measured against */
+            checkpoint: components["schemas"]["AuditCheckpointReference"];
+            /**
+             * @description The restore_acknowledged event
+             * @example 12
+             */
+            eventId: string;
+            /**
+             * @description Who acknowledged it
+             * @example user:ops
+             */
+            acknowledgedBy: string;
+            /**
+             * Format: date-time
+             * @description When it was acknowledged
+             */
+            acknowledgedAt: string;
+            /**
+             * @description Why, as given
+             * @example restored from the 02:00 backup after disk loss
+             */
+            reason: string;
+        };
         AuditChainVerification: {
             /** @description True when nothing was found: the chain is whole, links and hashes match, and it still holds what the checkpoints recorded */
             ok: boolean;
@@ -1342,6 +1381,8 @@ export interface components {
             checkpoint: components["schemas"]["AuditCheckpointReference"] | null;
             /** @description What was found, chain findings in id order first (at most 100 of those) */
             findings: components["schemas"]["AuditChainFinding"][];
+            /** @description Gaps acknowledged as lost to a database restore: the checkpoints they were measured against are not reported as truncated */
+            acknowledgedGaps: components["schemas"]["AcknowledgedAuditGap"][];
         };
         WebhookView: {
             /**
@@ -4007,7 +4048,7 @@ export interface operations {
                 /** @description Only events of this subject */
                 subject?: string;
                 /** @description The action (verb) of the event */
-                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift";
+                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift" | "restore_acknowledged";
                 /** @description Only events of this namespace */
                 namespace?: string;
                 /** @description Only events about this name */

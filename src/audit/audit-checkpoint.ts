@@ -119,13 +119,19 @@ export type AdvanceDecision = { readonly write: true } | { readonly write: false
 export function advanceDecision(
   current: CheckpointReading,
   next: AuditCheckpoint,
-  context: { readonly seenBefore: boolean; readonly hashAtCurrent: string | undefined },
+  context: {
+    readonly seenBefore: boolean;
+    readonly hashAtCurrent: string | undefined;
+    /** The chain acknowledges the current checkpoint as lost to a database restore: it is replaced. */
+    readonly lostToRestore?: boolean;
+  },
 ): AdvanceDecision {
   if (current.state === 'invalid') return { write: false, refusal: `it ${current.reason}` };
   if (current.state === 'missing') {
     return context.seenBefore ? { write: false, refusal: 'the checkpoint it held disappeared' } : { write: true };
   }
   const { checkpoint } = current;
+  if (context.lostToRestore) return { write: true };
   if (checkpoint.id > 0 && context.hashAtCurrent !== checkpoint.hash) {
     return { write: false, refusal: `the chain no longer extends its checkpoint at event ${checkpoint.id}` };
   }

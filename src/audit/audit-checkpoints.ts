@@ -63,12 +63,19 @@ export class AuditCheckpoints {
     return stored.some((item) => item !== undefined);
   }
 
-  /** Advances every location to `next`; never throws. `hashAt` looks an event's hash up in the database. */
-  async write(next: AuditCheckpoint, hashAt: (id: number) => Promise<string | undefined>): Promise<WriteOutcome[]> {
+  /**
+   * Advances every location to `next`; never throws. `hashAt` looks an event's hash up in the
+   * database; `acknowledged` tells whether the chain acknowledges a checkpoint as lost to a restore.
+   */
+  async write(
+    next: AuditCheckpoint,
+    hashAt: (id: number) => Promise<string | undefined>,
+    acknowledged: (checkpoint: AuditCheckpoint) => Promise<boolean> = () => Promise.resolve(false),
+  ): Promise<WriteOutcome[]> {
     return Promise.all(
       this.locations.map(async (location): Promise<WriteOutcome> => {
         try {
-          return await this.advance(location, next, hashAt);
+          return await this.advance(location, next, hashAt, acknowledged);
         } catch (error) {
           return { location: location.name, result: 'failed', error };
         }
@@ -80,13 +87,22 @@ export class AuditCheckpoints {
     location: CheckpointLocation,
     next: AuditCheckpoint,
     hashAt: (id: number) => Promise<string | undefined>,
+    acknowledged: (checkpoint: AuditCheckpoint) => Promise<boolean>,
   ): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
       const stored = await location.read();
       const current = this.decode(location, stored);
       const hashAtCurrent =
         current.state === 'valid' && current.checkpoint.id > 0 ? await hashAt(current.checkpoint.id) : undefined;
-      const decision = advanceDecision(current, next, { seenBefore: this.seen.has(location.name), hashAtCurrent });
+      const lostToRestore =
+        current.state === 'valid' &&
+        hashAtCurrent !== current.checkpoint.hash &&
+        (await acknowledged(current.checkpoint));
+      const decision = advanceDecision(current, next, {
+        seenBefore: this.seen.has(location.name),
+        hashAtCurrent,
+        lostToRestore,
+      });
       if (!decision.write) {
         return decision.refusal === undefined
           ? { location: location.name, result: 'current' }

@@ -7,7 +7,16 @@ export const AUDIT_OUTCOMES = ['allowed', 'denied', 'succeeded', 'failed'] as co
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** Verbs, plus the broker's own actions. */
-export const AUDIT_ACTIONS = [...VERBS, 'authenticate', 'suspicious_activity', 'reconcile', 'rewrap', 'drift'] as const;
+export const AUDIT_ACTIONS = [
+  ...VERBS,
+  'authenticate',
+  'suspicious_activity',
+  'reconcile',
+  'rewrap',
+  'drift',
+  // The events a database restore lost, acknowledged by an operator (audit-restores.ts).
+  'restore_acknowledged',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Verbs that change the cluster: recorded as an intent (`allowed`) before the call, an outcome after. */

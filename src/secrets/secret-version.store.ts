@@ -31,6 +31,8 @@ export interface NewVersion {
   readonly createdBy: string;
   readonly note?: string;
   readonly sourceVersion?: number;
+  /** The version the cluster object carries: the new number goes above it too, so none repeats after a restore. */
+  readonly clusterVersion?: number | null;
 }
 
 /**
@@ -110,7 +112,7 @@ export class SecretVersionStore {
   /** Stores a sealed pending version; a concurrent writer that took the number gets CONFLICT. */
   async addPending(record: SecretRecordEntity, next: NewVersion): Promise<SecretVersionEntity> {
     const highest = await this.versions.maximum('version', { secretId: record.id });
-    const version = (highest ?? 0) + 1;
+    const version = Math.max(highest ?? 0, next.clusterVersion ?? 0) + 1;
     const sealed = this.cipher.seal(next.values, sealContext(record, version));
     const entity = this.versions.create({
       id: randomUUID(),
@@ -576,8 +578,9 @@ const EVENT_OF_REASON: Readonly<Record<VersionReason, LifecycleEventType | undef
   update: 'secret.updated',
   rotate: 'secret.rotated',
   rollback: 'secret.rolled_back',
-  // Adoption records what the cluster already held; nothing changed.
+  // Adoption and restore record what the cluster already held; nothing changed.
   adopt: undefined,
+  restore: undefined,
 };
 
 /** The lifecycle event a version becoming current announces, whoever settles it (writer or reconciler). */

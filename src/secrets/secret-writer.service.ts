@@ -33,7 +33,7 @@ import { withoutPreviousKeys, withPreviousKeys } from './previous-keys.js';
 import type { RotationPolicy } from './rotation-policy.js';
 import { firstRotationAt, isScheduled, validateSchedule } from './rotation-schedule.js';
 import { assertDataKey, assertWithinSizeLimit, decodeValues, validateLabels } from './secret-input.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION } from './secret-labels.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION, versionOf } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
 import { SecretLoader, secretNotFound } from './secret-loader.js';
@@ -48,6 +48,23 @@ interface Change {
   readonly previous?: Readonly<Record<string, Buffer>>;
   readonly graceEndsAt?: Date;
 }
+
+/** How adoptLive records what it adopted. */
+export interface Adoption {
+  readonly action: 'drift' | 'reconcile';
+  readonly reason: Extract<VersionReason, 'adopt' | 'restore'>;
+  /** The intent's reason (audited). */
+  readonly why: string;
+  /** The version's note. */
+  readonly note: string;
+}
+
+const DRIFT_ADOPTION: Adoption = {
+  action: 'drift',
+  reason: 'adopt',
+  why: 'onDrift adopt: the live values become a new version',
+  note: 'drift adopted',
+};
 
 /** A grace period whose end is taken by one replica is retried by another after this long. */
 const GRACE_END_LEASE_MS = 30_000;
@@ -338,6 +355,7 @@ export class SecretWriterService {
       createdBy: actor.subject,
       note: change.note,
       sourceVersion: change.sourceVersion,
+      clusterVersion: versionOf(secret.annotations),
     });
     let written: ClusterSecret;
     try {
@@ -449,23 +467,31 @@ export class SecretWriterService {
     });
   }
 
-  /** Drift policy `adopt`: what the cluster now holds becomes a new version. */
-  async adoptLive(actor: Actor, record: SecretRecordEntity, live: ClusterSecret): Promise<void> {
+  /**
+   * What the cluster now holds becomes a new version: drift policy `adopt`, or, at start, a
+   * cluster object ahead of the records of a database restored from a backup.
+   */
+  async adoptLive(
+    actor: Actor,
+    record: SecretRecordEntity,
+    live: ClusterSecret,
+    adoption: Adoption = DRIFT_ADOPTION,
+  ): Promise<void> {
     const target = { namespace: record.namespace, name: record.name };
     const intent = await this.audit.record({
       actor,
-      action: 'drift',
+      action: adoption.action,
       outcome: 'allowed',
       target,
-      reason: 'onDrift adopt: the live values become a new version',
+      reason: adoption.why,
     });
     await this.audit.recordOutcome(
-      { actor, action: 'drift', target, intentId: intent.id },
+      { actor, action: adoption.action, target, intentId: intent.id },
       () =>
         this.commit(actor, live, record, {
           values: record.graceEndsAt ? withoutPreviousKeys(live.data) : live.data,
-          reason: 'adopt',
-          note: 'drift adopted',
+          reason: adoption.reason,
+          note: adoption.note,
         }),
       (result) => ({ target: { ...target, version: result.version.version } }),
     );

@@ -11,6 +11,7 @@ import { ANY } from '../../common/vocabulary/scope.js';
 import { ChainVerifier } from '../audit-chain.js';
 import { AuditCheckpoints } from '../audit-checkpoints.js';
 import { AuditKeys } from '../audit-keys.js';
+import { acknowledgedRestoreOf, RESTORE_ACKNOWLEDGED, type AcknowledgedRestore } from '../audit-restores.js';
 import { validCheckpoints, verificationReport } from './audit-verification.js';
 import { auditVisibility, restrictTo, type AuditVisibility } from './audit-visibility.js';
 import type { AuditEventFilter, AuditTimeRange } from './dto/audit-event-filter.input.js';
@@ -82,12 +83,16 @@ export class AuditQueryService {
       this.keys.link,
       validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id),
     );
+    const acknowledged: AcknowledgedRestore[] = [];
     for await (const event of this.walk(
       () => undefined,
       (row) => row,
-    ))
+    )) {
       verifier.accept(event);
-    return verificationReport(verifier, readings);
+      const restore = event.action === RESTORE_ACKNOWLEDGED ? acknowledgedRestoreOf(event) : undefined;
+      if (restore) acknowledged.push(restore);
+    }
+    return verificationReport(verifier, readings, acknowledged);
   }
 
   private async *walk<T>(

@@ -1,7 +1,9 @@
 import type { ChainFinding, ChainVerifier } from '../audit-chain.js';
 import { truncationFindings, type AuditCheckpoint } from '../audit-checkpoint.js';
 import type { LocationReading } from '../audit-checkpoints.js';
+import type { AcknowledgedRestore } from '../audit-restores.js';
 import {
+  AcknowledgedAuditGap,
   AuditChainFinding,
   AuditChainVerification,
   AuditCheckpointReference,
@@ -22,15 +24,20 @@ export function validCheckpoints(
 export function verificationReport(
   verifier: ChainVerifier,
   readings: readonly LocationReading[],
+  acknowledged: readonly AcknowledgedRestore[] = [],
 ): AuditChainVerification {
   const anchors = validCheckpoints(readings);
+  const lostToRestore = (checkpoint: AuditCheckpoint) =>
+    acknowledged.some((gap) => gap.checkpoint.id === checkpoint.id && gap.checkpoint.hash === checkpoint.hash);
   const findings = [
     ...verifier.findings.map(chainFinding),
-    ...anchors.flatMap(({ location, checkpoint }) =>
-      truncationFindings(checkpoint, verifier.head, verifier.anchor(checkpoint.id)).map((found) =>
-        finding('truncated', found.message, { fromId: found.fromId, toId: found.toId, location }),
+    ...anchors
+      .filter(({ checkpoint }) => !lostToRestore(checkpoint))
+      .flatMap(({ location, checkpoint }) =>
+        truncationFindings(checkpoint, verifier.head, verifier.anchor(checkpoint.id)).map((found) =>
+          finding('truncated', found.message, { fromId: found.fromId, toId: found.toId, location }),
+        ),
       ),
-    ),
     ...readings.flatMap(checkpointFindings),
   ];
   const newest = anchors[0];
@@ -38,16 +45,32 @@ export function verificationReport(
     ok: findings.length === 0,
     checked: verifier.checked,
     firstBrokenId: verifier.firstBrokenId === null ? null : String(verifier.firstBrokenId),
-    checkpoint:
-      newest === undefined
-        ? null
-        : Object.assign(new AuditCheckpointReference(), {
-            id: String(newest.checkpoint.id),
-            count: newest.checkpoint.count,
-            writtenAt: newest.checkpoint.writtenAt,
-            location: newest.location,
-          }),
+    checkpoint: newest === undefined ? null : checkpointReference(newest.checkpoint, newest.location),
     findings,
+    acknowledgedGaps: acknowledged.map((gap) =>
+      Object.assign(new AcknowledgedAuditGap(), {
+        fromId: String(gap.fromId),
+        toId: String(gap.toId),
+        lostEvents: gap.lostEvents,
+        checkpoint: checkpointReference(gap.checkpoint, gap.location as LocationReading['location']),
+        eventId: String(gap.eventId),
+        acknowledgedBy: gap.acknowledgedBy,
+        acknowledgedAt: gap.acknowledgedAt,
+        reason: gap.reason,
+      }),
+    ),
+  });
+}
+
+function checkpointReference(
+  checkpoint: AuditCheckpoint,
+  location: LocationReading['location'],
+): AuditCheckpointReference {
+  return Object.assign(new AuditCheckpointReference(), {
+    id: String(checkpoint.id),
+    count: checkpoint.count,
+    writtenAt: checkpoint.writtenAt,
+    location,
   });
 }
 
