@@ -24,6 +24,7 @@ import { RotationModule } from './rotation/rotation.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
@@ -57,6 +58,7 @@ export class AppModule {
         MetricsModule,
         AuditQueryModule,
         WebhooksModule,
+        RetentionModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: logger },

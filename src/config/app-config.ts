@@ -48,6 +48,14 @@ export interface AppConfig {
   readonly redis: RedisConfig | undefined;
   /** On SIGTERM, how long in-flight requests and audit writes may take before the process exits anyway. */
   readonly shutdownGraceSeconds: number;
+  readonly retention: RetentionConfig;
+}
+
+/** Removal of finished rows (src/retention). */
+export interface RetentionConfig {
+  readonly sweepSeconds: number;
+  /** Every `RETENTION_<TABLE>_DAYS` set, by variable name; a table not set keeps its default. */
+  readonly days: ReadonlyMap<string, number>;
 }
 
 export interface RedisConfig {
@@ -273,6 +281,7 @@ const environmentSchema = z.object({
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_KEY_PREFIX: z.string().default('secrets-broker:'),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(20),
+  RETENTION_SWEEP_SECONDS: z.coerce.number().min(1).max(86_400).default(3_600),
   CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
 });
 
@@ -352,6 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? undefined
         : Object.freeze({ url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX }),
     shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
+    retention: Object.freeze({ sweepSeconds: values.RETENTION_SWEEP_SECONDS, days: retentionDays(env) }),
     tls: tlsConfig(values),
     leases: leaseConfig(values),
   });
@@ -384,6 +394,22 @@ function alertWebhook(values: Environment): AlertWebhookConfig | undefined {
     throw new ConfigError('Invalid configuration: ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL');
   }
   return Object.freeze({ url: values.ALERT_WEBHOOK_URL, secret: values.ALERT_WEBHOOK_SECRET });
+}
+
+const RETENTION_DAYS = /^RETENTION_[A-Z][A-Z_]*_DAYS$/;
+
+// Read by pattern, so a table added to retention needs no change here; each value is whole days, 0 keeping rows forever.
+function retentionDays(env: NodeJS.ProcessEnv): ReadonlyMap<string, number> {
+  const days = new Map<string, number>();
+  for (const [name, text] of Object.entries(env)) {
+    if (!RETENTION_DAYS.test(name) || text === undefined || text.trim() === '') continue;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0 || value > 36_500) {
+      throw new ConfigError(`Invalid configuration: ${name} must be a whole number of days from 0 to 36500`);
+    }
+    days.set(name, value);
+  }
+  return days;
 }
 
 export function databaseConfig(url: string): DatabaseConfig {
