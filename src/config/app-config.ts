@@ -132,6 +132,8 @@ export interface CacheConfig {
   readonly verifiedTokens: number;
   /** While a watch is lost (API server unreachable), its cached secrets are served for this long; then reads fail. */
   readonly maxStalenessSeconds: number;
+  /** A watch that hears nothing, not even a bookmark, for this long is dropped and its secrets listed again. */
+  readonly watchHeartbeatSeconds: number;
 }
 
 /** Where and how often signed checkpoints of the audit chain head are written outside the database. */
@@ -283,6 +285,7 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(20),
   RETENTION_SWEEP_SECONDS: z.coerce.number().min(1).max(86_400).default(3_600),
   CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  WATCH_HEARTBEAT_SECONDS: z.coerce.number().min(0.5).max(3_600).default(120),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -340,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       versionCheckSeconds: values.CACHE_VERSION_CHECK_SECONDS,
       verifiedTokens: values.VERIFIED_TOKEN_CACHE_SIZE,
       maxStalenessSeconds: values.CACHE_MAX_STALENESS_SECONDS,
+      watchHeartbeatSeconds: values.WATCH_HEARTBEAT_SECONDS,
     }),
     rotation: Object.freeze({
       schedulerEnabled: values.ROTATION_SCHEDULER === 'true',

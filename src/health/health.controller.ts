@@ -78,17 +78,17 @@ export class HealthController {
   /** Down until every watch has listed once; degraded (still ready: reads fall back to the API server) while a watch is lost. */
   private secretsCacheHealth(): HealthIndicatorResult {
     const indicator = this.indicators.check('secrets-cache');
-    const { enabled, watches, listed, watching, cachedSecrets } = this.secretsCache.state();
+    const { enabled, watches, listed, watching, cachedSecrets, silentWatchesDropped } = this.secretsCache.state();
     if (!enabled) return indicator.up({ enabled });
     if (listed < watches) {
       const message = `${watches - listed} of ${watches} watches have not completed their first list`;
-      return indicator.down({ message, cachedSecrets });
+      return indicator.down({ message, cachedSecrets, silentWatchesDropped });
     }
     if (watching < watches) {
       const message = `${watches - watching} of ${watches} watches are reconnecting; their secrets are read from the API server`;
-      return indicator.degraded({ message, cachedSecrets });
+      return indicator.degraded({ message, cachedSecrets, silentWatchesDropped });
     }
-    return indicator.up({ cachedSecrets });
+    return indicator.up({ cachedSecrets, silentWatchesDropped });
   }
 
   /** Degraded, still ready, while Redis is unreachable: limits then hold per replica (stricter per replica, looser overall). */
