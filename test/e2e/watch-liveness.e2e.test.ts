@@ -97,8 +97,9 @@ describe('watch liveness: a watch that hangs with its connection open', () => {
     expect(await read()).toBe('before');
 
     // Dropped at the deadline (reads go to the API server meanwhile), then listed again: watching.
-    let caughtUp: CacheIndicator | undefined;
-    while ((caughtUp = await cache())?.silentWatchesDropped !== 1 || caughtUp.status !== 'up') {
+    const relisted = (indicator: CacheIndicator | undefined) =>
+      indicator?.silentWatchesDropped === 1 && indicator.status === 'up';
+    while (!relisted(await cache())) {
       if (Date.now() - stalledAt > 10_000) throw new Error('the watch was never dropped and listed again');
       await sleep(20);
     }
