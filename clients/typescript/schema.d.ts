@@ -136,6 +136,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/namespaces/{namespace}/secrets/{name}/rotation-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a secret's rotation policy
+         * @description Needs `update`. Replaces the settings of the policy (interval or schedule, strategy, restarts, drift); generators given are added to the ones the secret has. The next scheduled rotation counts from now. Audited with the old and new policy.
+         */
+        patch: operations["Secrets_updateRotationPolicy"];
+        trace?: never;
+    };
     "/v1/namespaces/{namespace}/secrets": {
         parameters: {
             query?: never;
@@ -809,6 +829,46 @@ export interface components {
             /** @description Matching grants outside the caller's grants:manage scope: counted, not shown */
             hiddenMatchedGrants: number;
         };
+        RotationPolicyInput: {
+            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
+            generators?: {
+                [key: string]: {
+                    type?: string;
+                };
+            };
+            /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
+            intervalSeconds?: number;
+            /**
+             * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
+             * @example 0 3 * * *
+             */
+            schedule?: string;
+            /**
+             * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
+             * @default replace
+             * @enum {string}
+             */
+            strategy?: "replace" | "two-phase";
+            /** @description Two-phase: how long the previous values stay (seconds) */
+            graceSeconds?: number;
+            /** @description Restart at most this many consumer workloads at once */
+            restartBatchSize?: number;
+            /** @description Seconds to wait between restart batches */
+            restartIntervalSeconds?: number;
+            /**
+             * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
+             * @default record
+             * @enum {string}
+             */
+            onDrift?: "record" | "restore" | "adopt";
+            /** @description Restart the workloads that use the secret once the new version is live */
+            restartWorkloads?: boolean;
+            /**
+             * @deprecated
+             * @description Refused (422): subscribe with POST /v1/webhooks instead
+             */
+            webhooks?: string[];
+        };
         SecretView: {
             /**
              * @description The namespace of the Secret
@@ -875,46 +935,6 @@ export interface components {
             items: components["schemas"]["SecretView"][];
             /** @description Pass as `continue` for the next page */
             continue: string | null;
-        };
-        RotationPolicyInput: {
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
-            generators?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
-            intervalSeconds?: number;
-            /**
-             * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
-             * @example 0 3 * * *
-             */
-            schedule?: string;
-            /**
-             * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
-             * @default replace
-             * @enum {string}
-             */
-            strategy?: "replace" | "two-phase";
-            /** @description Two-phase: how long the previous values stay (seconds) */
-            graceSeconds?: number;
-            /** @description Restart at most this many consumer workloads at once */
-            restartBatchSize?: number;
-            /** @description Seconds to wait between restart batches */
-            restartIntervalSeconds?: number;
-            /**
-             * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
-             * @default record
-             * @enum {string}
-             */
-            onDrift?: "record" | "restore" | "adopt";
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /**
-             * @deprecated
-             * @description Refused (422): subscribe with POST /v1/webhooks instead
-             */
-            webhooks?: string[];
         };
         CreateSecretInput: {
             /**
@@ -2279,6 +2299,144 @@ export interface operations {
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    Secrets_updateRotationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A Kubernetes namespace */
+                namespace: string;
+                /** @description A Secret name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description The new rotation policy */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotationPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description The secret, with its next scheduled rotation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Gone: the secret was revoked; its history remains */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Kubernetes API refused the broker or answered unexpectedly */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

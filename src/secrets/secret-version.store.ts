@@ -330,6 +330,15 @@ export class SecretVersionStore {
     });
   }
 
+  /** A changed rotation policy, and the first rotation it schedules (failures of the old one forgotten). */
+  async setRotationPolicy(
+    record: SecretRecordEntity,
+    policy: RotationPolicy,
+    nextRotationAt: Date | null,
+  ): Promise<void> {
+    await this.records.update({ id: record.id }, { rotationPolicy: policy, nextRotationAt, rotationFailures: 0 });
+  }
+
   /** Records whose scheduled rotation slot has come (jitter is applied by the caller). */
   dueRotations(now: Date, take: number): Promise<SecretRecordEntity[]> {
     return this.records.find({

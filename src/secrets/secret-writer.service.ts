@@ -623,8 +623,8 @@ function planCreate(input: CreateSecretInput, limits: GeneratorLimits, minInterv
 }
 
 /** Generated keys are remembered, so a later rotate needs no body. */
-function rotationPolicyOf(
-  input: CreateSecretInput,
+export function rotationPolicyOf(
+  input: Pick<CreateSecretInput, 'rotationPolicy'>,
   generators: Readonly<Record<string, GeneratorSpec>>,
   limits: GeneratorLimits,
   minIntervalSeconds: number,

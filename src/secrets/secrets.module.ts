@@ -13,6 +13,7 @@ import { SecretVersionKeys } from './secret-version-keys.js';
 import { SecretLoader } from './secret-loader.js';
 import { SecretReconcilerService } from './secret-reconciler.service.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RotationPolicyService } from './rotation-policy.service.js';
 import { SecretWriterService } from './secret-writer.service.js';
 import { SecretsService } from './secrets.service.js';
 
@@ -30,6 +31,7 @@ import { SecretsService } from './secrets.service.js';
     SecretLoader,
     SecretsService,
     SecretWriterService,
+    RotationPolicyService,
     SecretReconcilerService,
     SecretVersionKeys,
     KekRewrapService,
