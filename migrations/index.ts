@@ -12,6 +12,7 @@ import { RotationPolicyWebhooks1765200100000 } from './1765200100000-rotation-po
 import { Leases1765300000000 } from './1765300000000-leases.js';
 import { LeaseTtlCaps1765300100000 } from './1765300100000-lease-ttl-caps.js';
 import { KeyMaterial1765400000000 } from './1765400000000-key-material.js';
+import { RestartBatches1765800000000 } from './1765800000000-restart-batches.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Leases1765300000000,
   LeaseTtlCaps1765300100000,
   KeyMaterial1765400000000,
+  RestartBatches1765800000000,
 ];

@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Logger } from 'pino';
 import type { Actor } from '../common/actor.js';
 import { ClusterGateway, type ClusterSecret } from '../cluster/cluster.gateway.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { AuditService } from '../audit/audit.service.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { PolicyService, type Target } from '../grants/policy.service.js';
@@ -35,6 +33,7 @@ import { firstRotationAt, isScheduled, validateSchedule } from './rotation-sched
 import { assertDataKey, assertWithinSizeLimit, decodeValues, validateLabels } from './secret-input.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, VERSION_ANNOTATION, versionOf } from './secret-labels.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RestartBatches } from './restart-batches.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
 import { SecretLoader, secretNotFound } from './secret-loader.js';
 
@@ -83,7 +82,7 @@ export class SecretWriterService {
     private readonly store: SecretVersionStore,
     private readonly loader: SecretLoader,
     private readonly audit: AuditService,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly restartBatches: RestartBatches,
     @Inject(APP_CONFIG)
     private readonly config: Pick<AppConfig, 'minGeneratedEntropyBits' | 'rotation' | 'reconcileGraceSeconds'>,
   ) {}
@@ -500,7 +499,8 @@ export class SecretWriterService {
   /**
    * Restarts run after the version is current; a failed restart is logged, not fatal. With
    * `restartBatchSize`, the first batch is restarted before the answer and the others follow,
-   * `restartIntervalSeconds` apart, so the consumers do not all restart at once.
+   * `restartIntervalSeconds` apart, so the consumers do not all restart at once; those are stored,
+   * and resumed by another process if this one stops (RestartBatches).
    */
   private async restartConsumers(
     namespace: string,
@@ -512,29 +512,7 @@ export class SecretWriterService {
     const batches = Array.from({ length: Math.ceil(consumers.length / Math.max(size, 1)) }, (_, index) =>
       consumers.slice(index * size, (index + 1) * size),
     );
-    const [first = [], ...later] = batches;
-    const intervalMs = (policy?.restartIntervalSeconds ?? 0) * 1000;
-    later.forEach((batch, index) => {
-      setTimeout(() => void this.restartBatch(namespace, batch), intervalMs * (index + 1)).unref();
-    });
-    return this.restartBatch(namespace, first);
-  }
-
-  private async restartBatch(namespace: string, consumers: readonly SecretConsumer[]): Promise<SecretConsumer[]> {
-    const now = new Date();
-    const restarted: SecretConsumer[] = [];
-    for (const consumer of consumers) {
-      try {
-        await this.cluster.restartWorkload(consumer.kind, namespace, consumer.name, now);
-        restarted.push(consumer);
-      } catch (error) {
-        this.logger.warn(
-          { err: error, workload: `${consumer.kind}/${namespace}/${consumer.name}` },
-          'workload restart failed',
-        );
-      }
-    }
-    return restarted;
+    return this.restartBatches.restartInBatches(namespace, name, batches, (policy?.restartIntervalSeconds ?? 0) * 1000);
   }
 
   private async result(
