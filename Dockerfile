@@ -9,6 +9,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+# The web console (built by Vite into dist/console) and the typed client it uses.
+COPY console ./console
+COPY clients ./clients
 COPY migrations ./migrations
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev

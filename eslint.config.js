@@ -46,7 +46,7 @@ export default tseslint.config(
   {
     // Tests read supertest bodies (typed `any`) and stub async interfaces with plain async functions;
     // floating promises and misused promises stay errors there too (an unawaited assertion cannot fail).
-    files: ['test/**/*.ts', '**/*.spec.ts'],
+    files: ['test/**/*.ts', 'clients/cli/test/**/*.ts', '**/*.spec.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -1,6 +1,9 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
+// Tests that start a broker on a database; CI runs this lane once per database (.ci/run).
+const E2E = ['test/e2e/**/*.test.ts'];
+
 // SWC compiles the sources so Nest's decorator metadata (emitDecoratorMetadata) is emitted.
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
@@ -10,11 +13,36 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['src/**/*.spec.ts', 'test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    fileParallelism: false,
+    maxWorkers: process.env.TEST_WORKERS ?? 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Unit specs, the emulator, contracts, the client, deploy and shared state need no database; the
+          // CLI's tests and the console's browser tests drive a broker on SQLite (dev mode), once per run.
+          name: 'unit',
+          include: ['src/**/*.spec.ts', 'test/**/*.test.ts', 'clients/cli/test/**/*.test.ts'],
+          exclude: E2E,
+          // Lanes with different parallelism run one after the other: unit first.
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: E2E,
+          // Migrates one template database and compiles the child-process broker, once per run.
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: process.env.TEST_E2E_PARALLEL === '1',
+          sequence: { groupOrder: 1 },
+          isolate: false,
+        },
+      },
+    ],
   },
 });

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { bootstrapGrantId } from '../src/grants/bootstrap-admins.service.js';
+import { bootstrapGrantId } from '../src/grants/bootstrap-grant-id.js';
 
 /**
  * Bootstrap admin grants used to get ids that were not valid UUIDs, so `GET`/`DELETE

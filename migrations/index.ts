@@ -12,7 +12,14 @@ import { RotationPolicyWebhooks1765200100000 } from './1765200100000-rotation-po
 import { Leases1765300000000 } from './1765300000000-leases.js';
 import { LeaseTtlCaps1765300100000 } from './1765300100000-lease-ttl-caps.js';
 import { KeyMaterial1765400000000 } from './1765400000000-key-material.js';
+import { LeaseLeaserSubjects1765600000000 } from './1765600000000-lease-leaser-subjects.js';
+import { WebhookOwnerGrants1765650000000 } from './1765650000000-webhook-owner-grants.js';
+import { KeyExposure1765650100000 } from './1765650100000-key-exposure.js';
+import { ApproveVerb1765700000000 } from './1765700000000-approve-verb.js';
+import { GrantStartAndSource1765700100000 } from './1765700100000-grant-start-and-source.js';
+import { AccessRequests1765700200000 } from './1765700200000-access-requests.js';
 import { RestartBatches1765800000000 } from './1765800000000-restart-batches.js';
+import { KekNames1765900000000 } from './1765900000000-kek-names.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
 export const MIGRATIONS = [
@@ -30,5 +37,12 @@ export const MIGRATIONS = [
   Leases1765300000000,
   LeaseTtlCaps1765300100000,
   KeyMaterial1765400000000,
+  LeaseLeaserSubjects1765600000000,
+  WebhookOwnerGrants1765650000000,
+  KeyExposure1765650100000,
+  ApproveVerb1765700000000,
+  GrantStartAndSource1765700100000,
+  AccessRequests1765700200000,
   RestartBatches1765800000000,
+  KekNames1765900000000,
 ];

@@ -1,4 +1,4 @@
-// Builds (tsc -p tsconfig.build.json) only when a source is newer than the last build, so
+// Builds (tsc -p tsconfig.build.json, then the console with Vite) only when a source is newer than the last build, so
 // `npm run dev` and `npm run emulator` start in about a second when nothing changed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ const SOURCES = [
   'src',
   'migrations',
   'scripts',
+  'console',
+  'clients/typescript',
   'tsconfig.json',
   'tsconfig.build.json',
   'package.json',
@@ -26,6 +28,9 @@ const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
 if (SOURCES.some((source) => newestMtime(source) > built)) {
   process.stderr.write('building…\n');
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'console/vite.config.ts'], {
     stdio: 'inherit',
   });
   writeFileSync(STAMP, new Date().toISOString());

@@ -4,7 +4,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
-import { AuditQueryModule } from './audit/query/audit-query.module.js';
+import { AccessModule } from './access/access.module.js';
+import { AuditQueryModule } from './audit-query/audit-query.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { databaseOptions } from './common/database/database-options.js';
 import { ENTITIES } from './entities.js';
@@ -16,7 +17,7 @@ import { ClockModule } from './common/time/clock.module.js';
 import { SharedStateModule } from './common/shared-state/shared-state.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
-import { CryptoModule } from './common/crypto/crypto.module.js';
+import { CryptoModule } from './crypto/crypto.module.js';
 import { ClusterModule } from './cluster/cluster.module.js';
 import { GrantsModule } from './grants/grants.module.js';
 import { LeasesModule } from './leases/leases.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         AuditQueryModule,
         WebhooksModule,
         RetentionModule,
+        AccessModule,
       ],
       providers: [
         { provide: ROOT_LOGGER, useValue: logger },

@@ -1,4 +1,8 @@
-import { KeyMaterialEntity } from './common/crypto/key-material.entity.js';
+import { AccessPolicyEntity } from './access/policies/entities/access-policy.entity.js';
+import { AccessRequestReviewEntity } from './access/requests/entities/access-request-review.entity.js';
+import { AccessRequestEntity } from './access/requests/entities/access-request.entity.js';
+import { KekNameEntity } from './crypto/kek-names.js';
+import { KeyMaterialEntity } from './crypto/key-material.entity.js';
 import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
 import { RoleEntity } from './grants/entities/role.entity.js';
@@ -22,5 +26,9 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   KeyMaterialEntity,
+  AccessPolicyEntity,
+  AccessRequestEntity,
+  AccessRequestReviewEntity,
+  KekNameEntity,
   RestartBatchEntity,
 ];

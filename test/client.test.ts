@@ -1,16 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBrokerClient } from '../clients/typescript/index.js';
-import { requestCredentials } from '../clients/typescript/example.js';
-import { createNamespace } from './factories/index.js';
-import { startBroker, type TestBroker } from './support/broker.js';
-import { tokenFor } from './support/tokens.js';
+import { describe, expect, it } from 'vitest';
+import { assertionsIn } from './support/type-assertions.js';
 
 const CLIENT_DIRECTORY = 'clients/typescript';
+// The client against a live broker, in the e2e lane (it runs on each database).
+const LIVE_TEST = 'test/e2e/client.e2e.test.ts';
 
 describe('the generated TypeScript client', () => {
   it('compiles with tsc --strict', () => {
@@ -26,69 +23,7 @@ describe('the generated TypeScript client', () => {
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
       .map((file) => join(CLIENT_DIRECTORY, file));
     expect(sources).toEqual(expect.arrayContaining([join(CLIENT_DIRECTORY, 'example.ts')]));
-    for (const file of [...sources, 'test/client.test.ts']) expect(assertionsIn(file), file).toEqual([]);
-  });
-
-  describe('against a live broker', () => {
-    let broker: TestBroker;
-    let baseUrl: string;
-    beforeAll(async () => {
-      broker = await startBroker();
-      await broker.app.listen(0, '127.0.0.1');
-      baseUrl = await broker.app.getUrl();
-    });
-    afterAll(async () => {
-      await broker?.close();
-    });
-
-    it('creates a secret, and the example requests its credentials at start-up', async () => {
-      const namespace = await createNamespace(broker);
-      const client = createBrokerClient(baseUrl, tokenFor('admin'));
-      const created = await client.POST('/v1/namespaces/{namespace}/secrets', {
-        params: { path: { namespace } },
-        body: { name: 'app-db', data: { username: 'app', password: 'correct horse battery staple' } },
-      });
-      expect(created.response.status).toBe(201);
-      expect(created.data?.version.version).toBe(1);
-
-      const credentials = await requestCredentials(client, namespace, 'app-db');
-      expect([...credentials.keys()]).toEqual(['password', 'username']);
-      expect(credentials.get('username')).toBe('app');
-    });
-
-    it('sends no body where none is needed, and reads the problem of a refusal', async () => {
-      const namespace = await createNamespace(broker);
-      const admin = createBrokerClient(baseUrl, tokenFor('admin'));
-      await admin.POST('/v1/namespaces/{namespace}/secrets', {
-        params: { path: { namespace } },
-        body: { name: 'api-key', generate: { key: { type: 'password' } } },
-      });
-      const rotated = await admin.POST('/v1/namespaces/{namespace}/secrets/{name}/rotate', {
-        params: { path: { namespace, name: 'api-key' } },
-      });
-      expect(rotated.data?.version.version).toBe(2);
-
-      const stranger = createBrokerClient(baseUrl, tokenFor('stranger'));
-      await expect(requestCredentials(stranger, namespace, 'api-key')).rejects.toThrow(/^403 Forbidden: /);
-      const refused = await stranger.GET('/v1/namespaces/{namespace}/secrets/{name}', {
-        params: { path: { namespace, name: 'api-key' } },
-      });
-      expect(refused.error?.status).toBe(403);
-      expect(refused.error?.requestId).toBe(refused.response.headers.get('x-request-id'));
-    });
+    for (const file of [...sources, 'test/client.test.ts', LIVE_TEST, 'test/e2e/client-defaults.e2e.test.ts'])
+      expect(assertionsIn(file), file).toEqual([]);
   });
 });
-
-/** Every `x as T`, `<T>x` and `x!` in a TypeScript file, by line. */
-function assertionsIn(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-  const found: string[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) || ts.isNonNullExpression(node)) {
-      found.push(`${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${node.getText()}`);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return found;
-}

@@ -55,6 +55,18 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(container.lifecycle.preStop.sleep.seconds + grace);
   });
 
+  it("never manages the namespace that holds the broker's own configuration", () => {
+    const deployment = objects.find((object) => object.kind === 'Deployment') as ManifestObject & {
+      metadata: { namespace: string };
+    };
+    const [container] = deploymentOf(objects).template.spec.containers;
+    const managed = container.env.find((variable) => variable.name === 'MANAGED_NAMESPACES')?.value ?? '';
+    expect(managed).not.toBe('');
+    expect(managed.split(',')).not.toContain(deployment.metadata.namespace);
+    const roles = objects.filter((object) => object.kind === 'Role' && JSON.stringify(object).includes('"secrets"'));
+    expect(roles.map((role) => (role.metadata as { namespace: string }).namespace)).toEqual(managed.split(','));
+  });
+
   it('never gives the broker cluster-wide access to Secrets', () => {
     const rules = objects.filter((object) => object.kind === 'ClusterRole').flatMap((role) => role.rules as object[]);
     expect(rules.length).toBeGreaterThan(0);

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { DataSource, In } from 'typeorm';
 import type { Actor } from '../../src/common/actor.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
-import { databaseConfig } from '../../src/config/app-config.js';
+import { databaseConfig, loadConfig } from '../../src/config/app-config.js';
 import { ENTITIES } from '../../src/entities.js';
 import type { AccessRequest } from '../../src/grants/decision.js';
 import { GrantEntity } from '../../src/grants/entities/grant.entity.js';
@@ -13,6 +14,7 @@ import { GrantCache } from '../../src/grants/grant-cache.js';
 import { toEffectiveGrant } from '../../src/grants/grant-index.js';
 import { PolicyService } from '../../src/grants/policy.service.js';
 import { type Suite, type SuiteReport, currentRssMiB, interleave, mib, ratio, summarize } from '../harness.js';
+import { Clock } from '../../src/common/time/clock.js';
 import { createBenchDatabase, type BenchDatabase } from '../support/databases.js';
 
 const SIZES = [100, 100_000] as const;
@@ -80,9 +82,15 @@ async function fixture(others: number): Promise<Fixture> {
   const rssGrowthMiB = currentRssMiB() - rssBefore;
   const policy = new PolicyService(
     cache,
-    { managedNamespaces: undefined },
+    {
+      managedNamespaces: undefined,
+      auditCheckpoint: { intervalSeconds: 60, namespace: 'secrets-broker', file: undefined },
+      exposure: loadConfig({ JWT_HS256_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: randomBytes(32).toString('base64') })
+        .exposure,
+    },
     { record: () => Promise.reject(new Error('not recorded in this benchmark')) },
     { countDecision: () => undefined },
+    new Clock(),
   );
   return { total: rows.length, database, dataSource, cache, policy, loadMs, rssGrowthMiB };
 }

@@ -437,7 +437,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description For the Prometheus scraper: request counts and latencies by route pattern, cache and audit figures.
+         * @description For the Prometheus scraper: request counts and latencies by route pattern, cache and audit figures. With METRICS_TOKEN set, only for a bearer of that token (401 otherwise).
          */
         get: operations["Metrics_scrape"];
         put?: never;
@@ -616,6 +616,202 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/access-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The access policies you manage, may request under, or may approve for
+         * @description Managers (`grants:manage` over the scope), requesters and approvers (`approve` over the scope) see a policy.
+         */
+        get: operations["AccessPolicies_list"];
+        put?: never;
+        /**
+         * Create an access policy
+         * @description Needs `grants:manage` over the whole scope and every verb of the roles it offers there (no one offers access they could not grant).
+         */
+        post: operations["AccessPolicies_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-policies/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One access policy
+         * @description Seen by its managers, requesters and approvers; to anyone else it does not exist.
+         */
+        get: operations["AccessPolicies_get"];
+        /**
+         * Replace the settings of an access policy
+         * @description Needs `grants:manage` and the offered roles’ verbs over both the old and the new scope. Pending requests that no longer fit are invalidated.
+         */
+        put: operations["AccessPolicies_update"];
+        post?: never;
+        /**
+         * Remove an access policy
+         * @description Its pending requests are invalidated; every request stays on record, and granted access runs its course.
+         */
+        delete: operations["AccessPolicies_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Access requests: your own, those waiting for your review, or all you may see
+         * @description `view=mine` (default) for anyone; `needs-my-review` needs `approve`; `all` needs `approve` or `grants:manage` and shows requests over scopes where you hold it. `unreviewedBreakGlass=true` lists break-glass uses with no post-review yet.
+         */
+        get: operations["AccessRequests_list"];
+        put?: never;
+        /**
+         * Ask for a role on a scope for a time, under an access policy (or break glass)
+         * @description Open to the policy’s requesters (break-glass: its break-glass subjects, with a reason; the grant is made at once). 409 names an earlier pending request or live access for the same thing; 422 when nobody but you could approve. `dryRun` shows who could approve and the duration, and stores nothing.
+         */
+        post: operations["AccessRequests_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One access request, with its reviews and grant
+         * @description Your own, or one over a scope where you hold `approve` or `grants:manage`.
+         */
+        get: operations["AccessRequests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or deny an access request
+         * @description Needs `approve` over the request’s whole scope; 403 on your own request, whatever your groups or token. 409 once it is resolved or you have reviewed it. The last approval needed creates the grant in the same transaction; a denial (with a reason) ends the request. `maxDurationSeconds` can only shorten the access.
+         */
+        post: operations["AccessRequests_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw your pending access request
+         * @description Only the requester, only while pending (409 otherwise).
+         */
+        post: operations["AccessRequests_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End approved access early
+         * @description The requester, an approver over the scope or a `grants:manage` holder there, with a reason. The grantee’s next request is refused.
+         */
+        post: operations["AccessRequests_revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/access-requests/{id}/post-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the review of a break-glass use
+         * @description Needs `approve` over the scope; never the subject who broke glass; once per use.
+         */
+        post: operations["AccessRequests_postReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/graphql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a GraphQL query or mutation
+         * @description The same service layer as /v1, in GraphQL. The schema is the SDL served at `/schema.graphql` beside this document (committed as `src/schema.gql`); subscriptions (`secretEvents`) use graphql-ws over WebSocket on this path. Resolver errors (FORBIDDEN, NOT_FOUND, …) answer 200 beside `data`; a syntax, validation or variable error answers 400. Every error carries `extensions.code`, `extensions.status` and `extensions.requestId`.
+         */
+        post: operations["GraphQL_execute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -650,6 +846,18 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+        };
+        GrantSourceView: {
+            /**
+             * @description access-request: an approved access request
+             * @enum {string}
+             */
+            kind: "access-request";
+            /**
+             * Format: uuid
+             * @description The access request
+             */
+            requestId: string;
         };
         GrantView: {
             /**
@@ -687,9 +895,16 @@ export interface components {
             namePattern: string;
             /**
              * Format: date-time
+             * @description When it starts applying; null: from its creation
+             */
+            notBefore: string | null;
+            /**
+             * Format: date-time
              * @description When it stops applying; null: never
              */
             expiresAt: string | null;
+            /** @description What made it (an approved access request); absent (GraphQL: null) when made by hand */
+            source?: components["schemas"]["GrantSourceView"];
             /** @description Why it exists, as given when it was created */
             reason: string | null;
             /** @description The longest lease this grant allows, in seconds: the lower of its own cap and its role's */
@@ -719,38 +934,6 @@ export interface components {
             /** @description Every grant that applies to those subjects */
             grants: components["schemas"]["GrantView"][];
         };
-        CreateGrantInput: {
-            /**
-             * @description Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>
-             * @example user:alice
-             */
-            subject: string;
-            /**
-             * @description The role whose verbs it grants
-             * @example reader
-             */
-            role: string;
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over secret names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /**
-             * Format: date-time
-             * @description When it stops applying (default: never)
-             */
-            expiresAt?: string;
-            /** @description Caps the lifetime (ttlSeconds) of leases this grant allows */
-            maxLeaseTtlSeconds?: number;
-            /** @description Why the grant exists, shown with it */
-            reason?: string;
-        };
         RoleView: {
             /**
              * @description The role name
@@ -777,48 +960,6 @@ export interface components {
              */
             createdAt: string;
         };
-        CreateRoleInput: {
-            /**
-             * @description The role name (a DNS label)
-             * @example db-operator
-             */
-            name: string;
-            /**
-             * @description The verbs it grants
-             * @example [
-             *       "read",
-             *       "rotate"
-             *     ]
-             */
-            verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage")[];
-            /** @description What the role is for */
-            description?: string;
-            /** @description Caps the lifetime (ttlSeconds) of leases any grant of this role allows */
-            maxLeaseTtlSeconds?: number;
-        };
-        AccessReviewInput: {
-            /**
-             * @description Defaults to the caller
-             * @example user:alice
-             */
-            subject?: string;
-            /**
-             * @description The verb to check
-             * @example read
-             * @enum {string}
-             */
-            verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage";
-            /**
-             * @description The namespace of the secret
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description The name of the secret
-             * @example db-main
-             */
-            name: string;
-        };
         AccessReviewView: {
             /** @description Whether the subject may perform the verb */
             allowed: boolean;
@@ -828,46 +969,6 @@ export interface components {
             matchedGrants: components["schemas"]["GrantView"][];
             /** @description Matching grants outside the caller's grants:manage scope: counted, not shown */
             hiddenMatchedGrants: number;
-        };
-        RotationPolicyInput: {
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
-            generators?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
-            intervalSeconds?: number;
-            /**
-             * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
-             * @example 0 3 * * *
-             */
-            schedule?: string;
-            /**
-             * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
-             * @default replace
-             * @enum {string}
-             */
-            strategy?: "replace" | "two-phase";
-            /** @description Two-phase: how long the previous values stay (seconds) */
-            graceSeconds?: number;
-            /** @description Restart at most this many consumer workloads at once */
-            restartBatchSize?: number;
-            /** @description Seconds to wait between restart batches */
-            restartIntervalSeconds?: number;
-            /**
-             * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
-             * @default record
-             * @enum {string}
-             */
-            onDrift?: "record" | "restore" | "adopt";
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /**
-             * @deprecated
-             * @description Refused (422): subscribe with POST /v1/webhooks instead
-             */
-            webhooks?: string[];
         };
         SecretView: {
             /**
@@ -929,49 +1030,27 @@ export interface components {
             driftedAt: string | null;
             /** @description Keys whose live value differs from the current version (names only) */
             driftedKeys: string[];
+            /**
+             * @description The rotation policy: generators per key, schedule, strategy, restarts, drift handling; never a value. Null when none is set
+             * @example {
+             *       "generators": {
+             *         "password": {
+             *           "type": "password",
+             *           "length": 32
+             *         }
+             *       },
+             *       "intervalSeconds": 2592000
+             *     }
+             */
+            rotationPolicy: {
+                [key: string]: unknown;
+            } | null;
         };
         SecretPageView: {
             /** @description The secrets of this page */
             items: components["schemas"]["SecretView"][];
             /** @description Pass as `continue` for the next page */
             continue: string | null;
-        };
-        CreateSecretInput: {
-            /**
-             * @description The name of the new Secret
-             * @example db-main
-             */
-            name: string;
-            /**
-             * @description The Kubernetes Secret type
-             * @default Opaque
-             * @example Opaque
-             */
-            type?: string;
-            /** @description Key → value (UTF-8, or base64 with dataEncoding) */
-            data?: {
-                [key: string]: string;
-            };
-            /**
-             * @description How the data values are encoded: utf8 (default) or base64
-             * @default utf8
-             * @enum {string}
-             */
-            dataEncoding?: "utf8" | "base64";
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
-            generate?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Labels to put on the Secret (Kubernetes label keys and values) */
-            labels?: {
-                [key: string]: string;
-            };
-            /** @description How and how often it is rotated (default: on request only) */
-            rotationPolicy?: components["schemas"]["RotationPolicyInput"];
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
         };
         KeyFingerprintView: {
             /** @description The key name */
@@ -1063,12 +1142,6 @@ export interface components {
             /** @description Only for rotate with returnValues by a caller who may also read */
             values?: components["schemas"]["SecretValueView"][];
         };
-        RequestSecretInput: {
-            /** @description Only these keys (default: all) */
-            keys?: string[];
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-        };
         SecretValuesView: {
             /** @description The namespace of the secret */
             namespace: string;
@@ -1078,66 +1151,6 @@ export interface components {
             version: number | null;
             /** @description The requested keys and their values */
             values: components["schemas"]["SecretValueView"][];
-        };
-        UpdateSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description Key → value (UTF-8, or base64 with dataEncoding) */
-            data: {
-                [key: string]: string;
-            };
-            /**
-             * @description How the data values are encoded: utf8 (default) or base64
-             * @default utf8
-             * @enum {string}
-             */
-            dataEncoding?: "utf8" | "base64";
-        };
-        RotateSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description Keys to rotate (default: every key with a generator) */
-            keys?: string[];
-            /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
-            generate?: {
-                [key: string]: {
-                    type?: string;
-                };
-            };
-            /** @description Return the new values (needs read as well as rotate) */
-            returnValues?: boolean;
-        };
-        RollbackSecretInput: {
-            /** @description The caller's stated reason, recorded with the change */
-            reason?: string;
-            /** @description Restart the workloads that use the secret once the new version is live */
-            restartWorkloads?: boolean;
-            /** @description The earlier version whose values to restore */
-            version: number;
-        };
-        RevokeSecretInput: {
-            /** @description Why the secret is revoked (required, recorded in the audit trail) */
-            reason: string;
-        };
-        LeaseServiceAccountInput: {
-            /**
-             * @description How long the token works, in seconds
-             * @example 900
-             */
-            ttlSeconds: number;
-            /**
-             * @description Who the token is for; none: the API server's own audience
-             * @example [
-             *       "secrets-broker"
-             *     ]
-             */
-            audiences?: string[];
-            /** @description Why the token is needed, recorded with the lease */
-            reason?: string;
         };
         LeaseView: {
             /**
@@ -1323,10 +1336,10 @@ export interface components {
         };
         AuditChainFinding: {
             /**
-             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read
+             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back); key-epoch-missing: the chain lacks the marker of the newest audit key epoch
              * @enum {string}
              */
-            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable";
+            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable" | "checkpoint-behind" | "checkpoint-rolled-back" | "key-epoch-missing";
             /**
              * @description First event id concerned (null for checkpoint findings)
              * @example 41
@@ -1393,6 +1406,11 @@ export interface components {
             /** @description Events examined up to and including the first broken one (all of them when none is) */
             checked: number;
             /**
+             * @description How many independent anchors (checkpoint locations holding a validly signed checkpoint) the chain was compared against and cross-checked with each other; 1 cannot show an older checkpoint put back, see the audit trail docs
+             * @example 2
+             */
+            anchors: number;
+            /**
              * @description The first stored event that is broken (after a gap, unlinked or mismatched)
              * @example null
              */
@@ -1416,7 +1434,7 @@ export interface components {
              */
             url: string;
             /** @description The lifecycle events delivered */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
             /**
              * @description The namespace watched, or * for all
              * @example team-a
@@ -1444,39 +1462,13 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
-        };
-        CreateWebhookInput: {
-            /**
-             * @description https:// (http:// only to a loopback address outside production); no credentials in the URL
-             * @example https://hooks.example.com/secrets-broker
-             */
-            url: string;
-            /**
-             * @description The lifecycle events to deliver (at least one)
-             * @example [
-             *       "secret.rotated",
-             *       "secret.revoked"
-             *     ]
-             */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
-            /**
-             * @description A namespace, or * for all
-             * @example team-a
-             */
-            namespace: string;
-            /**
-             * @description Glob over names: * and ?
-             * @default *
-             * @example db-*
-             */
-            namePattern?: string;
-            /** @description What the subscription is for, for its readers */
-            description?: string;
             /**
              * Format: date-time
-             * @description No later than the covering grants of the creator that have an expiry
+             * @description When the owner's grants stopped covering it; nothing is delivered since. null: active
              */
-            expiresAt?: string;
+            suspendedAt: string | null;
+            /** @description Why it was suspended */
+            suspendedReason: string | null;
         };
         WebhookWithSecretView: {
             /**
@@ -1490,7 +1482,7 @@ export interface components {
              */
             url: string;
             /** @description The lifecycle events delivered */
-            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired")[];
+            eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
             /**
              * @description The namespace watched, or * for all
              * @example team-a
@@ -1518,6 +1510,13 @@ export interface components {
              * @description When it was created
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the owner's grants stopped covering it; nothing is delivered since. null: active
+             */
+            suspendedAt: string | null;
+            /** @description Why it was suspended */
+            suspendedReason: string | null;
             /**
              * @description The Standard Webhooks signing secret; shown only now, store it
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -1557,7 +1556,7 @@ export interface components {
              * @description The lifecycle event delivered
              * @enum {string}
              */
-            eventType: "secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired";
+            eventType: "secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed";
             /**
              * @description failed: every attempt of its budget was refused; it can be redelivered
              * @enum {string}
@@ -1593,11 +1592,225 @@ export interface components {
             /** @description Pass as `continue` (GraphQL: `after`) for the next page */
             continue: string | null;
         };
+        BreakGlassView: {
+            /** @description Who may break glass */
+            subjects: string[];
+            /** @description The longest break-glass access, in seconds */
+            maxDurationSeconds: number;
+        };
+        AccessPolicyView: {
+            /**
+             * @description The policy name
+             * @example team-a-db-readers
+             */
+            name: string;
+            /**
+             * @description The namespace, or * for all
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description Glob over secret names (* and ?)
+             * @example db-*
+             */
+            namePattern: string;
+            /** @description The roles that may be requested */
+            roles: string[];
+            /** @description Who may ask (subjects, groups included) */
+            requesters: string[];
+            /** @description Distinct approvals needed */
+            approvalsRequired: number;
+            /** @description The longest access, in seconds */
+            maxDurationSeconds: number;
+            /** @description How long a request may wait for its approvals, in seconds */
+            pendingTtlSeconds: number;
+            /** @description Whether a request must give a reason */
+            requireReason: boolean;
+            /** @description Who may take the access at once; absent (GraphQL: null): nobody */
+            breakGlass?: components["schemas"]["BreakGlassView"];
+            /** @description Who created it */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description When it was created
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was last changed
+             */
+            updatedAt: string;
+        };
+        AccessRequestReviewView: {
+            /**
+             * @description Who reviewed
+             * @example user:bob
+             */
+            reviewer: string;
+            /**
+             * @description approve or deny
+             * @enum {string}
+             */
+            decision: "approve" | "deny";
+            /** @description Why, as the reviewer said */
+            reason: string | null;
+            /** @description The longest access this reviewer agreed to, in seconds */
+            maxDurationSeconds: number | null;
+            /**
+             * Format: date-time
+             * @description When
+             */
+            createdAt: string;
+        };
+        AccessRequestGrantView: {
+            /**
+             * Format: uuid
+             * @description The grant id
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the access starts
+             */
+            notBefore: string;
+            /**
+             * Format: date-time
+             * @description When the access ends (earlier if revoked)
+             */
+            expiresAt: string;
+            /** @description Whether the access applies now */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description When it was revoked early
+             */
+            revokedAt: string | null;
+            /** @description Who revoked it early */
+            revokedBy: string | null;
+            /** @description Why it was revoked early */
+            revokeReason: string | null;
+        };
+        PostReviewView: {
+            /**
+             * @description acknowledged or flagged
+             * @enum {string}
+             */
+            outcome: "acknowledged" | "flagged";
+            /** @description Who reviewed it */
+            reviewer: string;
+            /** @description Notes */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When
+             */
+            createdAt: string;
+        };
+        AccessRequestView: {
+            /**
+             * Format: uuid
+             * @description The request id (for a dry run: an id that was never stored)
+             */
+            id: string;
+            /** @description Whether this is only a preview: nothing was stored */
+            dryRun: boolean;
+            /**
+             * @description The policy it was made under
+             * @example team-a-db-readers
+             */
+            policy: string;
+            /**
+             * @description Who asked
+             * @example user:alice
+             */
+            requester: string;
+            /**
+             * @description The namespace asked for
+             * @example team-a
+             */
+            namespace: string;
+            /**
+             * @description The secret names asked for (glob)
+             * @example db-*
+             */
+            namePattern: string;
+            /**
+             * @description The role asked for
+             * @example reader
+             */
+            role: string;
+            /** @description The duration asked for, in seconds */
+            durationSeconds: number;
+            /** @description The duration it would last if approved now: the smallest of asked, policy maximum and reviewers’ caps */
+            effectiveDurationSeconds: number;
+            /** @description Why, as the requester said */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When the access should start; null: at approval
+             */
+            startAt: string | null;
+            /** @description Whether it was a break-glass use */
+            breakGlass: boolean;
+            /**
+             * @description pending, then one terminal state that never changes
+             * @enum {string}
+             */
+            state: "pending" | "approved" | "denied" | "withdrawn" | "expired" | "invalidated";
+            /** @description Distinct approvals needed */
+            approvalsRequired: number;
+            /** @description Approvals that count now: distinct reviewers who still hold approve over the scope */
+            approvals: number;
+            /** @description Who could approve it (other than the requester): subjects and groups */
+            eligibleApprovers: string[];
+            /** @description Reviews, oldest first (append-only) */
+            reviews: components["schemas"]["AccessRequestReviewView"][];
+            /**
+             * Format: date-time
+             * @description When it was made
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it expires if still pending
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description When it left pending
+             */
+            resolvedAt: string | null;
+            /** @description Who or what ended it (a reviewer, the requester, system:access-requests) */
+            resolvedBy: string | null;
+            /** @description Why it ended */
+            resolutionReason: string | null;
+            /** @description The grant it produced, once approved; absent (GraphQL: null) before */
+            grant?: components["schemas"]["AccessRequestGrantView"];
+            /** @description For break-glass: its review afterwards; absent (GraphQL: null) until recorded */
+            postReview?: components["schemas"]["PostReviewView"];
+        };
+        AccessRequestPageView: {
+            /** @description The requests of this page */
+            items: components["schemas"]["AccessRequestView"][];
+            /** @description Pass as `continue` (GraphQL: `after`) for the next page; null on the last */
+            continue: string | null;
+        };
     };
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request id (an incoming X-Request-Id is echoed), also in the log and the audit trail */
+        "X-Request-Id": string;
+        /** @description How to authenticate: a bearer token */
+        "WWW-Authenticate": string;
+        /** @description Seconds to wait before trying again */
+        "Retry-After": number;
+        /** @description The version as an entity tag (`"3"`); If-Match takes it back as it is */
+        ETag: string;
+        /** @description Never to be stored: the answer carries values, a token or live state */
+        "Cache-Control": "no-store";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1614,6 +1827,7 @@ export interface operations {
             /** @description The subject, the subjects it acts as, and their grants */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1623,27 +1837,60 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1668,6 +1915,7 @@ export interface operations {
             /** @description The matching grants */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1677,45 +1925,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1731,13 +2032,55 @@ export interface operations {
         /** @description Who gets which role where */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateGrantInput"];
+                /**
+                 * @example {
+                 *       "subject": "user:alice",
+                 *       "role": "reader",
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "expiresAt": "2030-01-01T00:00:00Z",
+                 *       "reason": "on-call"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Who the grant is for: user:<sub>, group:<name> or serviceaccount:<namespace>/<name>
+                     * @example user:alice
+                     */
+                    subject: string;
+                    /**
+                     * @description The role whose verbs it grants
+                     * @example reader
+                     */
+                    role: string;
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /**
+                     * Format: date-time
+                     * @description When it stops applying (default: never)
+                     */
+                    expiresAt?: string;
+                    /** @description Caps the lifetime (ttlSeconds) of leases this grant allows */
+                    maxLeaseTtlSeconds?: number;
+                    /** @description Why the grant exists, shown with it */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The new grant */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1747,72 +2090,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1833,6 +2259,7 @@ export interface operations {
             /** @description The grant */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1842,54 +2269,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1910,6 +2400,7 @@ export interface operations {
             /** @description The deleted grant */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1919,54 +2410,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -1984,6 +2538,7 @@ export interface operations {
             /** @description Every role */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1993,36 +2548,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2038,13 +2636,32 @@ export interface operations {
         /** @description The name and verbs of the new role */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateRoleInput"];
+                "application/json": {
+                    /**
+                     * @description The role name (a DNS label)
+                     * @example db-operator
+                     */
+                    name: string;
+                    /**
+                     * @description The verbs it grants
+                     * @example [
+                     *       "read",
+                     *       "rotate"
+                     *     ]
+                     */
+                    verbs: ("read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage")[];
+                    /** @description What the role is for */
+                    description?: string;
+                    /** @description Caps the lifetime (ttlSeconds) of leases any grant of this role allows */
+                    maxLeaseTtlSeconds?: number;
+                };
             };
         };
         responses: {
             /** @description The new role */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2054,81 +2671,174 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2149,6 +2859,7 @@ export interface operations {
             /** @description The deleted role */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2158,63 +2869,136 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2230,13 +3014,36 @@ export interface operations {
         /** @description Who, which verb, which secret */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AccessReviewInput"];
+                "application/json": {
+                    /**
+                     * @description Defaults to the caller
+                     * @example user:alice
+                     */
+                    subject?: string;
+                    /**
+                     * @description The verb to check
+                     * @example read
+                     * @enum {string}
+                     */
+                    verb: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage";
+                    /**
+                     * @description The namespace of the secret
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description The name of the secret
+                     * @example db-main
+                     */
+                    name: string;
+                };
             };
         };
         responses: {
             /** @description The decision, its reason and the grants that matched */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2246,72 +3053,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2332,13 +3222,55 @@ export interface operations {
         /** @description The new rotation policy */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RotationPolicyInput"];
+                "application/json": {
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
+                    generators?: {
+                        [key: string]: {
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
+                    intervalSeconds?: number;
+                    /**
+                     * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
+                     * @example 0 3 * * *
+                     */
+                    schedule?: string;
+                    /**
+                     * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
+                     * @default replace
+                     * @enum {string}
+                     */
+                    strategy?: "replace" | "two-phase";
+                    /** @description Two-phase: how long the previous values stay (seconds) */
+                    graceSeconds?: number;
+                    /** @description Restart at most this many consumer workloads at once */
+                    restartBatchSize?: number;
+                    /** @description Seconds to wait between restart batches */
+                    restartIntervalSeconds?: number;
+                    /**
+                     * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
+                     * @default record
+                     * @enum {string}
+                     */
+                    onDrift?: "record" | "restore" | "adopt";
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /**
+                     * @deprecated
+                     * @description Refused (422): subscribe with POST /v1/webhooks instead
+                     */
+                    webhooks?: string[];
+                };
             };
         };
         responses: {
             /** @description The secret, with its next scheduled rotation */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2348,108 +3280,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2477,6 +3532,7 @@ export interface operations {
             /** @description One page of secrets and the cursor of the next page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2486,54 +3542,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2552,13 +3671,106 @@ export interface operations {
         /** @description The name, and values and/or generators, of the new secret */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateSecretInput"];
+                /**
+                 * @example {
+                 *       "name": "db-main",
+                 *       "generate": {
+                 *         "password": {
+                 *           "type": "password",
+                 *           "length": 32
+                 *         }
+                 *       },
+                 *       "reason": "new database"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The name of the new Secret
+                     * @example db-main
+                     */
+                    name: string;
+                    /**
+                     * @description The Kubernetes Secret type
+                     * @default Opaque
+                     * @example Opaque
+                     */
+                    type?: string;
+                    /** @description Key → value (UTF-8, or base64 with dataEncoding) */
+                    data?: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description How the data values are encoded: utf8 (default) or base64
+                     * @default utf8
+                     * @enum {string}
+                     */
+                    dataEncoding?: "utf8" | "base64";
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
+                    generate?: {
+                        [key: string]: {
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /** @description Labels to put on the Secret (Kubernetes label keys and values) */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                    /** @description How and how often it is rotated (default: on request only) */
+                    rotationPolicy?: {
+                        /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
+                        generators?: {
+                            [key: string]: {
+                                type: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
+                        intervalSeconds?: number;
+                        /**
+                         * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
+                         * @example 0 3 * * *
+                         */
+                        schedule?: string;
+                        /**
+                         * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
+                         * @default replace
+                         * @enum {string}
+                         */
+                        strategy?: "replace" | "two-phase";
+                        /** @description Two-phase: how long the previous values stay (seconds) */
+                        graceSeconds?: number;
+                        /** @description Restart at most this many consumer workloads at once */
+                        restartBatchSize?: number;
+                        /** @description Seconds to wait between restart batches */
+                        restartIntervalSeconds?: number;
+                        /**
+                         * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
+                         * @default record
+                         * @enum {string}
+                         */
+                        onDrift?: "record" | "restore" | "adopt";
+                        /** @description Restart the workloads that use the secret once the new version is live */
+                        restartWorkloads?: boolean;
+                        /**
+                         * @deprecated
+                         * @description Refused (422): subscribe with POST /v1/webhooks instead
+                         */
+                        webhooks?: string[];
+                    };
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The new secret and its first version */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2568,99 +3780,212 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2683,6 +4008,8 @@ export interface operations {
             /** @description The secret without its values */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2692,72 +4019,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2781,13 +4191,38 @@ export interface operations {
         /** @description The new values, and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateSecretInput"];
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "password": "chosen-by-hand"
+                 *       },
+                 *       "reason": "set by hand"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description Key → value (UTF-8, or base64 with dataEncoding) */
+                    data: {
+                        [key: string]: string;
+                    };
+                    /**
+                     * @description How the data values are encoded: utf8 (default) or base64
+                     * @default utf8
+                     * @enum {string}
+                     */
+                    dataEncoding?: "utf8" | "base64";
+                };
             };
         };
         responses: {
             /** @description The secret and its new version */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2797,108 +4232,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -2919,13 +4477,29 @@ export interface operations {
         /** @description Which keys, and why (optional) */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RequestSecretInput"];
+                /**
+                 * @example {
+                 *       "keys": [
+                 *         "password"
+                 *       ],
+                 *       "reason": "start-up"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Only these keys (default: all) */
+                    keys?: string[];
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The values and the version they belong to */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2935,90 +4509,193 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3039,13 +4716,39 @@ export interface operations {
         /** @description Which keys, how, and why (optional) */
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RotateSecretInput"];
+                /**
+                 * @example {
+                 *       "reason": "scheduled",
+                 *       "restartWorkloads": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description Keys to rotate (default: every key with a generator) */
+                    keys?: string[];
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} */
+                    generate?: {
+                        [key: string]: {
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /** @description Return the new values (needs read as well as rotate) */
+                    returnValues?: boolean;
+                };
             };
         };
         responses: {
             /** @description The secret and its new version (and the values, if asked for and allowed) */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3055,108 +4758,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3177,13 +5003,22 @@ export interface operations {
         /** @description The version to restore, and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RollbackSecretInput"];
+                "application/json": {
+                    /** @description The caller's stated reason, recorded with the change */
+                    reason?: string;
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /** @description The earlier version whose values to restore */
+                    version: number;
+                };
             };
         };
         responses: {
             /** @description The secret and the new version holding the restored values */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3193,108 +5028,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3315,13 +5273,17 @@ export interface operations {
         /** @description Why the secret is revoked */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RevokeSecretInput"];
+                "application/json": {
+                    /** @description Why the secret is revoked (required, recorded in the audit trail) */
+                    reason: string;
+                };
             };
         };
         responses: {
             /** @description The revoked secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3331,108 +5293,231 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Gone: the secret was revoked; its history remains */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3455,6 +5540,7 @@ export interface operations {
             /** @description The versions of the secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3464,54 +5550,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3534,6 +5683,7 @@ export interface operations {
             /** @description The workloads using the secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3543,54 +5693,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3611,13 +5824,30 @@ export interface operations {
         /** @description How long, for whom and why */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LeaseServiceAccountInput"];
+                "application/json": {
+                    /**
+                     * @description How long the token works, in seconds
+                     * @example 900
+                     */
+                    ttlSeconds: number;
+                    /**
+                     * @description Who the token is for; none: the API server's own audience
+                     * @example [
+                     *       "secrets-broker"
+                     *     ]
+                     */
+                    audiences?: string[];
+                    /** @description Why the token is needed, recorded with the lease */
+                    reason?: string;
+                };
             };
         };
         responses: {
             /** @description The lease and its token */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3627,99 +5857,212 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3748,6 +6091,7 @@ export interface operations {
             /** @description One page of leases, never their tokens */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3757,45 +6101,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3816,6 +6213,7 @@ export interface operations {
             /** @description The lease */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3825,54 +6223,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3893,6 +6354,7 @@ export interface operations {
             /** @description The revoked lease */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3902,72 +6364,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description The Kubernetes API refused the broker or answered unexpectedly */
             502: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -3985,6 +6530,7 @@ export interface operations {
             /** @description The process is alive */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4018,6 +6564,7 @@ export interface operations {
              */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4093,6 +6640,8 @@ export interface operations {
              */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4179,6 +6728,8 @@ export interface operations {
             /** @description The metrics in the Prometheus text format 0.0.4 */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4206,7 +6757,7 @@ export interface operations {
                 /** @description Only events of this subject */
                 subject?: string;
                 /** @description The action (verb) of the event */
-                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift" | "restore_acknowledged";
+                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift" | "access_request.create" | "access_request.review" | "access_request.approve" | "access_request.deny" | "access_request.withdraw" | "access_request.expire" | "access_request.invalidate" | "access_request.revoke" | "access_request.break_glass" | "access_request.post_review" | "restore_acknowledged";
                 /** @description Only events of this namespace */
                 namespace?: string;
                 /** @description Only events about this name */
@@ -4227,6 +6778,7 @@ export interface operations {
             /** @description One page of events and the cursor of the next, older page */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4236,45 +6788,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4292,6 +6897,7 @@ export interface operations {
             /** @description What the walk found; `ok` is false when anything was */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4301,36 +6907,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4353,6 +7002,7 @@ export interface operations {
             /** @description One audit event (as in the list) per line */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4362,45 +7012,98 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4418,6 +7121,7 @@ export interface operations {
             /** @description The subscriptions, without their signing secrets */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4427,36 +7131,79 @@ export interface operations {
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4472,13 +7219,58 @@ export interface operations {
         /** @description Where to deliver, which events, for which secrets */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookInput"];
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/broker",
+                 *       "eventTypes": [
+                 *         "secret.rotated",
+                 *         "secret.revoked"
+                 *       ],
+                 *       "namespace": "team-a",
+                 *       "namePattern": "db-*",
+                 *       "description": "deploy notifications"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description https:// (http:// only to a loopback address outside production); no credentials in the URL
+                     * @example https://hooks.example.com/secrets-broker
+                     */
+                    url: string;
+                    /**
+                     * @description The lifecycle events to deliver (at least one)
+                     * @example [
+                     *       "secret.rotated",
+                     *       "secret.revoked"
+                     *     ]
+                     */
+                    eventTypes: ("secret.created" | "secret.updated" | "secret.rotated" | "secret.rolled_back" | "secret.revoked" | "secret.drifted" | "rotation.failed" | "lease.created" | "lease.revoked" | "lease.expired" | "access_request.created" | "access_request.reviewed" | "access_request.approved" | "access_request.denied" | "access_request.withdrawn" | "access_request.expired" | "access_request.invalidated" | "access_request.revoked" | "access_request.break_glass" | "access_request.post_reviewed")[];
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /** @description What the subscription is for, for its readers */
+                    description?: string;
+                    /**
+                     * Format: date-time
+                     * @description No later than the covering grants of the creator that have an expiry
+                     */
+                    expiresAt?: string;
+                };
             };
         };
         responses: {
             /** @description The subscription and its signing secret, shown only now */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4488,72 +7280,155 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Request body too large */
             413: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unsupported content type: send application/json */
             415: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Well-formed but semantically invalid input */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4574,6 +7449,7 @@ export interface operations {
             /** @description The subscription, without its signing secret */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4583,54 +7459,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4651,6 +7590,7 @@ export interface operations {
             /** @description The deleted subscription */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4660,54 +7600,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4728,6 +7731,7 @@ export interface operations {
             /** @description The subscription and its new signing secret, shown only now */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4737,54 +7741,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4810,6 +7877,7 @@ export interface operations {
             /** @description One page of deliveries */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4819,54 +7887,117 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
@@ -4889,6 +8020,7 @@ export interface operations {
             /** @description The delivery, queued again */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4898,55 +8030,2448 @@ export interface operations {
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Not found */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policies, by name */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"][];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The policy */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /**
+                     * @description The roles that may be requested
+                     * @example [
+                     *       "reader"
+                     *     ]
+                     */
+                    roles: string[];
+                    /**
+                     * @description Who may ask (subjects, groups included)
+                     * @example [
+                     *       "user:alice",
+                     *       "group:team-a"
+                     *     ]
+                     */
+                    requesters: string[];
+                    /**
+                     * @description Distinct approvals needed
+                     * @example 2
+                     */
+                    approvalsRequired: number;
+                    /**
+                     * @description The longest access, in seconds
+                     * @example 3600
+                     */
+                    maxDurationSeconds: number;
+                    /**
+                     * @description How long a request may wait for its approvals, in seconds
+                     * @default 86400
+                     */
+                    pendingTtlSeconds?: number;
+                    /**
+                     * @description Whether a request must give a reason
+                     * @default false
+                     */
+                    requireReason?: boolean;
+                    /** @description Who may take the access at once; none: nobody */
+                    breakGlass?: {
+                        /**
+                         * @description Who may break glass
+                         * @example [
+                         *       "user:oncall-lead",
+                         *       "group:sre-oncall"
+                         *     ]
+                         */
+                        subjects: string[];
+                        /**
+                         * @description The longest break-glass access, in seconds
+                         * @example 3600
+                         */
+                        maxDurationSeconds: number;
+                    };
+                    /**
+                     * @description The policy name (a DNS label)
+                     * @example team-a-db-readers
+                     */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new policy */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A policy name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A policy name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Every setting of the policy */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A namespace, or * for all
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names: * and ?
+                     * @default *
+                     * @example db-*
+                     */
+                    namePattern?: string;
+                    /**
+                     * @description The roles that may be requested
+                     * @example [
+                     *       "reader"
+                     *     ]
+                     */
+                    roles: string[];
+                    /**
+                     * @description Who may ask (subjects, groups included)
+                     * @example [
+                     *       "user:alice",
+                     *       "group:team-a"
+                     *     ]
+                     */
+                    requesters: string[];
+                    /**
+                     * @description Distinct approvals needed
+                     * @example 2
+                     */
+                    approvalsRequired: number;
+                    /**
+                     * @description The longest access, in seconds
+                     * @example 3600
+                     */
+                    maxDurationSeconds: number;
+                    /**
+                     * @description How long a request may wait for its approvals, in seconds
+                     * @default 86400
+                     */
+                    pendingTtlSeconds?: number;
+                    /**
+                     * @description Whether a request must give a reason
+                     * @default false
+                     */
+                    requireReason?: boolean;
+                    /** @description Who may take the access at once; none: nobody */
+                    breakGlass?: {
+                        /**
+                         * @description Who may break glass
+                         * @example [
+                         *       "user:oncall-lead",
+                         *       "group:sre-oncall"
+                         *     ]
+                         */
+                        subjects: string[];
+                        /**
+                         * @description The longest break-glass access, in seconds
+                         * @example 3600
+                         */
+                        maxDurationSeconds: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The policy as changed */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessPolicies_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A policy name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed policy */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPolicyView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The `continue` of the previous page (opaque) */
+                continue?: string;
+                /** @description mine: your own requests (default); needs-my-review: pending ones you may approve and break-glass uses awaiting a post-review; all: every request where you manage grants or may approve */
+                view?: "mine" | "needs-my-review" | "all";
+                /** @description Only requests in this state */
+                state?: "pending" | "approved" | "denied" | "withdrawn" | "expired" | "invalidated";
+                /** @description Only break-glass uses that have no post-review yet */
+                unreviewedBreakGlass?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of requests, newest first, with their reviews and grants */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestPageView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What, where, for how long and why */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The policy to ask under
+                     * @example team-a-db-readers
+                     */
+                    policy: string;
+                    /**
+                     * @description A namespace inside the policy's (or * where the policy has *)
+                     * @example team-a
+                     */
+                    namespace: string;
+                    /**
+                     * @description Glob over secret names inside the policy's (default: the policy's)
+                     * @example db-main
+                     */
+                    namePattern?: string;
+                    /**
+                     * @description One of the roles the policy offers
+                     * @example reader
+                     */
+                    role: string;
+                    /**
+                     * @description How long the access should last, in seconds
+                     * @example 3600
+                     */
+                    durationSeconds: number;
+                    /** @description Why the access is needed (required by some policies, and for break-glass) */
+                    reason?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the access should start (default: at approval)
+                     */
+                    startAt?: string;
+                    /** @description Take the access at once, as a break-glass subject of the policy (a reason is required) */
+                    breakGlass?: boolean;
+                    /** @description Only show who could approve and the effective duration; nothing is stored */
+                    dryRun?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The request (for a dry run: what it would be) */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The decision */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description approve counts towards the approvals; deny (with a reason) ends the request
+                     * @enum {string}
+                     */
+                    decision: "approve" | "deny";
+                    /** @description Why (required to deny) */
+                    reason?: string;
+                    /** @description The longest access you agree to, in seconds: it can only shorten */
+                    maxDurationSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The request after the review */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Why */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Why it is withdrawn */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The withdrawn request */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Why */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why the access ends early */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request with its grant revoked */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    AccessRequests_postReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An access request id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description acknowledged or flagged */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description acknowledged: it was justified; flagged: it needs follow-up
+                     * @enum {string}
+                     */
+                    outcome: "acknowledged" | "flagged";
+                    /** @description Notes on the review */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request with its post-review */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessRequestView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    GraphQL_execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A GraphQL request: the operation and its variables */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "query": "{ whoami { subject } }"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The operation, in GraphQL */
+                    query: string;
+                    /** @description Its variables */
+                    variables?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Which operation of the document to run */
+                    operationName?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The result: `data`, and `errors` for the fields that failed */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            [key: string]: unknown;
+                        } | null;
+                        errors?: {
+                            message: string;
+                            locations?: {
+                                line?: number;
+                                column?: number;
+                            }[];
+                            path?: (string | number)[];
+                            extensions?: {
+                                /** @example FORBIDDEN */
+                                code?: string;
+                                /** @example 403 */
+                                status?: number;
+                                requestId?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description A syntax, validation or variable error, or a request Apollo refuses (CSRF prevention) */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         {
+                     *           "message": "Syntax Error: Expected Name, found <EOF>.",
+                     *           "extensions": {
+                     *             "code": "GRAPHQL_PARSE_FAILED",
+                     *             "status": 400,
+                     *             "requestId": "graphql-1"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data?: {
+                            [key: string]: unknown;
+                        } | null;
+                        errors?: {
+                            message: string;
+                            locations?: {
+                                line?: number;
+                                column?: number;
+                            }[];
+                            path?: (string | number)[];
+                            extensions?: {
+                                /** @example FORBIDDEN */
+                                code?: string;
+                                /** @example 403 */
+                                status?: number;
+                                requestId?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
                 };
             };
         };

@@ -3,6 +3,7 @@ import {
   advanceDecision,
   decodeCheckpoint,
   encodeCheckpoint,
+  NO_PREVIOUS_CHECKPOINT,
   truncationFindings,
   type AuditCheckpoint,
   type CheckpointReading,
@@ -15,13 +16,34 @@ const checkpoint: AuditCheckpoint = {
   hash: hash('a'),
   count: 10,
   writtenAt: new Date('2025-01-02T03:04:05.678Z'),
+  sequence: 3,
+  previous: '9'.repeat(64),
 };
 
 describe('a signed checkpoint', () => {
-  it('round-trips, holding only the head, the count, the time and the signature', () => {
+  it('round-trips, holding only the head, the count, the time, its place in the chain and the signature', () => {
     const text = encodeCheckpoint(checkpoint, KEY);
-    expect(Object.keys(JSON.parse(text) as object).sort()).toEqual(['count', 'hash', 'id', 'signature', 'writtenAt']);
+    expect(Object.keys(JSON.parse(text) as object).sort()).toEqual([
+      'count',
+      'hash',
+      'id',
+      'previous',
+      'sequence',
+      'signature',
+      'writtenAt',
+    ]);
     expect(decodeCheckpoint(text, KEY)).toEqual({ state: 'valid', checkpoint });
+  });
+
+  it('reads a checkpoint from before chaining as sequence 0, and cannot pass a chained one off as one', () => {
+    const unchained = { ...checkpoint, sequence: 0, previous: NO_PREVIOUS_CHECKPOINT };
+    const text = encodeCheckpoint(unchained, KEY);
+    expect(Object.keys(JSON.parse(text) as object)).not.toContain('sequence');
+    expect(decodeCheckpoint(text, KEY)).toEqual({ state: 'valid', checkpoint: unchained });
+    const stripped = JSON.parse(encodeCheckpoint(checkpoint, KEY)) as Record<string, unknown>;
+    delete stripped.sequence;
+    delete stripped.previous;
+    expect(decodeCheckpoint(JSON.stringify(stripped), KEY).state).toBe('invalid');
   });
 
   it.each([
@@ -29,6 +51,8 @@ describe('a signed checkpoint', () => {
     ['another hash', (fields: Record<string, unknown>) => ({ ...fields, hash: hash('b') })],
     ['a lowered count', (fields: Record<string, unknown>) => ({ ...fields, count: 1 })],
     ['another time', (fields: Record<string, unknown>) => ({ ...fields, writtenAt: '2030-01-01T00:00:00.000Z' })],
+    ['a raised sequence', (fields: Record<string, unknown>) => ({ ...fields, sequence: 99 })],
+    ['another predecessor', (fields: Record<string, unknown>) => ({ ...fields, previous: '8'.repeat(64) })],
   ])('is invalid with %s under the old signature', (_change, change) => {
     const edited = JSON.stringify(change(JSON.parse(encodeCheckpoint(checkpoint, KEY)) as Record<string, unknown>));
     expect(decodeCheckpoint(edited, KEY)).toEqual({
@@ -50,6 +74,27 @@ describe('a signed checkpoint', () => {
         reason: 'holds text that is not a checkpoint this broker writes',
       });
     }
+  });
+});
+
+describe('a checkpoint of an earlier key epoch', () => {
+  const retired = Buffer.alloc(32, 5);
+
+  it('is invalid under the newest key, kept as superseded, and replaced once only while the chain extends it', () => {
+    const reading = decodeCheckpoint(encodeCheckpoint(checkpoint, retired), KEY, [retired]);
+    expect(reading).toEqual({
+      state: 'invalid',
+      reason: 'holds a checkpoint signed under the key of an earlier key epoch',
+      superseded: checkpoint,
+    });
+    const next: AuditCheckpoint = { ...checkpoint, id: 20, hash: hash('e'), count: 20, sequence: 4 };
+    expect(advanceDecision(reading, next, { seenBefore: true, hashAtCurrent: checkpoint.hash })).toEqual({
+      write: true,
+    });
+    expect(advanceDecision(reading, next, { seenBefore: true, hashAtCurrent: hash('f') })).toEqual({
+      write: false,
+      refusal: 'it holds a checkpoint signed under the key of an earlier key epoch',
+    });
   });
 });
 
@@ -98,6 +143,16 @@ describe('advancing a checkpoint', () => {
   it('never moves back: a checkpoint as new or newer (another replica) is left as it is', () => {
     expect(decide({ state: 'valid', checkpoint: { ...next, id: 25 } }, true, next.hash)).toEqual({ write: false });
     expect(decide({ state: 'valid', checkpoint: next }, true, next.hash)).toEqual({ write: false });
+  });
+
+  it('refuses to overwrite a checkpoint older than the one this process wrote there (put back)', () => {
+    expect(advanceDecision(valid, next, { seenBefore: true, hashAtCurrent: hash('a'), lastWritten: 5 })).toEqual({
+      write: false,
+      refusal: 'it holds checkpoint 3, older than checkpoint 5 this broker wrote there (put back)',
+    });
+    expect(advanceDecision(valid, next, { seenBefore: true, hashAtCurrent: hash('a'), lastWritten: 3 })).toEqual({
+      write: true,
+    });
   });
 
   it('refuses to overwrite evidence: a forged or vanished checkpoint, or one the chain no longer extends', () => {

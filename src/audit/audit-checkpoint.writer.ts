@@ -1,11 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { PeriodicTask } from '../common/scheduling/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { GENESIS_HASH } from './audit-chain.js';
-import type { AuditCheckpoint } from './audit-checkpoint.js';
+import type { CheckpointHead } from './audit-checkpoint.js';
 import { AuditCheckpoints, type WriteOutcome } from './audit-checkpoints.js';
 import { AuditEventStore } from './audit-event.store.js';
 import { AuditKeys } from './audit-keys.js';
@@ -22,8 +23,7 @@ import { LegacyChainRekeying } from './legacy-chain.js';
 @Injectable()
 export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   /** The head every location holds (or holds something newer than), so an idle broker writes nothing. */
   private anchoredId: number | undefined;
   /** Events up to `id`, so each checkpoint counts only the events added since the last one. */
@@ -41,29 +41,28 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'audit-checkpoint' });
+    // writeHead reports its own failures per location.
+    this.task = new PeriodicTask(
+      () => this.writeHead(),
+      () => undefined,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.rekeying.ready();
     await this.writeNow();
-    this.timer = setInterval(() => void this.writeNow(), this.config.auditCheckpoint.intervalSeconds * 1000);
-    this.timer.unref();
+    this.task.start(this.config.auditCheckpoint.intervalSeconds);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.audit.drained();
-    // A periodic write already under way may have read an older head: let it finish, then write.
-    while (this.writing) await this.writing;
     await this.writeNow();
+    await this.task.stop();
   }
 
-  /** Checkpoints the current head unless a write is under way (then waits for that one). */
+  /** Checkpoints the current head, after any write under way (which may have read an older head). */
   writeNow(): Promise<void> {
-    this.writing ??= this.writeHead().finally(() => {
-      this.writing = undefined;
-    });
-    return this.writing;
+    return this.task.runNext();
   }
 
   private async writeHead(): Promise<void> {
@@ -82,7 +81,7 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
         }
         return;
       }
-      const checkpoint: AuditCheckpoint = {
+      const checkpoint: CheckpointHead = {
         id,
         hash: head?.hash ?? GENESIS_HASH,
         count: await this.countUpTo(id),
@@ -111,7 +110,7 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     return count;
   }
 
-  private report(outcome: WriteOutcome, checkpoint?: AuditCheckpoint): void {
+  private report(outcome: WriteOutcome, checkpoint?: CheckpointHead): void {
     const { location } = outcome;
     switch (outcome.result) {
       case 'written':

@@ -1,9 +1,12 @@
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import {
   advanceDecision,
+  checkpointSignature,
   decodeCheckpoint,
   encodeCheckpoint,
+  NO_PREVIOUS_CHECKPOINT,
   type AuditCheckpoint,
+  type CheckpointHead,
   type CheckpointReading,
 } from './audit-checkpoint.js';
 import type { CheckpointLocation, StoredCheckpoint } from './checkpoint-locations.js';
@@ -31,17 +34,38 @@ const MAX_ATTEMPTS = 3;
 /**
  * The checkpoints kept outside the database, in every configured location: read for verify and
  * for the re-keying decision, and advanced by the writer under the rules of advanceDecision.
+ * Reads and writes of this process take turns, so verify never sees one location written and
+ * the other not yet.
  */
 export class AuditCheckpoints {
   /** Locations seen holding a checkpoint during this process's life: one vanishing is not recreated. */
   private readonly seen = new Set<LocationName>();
+  /** The sequence this process last wrote to each location: anything older there was put back. */
+  private readonly lastWritten = new Map<LocationName, number>();
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly locations: readonly CheckpointLocation[],
     private readonly key: Buffer,
+    private readonly retiredKeys: readonly Buffer[] = [],
   ) {}
 
-  async readAll(): Promise<LocationReading[]> {
+  readAll(): Promise<LocationReading[]> {
+    return this.inTurn(() => this.readEach());
+  }
+
+  /** The sequence this process last wrote to `location`, if it wrote one. */
+  lastWrittenTo(location: LocationName): number | undefined {
+    return this.lastWritten.get(location);
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readEach(): Promise<LocationReading[]> {
     return Promise.all(
       this.locations.map(async (location): Promise<LocationReading> => {
         try {
@@ -64,36 +88,59 @@ export class AuditCheckpoints {
   }
 
   /**
-   * Advances every location to `next`; never throws. `hashAt` looks an event's hash up in the
-   * database; `acknowledged` tells whether the chain acknowledges a checkpoint as lost to a restore.
+   * Advances every location to `head`, chained after the newest valid checkpoint any location
+   * holds; never throws. `hashAt` looks an event's hash up in the database; `acknowledged` tells
+   * whether the chain acknowledges a checkpoint as lost to a restore.
    */
-  async write(
-    next: AuditCheckpoint,
+  write(
+    head: CheckpointHead,
     hashAt: (id: number) => Promise<string | undefined>,
-    acknowledged: (checkpoint: AuditCheckpoint) => Promise<boolean> = () => Promise.resolve(false),
+    acknowledged: (checkpoint: CheckpointHead) => Promise<boolean> = () => Promise.resolve(false),
   ): Promise<WriteOutcome[]> {
-    return Promise.all(
-      this.locations.map(async (location): Promise<WriteOutcome> => {
-        try {
-          return await this.advance(location, next, hashAt, acknowledged);
-        } catch (error) {
-          return { location: location.name, result: 'failed', error };
-        }
-      }),
-    );
+    return this.inTurn(async () => {
+      const next = this.chainedAfter(head, await this.readEach());
+      return Promise.all(
+        this.locations.map(async (location): Promise<WriteOutcome> => {
+          try {
+            return await this.advance(location, next, hashAt, acknowledged);
+          } catch (error) {
+            return { location: location.name, result: 'failed', error };
+          }
+        }),
+      );
+    });
+  }
+
+  private chainedAfter(head: CheckpointHead, readings: readonly LocationReading[]): AuditCheckpoint {
+    const newest = readings
+      .flatMap(({ reading }) =>
+        reading?.state === 'valid'
+          ? [reading.checkpoint]
+          : reading?.state === 'invalid' && reading.superseded
+            ? [reading.superseded]
+            : [],
+      )
+      .sort((a, b) => b.sequence - a.sequence)[0];
+    const written = Math.max(0, ...this.lastWritten.values());
+    return {
+      ...head,
+      sequence: Math.max(newest?.sequence ?? 0, written) + 1,
+      previous: newest ? checkpointSignature(newest, this.key) : NO_PREVIOUS_CHECKPOINT,
+    };
   }
 
   private async advance(
     location: CheckpointLocation,
     next: AuditCheckpoint,
     hashAt: (id: number) => Promise<string | undefined>,
-    acknowledged: (checkpoint: AuditCheckpoint) => Promise<boolean>,
+    acknowledged: (checkpoint: CheckpointHead) => Promise<boolean>,
   ): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
       const stored = await location.read();
       const current = this.decode(location, stored);
-      const hashAtCurrent =
-        current.state === 'valid' && current.checkpoint.id > 0 ? await hashAt(current.checkpoint.id) : undefined;
+      const held =
+        current.state === 'valid' ? current.checkpoint : current.state === 'invalid' ? current.superseded : undefined;
+      const hashAtCurrent = held !== undefined && held.id > 0 ? await hashAt(held.id) : undefined;
       const lostToRestore =
         current.state === 'valid' &&
         hashAtCurrent !== current.checkpoint.hash &&
@@ -101,6 +148,7 @@ export class AuditCheckpoints {
       const decision = advanceDecision(current, next, {
         seenBefore: this.seen.has(location.name),
         hashAtCurrent,
+        lastWritten: this.lastWritten.get(location.name),
         lostToRestore,
       });
       if (!decision.write) {
@@ -111,6 +159,7 @@ export class AuditCheckpoints {
       try {
         await location.write(encodeCheckpoint(next, this.key), stored);
         this.seen.add(location.name);
+        this.lastWritten.set(location.name, next.sequence);
         return { location: location.name, result: 'written' };
       } catch (error) {
         if (!(error instanceof DomainError && error.code === ErrorCode.Conflict) || attempt === MAX_ATTEMPTS)
@@ -122,6 +171,6 @@ export class AuditCheckpoints {
   private decode(location: CheckpointLocation, stored: StoredCheckpoint | undefined): CheckpointReading {
     if (stored === undefined) return { state: 'missing' };
     this.seen.add(location.name);
-    return decodeCheckpoint(stored.text, this.key);
+    return decodeCheckpoint(stored.text, this.key, this.retiredKeys);
   }
 }

@@ -14,6 +14,16 @@ export const AUDIT_ACTIONS = [
   'reconcile',
   'rewrap',
   'drift',
+  'access_request.create',
+  'access_request.review',
+  'access_request.approve',
+  'access_request.deny',
+  'access_request.withdraw',
+  'access_request.expire',
+  'access_request.invalidate',
+  'access_request.revoke',
+  'access_request.break_glass',
+  'access_request.post_review',
   // The events a database restore lost, acknowledged by an operator (audit-restores.ts).
   'restore_acknowledged',
 ] as const;

@@ -1,15 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
-import { LessThanOrEqual, Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
-import type { AuditCheckpoint } from './audit-checkpoint.js';
+import type { CheckpointHead } from './audit-checkpoint.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import type { AuditAction, AuditDetailValue, AuditEventInput } from './audit-event.js';
 import { AuditEventStore } from './audit-event.store.js';
 import { AuditService } from './audit.service.js';
-import { AuditEventEntity } from './entities/audit-event.entity.js';
 import type { CheckpointLocation } from './checkpoint-locations.js';
 
 export const RESTORE_ACKNOWLEDGED: AuditAction = 'restore_acknowledged';
@@ -24,7 +21,7 @@ export interface AcknowledgedRestore {
   /** How many events the checkpoint proves were lost. */
   readonly lostEvents: number;
   /** The checkpoint the loss was measured against, and where it was kept. */
-  readonly checkpoint: AuditCheckpoint;
+  readonly checkpoint: CheckpointHead;
   readonly location: string;
   readonly acknowledgedBy: string;
   readonly acknowledgedAt: Date;
@@ -45,7 +42,6 @@ export class AuditRestores {
   private readonly logger: Logger;
 
   constructor(
-    @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
     private readonly store: AuditEventStore,
     private readonly checkpoints: AuditCheckpoints,
     private readonly audit: AuditService,
@@ -98,13 +94,13 @@ export class AuditRestores {
   }
 
   /** Whether an acknowledgment in the chain names `checkpoint` (so it may be replaced). */
-  async acknowledges(checkpoint: AuditCheckpoint): Promise<boolean> {
-    const rows = await this.events.find({ where: { action: RESTORE_ACKNOWLEDGED }, select: { details: true } });
-    return rows.some((row) => sameCheckpoint(parseDetails(row.details), checkpoint));
+  async acknowledges(checkpoint: CheckpointHead): Promise<boolean> {
+    const acknowledgments = await this.store.detailsOfAction(RESTORE_ACKNOWLEDGED);
+    return acknowledgments.some((details) => sameCheckpoint(parseDetails(details), checkpoint));
   }
 
-  private async unextendedCheckpoints(): Promise<Array<{ checkpoint: AuditCheckpoint; location: string }>> {
-    const found: Array<{ checkpoint: AuditCheckpoint; location: CheckpointLocation['name'] }> = [];
+  private async unextendedCheckpoints(): Promise<Array<{ checkpoint: CheckpointHead; location: string }>> {
+    const found: Array<{ checkpoint: CheckpointHead; location: CheckpointLocation['name'] }> = [];
     for (const { location, reading } of await this.checkpoints.readAll()) {
       if (reading?.state !== 'valid' || reading.checkpoint.id === 0) continue;
       const { checkpoint } = reading;
@@ -122,14 +118,8 @@ export class AuditRestores {
    * of the backup is older than the checkpoint the chain no longer extends (or the backup would
    * hold the checkpoint's event), and every event written after the restore is newer.
    */
-  private async restoredHead(checkpoint: AuditCheckpoint): Promise<number> {
-    const [event] = await this.events.find({
-      where: { id: LessThanOrEqual(checkpoint.id), time: LessThanOrEqual(checkpoint.writtenAt) },
-      order: { id: 'DESC' },
-      take: 1,
-      select: { id: true },
-    });
-    return event?.id ?? 0;
+  private restoredHead(checkpoint: CheckpointHead): Promise<number> {
+    return this.store.newestUpTo(checkpoint.id, checkpoint.writtenAt);
   }
 }
 
@@ -165,11 +155,11 @@ export function acknowledgedRestoreOf(event: {
   };
 }
 
-export function sameCheckpoint(details: Details, checkpoint: AuditCheckpoint): boolean {
+export function sameCheckpoint(details: Details, checkpoint: CheckpointHead): boolean {
   return details.checkpointId === checkpoint.id && details.checkpointHash === checkpoint.hash;
 }
 
-function checkpointDetails(checkpoint: AuditCheckpoint, location: string): Details {
+function checkpointDetails(checkpoint: CheckpointHead, location: string): Details {
   return {
     checkpointId: checkpoint.id,
     checkpointHash: checkpoint.hash,

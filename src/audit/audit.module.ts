@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
-import { DerivedKeys } from '../common/crypto/derived-keys.js';
+import { DerivedKeys } from '../crypto/derived-keys.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { WindowCounters } from '../common/shared-state/window-counters.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -12,7 +12,7 @@ import { AlertWebhook } from './alert-webhook.js';
 import { AuditCheckpointWriter } from './audit-checkpoint.writer.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditEventStore, PostgresAuditEventStore, SqliteAuditEventStore } from './audit-event.store.js';
-import { AuditKeys } from './audit-keys.js';
+import { AuditKeys, beginKeyEpoch } from './audit-keys.js';
 import { AuditRestores } from './audit-restores.js';
 import { AuditService } from './audit.service.js';
 import { ConfigMapCheckpointLocation, FileCheckpointLocation } from './checkpoint-locations.js';
@@ -38,10 +38,14 @@ const MAX_TRACKED_ACTORS = 20_000;
     {
       provide: AuditEventStore,
       inject: [DataSource, APP_CONFIG, AuditKeys],
-      useFactory: (dataSource: DataSource, config: AppConfig, keys: AuditKeys) =>
-        config.database.kind === 'postgres'
-          ? new PostgresAuditEventStore(dataSource, keys.link)
-          : new SqliteAuditEventStore(dataSource, keys.link),
+      useFactory: async (dataSource: DataSource, config: AppConfig, keys: AuditKeys) => {
+        const store =
+          config.database.kind === 'postgres'
+            ? new PostgresAuditEventStore(dataSource, keys.link)
+            : new SqliteAuditEventStore(dataSource, keys.link);
+        await beginKeyEpoch(dataSource, store, keys);
+        return store;
+      },
     },
     {
       provide: AuditCheckpoints,
@@ -53,6 +57,7 @@ const MAX_TRACKED_ACTORS = 20_000;
             ...(auditCheckpoint.file === undefined ? [] : [new FileCheckpointLocation(auditCheckpoint.file)]),
           ],
           keys.checkpoint,
+          keys.retiredCheckpointKeys,
         ),
     },
     {

@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import type { Clock } from '../common/time/clock.js';
-import type { WindowCounter } from '../common/rate-limit/window-counter.js';
+import type { CounterWindow, WindowCounter } from '../common/rate-limit/window-counter.js';
 import type { AppConfig } from '../config/app-config.js';
 
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
@@ -13,6 +13,10 @@ export const AUTH_FAILURE_WINDOW_MS = 60_000;
  * before any token verification, TokenReview or audit write: guessing tokens stays cheap for the
  * broker and the audit trail cannot be flooded from one address. With REDIS_URL the count is
  * the whole deployment's.
+ *
+ * An attempt that needs work beyond the local signature check (a TokenReview, an audit write)
+ * is counted before that work (`reserve`) and taken back once it authenticates (`release`), so
+ * concurrent attempts from one address never start more of that work than the limit allows.
  */
 export class AuthFailureLimiter {
   private readonly limit: number;
@@ -31,10 +35,37 @@ export class AuthFailureLimiter {
   /** Throws RATE_LIMITED, with the seconds until the window closes, while the address is blocked. */
   async refuseIfBlocked(address: string | undefined): Promise<void> {
     const window = await this.counter.peek(addressKey(address));
-    if (window === undefined || window.count < this.limit) return;
+    if (window !== undefined && window.count >= this.limit) throw this.rateLimited(window);
+  }
+
+  /**
+   * Counts an attempt as failed before the work it costs; throws RATE_LIMITED (taking the count
+   * back) when the address has no attempt left in this window.
+   */
+  async reserve(address: string | undefined): Promise<void> {
+    const key = addressKey(address);
+    const window = await this.counter.hit(key, AUTH_FAILURE_WINDOW_MS);
+    if (window.count > this.limit) {
+      await this.counter.release(key);
+      throw this.rateLimited(window);
+    }
+    if (window.count === this.limit) {
+      this.logger.warn(
+        { sourceIp: address, failures: window.count },
+        'source address blocked after repeated failed authentications',
+      );
+    }
+  }
+
+  /** The reserved attempt authenticated: it is not a failure. */
+  async release(address: string | undefined): Promise<void> {
+    await this.counter.release(addressKey(address));
+  }
+
+  private rateLimited(window: CounterWindow): DomainError {
     const retryAfterSeconds = Math.max(1, Math.ceil((window.closesAt - this.clock.now()) / 1000));
     // The details carry the wait to GraphQL clients too, which get no Retry-After header.
-    throw new DomainError(
+    return new DomainError(
       ErrorCode.RateLimited,
       `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`,
       {
@@ -42,16 +73,6 @@ export class AuthFailureLimiter {
         details: { retryAfterSeconds },
       },
     );
-  }
-
-  async recordFailure(address: string | undefined): Promise<void> {
-    const window = await this.counter.hit(addressKey(address), AUTH_FAILURE_WINDOW_MS);
-    if (window.count === this.limit) {
-      this.logger.warn(
-        { sourceIp: address, failures: window.count },
-        'source address blocked after repeated failed authentications',
-      );
-    }
   }
 }
 

@@ -54,6 +54,6 @@ const MAX_TRACKED_SUBJECTS = 100_000;
     { provide: APP_GUARD, useClass: VerbGuard },
     { provide: WebSocketAuthentication, useClass: WebSocketAuthenticator },
   ],
-  exports: [WebSocketAuthentication],
+  exports: [WebSocketAuthentication, ServiceAccountAuthenticator],
 })
 export class AuthModule {}

@@ -64,11 +64,15 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       return request.user as Actor;
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== ErrorCode.Unauthenticated) throw error;
+      // Counted before the TokenReview and the audit write, taken back if the cluster vouches for it.
+      await this.failures.reserve(address);
       // Not one of ours: it may be a ServiceAccount token the cluster vouches for.
       const token = bearerToken(request.headers.authorization);
       const serviceAccount = token ? await this.serviceAccounts.authenticate(token, request) : undefined;
-      if (serviceAccount) return serviceAccount;
-      await this.failures.recordFailure(address);
+      if (serviceAccount) {
+        await this.failures.release(address);
+        return serviceAccount;
+      }
       await auditFailedAuthentication(this.audit, this.logger, request, error.message);
       throw error;
     }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './app-config.js';
 
 const SECRET = 'x'.repeat(32);
-const KEY = Buffer.alloc(32, 7).toString('base64');
+// Fixed random bytes (a KEK must look random: see decodeKey).
+const KEY_BYTES = Buffer.from('9f1c3a7e52d40b86e1f7a93c0d5b2e68a4c71f09b3e8d256c0a7f41e9b62d3c8', 'hex');
+const KEY = KEY_BYTES.toString('base64');
 
 describe('loadConfig', () => {
   it.each([
@@ -124,6 +126,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ BROKER_DEV_MODE: 'true', ENCRYPTION_KEY: KEY }).devMode).toBe(true);
   });
 
+  it('serves the console only when CONSOLE is on, with OIDC when both of its settings are given', () => {
+    const base = { JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY };
+    expect(loadConfig(base).console).toBeUndefined();
+    expect(loadConfig({ ...base, CONSOLE: 'true' }).console).toEqual({ oidc: undefined });
+    const oidc = { CONSOLE_OIDC_ISSUER: 'https://login.example.test/realm', CONSOLE_OIDC_CLIENT_ID: 'console' };
+    expect(loadConfig({ ...base, CONSOLE: 'true', ...oidc }).console).toEqual({
+      oidc: { issuer: 'https://login.example.test/realm', clientId: 'console' },
+    });
+    expect(() => loadConfig({ ...base, CONSOLE: 'true', CONSOLE_OIDC_ISSUER: oidc.CONSOLE_OIDC_ISSUER })).toThrow(
+      /CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID must be set together/,
+    );
+    expect(() =>
+      loadConfig({ ...base, CONSOLE: 'true', CONSOLE_OIDC_ISSUER: 'not a url', CONSOLE_OIDC_CLIENT_ID: 'c' }),
+    ).toThrow(/CONSOLE_OIDC_ISSUER/);
+  });
+
   it('requires the key-encryption key', () => {
     expect(() => loadConfig({ JWT_HS256_SECRET: SECRET })).toThrow(
       /ENCRYPTION_KEY, ENCRYPTION_KEY_FILE or ENCRYPTION_KEYS must be set/,
@@ -149,7 +167,8 @@ describe('loadConfig', () => {
   });
 
   it('reads several key-encryption keys by id, with the active one named', () => {
-    const other = Buffer.alloc(32, 7).toString('base64');
+    const otherBytes = Buffer.from('04b9e27c1a6f83d5e0c24b97f1a8360de5729cb14f0a63d82eb75c19a4f0d36b', 'hex');
+    const other = otherBytes.toString('base64');
     const config = loadConfig({
       JWT_HS256_SECRET: SECRET,
       ENCRYPTION_KEYS: `2025:${KEY}, 2026:${other}`,
@@ -157,7 +176,7 @@ describe('loadConfig', () => {
     });
     expect(config.encryptionKeys.active).toBe('2026');
     expect([...config.encryptionKeys.keys.keys()]).toEqual(['2025', '2026']);
-    expect(config.encryptionKeys.keys.get('2026')).toEqual(Buffer.alloc(32, 7));
+    expect(config.encryptionKeys.keys.get('2026')).toEqual(otherBytes);
     const bad: Array<[Record<string, string>, RegExp]> = [
       [{ ENCRYPTION_KEYS: `a:${KEY},b:${other}` }, /ENCRYPTION_KEY_ACTIVE must name one/],
       [{ ENCRYPTION_KEYS: `a:${KEY}`, ENCRYPTION_KEY_ACTIVE: 'b' }, /ENCRYPTION_KEY_ACTIVE b is not in/],
@@ -168,6 +187,26 @@ describe('loadConfig', () => {
       [{ ENCRYPTION_KEY: KEY, ENCRYPTION_KEY_ACTIVE: 'default' }, /needs ENCRYPTION_KEYS/],
     ];
     for (const [env, message] of bad) expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(message);
+  });
+
+  it('refuses key-encryption keys that are not random bytes in strict base64, naming the variable', () => {
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') }, /ENCRYPTION_KEY is not random/],
+      [{ ENCRYPTION_KEYS: `a:${Buffer.alloc(32, 7).toString('base64')}` }, /ENCRYPTION_KEYS \(key a\) is not random/],
+      [
+        { ENCRYPTION_KEY: Buffer.from('correct horse battery staple 123').toString('base64') },
+        /ENCRYPTION_KEY decodes to text/,
+      ],
+      [{ ENCRYPTION_KEY: `${KEY.slice(0, 10)}!${KEY.slice(10)}` }, /ENCRYPTION_KEY is not strict base64/],
+      [{ ENCRYPTION_KEY: `${KEY.slice(0, 10)} ${KEY.slice(10)}` }, /ENCRYPTION_KEY is not strict base64/],
+      [{ ENCRYPTION_KEY: `${KEY}AAAA` }, /ENCRYPTION_KEY is not strict base64|must be 32 bytes/],
+    ];
+    for (const [env, message] of bad) expect(() => loadConfig({ JWT_HS256_SECRET: SECRET, ...env })).toThrow(message);
+    expect(
+      loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY.replace(/=+$/, '') }).encryptionKeys.keys.get(
+        'default',
+      ),
+    ).toEqual(KEY_BYTES);
   });
 
   it('needs the TLS certificate and key together, as readable PEM files', () => {

@@ -1,7 +1,29 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import {
+  databaseConfig,
+  defaultKubeconfig,
+  jwtConfig,
+  tlsConfig,
+  type DatabaseConfig,
+  type JwtConfig,
+  type RedisConfig,
+  type TlsConfig,
+} from './connection-config.js';
+import { alertWebhook, type AlertWebhookConfig, type SuspiciousActivityConfig } from './alerting-config.js';
+import { encryptionKeys, type EncryptionKeys } from './encryption-key-config.js';
+import { leaseConfig, type LeaseConfig } from './lease-config.js';
+import { exposureConfig, exposureEnvironment, type ExposureConfig } from './exposure-config.js';
+import { retentionConfig, retentionEnvironment, type RetentionConfig } from './retention-config.js';
+
+export { ConfigError } from './config-error.js';
+export { databaseConfig } from './connection-config.js';
+export type { DatabaseConfig, JwtConfig, TlsConfig } from './connection-config.js';
+export type { AlertWebhookConfig } from './alerting-config.js';
+export { SINGLE_KEY_ID, type EncryptionKeys } from './encryption-key-config.js';
+export type { RetentionConfig } from './retention-config.js';
 
 /** Runtime configuration, read once from the environment and frozen. */
 export interface AppConfig {
@@ -10,6 +32,8 @@ export interface AppConfig {
   readonly devMode: boolean;
   /** Serve the OpenAPI document at /openapi.json and its rendering at /docs, without authentication. */
   readonly apiDocs: boolean;
+  /** Serve the web console at /console; undefined: off. */
+  readonly console: ConsoleConfig | undefined;
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
@@ -48,48 +72,15 @@ export interface AppConfig {
   readonly redis: RedisConfig | undefined;
   /** On SIGTERM, how long in-flight requests and audit writes may take before the process exits anyway. */
   readonly shutdownGraceSeconds: number;
+  /** The broker's own objects, lease audiences, per-subject caps on leases and sockets, `/metrics` access. */
+  readonly exposure: ExposureConfig;
   readonly retention: RetentionConfig;
 }
 
-/** Removal of finished rows (src/retention). */
-export interface RetentionConfig {
-  readonly sweepSeconds: number;
-  /** Every `RETENTION_<TABLE>_DAYS` set, by variable name; a table not set keeps its default. */
-  readonly days: ReadonlyMap<string, number>;
+export interface ConsoleConfig {
+  /** Where the console signs people in (Authorization Code + PKCE); undefined: bearer tokens only. */
+  readonly oidc: { readonly issuer: string; readonly clientId: string } | undefined;
 }
-
-export interface RedisConfig {
-  readonly url: string;
-  /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
-  readonly keyPrefix: string;
-}
-
-/** Leases of ServiceAccount tokens. */
-export interface LeaseConfig {
-  /** The shortest lease a caller may ask for. */
-  readonly minTtlSeconds: number;
-  /** The longest lease anyone may ask for (grants may cap it further). */
-  readonly maxTtlSeconds: number;
-  /** How often expired leases are looked for and their owner objects deleted. */
-  readonly sweepSeconds: number;
-}
-
-/** The serving certificate, read at start and again whenever the files change (cert-manager renewals). */
-export interface TlsConfig {
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** How often the files are checked for a new certificate. */
-  readonly reloadSeconds: number;
-}
-
-/** Key-encryption keys by the operator's id; new data keys are wrapped by the active one. */
-export interface EncryptionKeys {
-  readonly active: string;
-  readonly keys: ReadonlyMap<string, Buffer>;
-}
-
-/** The id the single-key variables (ENCRYPTION_KEY, ENCRYPTION_KEY_FILE) give their key. */
-export const SINGLE_KEY_ID = 'default';
 
 /** The rotation engine: scheduled rotations, two-phase grace periods, drift. */
 export interface RotationConfig {
@@ -118,6 +109,10 @@ export interface WebhookConfig {
   /** Attempts before a delivery is given up (it stays in the log, and can be redelivered). */
   readonly maxAttempts: number;
   readonly timeoutSeconds: number;
+  /** CIDRs a delivery may reach although they are loopback, private, link-local or metadata addresses. */
+  readonly allowedNetworks: readonly string[];
+  /** Subscriptions one subject may have created (and not deleted). */
+  readonly maxSubscriptionsPerSubject: number;
 }
 
 /** What the broker keeps in memory for the request path, and how it learns of changes. */
@@ -144,35 +139,6 @@ export interface AuditCheckpointConfig {
   /** Also written to this file (dev mode: under ./data). */
   readonly file: string | undefined;
 }
-
-export type DatabaseConfig =
-  { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'sqlite'; readonly path: string };
-
-export interface JwtConfig {
-  readonly issuer: string | undefined;
-  readonly audience: string | undefined;
-  readonly jwksUrl: string | undefined;
-  readonly publicKeyPem: string | undefined;
-  readonly hs256Secret: string | undefined;
-  readonly groupsClaim: string;
-  /** Allowed clock skew for exp/nbf/iat, in seconds (RFC 8725 §3.10: keep it bounded). */
-  readonly clockToleranceSeconds: number;
-}
-
-/** Repeated denials or failed authentications that raise one `suspicious_activity` event. */
-export interface SuspiciousActivityConfig {
-  readonly threshold: number;
-  readonly windowSeconds: number;
-}
-
-/** Where `suspicious_activity` events are POSTed, signed with HMAC-SHA-256 under `secret`. */
-export interface AlertWebhookConfig {
-  readonly url: string;
-  readonly secret: string;
-}
-
-/** Thrown when the environment is invalid; main prints its message as one line and exits. */
-export class ConfigError extends Error {}
 
 const SUBJECT = /^(user:.+|group:.+|serviceaccount:[a-z0-9-]+\/[a-z0-9-]+)$/;
 /** The audience ServiceAccount tokens are minted for when they are meant for the broker. */
@@ -208,6 +174,9 @@ const environmentSchema = z.object({
   NODE_ENV: z.string().default('production'),
   BROKER_DEV_MODE: booleanFlag,
   API_DOCS: booleanFlag,
+  CONSOLE: booleanFlag,
+  CONSOLE_OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CONSOLE_OIDC_CLIENT_ID: optionalString,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -277,18 +246,21 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.1).max(86_400).default(10),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(120).default(10),
+  WEBHOOK_ALLOWED_NETWORKS: csv.refine((entries) => entries.every(isCidr), {
+    message: 'must be a comma-separated list of CIDRs (10.1.0.0/16, fd00::/64)',
+  }),
+  WEBHOOK_MAX_SUBSCRIPTIONS_PER_SUBJECT: z.coerce.number().int().min(1).max(10_000).default(20),
   LEASE_MIN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LEASE_MAX_TTL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(86_400),
   LEASE_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
   REDIS_KEY_PREFIX: z.string().default('secrets-broker:'),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(20),
-  RETENTION_SWEEP_SECONDS: z.coerce.number().min(1).max(86_400).default(3_600),
   CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
   WATCH_HEARTBEAT_SECONDS: z.coerce.number().min(0.5).max(3_600).default(120),
+  ...exposureEnvironment,
+  ...retentionEnvironment,
 });
-
-type Environment = z.infer<typeof environmentSchema>;
 
 /** Validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -299,6 +271,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const values = parsed.data;
   const jwt = jwtConfig(values);
+  const tokenReviewAudiences = Object.freeze(
+    values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0
+      ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES
+      : [DEFAULT_TOKEN_AUDIENCE],
+  );
   if (!values.BROKER_DEV_MODE && !jwt.hs256Secret && !jwt.publicKeyPem && !jwt.jwksUrl) {
     throw new ConfigError('Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set');
   }
@@ -306,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production: values.NODE_ENV !== 'development',
     devMode: values.BROKER_DEV_MODE,
     apiDocs: values.API_DOCS,
+    console: values.CONSOLE ? consoleConfig(values) : undefined,
     port: values.PORT,
     host: values.HOST,
     database: databaseConfig(values.DATABASE_URL),
@@ -325,11 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }),
     alertWebhook: alertWebhook(values),
     trustProxy: Object.freeze(values.TRUST_PROXY),
-    tokenReviewAudiences: Object.freeze(
-      values.KUBERNETES_TOKEN_REVIEW_AUDIENCES.length > 0
-        ? values.KUBERNETES_TOKEN_REVIEW_AUDIENCES
-        : [DEFAULT_TOKEN_AUDIENCE],
-    ),
+    tokenReviewAudiences,
     authFailureLimitPerMinute: values.AUTH_FAILURE_LIMIT_PER_MINUTE,
     minGeneratedEntropyBits: values.MIN_GENERATED_ENTROPY_BITS,
     auditCheckpoint: Object.freeze({
@@ -359,26 +333,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryBaseSeconds: values.WEBHOOK_RETRY_BASE_SECONDS,
       maxAttempts: values.WEBHOOK_MAX_ATTEMPTS,
       timeoutSeconds: values.WEBHOOK_TIMEOUT_SECONDS,
+      allowedNetworks: Object.freeze(values.WEBHOOK_ALLOWED_NETWORKS),
+      maxSubscriptionsPerSubject: values.WEBHOOK_MAX_SUBSCRIPTIONS_PER_SUBJECT,
     }),
     redis:
       values.REDIS_URL === undefined
         ? undefined
         : Object.freeze({ url: values.REDIS_URL, keyPrefix: values.REDIS_KEY_PREFIX }),
     shutdownGraceSeconds: values.SHUTDOWN_GRACE_SECONDS,
-    retention: Object.freeze({ sweepSeconds: values.RETENTION_SWEEP_SECONDS, days: retentionDays(env) }),
     tls: tlsConfig(values),
     leases: leaseConfig(values),
-  });
-}
-
-function leaseConfig(values: Environment): LeaseConfig {
-  if (values.LEASE_MIN_TTL_SECONDS > values.LEASE_MAX_TTL_SECONDS) {
-    throw new ConfigError('Invalid configuration: LEASE_MIN_TTL_SECONDS must not exceed LEASE_MAX_TTL_SECONDS');
-  }
-  return Object.freeze({
-    minTtlSeconds: values.LEASE_MIN_TTL_SECONDS,
-    maxTtlSeconds: values.LEASE_MAX_TTL_SECONDS,
-    sweepSeconds: values.LEASE_SWEEP_SECONDS,
+    exposure: exposureConfig(values, tokenReviewAudiences),
+    retention: retentionConfig(values, env),
   });
 }
 
@@ -391,154 +357,17 @@ function ownNamespace(): string {
   }
 }
 
-// An unsigned alert could be forged by anyone who can reach the receiver, so the URL needs a secret.
-function alertWebhook(values: Environment): AlertWebhookConfig | undefined {
-  if (values.ALERT_WEBHOOK_URL === undefined) return undefined;
-  if (values.ALERT_WEBHOOK_SECRET === undefined) {
-    throw new ConfigError('Invalid configuration: ALERT_WEBHOOK_SECRET must be set with ALERT_WEBHOOK_URL');
-  }
-  return Object.freeze({ url: values.ALERT_WEBHOOK_URL, secret: values.ALERT_WEBHOOK_SECRET });
+function isCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(bits ?? '')) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-const RETENTION_DAYS = /^RETENTION_[A-Z][A-Z_]*_DAYS$/;
-
-// Read by pattern, so a table added to retention needs no change here; each value is whole days, 0 keeping rows forever.
-function retentionDays(env: NodeJS.ProcessEnv): ReadonlyMap<string, number> {
-  const days = new Map<string, number>();
-  for (const [name, text] of Object.entries(env)) {
-    if (!RETENTION_DAYS.test(name) || text === undefined || text.trim() === '') continue;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 0 || value > 36_500) {
-      throw new ConfigError(`Invalid configuration: ${name} must be a whole number of days from 0 to 36500`);
-    }
-    days.set(name, value);
+function consoleConfig(values: { CONSOLE_OIDC_ISSUER?: string; CONSOLE_OIDC_CLIENT_ID?: string }): ConsoleConfig {
+  const { CONSOLE_OIDC_ISSUER: issuer, CONSOLE_OIDC_CLIENT_ID: clientId } = values;
+  if ((issuer === undefined) !== (clientId === undefined)) {
+    throw new ConfigError('Invalid configuration: CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID must be set together');
   }
-  return days;
-}
-
-export function databaseConfig(url: string): DatabaseConfig {
-  return url.startsWith('sqlite:') ? { kind: 'sqlite', path: url.slice('sqlite:'.length) } : { kind: 'postgres', url };
-}
-
-function jwtConfig(values: Environment): JwtConfig {
-  return Object.freeze({
-    issuer: values.JWT_ISSUER,
-    audience: values.JWT_AUDIENCE,
-    jwksUrl: values.JWT_JWKS_URL,
-    publicKeyPem: values.JWT_PUBLIC_KEY_FILE ? readPublicKey(values.JWT_PUBLIC_KEY_FILE) : undefined,
-    hs256Secret: values.JWT_HS256_SECRET,
-    groupsClaim: values.JWT_GROUPS_CLAIM,
-    clockToleranceSeconds: values.JWT_CLOCK_TOLERANCE_SECONDS,
-  });
-}
-
-function readPublicKey(path: string): string {
-  const pem = readFileOrFail('JWT_PUBLIC_KEY_FILE', path);
-  if (!pem.includes('-----BEGIN PUBLIC KEY-----')) {
-    throw new ConfigError(
-      `Invalid configuration: JWT_PUBLIC_KEY_FILE ${path} is not a PEM public key (BEGIN PUBLIC KEY)`,
-    );
-  }
-  return pem;
-}
-
-function encryptionKeys(values: Environment): EncryptionKeys {
-  const single = values.ENCRYPTION_KEY !== undefined || values.ENCRYPTION_KEY_FILE !== undefined;
-  if (values.ENCRYPTION_KEYS !== undefined) {
-    if (single) {
-      throw new ConfigError(
-        'Invalid configuration: ENCRYPTION_KEYS and ENCRYPTION_KEY/ENCRYPTION_KEY_FILE are mutually exclusive',
-      );
-    }
-    return keyList(values.ENCRYPTION_KEYS, values.ENCRYPTION_KEY_ACTIVE);
-  }
-  if (values.ENCRYPTION_KEY_ACTIVE !== undefined) {
-    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY_ACTIVE needs ENCRYPTION_KEYS');
-  }
-  return Object.freeze({ active: SINGLE_KEY_ID, keys: new Map([[SINGLE_KEY_ID, singleKey(values)]]) });
-}
-
-/** `id:base64,id:base64`: ids are the operator's names for the keys; the active one must be listed. */
-function keyList(list: string, active: string | undefined): EncryptionKeys {
-  const keys = new Map<string, Buffer>();
-  for (const entry of list.split(',').map((item) => item.trim())) {
-    const separator = entry.indexOf(':');
-    const id = entry.slice(0, separator);
-    if (separator < 1 || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
-      throw new ConfigError(
-        'Invalid configuration: ENCRYPTION_KEYS entries must be id:base64 (id: letters, digits, ._-)',
-      );
-    }
-    if (keys.has(id)) throw new ConfigError(`Invalid configuration: ENCRYPTION_KEYS lists key ${id} twice`);
-    keys.set(id, decodeKey(`ENCRYPTION_KEYS (key ${id})`, entry.slice(separator + 1)));
-  }
-  if (active === undefined) {
-    if (keys.size !== 1)
-      throw new ConfigError('Invalid configuration: ENCRYPTION_KEY_ACTIVE must name one of ENCRYPTION_KEYS');
-    return Object.freeze({ active: [...keys.keys()][0], keys });
-  }
-  if (!keys.has(active)) {
-    throw new ConfigError(`Invalid configuration: ENCRYPTION_KEY_ACTIVE ${active} is not in ENCRYPTION_KEYS`);
-  }
-  return Object.freeze({ active, keys });
-}
-
-function singleKey(values: Environment): Buffer {
-  if (values.ENCRYPTION_KEY && values.ENCRYPTION_KEY_FILE) {
-    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY and ENCRYPTION_KEY_FILE are mutually exclusive');
-  }
-  const [name, encoded] = values.ENCRYPTION_KEY_FILE
-    ? ['ENCRYPTION_KEY_FILE', readFileOrFail('ENCRYPTION_KEY_FILE', values.ENCRYPTION_KEY_FILE)]
-    : ['ENCRYPTION_KEY', values.ENCRYPTION_KEY];
-  if (encoded === undefined) {
-    throw new ConfigError(
-      'Invalid configuration: ENCRYPTION_KEY, ENCRYPTION_KEY_FILE or ENCRYPTION_KEYS must be set (npm run dev generates one)',
-    );
-  }
-  return decodeKey(name, encoded);
-}
-
-function decodeKey(name: string, encoded: string): Buffer {
-  const key = Buffer.from(encoded.trim(), 'base64');
-  if (key.length !== 32) {
-    throw new ConfigError(`Invalid configuration: ${name} must be 32 bytes encoded as base64`);
-  }
-  return key;
-}
-
-function tlsConfig(values: Environment): TlsConfig | undefined {
-  const { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } = values;
-  if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) {
-    throw new ConfigError('Invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE must be set together');
-  }
-  // Read here only to fail at start with a clear message; the server reads them itself (and again on change).
-  const cert = readFileOrFail('TLS_CERT_FILE', certFile);
-  const key = readFileOrFail('TLS_KEY_FILE', keyFile);
-  if (!cert.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError(`Invalid configuration: TLS_CERT_FILE ${certFile} is not a PEM certificate`);
-  }
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) {
-    throw new ConfigError(`Invalid configuration: TLS_KEY_FILE ${keyFile} is not a PEM private key`);
-  }
-  return Object.freeze({ certFile, keyFile, reloadSeconds: values.TLS_RELOAD_SECONDS });
-}
-
-function readFileOrFail(variable: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
-    throw new ConfigError(`Invalid configuration: ${variable} cannot be read (${reason}: ${path})`);
-  }
-}
-
-function defaultKubeconfig(): string | undefined {
-  const path = join(homedir(), '.kube', 'config');
-  try {
-    readFileSync(path);
-    return path;
-  } catch {
-    return undefined;
-  }
+  return { oidc: issuer && clientId ? { issuer, clientId } : undefined };
 }

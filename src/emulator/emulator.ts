@@ -12,7 +12,7 @@ import { buildKubeconfig } from './kubeconfig.js';
 import { Faults, type FaultRule } from './faults.js';
 import { Router, parseResourcePath } from './router.js';
 import { StateDirectory } from './state-directory.js';
-import { Store } from './store.js';
+import { objectKey, Store } from './store.js';
 import { servingCert } from './tls.js';
 
 export interface EmulatorOptions {
@@ -102,6 +102,17 @@ export class KubernetesEmulator {
       metadata: { name, uid: randomUUID(), creationTimestamp: now(), labels: { 'kubernetes.io/metadata.name': name } },
       spec: { finalizers: ['kubernetes'] },
       status: { phase: 'Active' },
+    });
+  }
+
+  /** Creates the ServiceAccount unless it exists (dev mode's `team-a/app-web`, which the README leases). */
+  ensureServiceAccount(namespace: string, name: string): void {
+    this.ensureNamespace(namespace);
+    if (this.store.get('serviceaccounts', objectKey(namespace, name))) return;
+    this.store.put('serviceaccounts', objectKey(namespace, name), {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace, uid: randomUUID(), creationTimestamp: now() },
     });
   }
 

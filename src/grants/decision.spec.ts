@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Verb } from '../common/vocabulary/verbs.js';
 import { decide, type AccessRequest, type EffectiveGrant } from './decision.js';
+import { reservedObjects } from './reserved-objects.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -20,7 +21,9 @@ function grant(
     verbs,
     namespace,
     namePattern,
+    notBefore: null,
     expiresAt,
+    source: null,
     reason: null,
     maxLeaseTtlSeconds: null,
     createdBy: 'user:admin',
@@ -268,5 +271,51 @@ describe('decide', () => {
     );
     expect(decision.allowed).toBe(allowed);
     if (!allowed) expect(decision.details).toEqual({ maxLeaseTtlSeconds: held });
+  });
+
+  it.each<[string, EffectiveGrant[], EffectiveGrant[], boolean]>([
+    ['an account with no grants', [leaseApps], [], true],
+    [
+      'an account whose grant the leaser covers',
+      [leaseApps, reader],
+      [grant('sa', ['read'], 'team-a', 'db-main')],
+      true,
+    ],
+    [
+      'an account holding a verb the leaser lacks',
+      [leaseApps, reader],
+      [grant('sa', ['update'], 'team-a', 'db-*')],
+      false,
+    ],
+    ['an account holding a wider scope', [leaseApps, reader], [grant('sa', ['read'], 'team-a', '*')], false],
+    ['an account that may lease longer', [leaseCapped], [{ ...leaseApps, id: 'sa' }], false],
+  ])('a lease acts as the account: %s', (_label, grants, held, allowed) => {
+    const decision = decide(
+      grants,
+      { kind: 'target', verbs: ['lease'], target: { namespace: 'team-a', name: 'app-web' }, actingAs: held },
+      { managedNamespaces: undefined, now: NOW },
+    );
+    expect(decision.allowed).toBe(allowed);
+    if (!allowed) expect(decision.details).toEqual({ uncoveredGrant: 'sa' });
+  });
+
+  it.each<[string, string, string, boolean]>([
+    ['its ServiceAccount', 'broker-home', 'broker', false],
+    ['its configuration Secret', 'broker-home', 'broker-config', false],
+    ['a lease owner anywhere', 'team-a', 'broker-lease-00000000-0000-4000-8000-000000000000', false],
+    ['a like-named object elsewhere', 'team-a', 'broker-config', true],
+    ['a name that only starts like a lease owner', 'team-a', 'broker-lease-mine', true],
+  ])("refuses the broker's own objects whatever the grants: %s", (_label, namespace, name, allowed) => {
+    const reserved = reservedObjects([
+      { namespace: 'broker-home', name: 'broker' },
+      { namespace: 'broker-home', name: 'broker-config' },
+    ]);
+    const admin = grant('admin', ['read', 'update', 'lease'], '*');
+    const decision = decide([admin], target(['read'], namespace, name), {
+      managedNamespaces: undefined,
+      reserved,
+      now: NOW,
+    });
+    expect(decision.allowed).toBe(allowed);
   });
 });

@@ -1,5 +1,11 @@
 import { scopeCovers, scopeMatches, ANY, type Scope } from '../common/vocabulary/scope.js';
 import type { Verb } from '../common/vocabulary/verbs.js';
+import { reservedReason, type ReservedObjects } from './reserved-objects.js';
+
+export interface GrantSource {
+  readonly kind: 'access-request';
+  readonly requestId: string;
+}
 
 /** A grant with its role's verbs resolved. */
 export interface EffectiveGrant extends Scope {
@@ -7,7 +13,11 @@ export interface EffectiveGrant extends Scope {
   readonly subject: string;
   readonly role: string;
   readonly verbs: readonly Verb[];
+  /** When it starts applying; null: at once. */
+  readonly notBefore: Date | null;
   readonly expiresAt: Date | null;
+  /** What made it (an approved access request), or null for a grant made by hand. */
+  readonly source: GrantSource | null;
   readonly reason: string | null;
   /** The longest lease this grant allows, in seconds; null: no cap. */
   readonly maxLeaseTtlSeconds: number | null;
@@ -31,6 +41,11 @@ export type AccessRequest =
       readonly verbs: readonly [Verb, ...Verb[]];
       readonly target: Target;
       readonly leaseTtlSeconds?: number;
+      /**
+       * A lease acts as the ServiceAccount: these are the grants it holds, and the caller must
+       * cover each of them by the escalation rule (every verb over its whole scope).
+       */
+      readonly actingAs?: readonly EffectiveGrant[];
     }
   /** The verb on some names of a namespace (listing it; each name is then filtered). */
   | { readonly kind: 'namespace'; readonly verb: Verb; readonly namespace: string }
@@ -52,6 +67,8 @@ export type AccessRequest =
 export interface DecisionContext {
   /** Namespaces the broker serves; undefined: all. */
   readonly managedNamespaces: readonly string[] | undefined;
+  /** The broker's own objects: refused for every verb, whatever the grants. */
+  readonly reserved?: ReservedObjects;
   readonly now: Date;
 }
 
@@ -66,12 +83,12 @@ export interface Decision {
 }
 
 /**
- * Default deny. A grant matches when it is unexpired at `context.now`, gives the verb, and its
+ * Default deny. A grant matches when it has started and not expired at `context.now`, gives the verb, and its
  * namespace and name glob match; namespaces outside the managed set are refused for everyone.
  * Pure: the decision depends on nothing but its arguments.
  */
 export function decide(grants: readonly EffectiveGrant[], request: AccessRequest, context: DecisionContext): Decision {
-  const live = grants.filter((grant) => grant.expiresAt === null || grant.expiresAt > context.now);
+  const live = grants.filter((grant) => isLive(grant, context.now));
   switch (request.kind) {
     case 'target':
       return decideTarget(live, request, context);
@@ -86,12 +103,14 @@ export function decide(grants: readonly EffectiveGrant[], request: AccessRequest
 
 function decideTarget(
   grants: readonly EffectiveGrant[],
-  { verbs, target, leaseTtlSeconds }: Extract<AccessRequest, { kind: 'target' }>,
+  { verbs, target, leaseTtlSeconds, actingAs }: Extract<AccessRequest, { kind: 'target' }>,
   context: DecisionContext,
 ): Decision {
   if (!isManaged(target.namespace, context)) {
     return deny(verbs[0], `namespace ${target.namespace} is not managed by the broker`);
   }
+  const reserved = reservedReason(context.reserved, target);
+  if (reserved) return deny(verbs[0], reserved);
   const scoped = (verb: Verb) =>
     grants.filter((grant) => grant.verbs.includes(verb) && scopeMatches(grant, target.namespace, target.name));
   const matchedOf = (verb: Verb) =>
@@ -106,6 +125,15 @@ function decideTarget(
     );
   }
   if (refused) return deny(refused, `no grant gives ${refused} on ${target.namespace}/${target.name}`);
+  const uncovered = (actingAs ?? []).find((held) => !coversHeldGrant(grants, held));
+  if (uncovered) {
+    return deny(
+      verbs[0],
+      `${target.namespace}/${target.name} holds ${uncovered.verbs.join(', ')} over namespace ${uncovered.namespace}, ` +
+        `names ${uncovered.namePattern} (grant ${uncovered.id}), which your grants do not cover; a lease acts as it`,
+      { uncoveredGrant: uncovered.id },
+    );
+  }
   const matched = [...new Set(verbs.flatMap(matchedOf))];
   const also = verbs.length > 1 ? ` (${verbs.join(', ')})` : '';
   return allow(verbs[0], `allowed by ${matched.length} grant(s)${also}`, matched);
@@ -159,6 +187,23 @@ function decideScope(
     }
   }
   return allow(verbs[0], `holds ${unique.join(', ')} ${where}`, [...new Set(unique.flatMap(coveringOf))]);
+}
+
+/** The escalation rule for one grant the leased ServiceAccount holds: each verb over its whole scope, lease caps included. */
+function coversHeldGrant(grants: readonly EffectiveGrant[], held: EffectiveGrant): boolean {
+  if (held.verbs.length === 0) return true;
+  const [first, ...rest] = held.verbs;
+  return decideScope(grants, {
+    kind: 'scope',
+    verbs: [first, ...rest],
+    scope: held,
+    leaseCap: { maxLeaseTtlSeconds: held.maxLeaseTtlSeconds },
+  }).allowed;
+}
+
+/** Started (no `notBefore`, or reached) and not expired at `now`. */
+export function isLive(grant: Pick<EffectiveGrant, 'notBefore' | 'expiresAt'>, now: Date): boolean {
+  return (grant.notBefore === null || grant.notBefore <= now) && (grant.expiresAt === null || grant.expiresAt > now);
 }
 
 function allowsLease(grant: EffectiveGrant, ttlSeconds: number | undefined): boolean {

@@ -6,6 +6,7 @@ import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { GRANTS_AND_ROLES, GrantCache } from './grant-cache.js';
+import { PeriodicTask } from '../common/scheduling/periodic-task.js';
 
 /**
  * PostgreSQL: hears other replicas' grant and role changes (LISTEN on a dedicated connection)
@@ -55,8 +56,7 @@ export class GrantChangeListener implements OnApplicationBootstrap, OnModuleDest
 /** Every CACHE_VERSION_CHECK_SECONDS, the cache compares its version with the database's. */
 @Injectable()
 export class GrantVersionCheck implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private checking: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private readonly logger: Logger;
 
   constructor(
@@ -65,24 +65,18 @@ export class GrantVersionCheck implements OnApplicationBootstrap, OnModuleDestro
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'grant-cache' });
+    // A check slower than the interval is not stacked up behind.
+    this.task = new PeriodicTask(
+      () => this.cache.check(),
+      (error) => this.logger.error({ err: error }, 'grant cache version check failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.checkOnce(), this.config.cache.versionCheckSeconds * 1000);
-    this.timer.unref();
+    this.task.start(this.config.cache.versionCheckSeconds);
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
-  }
-
-  private checkOnce(): void {
-    // A check slower than the interval is not stacked up behind.
-    this.checking ??= this.cache
-      .check()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'grant cache version check failed'))
-      .finally(() => {
-        this.checking = undefined;
-      });
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -72,6 +72,10 @@ export class GrantCache implements OnModuleInit {
     return this.index.grantsOf(subjects);
   }
 
+  allGrants(): EffectiveGrant[] {
+    return this.index.allGrants();
+  }
+
   roleOf(roleName: string): RoleEntity | undefined {
     return this.index.roleOf(roleName);
   }

@@ -59,6 +59,11 @@ export class GrantIndex {
     return this.rolesByName.get(roleName);
   }
 
+  /** Every grant, with its role's verbs (finding who holds a verb somewhere: approvers). */
+  allGrants(): EffectiveGrant[] {
+    return [...this.byId.values()].map((grant) => toEffectiveGrant(grant, this.rolesByName.get(grant.roleName)));
+  }
+
   roles(): RoleEntity[] {
     return [...this.rolesByName.values()];
   }
@@ -132,7 +137,10 @@ export function toEffectiveGrant(
     verbs: role?.verbs ?? [],
     namespace: row.namespace,
     namePattern: row.namePattern,
+    notBefore: row.notBefore ?? null,
     expiresAt: row.expiresAt,
+    source:
+      row.sourceKind === 'access-request' && row.sourceId ? { kind: 'access-request', requestId: row.sourceId } : null,
     reason: row.reason,
     maxLeaseTtlSeconds: caps.length > 0 ? Math.min(...caps) : null,
     createdBy: row.createdBy,

@@ -1,6 +1,6 @@
 import type { EffectiveGrant } from './decision.js';
 import type { RoleEntity } from './entities/role.entity.js';
-import { GrantView } from './models/grant.model.js';
+import { GrantSourceView, GrantView } from './models/grant.model.js';
 import { RoleView } from './models/role.model.js';
 
 /** Mapping from grants and roles to the API views, shared by REST and GraphQL. */
@@ -12,7 +12,9 @@ export function toGrantView(grant: EffectiveGrant): GrantView {
     verbs: [...grant.verbs],
     namespace: grant.namespace,
     namePattern: grant.namePattern,
+    notBefore: grant.notBefore,
     expiresAt: grant.expiresAt,
+    source: grant.source ? Object.assign(new GrantSourceView(), grant.source) : undefined,
     reason: grant.reason,
     maxLeaseTtlSeconds: grant.maxLeaseTtlSeconds,
     createdBy: grant.createdBy,

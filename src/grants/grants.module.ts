@@ -15,6 +15,7 @@ import { RoleEntity } from './entities/role.entity.js';
 import { GrantsService } from './grants.service.js';
 import { PolicyService } from './policy.service.js';
 import { RolesService } from './roles.service.js';
+import { TemporaryGrants } from './temporary-grants.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([GrantEntity, RoleEntity]), AuditModule],
@@ -29,7 +30,8 @@ import { RolesService } from './roles.service.js';
     RolesService,
     BootstrapAdminsService,
     GrantsResolver,
+    TemporaryGrants,
   ],
-  exports: [PolicyService],
+  exports: [PolicyService, TemporaryGrants],
 })
 export class GrantsModule {}

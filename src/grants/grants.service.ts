@@ -17,6 +17,7 @@ import { WhoamiView } from './models/whoami.model.js';
 import { GrantChanges } from './grant-changes.js';
 import { toEffectiveGrant } from './grant-index.js';
 import { PolicyService, type AccessRequest, type EffectiveGrant } from './policy.service.js';
+import { Clock } from '../common/time/clock.js';
 import { ANY } from '../common/vocabulary/scope.js';
 
 /** Listing or fetching grants needs grants:manage somewhere; each grant is then shown only inside the caller's scope. */
@@ -31,6 +32,7 @@ export class GrantsService {
     private readonly policy: PolicyService,
     private readonly audit: AuditService,
     private readonly changes: GrantChanges,
+    private readonly clock: Clock,
   ) {}
 
   async whoami(actor: Actor): Promise<WhoamiView> {
@@ -62,7 +64,7 @@ export class GrantsService {
   async create(actor: Actor, input: CreateGrantInput): Promise<GrantView> {
     const role = await this.roles.findOneBy({ name: input.role });
     if (!role) throw new DomainError(ErrorCode.Unprocessable, `Role ${input.role} does not exist`);
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now()) {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
     const scope = { namespace: input.namespace, namePattern: input.namePattern ?? ANY };

@@ -7,10 +7,13 @@ import type { Verb } from '../common/vocabulary/verbs.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { decide, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
+import { Clock } from '../common/time/clock.js';
+import { decide, isLive, type AccessRequest, type Decision, type EffectiveGrant } from './decision.js';
 import type { GrantEntity } from './entities/grant.entity.js';
 import { GrantCache } from './grant-cache.js';
 import { toEffectiveGrant } from './grant-index.js';
+import { CHECKPOINT_CONFIGMAP } from '../audit/checkpoint-locations.js';
+import { reservedObjects, type ReservedObjects } from './reserved-objects.js';
 
 export type { AccessRequest, Decision, EffectiveGrant, Target } from './decision.js';
 
@@ -29,13 +32,23 @@ export interface RecordedDecision extends Decision {
 export class PolicyService {
   // One set of grants per request: the guard and the service decide on the same view.
   private readonly grantsByActor = new WeakMap<Actor, Promise<EffectiveGrant[]>>();
+  private readonly reserved: ReservedObjects;
 
   constructor(
     private readonly cache: GrantCache,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'managedNamespaces'>,
+    @Inject(APP_CONFIG)
+    private readonly config: Pick<AppConfig, 'managedNamespaces' | 'exposure' | 'auditCheckpoint'>,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
     @Inject(MetricsService) private readonly metrics: Pick<MetricsService, 'countDecision'>,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    const own = config.exposure.ownObjects;
+    this.reserved = reservedObjects([
+      { namespace: own.namespace, name: own.serviceAccount },
+      { namespace: own.namespace, name: own.configSecret },
+      { namespace: config.auditCheckpoint.namespace, name: CHECKPOINT_CONFIGMAP },
+    ]);
+  }
 
   effectiveGrants(actor: Actor): Promise<EffectiveGrant[]> {
     let grants = this.grantsByActor.get(actor);
@@ -46,10 +59,10 @@ export class PolicyService {
     return grants;
   }
 
-  /** The unexpired grants of `subjects` now (decisions check expiry again at their own time). */
+  /** The grants of `subjects` that apply now (decisions check their window again at their own time). */
   grantsOfSubjects(subjects: readonly string[]): EffectiveGrant[] {
-    const now = Date.now();
-    return this.cache.grantsOf(subjects).filter((grant) => grant.expiresAt === null || grant.expiresAt.getTime() > now);
+    const now = new Date(this.clock.now());
+    return this.cache.grantsOf(subjects).filter((grant) => isLive(grant, now));
   }
 
   /** Attaches each grant's role verbs. */
@@ -59,7 +72,11 @@ export class PolicyService {
 
   /** Decides without recording: for filtering what a decision already allowed (names in a listing). */
   evaluate(grants: readonly EffectiveGrant[], request: AccessRequest): Decision {
-    return decide(grants, request, { managedNamespaces: this.config.managedNamespaces, now: new Date() });
+    return decide(grants, request, {
+      managedNamespaces: this.config.managedNamespaces,
+      reserved: this.reserved,
+      now: new Date(this.clock.now()),
+    });
   }
 
   /**

@@ -75,20 +75,23 @@ export class HealthController {
     }
   }
 
-  /** Down until every watch has listed once; degraded (still ready: reads fall back to the API server) while a watch is lost. */
+  /**
+   * Down until every watch has listed once; degraded (still ready: reads fall back to the API server) while a watch is lost.
+   * States only, never counts: the probe answers anyone, and how many secrets the broker holds is not theirs to watch.
+   */
   private secretsCacheHealth(): HealthIndicatorResult {
     const indicator = this.indicators.check('secrets-cache');
-    const { enabled, watches, listed, watching, cachedSecrets, silentWatchesDropped } = this.secretsCache.state();
+    const { enabled, watches, listed, watching, silentWatchesDropped } = this.secretsCache.state();
     if (!enabled) return indicator.up({ enabled });
     if (listed < watches) {
       const message = `${watches - listed} of ${watches} watches have not completed their first list`;
-      return indicator.down({ message, cachedSecrets, silentWatchesDropped });
+      return indicator.down({ message, silentWatchesDropped });
     }
     if (watching < watches) {
       const message = `${watches - watching} of ${watches} watches are reconnecting; their secrets are read from the API server`;
-      return indicator.degraded({ message, cachedSecrets, silentWatchesDropped });
+      return indicator.degraded({ message, silentWatchesDropped });
     }
-    return indicator.up({ cachedSecrets, silentWatchesDropped });
+    return indicator.up({ silentWatchesDropped });
   }
 
   /** Degraded, still ready, while Redis is unreachable: limits then hold per replica (stricter per replica, looser overall). */

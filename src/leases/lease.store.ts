@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { LifecycleEvents, type LifecycleEventType } from '../common/events/lifecycle-events.js';
+import { LifecycleEvents, type LifecycleEventType } from '../lifecycle-events/lifecycle-events.js';
 import type { LeaseFilter } from './dto/lease-inputs.js';
 import { LeaseEntity, type LeaseState } from './entities/lease.entity.js';
 import { VIEW_STATE } from './lease-views.js';
+import { Clock } from '../common/time/clock.js';
 
 /** Where a listing stands: the last lease of the previous page (newest first). */
 export interface LeasePosition {
@@ -29,6 +30,7 @@ export class LeaseStore {
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: LifecycleEvents,
+    private readonly clock: Clock,
   ) {}
 
   private get leases() {
@@ -94,7 +96,7 @@ export class LeaseStore {
       const result = await manager
         .createQueryBuilder()
         .update(LeaseEntity)
-        .set({ state: change.to, endedAt: new Date(), endedBy: change.by })
+        .set({ state: change.to, endedAt: new Date(this.clock.now()), endedBy: change.by })
         .where('id = :id AND state IN (:...from)', { id: lease.id, from: [...change.from] })
         .execute();
       if (result.affected !== 1) return false;
@@ -138,6 +140,28 @@ export class LeaseStore {
     return claimed;
   }
 
+  /** Issued leases not yet past their expiry, oldest first, after `afterId` (for checking them in batches). */
+  live(now: Date, afterId: string, limit: number): Promise<LeaseEntity[]> {
+    return this.leases
+      .createQueryBuilder('lease')
+      .where({ state: 'active' })
+      .andWhere('lease.expires_at > :now', { now })
+      .andWhere('lease.id > :afterId', { afterId })
+      .orderBy('lease.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Leases of `subject` that are issued or being issued and not yet past their expiry. */
+  countLive(subject: string, now: Date): Promise<number> {
+    return this.leases
+      .createQueryBuilder('lease')
+      .where('lease.subject = :subject', { subject })
+      .andWhere({ state: In(['pending', 'active']) })
+      .andWhere('lease.expires_at > :now', { now })
+      .getCount();
+  }
+
   /** Newest first, after `position`; `subject` restricts to one caller's own leases. */
   page(filter: LeaseFilter, position: LeasePosition | undefined, size: number): Promise<LeaseEntity[]> {
     const query = this.leases.createQueryBuilder('lease');
@@ -169,7 +193,7 @@ export class LeaseStore {
         namespace: lease.namespace,
         name: lease.serviceAccount,
         subject,
-        details: { leaseId: lease.id, ...details },
+        details: { leaseId: lease.id, holder: lease.subject, ...details },
       },
     ]);
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { PagingModule } from '../common/paging/paging.module.js';
 import { GrantsModule } from '../grants/grants.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
@@ -11,7 +12,7 @@ import { LeasesService } from './leases.service.js';
 
 /** Leases of short-lived ServiceAccount tokens: issue, list, revoke, and the expiry sweeper. */
 @Module({
-  imports: [GrantsModule, AuditModule, PagingModule, WebhooksModule],
+  imports: [AuthModule, GrantsModule, AuditModule, PagingModule, WebhooksModule],
   controllers: [LeasesController],
   providers: [LeaseStore, LeasesService, LeaseSweeper, LeasesResolver],
 })

@@ -1,19 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditService, type OutcomeOf } from '../audit/audit.service.js';
+import { ServiceAccountAuthenticator } from '../auth/service-account.authenticator.js';
 import { ClusterGateway, type IssuedToken, type ObjectIdentity } from '../cluster/cluster.gateway.js';
-import type { Actor } from '../common/actor.js';
+import { GROUP_PREFIX, type Actor } from '../common/actor.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { CursorCodec } from '../common/paging/cursor-codec.js';
 import type { PageRequest } from '../common/paging/page.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { API_SERVER_AUDIENCE } from '../config/exposure-config.js';
 import { PolicyService, type AccessRequest, type EffectiveGrant, type Target } from '../grants/policy.service.js';
+import { LEASE_OWNER_PREFIX } from '../grants/reserved-objects.js';
 import type { LeaseFilter, LeaseServiceAccountInput } from './dto/lease-inputs.js';
 import type { LeaseEntity } from './entities/lease.entity.js';
 import { toLeasedTokenView, toLeaseView } from './lease-views.js';
 import { LeaseStore, type LeasePosition } from './lease.store.js';
 import { LeasePageView, type LeasedTokenView, type LeaseView } from './models/lease.model.js';
+import { Clock } from '../common/time/clock.js';
 
 /** The API server refuses TokenRequest `expirationSeconds` below this. */
 export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
@@ -36,9 +40,17 @@ export class LeasesService {
     private readonly store: LeaseStore,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'leases'>,
+    @Inject(ServiceAccountAuthenticator)
+    private readonly serviceAccountTokens: Pick<ServiceAccountAuthenticator, 'forget'>,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'leases' | 'exposure'>,
+    private readonly clock: Clock,
   ) {}
 
+  /**
+   * A lease acts as the ServiceAccount, so the caller must cover every grant that account holds
+   * here (its own and its groups'), by the same rule as making those grants; the audiences are
+   * limited to LEASE_ALLOWED_AUDIENCES and one subject holds at most LEASE_MAX_ACTIVE_PER_SUBJECT.
+   */
   async lease(actor: Actor, target: Target, input: LeaseServiceAccountInput): Promise<LeasedTokenView> {
     const { minTtlSeconds, maxTtlSeconds } = this.config.leases;
     if (input.ttlSeconds < minTtlSeconds || input.ttlSeconds > maxTtlSeconds) {
@@ -48,11 +60,14 @@ export class LeasesService {
         { details: { minTtlSeconds, maxTtlSeconds } },
       );
     }
+    this.assertAllowedAudiences(input.audiences ?? []);
+    await this.assertUnderCap(actor);
     const intent = await this.policy.authorize(actor, {
       kind: 'target',
       verbs: ['lease'],
       target,
       leaseTtlSeconds: input.ttlSeconds,
+      actingAs: this.policy.grantsOfSubjects(serviceAccountSubjects(target)),
     });
     const id = randomUUID();
     return this.audit.recordOutcome(
@@ -67,6 +82,25 @@ export class LeasesService {
         },
       }),
     );
+  }
+
+  private assertAllowedAudiences(audiences: readonly string[]): void {
+    const allowed = this.config.exposure.leaseAllowedAudiences;
+    const refused = audiences.length === 0 ? (allowed.includes(undefined) ? [] : ['(the API server)']) : audiences;
+    const outside = refused.filter((audience) => !allowed.includes(audience));
+    if (outside.length > 0) {
+      const listed = allowed.map((audience) => audience ?? API_SERVER_AUDIENCE);
+      throw new DomainError(
+        ErrorCode.Unprocessable,
+        `audiences ${outside.join(', ')} may not be leased; allowed: ${listed.join(', ')}`,
+        { details: { allowedAudiences: listed } },
+      );
+    }
+  }
+
+  private async assertUnderCap(actor: Actor): Promise<void> {
+    const cap = this.config.exposure.leaseMaxActivePerSubject;
+    if ((await this.store.countLive(actor.subject, new Date(this.clock.now()))) >= cap) throw tooManyLeases(cap);
   }
 
   async get(actor: Actor, id: string): Promise<LeaseView> {
@@ -87,6 +121,7 @@ export class LeasesService {
       outcomeOf(actor, intent.verb, intent.auditEventId, target, { operation: 'revoke_lease', leaseId: id }),
       async () => {
         await this.cluster.deleteBindingSecret(ownerOf(row));
+        if (row.tokenFingerprint) this.serviceAccountTokens.forget(row.tokenFingerprint);
         await this.store.end(row, { to: 'revoked', from: ['pending', 'active'], by: actor.subject });
         return toLeaseView((await this.store.find(id)) ?? row);
       },
@@ -127,18 +162,24 @@ export class LeasesService {
     target: Target,
     input: LeaseServiceAccountInput,
   ): Promise<LeasedTokenView> {
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const row = await this.store.insertPending({
       id,
       subject: actor.subject,
+      leaserSubjects: [...actor.subjects],
       namespace: target.namespace,
       serviceAccount: target.name,
       audiences: input.audiences ?? [],
       reason: input.reason ?? null,
-      ownerName: `broker-lease-${id}`,
+      ownerName: `${LEASE_OWNER_PREFIX}${id}`,
       createdAt: now,
       expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
     });
+    // Counted after the row exists, so concurrent requests cannot all pass a count taken before any of them.
+    if ((await this.store.countLive(actor.subject, now)) > this.config.exposure.leaseMaxActivePerSubject) {
+      await this.store.remove(row.id);
+      throw tooManyLeases(this.config.exposure.leaseMaxActivePerSubject);
+    }
     let owner: ObjectIdentity | undefined;
     let issued: IssuedToken;
     try {
@@ -198,6 +239,24 @@ export class LeasesService {
     };
     return this.policy.evaluate(grants, manage).allowed ? manage : undefined;
   }
+}
+
+/** The subjects a token of this ServiceAccount acts as in the broker: itself and the groups the cluster gives it. */
+export function serviceAccountSubjects({ namespace, name }: Target): string[] {
+  return [
+    `serviceaccount:${namespace}/${name}`,
+    ...['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'].map(
+      (group) => `${GROUP_PREFIX}${group}`,
+    ),
+  ];
+}
+
+function tooManyLeases(cap: number): DomainError {
+  return new DomainError(
+    ErrorCode.RateLimited,
+    `You hold ${cap} active leases, the most one subject may; revoke one or wait for one to expire`,
+    { details: { maxActiveLeases: cap } },
+  );
 }
 
 /** SHA-256, hex: the same digest a holder of the token can compute to find its lease. */

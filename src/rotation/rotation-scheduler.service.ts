@@ -5,13 +5,16 @@ import { systemActor, type Actor } from '../common/actor.js';
 import { toDomainError } from '../common/errors/to-domain-error.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { PeriodicTask } from '../common/scheduling/periodic-task.js';
+import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { SecretRecordEntity } from '../secrets/entities/secret-record.entity.js';
 import { isScheduled, jitterMs, nextRotationAt, retryAt } from '../secrets/rotation-schedule.js';
-import { SecretVersionStore } from '../secrets/secret-version.store.js';
-import { SecretWriterService } from '../secrets/secret-writer.service.js';
+import { SecretSystemWrites } from '../secrets/secret-system-writes.js';
+import { GracePeriods } from './grace-periods.js';
+import { RotationStore } from './rotation.store.js';
+import { SystemIntents } from './system-intent.js';
 
 export const SCHEDULER_SUBJECT = 'system:scheduler';
 
@@ -33,15 +36,18 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
   private readonly task: PeriodicTask;
 
   constructor(
-    private readonly store: SecretVersionStore,
-    private readonly writer: SecretWriterService,
+    private readonly store: RotationStore,
+    private readonly writes: SecretSystemWrites,
+    private readonly intents: SystemIntents,
+    private readonly gracePeriods: GracePeriods,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'rotation-scheduler' });
     this.task = new PeriodicTask(
-      () => this.runDue(new Date()),
+      () => this.runDue(new Date(this.clock.now())),
       (error) => this.logger.warn({ err: error }, 'scheduler tick failed'),
     );
   }
@@ -59,9 +65,9 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     return this.task.stop();
   }
 
-  /** One look for due work; a tick while the previous one still runs joins it. */
+  /** One look for due work at the clock's time, after any look under way (which may have read an earlier time). */
   tick(): Promise<void> {
-    return this.task.runOnce();
+    return this.task.runNext();
   }
 
   private async runDue(now: Date): Promise<void> {
@@ -69,8 +75,8 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
       if (this.task.isStopped) return;
       await this.runSlot(record, now);
     }
-    for (const record of await this.store.dueGracePeriods(now, BATCH)) {
-      await this.writer.finishGracePeriod(schedulerActor(), record);
+    for (const record of await this.gracePeriods.due(BATCH)) {
+      await this.gracePeriods.finish(schedulerActor(), record);
     }
   }
 
@@ -85,13 +91,20 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
     const target = { namespace: record.namespace, name: record.name };
     const actor = schedulerActor();
     try {
-      await this.writer.rotateAsSystem(actor, target, `scheduled rotation (slot ${slot.toISOString()})`);
+      const reason = `scheduled rotation (slot ${slot.toISOString()})`;
+      await this.intents.run({ actor, action: 'rotate', target, reason }, () =>
+        this.writes.rotateDecided(actor, target, reason),
+      );
       if (record.rotationFailures > 0) await this.store.rotationSucceeded(record);
       this.metrics.countScheduledRotation(true);
     } catch (error) {
       this.metrics.countScheduledRotation(false);
       const reason = toDomainError(error).message;
-      const retry = retryAt(new Date(), record.rotationFailures + 1, this.config.rotation.retryBaseSeconds);
+      const retry = retryAt(
+        new Date(this.clock.now()),
+        record.rotationFailures + 1,
+        this.config.rotation.retryBaseSeconds,
+      );
       const failures = await this.store.rotationFailed(record, retry, {
         type: 'rotation.failed',
         ...target,

@@ -3,9 +3,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { DerivedKeys } from '../common/crypto/derived-keys.js';
-import { KeyRing } from '../common/crypto/key-ring.js';
-import type { WrappedDataKeys } from '../common/crypto/wrapped-data-keys.js';
+import { DerivedKeys } from '../crypto/derived-keys.js';
+import { KeyRing } from '../crypto/key-ring.js';
+import type { WrappedDataKeys } from '../crypto/wrapped-data-keys.js';
 import { SigningSecretKeys } from '../webhooks/signing-secret-keys.js';
 import { SecretVersionKeys } from './secret-version-keys.js';
 
@@ -56,7 +56,7 @@ export class KekRewrapService implements OnModuleInit {
     const missing = [...inUse].filter((kekId) => this.ring.keyOf(kekId) === undefined);
     if (missing.length > 0) {
       throw new Error(
-        `Stored data keys are wrapped by key-encryption key ${missing.join(', ')}, which is not configured ` +
+        `Stored data keys are wrapped by key-encryption key ${missing.map((kekId) => this.ring.describe(kekId)).join(', ')}, which is not configured ` +
           '(add it back to ENCRYPTION_KEYS and run kek:rewrap before removing it)',
       );
     }

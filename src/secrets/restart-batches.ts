@@ -1,8 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { IsNull, LessThan, LessThanOrEqual, Repository } from 'typeorm';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { PeriodicTask } from '../common/scheduling/periodic-task.js';
@@ -10,7 +7,7 @@ import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SecretConsumer } from './consumers.js';
-import { RestartBatchEntity } from './entities/restart-batch.entity.js';
+import { RestartBatchStore } from './restart-batch.store.js';
 
 // A claim older than this belongs to a replica that stopped while restarting; another one takes it over.
 const STALE_CLAIM_MS = 60_000;
@@ -28,7 +25,7 @@ export class RestartBatches implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
-    @InjectRepository(RestartBatchEntity) private readonly batches: Repository<RestartBatchEntity>,
+    private readonly batches: RestartBatchStore,
     private readonly cluster: ClusterGateway,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'rotation'>,
@@ -59,18 +56,7 @@ export class RestartBatches implements OnApplicationBootstrap, OnModuleDestroy {
     intervalMs: number,
   ): Promise<SecretConsumer[]> {
     const [first = [], ...later] = batches;
-    const now = this.clock.now();
-    const stored = later.map((batch, index) =>
-      this.batches.create({
-        id: randomUUID(),
-        namespace,
-        secretName,
-        workloads: batch.map(({ kind, name }) => ({ kind, name })),
-        dueAt: new Date(now + intervalMs * (index + 1)),
-        claimedAt: null,
-      }),
-    );
-    if (stored.length > 0) await this.batches.insert(stored);
+    const stored = await this.batches.add(namespace, secretName, later, this.clock.now(), intervalMs);
     stored.forEach((batch, index) => {
       const timer = setTimeout(
         () => {
@@ -107,13 +93,7 @@ export class RestartBatches implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async runOverdue(): Promise<void> {
-    const overdue = await this.batches.find({
-      where: { dueAt: LessThanOrEqual(new Date(this.clock.now())) },
-      order: { dueAt: 'ASC' },
-      take: 100,
-      select: { id: true },
-    });
-    for (const { id } of overdue) {
+    for (const id of await this.batches.overdue(new Date(this.clock.now()), 100)) {
       if (this.task.isStopped) return;
       await this.run(id);
     }
@@ -123,16 +103,10 @@ export class RestartBatches implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(id: string): Promise<void> {
     try {
       const now = new Date(this.clock.now());
-      const stale = new Date(now.getTime() - STALE_CLAIM_MS);
-      const claimedFree = await this.batches.update({ id, claimedAt: IsNull() }, { claimedAt: now });
-      const claimed =
-        (claimedFree.affected ?? 0) > 0 ||
-        ((await this.batches.update({ id, claimedAt: LessThan(stale) }, { claimedAt: now })).affected ?? 0) > 0;
-      if (!claimed) return;
-      const batch = await this.batches.findOneBy({ id });
+      const batch = await this.batches.claim(id, now, new Date(now.getTime() - STALE_CLAIM_MS));
       if (!batch) return;
       await this.restart(batch.namespace, batch.workloads);
-      await this.batches.delete({ id });
+      await this.batches.remove(id);
     } catch (error) {
       this.logger.warn({ err: error, batch: id }, 'a restart batch failed; it is tried again');
     }

@@ -11,7 +11,7 @@ import type { RotationPolicy } from './rotation-policy.js';
 import { firstRotationAt } from './rotation-schedule.js';
 import { SecretLoader } from './secret-loader.js';
 import { toSecretView } from './secret-views.js';
-import { rotationPolicyOf } from './secret-writer.service.js';
+import { rotationPolicyOf } from './create-plan.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import type { SecretView } from './models/secret.model.js';
 

@@ -52,9 +52,20 @@ describe('rotation schedule', () => {
     expect(retryAt(now, 40, 2).getTime() - now.getTime()).toBe(3_600_000);
   });
 
+  it('refuses a schedule whose slots come closer than the minimum interval, wherever in the year', () => {
+    expect(() => validateSchedule({ schedule: '* * * * * *' }, 3600)).toThrow(/fires 1 s after a previous slot/);
+    expect(() => validateSchedule({ schedule: '*/10 * * * *' }, 3600)).toThrow(/fires 600 s/);
+    // Two slots a minute apart, once a year.
+    expect(() => validateSchedule({ schedule: '0,1 0 1 1 *' }, 3600)).toThrow(/fires 60 s/);
+    // Every hour on the 29th of February only.
+    expect(() => validateSchedule({ schedule: '0 * 29 2 *' }, 7200)).toThrow(/fires 3600 s/);
+    expect(() => validateSchedule({ schedule: '0 3 * * *' }, 3600)).not.toThrow();
+    expect(() => validateSchedule({ schedule: '0 * * * *' }, 3600)).not.toThrow();
+  });
+
   it('refuses a bad cron expression and a policy with both kinds of schedule', () => {
-    expect(() => validateSchedule({ schedule: 'every day' })).toThrow(/cron/);
-    expect(() => validateSchedule({ schedule: '* * * * *', intervalSeconds: 60 })).toThrow(/not both/);
-    expect(() => validateSchedule({ schedule: '*/5 * * * * *' })).not.toThrow();
+    expect(() => validateSchedule({ schedule: 'every day' }, 60)).toThrow(/cron/);
+    expect(() => validateSchedule({ schedule: '* * * * *', intervalSeconds: 60 }, 60)).toThrow(/not both/);
+    expect(() => validateSchedule({ schedule: '*/5 * * * * *' }, 5)).not.toThrow();
   });
 });

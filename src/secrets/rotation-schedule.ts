@@ -11,16 +11,51 @@ export function isScheduled(policy: Pick<RotationPolicy, 'intervalSeconds' | 'sc
   return policy?.intervalSeconds !== undefined || policy?.schedule !== undefined;
 }
 
-/** Refuses a schedule the parser cannot read, or a policy that names both an interval and a schedule. */
-export function validateSchedule(policy: Pick<RotationPolicy, 'intervalSeconds' | 'schedule'>): void {
+/** How many fire times, and how long a span, are looked at for the shortest gap of a schedule. */
+const GAP_SAMPLE_FIRES = 2_000;
+const GAP_SAMPLE_SPAN_MS = 400 * 86_400_000;
+
+/**
+ * Refuses a schedule the parser cannot read, a policy that names both an interval and a
+ * schedule, and a schedule that fires sooner than `minIntervalSeconds` after a previous slot.
+ */
+export function validateSchedule(
+  policy: Pick<RotationPolicy, 'intervalSeconds' | 'schedule'>,
+  minIntervalSeconds: number,
+): void {
   if (policy.intervalSeconds !== undefined && policy.schedule !== undefined)
     throw new DomainError(ErrorCode.Unprocessable, 'A rotation policy takes intervalSeconds or schedule, not both');
   if (policy.schedule === undefined) return;
+  let gapSeconds: number;
   try {
-    CronExpressionParser.parse(policy.schedule, { tz: 'UTC' });
+    gapSeconds = shortestGapSeconds(policy.schedule);
   } catch {
     throw new DomainError(ErrorCode.Unprocessable, `schedule is not a cron expression: ${policy.schedule}`);
   }
+  if (gapSeconds < minIntervalSeconds) {
+    throw new DomainError(
+      ErrorCode.Unprocessable,
+      `schedule fires ${gapSeconds} s after a previous slot; slots must be at least ${minIntervalSeconds} s apart (ROTATION_MIN_INTERVAL_SECONDS)`,
+    );
+  }
+}
+
+/**
+ * The shortest time between consecutive fire times, from the first GAP_SAMPLE_FIRES fires or
+ * GAP_SAMPLE_SPAN_MS (a year and more: every month, weekday and leap-day pattern shows in it),
+ * whichever ends first. Dense schedules show their gap at once; sparse ones within the span.
+ */
+function shortestGapSeconds(expression: string): number {
+  const start = Date.UTC(2028, 0, 1);
+  const fires = CronExpressionParser.parse(expression, { currentDate: new Date(start), tz: 'UTC' });
+  let previous = fires.next().getTime();
+  let shortest = Infinity;
+  for (let i = 1; i < GAP_SAMPLE_FIRES && previous - start < GAP_SAMPLE_SPAN_MS && fires.hasNext(); i += 1) {
+    const next = fires.next().getTime();
+    shortest = Math.min(shortest, next - previous);
+    previous = next;
+  }
+  return shortest / 1000;
 }
 
 /** The first slot of a newly scheduled secret, or null when the policy has no schedule. */

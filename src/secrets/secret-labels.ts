@@ -9,3 +9,8 @@ export function versionOf(annotations: Readonly<Record<string, string>>): number
   const text = annotations[VERSION_ANNOTATION];
   return text !== undefined && /^[1-9][0-9]{0,8}$/.test(text) ? Number(text) : null;
 }
+
+/** A Secret's labels with the broker's managed-by label added. */
+export function managedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+}

@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import type { Target } from '../grants/decision.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RevocationStore } from './revocation.store.js';
 
 export interface LoadedSecret {
   readonly secret: ClusterSecret;
@@ -20,6 +21,7 @@ export class SecretLoader {
   constructor(
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
+    private readonly revocations: RevocationStore,
   ) {}
 
   async load({ namespace, name }: Target): Promise<LoadedSecret> {
@@ -27,7 +29,8 @@ export class SecretLoader {
       this.cluster.getSecret(namespace, name),
       this.store.findRecord(namespace, name),
     ]);
-    const record = found?.state === 'revoking' ? await this.store.settleRevocation(found, secret !== undefined) : found;
+    const record =
+      found?.state === 'revoking' ? await this.revocations.settleRevocation(found, secret !== undefined) : found;
     if (!secret) {
       if (record?.state === 'revoked') {
         throw new DomainError(ErrorCode.Gone, `Secret ${namespace}/${name} was revoked`, {
@@ -51,7 +54,7 @@ export class SecretLoader {
   async settleRevocationOf({ namespace, name }: Target): Promise<void> {
     const record = await this.store.findRecord(namespace, name);
     if (record?.state === 'revoking') {
-      await this.store.settleRevocation(record, (await this.cluster.getSecret(namespace, name)) !== undefined);
+      await this.revocations.settleRevocation(record, (await this.cluster.getSecret(namespace, name)) !== undefined);
     }
   }
 }

@@ -5,14 +5,16 @@ import type { AuditEventView } from '../audit/models/audit-event.model.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
 import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
+import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { withoutPreviousKeys } from './previous-keys.js';
 import { VERSION_ANNOTATION, versionOf } from './secret-labels.js';
-import { SecretWriterService } from './secret-writer.service.js';
+import { SecretSystemWrites } from './secret-system-writes.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RevocationStore } from './revocation.store.js';
 
 export const RECONCILER_SUBJECT = 'system:reconciler';
 // Records read per query while looking for secrets the cluster holds newer versions of.
@@ -38,9 +40,11 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly cluster: ClusterGateway,
     private readonly store: SecretVersionStore,
-    private readonly writer: SecretWriterService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'reconcileGraceSeconds'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
+    private readonly revocations: RevocationStore,
+    private readonly writes: SecretSystemWrites,
   ) {
     this.logger = rootLogger.child({ component: 'reconciler' });
   }
@@ -50,7 +54,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
       const upgraded = await this.store.upgradeFingerprints();
       if (upgraded > 0) this.logger.info({ upgraded }, 're-keyed version fingerprints per secret');
     });
-    const settledBefore = Date.now() - this.config.reconcileGraceSeconds * 1000;
+    const settledBefore = this.clock.now() - this.config.reconcileGraceSeconds * 1000;
     const conclusions = new Map<string, Conclusion>();
     for (const { record, version } of await this.store.pendingVersions()) {
       if (version.createdAt.getTime() > settledBefore) continue;
@@ -60,7 +64,6 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         await this.recordConclusion({ namespace: record.namespace, name: record.name }, conclusion);
       });
     }
-    await this.finishGracePeriods();
     await this.catchUpWithCluster();
     for (const intent of await this.audit.findPendingIntents()) {
       if (new Date(intent.time).getTime() > settledBefore) continue;
@@ -91,12 +94,18 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
           const clusterVersion = live && versionOf(live.annotations);
           const recorded = record.currentVersion ?? 0;
           if (!live || clusterVersion === null || clusterVersion === undefined || clusterVersion <= recorded) return;
-          await this.writer.adoptLive(actor, record, live, {
-            action: 'reconcile',
-            reason: 'restore',
-            why: `the cluster holds version ${clusterVersion}, the records only ${recorded} (database restored from a backup): its values become a new version`,
-            note: `restored database: the cluster held version ${clusterVersion}`,
-          });
+          const target = { namespace: record.namespace, name: record.name };
+          const reason = `the cluster holds version ${clusterVersion}, the records only ${recorded} (database restored from a backup): its values become a new version`;
+          const intent = await this.audit.record({ actor, action: 'reconcile', outcome: 'allowed', target, reason });
+          await this.audit.recordOutcome(
+            { actor, action: 'reconcile', target, intentId: intent.id },
+            () =>
+              this.writes.adoptDecided(actor, record, live, {
+                reason: 'restore',
+                note: `restored database: the cluster held version ${clusterVersion}`,
+              }),
+            (result) => ({ target: { ...target, version: result.version.version } }),
+          );
           this.logger.warn(
             { namespace: record.namespace, name: record.name, clusterVersion, recorded },
             'the cluster is ahead of the records (restored database): its values became a new version',
@@ -105,16 +114,6 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
       }
       if (records.length < PAGE) return;
       after = records[records.length - 1].id;
-    }
-  }
-
-  /** Two-phase rotations whose grace period ended while no broker ran (or in a crash between the phases). */
-  private async finishGracePeriods(): Promise<void> {
-    const actor = systemActor(RECONCILER_SUBJECT, 'reconcile-grace');
-    for (const record of await this.store.dueGracePeriods(new Date(), 100)) {
-      await this.attempt(`grace period of ${record.namespace}/${record.name}`, async () => {
-        await this.writer.finishGracePeriod(actor, record);
-      });
     }
   }
 
@@ -150,7 +149,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     if (intent.action === 'revoke' && record.state !== 'revoked') {
       const exists = (await this.cluster.getSecret(namespace, name)) !== undefined;
       if (record.state === 'revoking') {
-        const settled = await this.store.settleRevocation(record, exists);
+        const settled = await this.revocations.settleRevocation(record, exists);
         return {
           text:
             settled.state === 'revoked'
@@ -159,7 +158,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         };
       }
       if (!exists) {
-        await this.store.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
+        await this.revocations.markRevoked(record, intent.subject, 'revoke completed by reconciliation');
         return { text: 'the secret is gone from the cluster; marked revoked' };
       }
     }

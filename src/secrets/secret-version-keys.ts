@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
-import { KeyRing } from '../common/crypto/key-ring.js';
-import type { RewrappedBatch, WrappedDataKeys } from '../common/crypto/wrapped-data-keys.js';
+import { EnvelopeCipher } from '../crypto/envelope-cipher.js';
+import { KeyRing } from '../crypto/key-ring.js';
+import type { RewrappedBatch, WrappedDataKeys } from '../crypto/wrapped-data-keys.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { sealContext } from './secret-version.store.js';

@@ -1,16 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, IsNull, LessThanOrEqual, MoreThan, Not, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, In, IsNull, MoreThan, Not, QueryFailedError, Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import {
   LifecycleEvents,
   type LifecycleEventInput,
   type LifecycleEventType,
-} from '../common/events/lifecycle-events.js';
+} from '../lifecycle-events/lifecycle-events.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { EnvelopeCipher } from '../common/crypto/envelope-cipher.js';
+import { Clock } from '../common/time/clock.js';
+import { EnvelopeCipher } from '../crypto/envelope-cipher.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { FINGERPRINT_SCHEME, SecretVersionEntity, type VersionReason } from './entities/secret-version.entity.js';
 import { withoutPreviousKeys } from './previous-keys.js';
@@ -48,6 +49,7 @@ export class SecretVersionStore {
     private readonly cipher: EnvelopeCipher,
     private readonly events: LifecycleEvents,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'retainedVersions'>,
+    private readonly clock: Clock,
   ) {}
 
   // Per-secret chain of promotions in this process (SQLite has one connection; TypeORM would
@@ -122,6 +124,8 @@ export class SecretVersionStore {
       reason: next.reason,
       sourceVersion: next.sourceVersion ?? null,
       createdBy: next.createdBy,
+      // The clock's time, not the database's: grace periods and the reconciler count from it.
+      createdAt: new Date(this.clock.now()),
       note: next.note ?? null,
       fingerprints: this.cipher.fingerprint(next.values, record),
       fingerprintScheme: FINGERPRINT_SCHEME,
@@ -317,11 +321,11 @@ export class SecretVersionStore {
    * An older one was left by a process that died, and waits for the reconciler.
    */
   async hasPendingVersion(record: SecretRecordEntity, maxAgeSeconds: number): Promise<boolean> {
-    const since = new Date(Date.now() - maxAgeSeconds * 1000);
+    const since = new Date(this.clock.now() - maxAgeSeconds * 1000);
     return (await this.versions.countBy({ secretId: record.id, state: 'pending', createdAt: MoreThan(since) })) > 0;
   }
 
-  /** Active records with a current version, a page at a time (drift comparison). */
+  /** Active records with a current version, a page at a time (drift comparison, catching up after a restore). */
   activeRecords(afterId: string, take: number): Promise<SecretRecordEntity[]> {
     return this.records.find({
       where: { state: 'active', currentVersion: Not(IsNull()), id: MoreThan(afterId) },
@@ -338,248 +342,6 @@ export class SecretVersionStore {
   ): Promise<void> {
     await this.records.update({ id: record.id }, { rotationPolicy: policy, nextRotationAt, rotationFailures: 0 });
   }
-
-  /** Records whose scheduled rotation slot has come (jitter is applied by the caller). */
-  dueRotations(now: Date, take: number): Promise<SecretRecordEntity[]> {
-    return this.records.find({
-      where: { state: 'active', nextRotationAt: LessThanOrEqual(now) },
-      order: { nextRotationAt: 'ASC' },
-      take,
-    });
-  }
-
-  /**
-   * Takes the rotation of `slot` for this replica by moving the record to its next slot, only if
-   * it is still at `slot`: of replicas that saw the same slot, exactly one moves it.
-   */
-  async claimRotation(record: SecretRecordEntity, slot: Date, next: Date | null): Promise<boolean> {
-    const result = await this.records
-      .createQueryBuilder()
-      .update()
-      .set({ nextRotationAt: next, updatedAt: () => 'updated_at' })
-      .where('id = :id AND next_rotation_at >= :from AND next_rotation_at < :until', {
-        id: record.id,
-        ...sameMillisecond(slot),
-      })
-      .execute();
-    return result.affected === 1;
-  }
-
-  /** A scheduled rotation succeeded: the failure count starts again. */
-  async rotationSucceeded(record: SecretRecordEntity): Promise<void> {
-    await this.records
-      .createQueryBuilder()
-      .update()
-      .set({ rotationFailures: 0, updatedAt: () => 'updated_at' })
-      .where('id = :id', { id: record.id })
-      .execute();
-  }
-
-  /**
-   * A scheduled rotation failed: it is tried again at `retry` (unless its next slot comes first),
-   * and `rotation.failed` is announced in the same transaction.
-   */
-  async rotationFailed(record: SecretRecordEntity, retry: Date, event: LifecycleEventInput): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const records = manager.getRepository(SecretRecordEntity);
-      const current = await records.findOneByOrFail({ id: record.id });
-      const failures = current.rotationFailures + 1;
-      const next =
-        current.nextRotationAt === null || current.nextRotationAt.getTime() > retry.getTime()
-          ? retry
-          : current.nextRotationAt;
-      await manager
-        .createQueryBuilder()
-        .update(SecretRecordEntity)
-        .set({ rotationFailures: failures, nextRotationAt: next, updatedAt: () => 'updated_at' })
-        .where('id = :id', { id: record.id })
-        .execute();
-      await this.events.enqueue(manager, [{ ...event, details: { ...event.details, failures } }]);
-      return failures;
-    });
-  }
-
-  /** Records whose two-phase grace period is over. */
-  dueGracePeriods(now: Date, take: number): Promise<SecretRecordEntity[]> {
-    return this.records.find({ where: { graceEndsAt: LessThanOrEqual(now) }, order: { graceEndsAt: 'ASC' }, take });
-  }
-
-  /**
-   * Takes the end of a grace period for this replica until `leaseUntil`: another replica (or a
-   * restart) picks it up again only if this one did not finish by then.
-   */
-  async claimGraceEnd(record: SecretRecordEntity, endsAt: Date, leaseUntil: Date): Promise<boolean> {
-    const result = await this.records
-      .createQueryBuilder()
-      .update()
-      .set({ graceEndsAt: leaseUntil, updatedAt: () => 'updated_at' })
-      .where('id = :id AND grace_ends_at >= :from AND grace_ends_at < :until', {
-        id: record.id,
-        ...sameMillisecond(endsAt),
-      })
-      .execute();
-    return result.affected === 1;
-  }
-
-  /** The previous values left the cluster: the grace period is over and the previous version deprecated. */
-  async endGrace(record: SecretRecordEntity, leaseUntil: Date): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const ended = await manager
-        .createQueryBuilder()
-        .update(SecretRecordEntity)
-        .set({ graceEndsAt: null, updatedAt: () => 'updated_at' })
-        .where('id = :id AND grace_ends_at >= :from AND grace_ends_at < :until', {
-          id: record.id,
-          ...sameMillisecond(leaseUntil),
-        })
-        .execute();
-      if (ended.affected !== 1) return;
-      await manager
-        .getRepository(SecretVersionEntity)
-        .update({ secretId: record.id, state: 'previous' }, { state: 'deprecated' });
-    });
-  }
-
-  /**
-   * Records drift (keys only) and announces `secret.drifted` in the same transaction. Returns
-   * false when the same drift is already on record, so it is reported once.
-   */
-  async markDrifted(record: SecretRecordEntity, keys: readonly string[], deleted: boolean, at: Date): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      // Replicas that notice the same drift at once: the row lock lets one of them report it.
-      const current = await manager.getRepository(SecretRecordEntity).findOneOrFail({
-        where: { id: record.id },
-        ...(manager.connection.options.type === 'postgres' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-      });
-      if (current.driftedAt !== null && sameKeys(current.driftedKeys ?? [], keys)) return false;
-      await manager
-        .createQueryBuilder()
-        .update(SecretRecordEntity)
-        .set({ driftedAt: at, driftedKeys: [...keys], updatedAt: () => 'updated_at' })
-        .where('id = :id', { id: record.id })
-        .execute();
-      await this.events.enqueue(manager, [
-        {
-          type: 'secret.drifted',
-          namespace: record.namespace,
-          name: record.name,
-          version: current.currentVersion ?? undefined,
-          subject: DRIFT_SUBJECT,
-          details: { keys: keys.join(','), deleted },
-        },
-      ]);
-      return true;
-    });
-  }
-
-  /** The cluster holds the current version again (restored, or changed back). */
-  async clearDrift(record: SecretRecordEntity): Promise<void> {
-    await this.records
-      .createQueryBuilder()
-      .update()
-      .set({ driftedAt: null, driftedKeys: null, updatedAt: () => 'updated_at' })
-      .where('id = :id', { id: record.id })
-      .execute();
-  }
-
-  /**
-   * First step of a revocation, before the cluster object is deleted: marks the record so that,
-   * whatever fails next, the secret ends up fully revoked or untouched (settleRevocation).
-   * Not a change of the record, so `updated_at` stays as it was.
-   */
-  async beginRevocation(record: SecretRecordEntity, revokedBy: string, reason: string): Promise<void> {
-    const marked = await this.setRevocationMark(record, {
-      from: 'active',
-      to: 'revoking',
-      revokedBy,
-      revokeReason: reason,
-    });
-    if (!marked)
-      throw new DomainError(
-        ErrorCode.Conflict,
-        `Secret ${record.namespace}/${record.name} is being changed by another request; retry`,
-      );
-  }
-
-  /** The cluster object is still there: the revocation did not happen. */
-  async cancelRevocation(record: SecretRecordEntity): Promise<void> {
-    await this.setRevocationMark(record, { from: 'revoking', to: 'active', revokedBy: null, revokeReason: null });
-  }
-
-  /**
-   * Finishes a revocation interrupted after its first step: revoked if the cluster object is gone,
-   * active again if it is not. Returns the record as it now stands.
-   */
-  async settleRevocation(record: SecretRecordEntity, clusterObjectExists: boolean): Promise<SecretRecordEntity> {
-    if (clusterObjectExists) await this.cancelRevocation(record);
-    else await this.markRevoked(record, record.revokedBy ?? 'unknown', record.revokeReason ?? 'revocation completed');
-    return this.records.findOneByOrFail({ id: record.id });
-  }
-
-  private async setRevocationMark(
-    record: SecretRecordEntity,
-    change: {
-      from: 'active' | 'revoking';
-      to: 'active' | 'revoking';
-      revokedBy: string | null;
-      revokeReason: string | null;
-    },
-  ): Promise<boolean> {
-    const result = await this.records
-      .createQueryBuilder()
-      .update()
-      .set({
-        state: change.to,
-        revokedBy: change.revokedBy,
-        revokeReason: change.revokeReason,
-        updatedAt: () => 'updated_at',
-      })
-      .where('id = :id AND state = :from', { id: record.id, from: change.from })
-      .execute();
-    return result.affected === 1;
-  }
-
-  /** Revoked: history stays (fingerprints, who, when), every sealed value is destroyed. */
-  async markRevoked(record: SecretRecordEntity, revokedBy: string, reason: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager
-        .getRepository(SecretVersionEntity)
-        .update({ secretId: record.id }, { kekId: null, wrappedDataKey: null, ciphertext: null });
-      await manager
-        .getRepository(SecretVersionEntity)
-        .update({ secretId: record.id, state: In(['current', 'previous']) }, { state: 'deprecated' });
-      await manager
-        .getRepository(SecretRecordEntity)
-        .update(
-          { id: record.id },
-          { state: 'revoked', revokedAt: new Date(), revokedBy, revokeReason: reason, currentVersion: null },
-        );
-      await this.events.enqueue(manager, [
-        {
-          type: 'secret.revoked',
-          namespace: record.namespace,
-          name: record.name,
-          subject: revokedBy,
-          details: { reason },
-        },
-      ]);
-    });
-  }
-}
-
-/** The subject drift is recorded under: nobody the broker knows changed the object. */
-export const DRIFT_SUBJECT = 'system:drift-detector';
-
-/**
- * Bounds matching a timestamp read back into a Date: PostgreSQL keeps microseconds, which a Date
- * drops, so an equality test would miss a value written by SQL rather than by the broker.
- */
-function sameMillisecond(at: Date): { from: Date; until: Date } {
-  return { from: at, until: new Date(at.getTime() + 1) };
-}
-
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((key, index) => key === b[index]);
 }
 
 const EVENT_OF_REASON: Readonly<Record<VersionReason, LifecycleEventType | undefined>> = {

@@ -26,11 +26,12 @@ export function toSecretView(secret: ClusterSecret, record: SecretRecordEntity |
   });
 }
 
-/** Schedule, grace period and drift of a managed secret. */
+/** Rotation policy, schedule, grace period and drift of a managed secret. */
 function rotationState(
   record: SecretRecordEntity | null,
-): Pick<SecretView, 'nextRotationAt' | 'graceEndsAt' | 'drifted' | 'driftedAt' | 'driftedKeys'> {
+): Pick<SecretView, 'nextRotationAt' | 'graceEndsAt' | 'drifted' | 'driftedAt' | 'driftedKeys' | 'rotationPolicy'> {
   return {
+    rotationPolicy: record?.rotationPolicy ? { ...record.rotationPolicy } : null,
     nextRotationAt: record?.nextRotationAt ?? null,
     graceEndsAt: record?.graceEndsAt ?? null,
     drifted: record?.driftedAt != null,

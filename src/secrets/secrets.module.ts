@@ -9,11 +9,16 @@ import { SecretsResolver } from './api/secrets.resolver.js';
 import { RestartBatchEntity } from './entities/restart-batch.entity.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
+import { ConsumerRestarts } from './consumer-restarts.js';
+import { FailedWrites } from './failed-writes.js';
 import { KekRewrapService } from './kek-rewrap.service.js';
+import { RevocationStore } from './revocation.store.js';
 import { SecretVersionKeys } from './secret-version-keys.js';
 import { SecretLoader } from './secret-loader.js';
 import { SecretReconcilerService } from './secret-reconciler.service.js';
+import { SecretSystemWrites } from './secret-system-writes.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RestartBatchStore } from './restart-batch.store.js';
 import { RestartBatches } from './restart-batches.js';
 import { RotationPolicyService } from './rotation-policy.service.js';
 import { SecretWriterService } from './secret-writer.service.js';
@@ -30,16 +35,21 @@ import { SecretsService } from './secrets.service.js';
   controllers: [SecretsController],
   providers: [
     SecretVersionStore,
+    RevocationStore,
     SecretLoader,
     SecretsService,
     SecretWriterService,
     RotationPolicyService,
+    RestartBatchStore,
     RestartBatches,
+    ConsumerRestarts,
+    FailedWrites,
+    { provide: SecretSystemWrites, useExisting: SecretWriterService },
     SecretReconcilerService,
     SecretVersionKeys,
     KekRewrapService,
     SecretsResolver,
   ],
-  exports: [SecretVersionStore, SecretWriterService],
+  exports: [SecretVersionStore, SecretWriterService, SecretSystemWrites],
 })
 export class SecretsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { LifecycleEvents, type LifecycleEventInput } from '../common/events/lifecycle-events.js';
+import { LifecycleEvents, type LifecycleEventInput } from '../lifecycle-events/lifecycle-events.js';
 import { LifecycleEventEntity } from './entities/lifecycle-event.entity.js';
 
 /** LifecycleEvents as rows of `lifecycle_events`, inserted by the caller's transaction. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { PgChannelListener } from '../common/database/pg-channel-listener.js';
-import type { LifecycleEventType } from '../common/events/lifecycle-events.js';
+import type { LifecycleEventType } from '../lifecycle-events/lifecycle-events.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -20,6 +20,7 @@ interface WireEvent {
   readonly version: number | null;
   readonly subject: string;
   readonly occurredAt: string;
+  readonly accessRequestId?: string;
 }
 
 export function toWire(event: LifecycleEventFacts): string {

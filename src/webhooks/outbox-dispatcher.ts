@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, In, IsNull, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { PeriodicTask } from '../common/scheduling/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -11,8 +13,10 @@ import { LifecycleEventEntity } from './entities/lifecycle-event.entity.js';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
 import { LIVE_EVENTS_CHANNEL, LiveEvents, toWire } from './live-events.js';
+import { SubscriptionCoverage } from './subscription-coverage.js';
 import { WebhookSender } from './webhook-sender.js';
 import { subscriptionMatches, webhookPayloadOf, type LifecycleEventFacts } from './webhook-rules.js';
+import { Clock } from '../common/time/clock.js';
 
 const BATCH_SIZE = 100;
 
@@ -32,8 +36,11 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly live: LiveEvents,
     private readonly sender: WebhookSender,
+    private readonly coverage: SubscriptionCoverage,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'webhooks'>,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    private readonly clock: Clock,
   ) {
     this.logger = rootLogger.child({ component: 'outbox-dispatcher' });
     this.task = new PeriodicTask(
@@ -60,30 +67,27 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async dispatchBatch(): Promise<number> {
-    const events = await this.dataSource.transaction(async (manager) => {
+    const { events, suspended } = await this.dataSource.transaction(async (manager) => {
       const claimed = await this.claim(manager);
-      if (claimed.length === 0) return [];
+      if (claimed.length === 0) return { events: [], suspended: [] };
       const facts = claimed.map(factsOf);
-      const now = new Date();
-      const subscriptions = await manager.getRepository(WebhookSubscriptionEntity).find();
-      const deliveries = facts.flatMap((event) =>
-        subscriptions
-          .filter((subscription) => subscriptionMatches(subscription, event, now))
-          .map((subscription) => ({
-            id: randomUUID(),
-            subscriptionId: subscription.id,
-            eventId: event.id,
-            eventType: event.type,
-            payload: webhookPayloadOf(event),
-            state: 'pending' as const,
-            attempts: 0,
-            nextAttemptAt: now,
-            lastStatusCode: null,
-            lastError: null,
-            attemptLog: [],
-            deliveredAt: null,
-          })),
-      );
+      const holders = new Map(claimed.map((row) => [row.id, leaseHolderOf(row)]));
+      const now = new Date(this.clock.now());
+      const subscriptions = await manager.getRepository(WebhookSubscriptionEntity).findBy({ suspendedAt: IsNull() });
+      const lapsed: Array<{ subscription: WebhookSubscriptionEntity; reason: string }> = [];
+      const deliveries = subscriptions.flatMap((subscription) => {
+        const grants = this.coverage.grantsOf(subscription);
+        const reason = this.coverage.lapsed(subscription, grants);
+        if (reason) {
+          lapsed.push({ subscription, reason });
+          return [];
+        }
+        return facts
+          .filter((event) => subscriptionMatches(subscription, event, now))
+          .filter((event) => this.coverage.sees(subscription, grants, event, holders.get(event.id)))
+          .map((event) => deliveryOf(subscription, event, now));
+      });
+      for (const { subscription, reason } of lapsed) await suspend(manager, subscription, reason, now);
       if (deliveries.length > 0) await manager.getRepository(WebhookDeliveryEntity).insert(deliveries);
       await manager
         .getRepository(LifecycleEventEntity)
@@ -92,10 +96,31 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
         for (const event of facts)
           await manager.query('SELECT pg_notify($1, $2)', [LIVE_EVENTS_CHANNEL, toWire(event)]);
       }
-      return facts;
+      return { events: facts, suspended: lapsed };
     });
     if (!this.live.announcesOnChannel) this.live.published(events);
+    for (const { subscription, reason } of suspended) await this.auditSuspension(subscription, reason);
     return events.length;
+  }
+
+  /** Recorded after the commit (the audit trail has its own writer); a failed write is logged, the suspension stands. */
+  private async auditSuspension(subscription: WebhookSubscriptionEntity, reason: string): Promise<void> {
+    this.logger.warn(
+      { webhookId: subscription.id, owner: subscription.createdBy, reason },
+      'webhook subscription suspended',
+    );
+    try {
+      await this.audit.record({
+        actor: systemActor(DISPATCHER_SUBJECT, `webhook-suspend-${randomUUID()}`),
+        action: 'webhooks:manage',
+        outcome: 'succeeded',
+        target: { namespace: subscription.namespace, name: subscription.namePattern },
+        reason: `subscription suspended: ${reason}`,
+        details: { operation: 'suspend_webhook', webhookId: subscription.id, owner: subscription.createdBy },
+      });
+    } catch (error) {
+      this.logger.error({ err: error, webhookId: subscription.id }, 'could not audit a webhook suspension');
+    }
   }
 
   private claim(manager: EntityManager): Promise<LifecycleEventEntity[]> {
@@ -114,6 +139,51 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   }
 }
 
+const DISPATCHER_SUBJECT = 'system:webhook-dispatcher';
+
+function deliveryOf(subscription: WebhookSubscriptionEntity, event: LifecycleEventFacts, now: Date) {
+  return {
+    id: randomUUID(),
+    subscriptionId: subscription.id,
+    eventId: event.id,
+    eventType: event.type,
+    payload: webhookPayloadOf(event),
+    state: 'pending' as const,
+    attempts: 0,
+    nextAttemptAt: now,
+    lastStatusCode: null,
+    lastError: null,
+    attemptLog: [],
+    deliveredAt: null,
+    // Set here rather than by the column default, which on SQLite keeps whole seconds: the log lists newest first.
+    createdAt: now,
+  };
+}
+
+/** Suspends the subscription, and gives up what it still had pending. */
+async function suspend(
+  manager: EntityManager,
+  subscription: WebhookSubscriptionEntity,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  await manager
+    .getRepository(WebhookSubscriptionEntity)
+    .update({ id: subscription.id }, { suspendedAt: now, suspendedReason: reason.slice(0, 256) });
+  await manager
+    .getRepository(WebhookDeliveryEntity)
+    .update(
+      { subscriptionId: subscription.id, state: 'pending' },
+      { state: 'failed', nextAttemptAt: null, lastError: 'subscription suspended' },
+    );
+}
+
+/** Who holds the lease a `lease.*` event is about (recorded with the event since this version). */
+function leaseHolderOf(row: LifecycleEventEntity): string | undefined {
+  const holder = row.details?.holder;
+  return typeof holder === 'string' ? holder : undefined;
+}
+
 function factsOf(row: LifecycleEventEntity): LifecycleEventFacts {
   return {
     id: row.id,
@@ -123,5 +193,6 @@ function factsOf(row: LifecycleEventEntity): LifecycleEventFacts {
     version: row.version,
     subject: row.subject,
     occurredAt: row.occurredAt,
+    ...(typeof row.details?.accessRequestId === 'string' ? { accessRequestId: row.details.accessRequestId } : {}),
   };
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { SealedValues } from '../common/crypto/envelope-cipher.js';
-import type { RewrappedBatch, WrappedDataKeys } from '../common/crypto/wrapped-data-keys.js';
+import type { SealedValues } from '../crypto/envelope-cipher.js';
+import type { RewrappedBatch, WrappedDataKeys } from '../crypto/wrapped-data-keys.js';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
 import { SigningSecrets } from './signing-secrets.js';
 

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
-import { EnvelopeCipher, type SealedValues } from '../common/crypto/envelope-cipher.js';
+import { EnvelopeCipher, type SealedValues } from '../crypto/envelope-cipher.js';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
 
 const PREFIX = 'whsec_';

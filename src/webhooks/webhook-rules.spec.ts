@@ -48,6 +48,25 @@ describe('webhookPayloadOf', () => {
   });
 });
 
+describe('webhookPayloadOf for an access request event', () => {
+  it('names the access request it is about', () => {
+    const approved = {
+      ...event,
+      type: 'access_request.approved' as const,
+      name: 'db-*',
+      version: null,
+      accessRequestId: '3f1c7d8e-0000-4000-8000-000000000002',
+    };
+    const payload = JSON.parse(webhookPayloadOf(approved)) as { data: Record<string, unknown> };
+    expect(payload.data).toMatchObject({
+      type: 'access_request.approved',
+      namespace: 'team-a',
+      name: 'db-*',
+      accessRequestId: '3f1c7d8e-0000-4000-8000-000000000002',
+    });
+  });
+});
+
 describe('retryDelaySeconds', () => {
   it('doubles from the base and is capped', () => {
     expect([1, 2, 3, 4].map((attempts) => retryDelaySeconds(attempts, 10))).toEqual([10, 20, 40, 80]);

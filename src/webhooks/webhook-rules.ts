@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { LifecycleEventType } from '../common/events/lifecycle-events.js';
+import type { LifecycleEventType } from '../lifecycle-events/lifecycle-events.js';
 import { scopeMatches, type Scope } from '../common/vocabulary/scope.js';
 
 /** What a delivery and a live event carry: facts about the change, never a value or a token. */
@@ -11,6 +11,8 @@ export interface LifecycleEventFacts {
   readonly version: number | null;
   readonly subject: string;
   readonly occurredAt: Date;
+  /** The access request an `access_request.*` event is about. */
+  readonly accessRequestId?: string;
 }
 
 export interface SubscriptionFilter extends Scope {
@@ -40,6 +42,7 @@ export function webhookPayloadOf(event: LifecycleEventFacts): string {
       version: event.version,
       subject: event.subject,
       occurredAt: event.occurredAt.toISOString(),
+      ...(event.accessRequestId === undefined ? {} : { accessRequestId: event.accessRequestId }),
     },
   });
 }

@@ -13,6 +13,8 @@ export function toWebhookView(row: WebhookSubscriptionEntity): WebhookView {
     expiresAt: row.expiresAt,
     createdBy: row.createdBy,
     createdAt: row.createdAt,
+    suspendedAt: row.suspendedAt,
+    suspendedReason: row.suspendedReason,
   });
 }
 

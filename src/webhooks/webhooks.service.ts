@@ -11,6 +11,7 @@ import { ANY, type Scope } from '../common/vocabulary/scope.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PolicyService, type AccessRequest } from '../grants/policy.service.js';
+import { DestinationPolicy } from './destination-policy.js';
 import { CreateWebhookInput } from './dto/create-webhook.input.js';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from './entities/webhook-subscription.entity.js';
@@ -24,6 +25,7 @@ import { SigningSecrets } from './signing-secrets.js';
 import { WebhookSender } from './webhook-sender.js';
 import { toDeliveryView, toWebhookView, withSigningSecret } from './webhook-views.js';
 import { webhookUrlProblem } from './webhook-rules.js';
+import { Clock } from '../common/time/clock.js';
 
 /** Listing or fetching subscriptions needs webhooks:manage somewhere; each is then shown only inside the caller's scope. */
 const MANAGES_SOME_WEBHOOKS: AccessRequest = { kind: 'anywhere', verb: 'webhooks:manage' };
@@ -47,7 +49,9 @@ export class WebhooksService {
     private readonly signingSecrets: SigningSecrets,
     private readonly sender: WebhookSender,
     private readonly cursors: CursorCodec,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'production'>,
+    private readonly destinations: DestinationPolicy,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'production' | 'webhooks'>,
+    private readonly clock: Clock,
   ) {}
 
   async list(actor: Actor): Promise<WebhookView[]> {
@@ -73,7 +77,20 @@ export class WebhooksService {
     });
     const urlProblem = webhookUrlProblem(input.url, this.config.production);
     if (urlProblem) throw new DomainError(ErrorCode.Unprocessable, urlProblem);
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    if (!this.destinations.allowsLiteral(input.url)) {
+      throw new DomainError(
+        ErrorCode.Unprocessable,
+        'url must not be a loopback, private, link-local or metadata address',
+      );
+    }
+    const owned = await this.subscriptions.countBy({ createdBy: actor.subject });
+    if (owned >= this.config.webhooks.maxSubscriptionsPerSubject) {
+      throw new DomainError(
+        ErrorCode.Unprocessable,
+        `At most ${this.config.webhooks.maxSubscriptionsPerSubject} webhook subscriptions per subject; delete one first`,
+      );
+    }
+    if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now()) {
       throw new DomainError(ErrorCode.Unprocessable, 'expiresAt must be in the future');
     }
     const id = randomUUID();
@@ -89,6 +106,9 @@ export class WebhooksService {
           signingSecret: this.signingSecrets.seal(id, signingSecret),
           expiresAt: input.expiresAt ?? null,
           createdBy: actor.subject,
+          ownerSubjects: [...actor.subjects],
+          suspendedAt: null,
+          suspendedReason: null,
         }),
       ),
     );
@@ -143,7 +163,7 @@ export class WebhooksService {
       async () => {
         await this.deliveries.update(
           { id: deliveryId },
-          { state: 'pending', attempts: 0, nextAttemptAt: new Date(), deliveredAt: null },
+          { state: 'pending', attempts: 0, nextAttemptAt: new Date(this.clock.now()), deliveredAt: null },
         );
         return this.deliveries.findOneByOrFail({ id: deliveryId });
       },

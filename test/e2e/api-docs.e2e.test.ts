@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocument } from '../../src/common/http/api-contracts.js';
+import { buildOpenApiDocument, printGraphqlSchema } from '../../src/common/http/api-contracts.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import { useBroker, withBroker } from '../support/use-broker.js';
 
@@ -20,6 +20,43 @@ describe('API documents with API_DOCS=true', () => {
     const init = await broker.http().get('/docs/swagger-ui-init.js').expect(200);
     expect(init.text).toContain('"openapi"');
     await broker.http().get('/docs/swagger-ui-bundle.js').expect(200);
+  });
+
+  it('describes POST /graphql, linking the SDL it serves at /schema.graphql', async () => {
+    const document = buildOpenApiDocument(broker.app);
+    const operation = document.paths['/graphql'].post;
+    expect(operation?.description).toContain('/schema.graphql');
+    expect(operation?.externalDocs?.url).toBe('/schema.graphql');
+    const sdl = await broker.http().get('/schema.graphql').expect(200);
+    expect(sdl.headers['content-type']).toContain('text/plain');
+    expect(sdl.text).toBe(printGraphqlSchema(broker.app));
+  });
+
+  it('lists the headers of every response', async () => {
+    const document = buildOpenApiDocument(broker.app);
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const responses = (operation as { responses?: Record<string, { headers?: Record<string, unknown> }> })
+          .responses;
+        for (const [status, response] of Object.entries(responses ?? {})) {
+          const headers = Object.keys(response.headers ?? {});
+          const expected = [
+            ...(status === '431' ? [] : ['X-Request-Id']),
+            ...(status === '401' ? ['WWW-Authenticate'] : []),
+            ...(status === '429' ? ['Retry-After'] : []),
+          ];
+          for (const name of expected) if (!headers.includes(name)) missing.push(`${method} ${path} ${status} ${name}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    const request = document.paths['/v1/namespaces/{namespace}/secrets/{name}/request'].post?.responses['200'];
+    expect(Object.keys((request as { headers: object }).headers).sort()).toEqual([
+      'Cache-Control',
+      'ETag',
+      'X-Request-Id',
+    ]);
   });
 
   it('leaves the API itself behind authentication', async () => {

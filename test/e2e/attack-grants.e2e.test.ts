@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidBootstrapGrantIds1764800000000 } from '../../migrations/1764800000000-valid-bootstrap-grant-ids.js';
-import { bootstrapGrantId } from '../../src/grants/bootstrap-admins.service.js';
+import { bootstrapGrantId } from '../../src/grants/bootstrap-grant-id.js';
 import { ACCESS_REVIEW, CREATE_GRANT, createRole, grantRole, graphql } from '../factories/index.js';
 import { captureState, expectUnchanged } from '../support/state.js';
 import { useBroker } from '../support/use-broker.js';

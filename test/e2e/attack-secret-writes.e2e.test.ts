@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, createRole, createSecret, createUnmanagedSecret, grantRole } from '../factories/index.js';
-import { TEST_ENCRYPTION_KEY } from '../support/broker.js';
+import { DerivedKeys } from '../../src/crypto/derived-keys.js';
 import { kubeClients } from '../support/kube.js';
 import { captureState, expectUnchanged } from '../support/state.js';
 import { useBroker } from '../support/use-broker.js';
@@ -177,9 +177,8 @@ describe('secret writes under failure', () => {
       await createSecret(broker, 'team-a', { name: 'fp-legacy', data: { password: 'legacy-value' } });
 
       const [current] = (await broker.as('admin').get(`${base}/fp-legacy/versions`).expect(200)).body;
-      const brokerWideKey = createHmac('sha256', Buffer.from(TEST_ENCRYPTION_KEY, 'base64'))
-        .update('secrets-broker fingerprint key v1')
-        .digest();
+      // The broker-wide key of the old scheme: keyed by the derivation root, as an upgraded broker's was.
+      const brokerWideKey = broker.app.get(DerivedKeys).key('fingerprint');
       const legacy = createHmac('sha256', brokerWideKey)
         .update('password')
         .update('\0')

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditCheckpointWriter } from '../../src/audit/audit-checkpoint.writer.js';
 import { EMPTY_CHAIN, plainLinkHasher, type ChainedEvent } from '../../src/audit/audit-chain.js';
 import { toUnsealedEvent } from '../../src/audit/audit-event.js';
 import { PostgresAuditEventStore, SqliteAuditEventStore } from '../../src/audit/audit-event.store.js';
@@ -228,7 +229,15 @@ describe(`audit chain anchoring (${kind})`, () => {
       const configMap = await readConfigMap(broker);
       expect(Object.keys(configMap.data ?? {})).toEqual([CHECKPOINT_KEY]);
       expect(configMap.binaryData).toBeUndefined();
-      expect(Object.keys(first).sort()).toEqual(['count', 'hash', 'id', 'signature', 'writtenAt']);
+      expect(Object.keys(first).sort()).toEqual([
+        'count',
+        'hash',
+        'id',
+        'previous',
+        'sequence',
+        'signature',
+        'writtenAt',
+      ]);
       for (const form of [CANARY, Buffer.from(CANARY).toString('base64')])
         expect(JSON.stringify(configMap)).not.toContain(form);
 
@@ -249,7 +258,7 @@ describe(`audit chain anchoring (${kind})`, () => {
         body: { ...(await readConfigMap(broker)), data: { [CHECKPOINT_KEY]: tampered } },
       });
       await recordEvents(broker, 2);
-      await pause(1_500);
+      await broker.app.get(AuditCheckpointWriter).writeNow();
       const report = await verify(broker);
       expect(report).toMatchObject({ ok: false, checkpoint: null });
       expect(report.findings).toEqual([
@@ -268,7 +277,7 @@ describe(`audit chain anchoring (${kind})`, () => {
         namespace: broker.config.auditCheckpoint.namespace,
       });
       await recordEvents(broker, 2);
-      await pause(1_500);
+      await broker.app.get(AuditCheckpointWriter).writeNow();
       expect((await verify(broker)).findings).toEqual([
         expect.objectContaining({ kind: 'checkpoint-missing', location: 'configmap' }),
       ]);

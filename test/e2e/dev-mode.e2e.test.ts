@@ -1,99 +1,64 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { OpenAPIV3 } from 'openapi-types';
+import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { DEV_TOUR } from '../../src/cli/dev-tour.js';
-import { buildIfStale, type DevBroker, freePort, startDevBroker } from '../support/dev-broker.js';
+import { DEV_LEASE_TOUR, DEV_TOUR } from '../../src/cli/dev-tour.js';
+import { buildIfStale, type DevBroker, freePort, refusedDevStart, startDevBroker } from '../support/dev-broker.js';
+import { bodyOf, readmeBlocks, type StepResult, stepsOf, type TourStep, TourShell } from '../support/readme-tour.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const run = promisify(execFile);
-// A CommonJS module whose class is its `default` export; required as Node does, whatever the test runner's interop.
-const { default: OpenAPIResponseValidator } = createRequire(import.meta.url)(
-  'openapi-response-validator',
-) as typeof import('openapi-response-validator');
+const LEASED_SUBJECT = 'serviceaccount:team-a/app-web';
 
-interface TourStep {
-  readonly command: string;
-  /** The status a comment before it names ("… answers 403"); otherwise any 2xx. */
-  readonly expectedStatus?: number;
+/** Every step of the README's API tour, then of its "Leases" section. */
+function readmeSteps(): TourStep[] {
+  return [...readmeBlocks('API tour'), ...readmeBlocks('Leases')].flatMap(stepsOf);
 }
 
-/** The `sh` blocks of the README's "API tour" section, in order. */
-function readmeTourBlocks(): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## API tour'));
-  const tour = section.slice(0, section.indexOf('\n## ', 1));
-  return [...tour.matchAll(/```sh\n([\s\S]*?)\n```/g)].map(([, block]) => block);
-}
-
-/** One step per `curl` command; a command runs until the next curl, comment or blank line. */
-function stepsOf(block: string): TourStep[] {
-  const steps: TourStep[] = [];
-  let expectedStatus: number | undefined;
-  for (const line of block.split('\n')) {
-    if (line.startsWith('curl ')) {
-      steps.push({ command: line, expectedStatus });
-      expectedStatus = undefined;
-    } else if (line.startsWith('#')) {
-      const named = /answers (\d{3})$/.exec(line);
-      expectedStatus = named ? Number(named[1]) : undefined;
-    } else if (line.trim() !== '') {
-      const last = steps.pop() as TourStep;
-      steps.push({ ...last, command: `${last.command}\n${line}` });
+/** What the step must do: the refusal a comment names, or else success (a 2xx for curl). */
+function expectAsWritten(step: TourStep, result: StepResult): void {
+  const answer = `${step.command}\n→ exit ${result.exitCode} ${JSON.stringify(result.calls)}\n${result.stdout}${result.stderr}`;
+  const curl = step.command.startsWith('curl ') ? result.calls.at(-1) : undefined;
+  if (step.expected === 'Unauthorized') {
+    expect(result.exitCode, answer).not.toBe(0);
+    expect(result.stderr, answer).toContain('Unauthorized');
+  } else if (step.expected !== undefined) {
+    expect(curl?.status, answer).toBe(Number(step.expected));
+  } else {
+    expect(result.exitCode, answer).toBe(0);
+    for (const call of result.calls) {
+      expect(call.status, answer).toBeGreaterThanOrEqual(200);
+      expect(call.status, answer).toBeLessThan(300);
     }
   }
-  return steps;
+  if (curl?.path === '/graphql') expect((bodyOf(step, result) as { errors?: unknown }).errors, answer).toBeUndefined();
 }
 
-interface CurlResult {
-  readonly status: number;
-  readonly method: string;
-  readonly path: string;
-  readonly body: unknown;
-}
-
-/** Runs a step as written with real curl and bash, adding only where the answer goes. */
-async function runStep(step: TourStep, exports: Record<string, string>, scratch: string): Promise<CurlResult> {
-  const bodyFile = join(scratch, 'body');
-  const { stdout } = await run(
-    'bash',
-    ['-c', `${step.command} -o '${bodyFile}' -w '%{http_code} %{method} %{url_effective}'`],
-    { env: { PATH: process.env.PATH, ...exports } },
+/** Prism's validating proxy (the README's own command line), on loopback in front of `upstream`. */
+async function startPrism(upstream: string, port: number): Promise<ChildProcess> {
+  const prism = spawn(
+    join(ROOT, 'node_modules/.bin/prism'),
+    ['proxy', 'openapi/openapi.yaml', upstream, '--host', '127.0.0.1', '--port', String(port)],
+    { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const [status, method, url] = stdout.split(' ');
-  let text = readFileSync(bodyFile, 'utf8');
-  // `curl -i` puts the response head before the body.
-  if (/(^|\s)-i(\s|$)/.test(step.command)) text = text.slice(text.indexOf('\r\n\r\n') + 4);
-  return { status: Number(status), method, path: new URL(url).pathname, body: text ? JSON.parse(text) : undefined };
-}
-
-type Operations = Record<string, Record<string, OpenAPIV3.OperationObject>>;
-
-/** What the OpenAPI document says of this answer: nothing when it conforms. */
-function violations(document: OpenAPIV3.Document, result: CurlResult): unknown {
-  const paths = document.paths as Operations;
-  const template = Object.keys(paths).find((candidate) =>
-    new RegExp(`^${candidate.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(result.path),
-  );
-  const operation = template ? paths[template][result.method.toLowerCase()] : undefined;
-  if (!operation) return `no operation ${result.method} ${result.path} in openapi/openapi.yaml`;
-  const validator = new OpenAPIResponseValidator({
-    responses: operation.responses as never,
-    components: document.components,
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    prism.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (output.includes('Prism is listening')) resolve();
+    });
+    prism.once('exit', (code) => reject(new Error(`prism exited with ${code}:\n${output}`)));
   });
-  return validator.validateResponse(String(result.status), result.body);
+  return prism;
 }
 
 describe('dev mode', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'dev-mode-'));
   const started: DevBroker[] = [];
-  const start = async (dataDir: string, port: number) => {
-    const broker = await startDevBroker(dataDir, port);
+  const start = async (dataDir: string, port: number, options?: Parameters<typeof startDevBroker>[2]) => {
+    const broker = await startDevBroker(dataDir, port, options);
     started.push(broker);
     return broker;
   };
@@ -104,41 +69,56 @@ describe('dev mode', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('prints the README tour, and every step of it answers as the README says', async () => {
-    const blocks = readmeTourBlocks();
-    expect(blocks).toEqual(DEV_TOUR);
-    const broker = await start(join(scratch, 'tour'), await freePort());
+  it('prints the README tour, and every step of it and of the leases answers as the README says', async () => {
+    expect(readmeBlocks('API tour')).toEqual(DEV_TOUR);
+    expect(readmeBlocks('Leases')).toEqual([DEV_LEASE_TOUR]);
+    const workDir = join(scratch, 'tour');
+    const broker = await start(join(workDir, 'data'), await freePort());
     for (const block of DEV_TOUR) expect(broker.banner).toContain(block);
-    expect(Object.keys(broker.exports).sort()).toEqual(['ALICE_TOKEN', 'B', 'BROKER_TOKEN']);
+    expect(Object.keys(broker.exports).sort()).toEqual(['ALICE_TOKEN', 'B', 'BOB_TOKEN', 'BROKER_TOKEN']);
+    expect(broker.banner).toContain(`${broker.exports.B}/docs`);
+    expect(broker.exports.B).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    const steps = blocks.flatMap(stepsOf);
-    expect(steps.length).toBeGreaterThan(15);
+    const shell = new TourShell(workDir, scratch, broker.exports);
+    const steps = readmeSteps();
+    expect(steps.length).toBeGreaterThan(25);
+    const results: StepResult[] = [];
     for (const step of steps) {
-      const result = await runStep(step, broker.exports, scratch);
-      const answer = `${step.command}\n→ ${result.status} ${JSON.stringify(result.body)}`;
-      if (step.expectedStatus === undefined) {
-        expect(result.status, answer).toBeGreaterThanOrEqual(200);
-        expect(result.status, answer).toBeLessThan(300);
-      } else {
-        expect(result.status, answer).toBe(step.expectedStatus);
-      }
-      if (result.path === '/graphql') expect((result.body as { errors?: unknown }).errors, answer).toBeUndefined();
+      const result = await shell.run(step);
+      expectAsWritten(step, result);
+      results.push(result);
     }
-  }, 120_000);
 
-  it('gets only answers openapi/openapi.yaml declares along the tour', async () => {
-    const broker = await start(join(scratch, 'validated-tour'), await freePort());
-    const document = parse(readFileSync(join(ROOT, 'openapi/openapi.yaml'), 'utf8')) as OpenAPIV3.Document;
-    const undeclared: unknown[] = [];
-    for (const step of readmeTourBlocks().flatMap(stepsOf)) {
-      const result = await runStep(step, broker.exports, scratch);
-      // GraphQL has its own contract, the SDL.
-      if (result.path === '/graphql') continue;
-      const found = violations(document, result);
-      if (found) undeclared.push({ answer: `${result.method} ${result.path} → ${result.status}`, found });
+    // The leased token is the ServiceAccount to the broker and, leased without audiences, to kubectl.
+    const leased = steps.findIndex((step) => step.command.includes('whoami -H "Authorization: Bearer $APP_TOKEN"'));
+    expect((bodyOf(steps[leased], results[leased]) as { subject: string }).subject).toBe(LEASED_SUBJECT);
+    const kubectl = steps.findIndex((step) => step.command.startsWith('kubectl '));
+    expect(results[kubectl].stdout).toContain('system:serviceaccount:team-a:app-web');
+    // After DELETE, both are refused (the steps the README says answer 401 and Unauthorized).
+    expect(steps.filter((step) => step.expected === '401' || step.expected === 'Unauthorized')).toHaveLength(2);
+  }, 180_000);
+
+  it("passes Prism's validating proxy with no violation along the tour and the leases", async () => {
+    const workDir = join(scratch, 'prism');
+    const broker = await start(join(workDir, 'data'), await freePort());
+    const prismPort = await freePort();
+    const prism = await startPrism(broker.exports.B, prismPort);
+    try {
+      const shell = new TourShell(workDir, scratch, { ...broker.exports, B: `http://127.0.0.1:${prismPort}` });
+      const calls = [];
+      for (const step of readmeSteps()) {
+        const result = await shell.run(step);
+        expectAsWritten(step, result);
+        calls.push(...result.calls);
+      }
+      expect(calls.length).toBeGreaterThan(20);
+      expect(calls.filter((call) => call.violations !== '')).toEqual([]);
+    } finally {
+      const exited = once(prism, 'exit');
+      prism.kill('SIGTERM');
+      await exited;
     }
-    expect(undeclared).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('keeps the secrets, at their versions, when stopped and started again', async () => {
     const dataDir = join(scratch, 'restart');
@@ -171,5 +151,47 @@ describe('dev mode', () => {
       expect(await response.json()).toEqual(before[index]);
     }
     expect(before.map((values) => (values as { version: number }).version)).toEqual([1, 2]);
+    await second.stop();
+
+    // --reset: the same folder, emptied; the secrets are gone and the old token no longer signs in.
+    const fresh = await start(dataDir, port, { args: ['--reset'] });
+    expect(fresh.exports.BROKER_TOKEN).not.toBe(BROKER_TOKEN);
+    const gone = await fetch(`${B}${secrets}/kept`, {
+      headers: { Authorization: `Bearer ${fresh.exports.BROKER_TOKEN}` },
+    });
+    expect(gone.status).toBe(404);
+  }, 120_000);
+
+  it('refuses a second start, on the same data folder or port, before touching any file', async () => {
+    const dataDir = join(scratch, 'single');
+    const port = await freePort();
+    await start(dataDir, port);
+    const kubeconfig = join(dataDir, 'emulator-kubeconfig.json');
+    const before = { text: readFileSync(kubeconfig, 'utf8'), modified: statSync(kubeconfig).mtimeMs };
+
+    const sameFolder = await refusedDevStart(dataDir, await freePort());
+    expect(sameFolder.code).toBe(1);
+    expect(sameFolder.output).toMatch(/^npm run dev is already running \(pid \d+\) with its data in /);
+    const samePort = await refusedDevStart(join(scratch, 'other'), port);
+    expect(samePort.code).toBe(1);
+    expect(samePort.output).toContain(`something already listens on 127.0.0.1:${port}`);
+    expect(existsSync(join(scratch, 'other'))).toBe(false);
+    const resetting = await refusedDevStart(dataDir, await freePort(), { args: ['--reset'] });
+    expect(resetting.code).toBe(1);
+    const unknown = await refusedDevStart(join(scratch, 'unknown'), await freePort(), { args: ['--rest'] });
+    expect(unknown.output).toContain('unknown argument --rest');
+
+    expect({ text: readFileSync(kubeconfig, 'utf8'), modified: statSync(kubeconfig).mtimeMs }).toEqual(before);
+  }, 120_000);
+
+  it('prints https in the banner when TLS is on', async () => {
+    const dataDir = join(scratch, 'tls');
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', curve: 'P-256' });
+    const [cert, key] = [join(scratch, 'tls.crt'), join(scratch, 'tls.key')];
+    writeFileSync(cert, pems.cert);
+    writeFileSync(key, pems.private);
+    const broker = await start(dataDir, await freePort(), { env: { TLS_CERT_FILE: cert, TLS_KEY_FILE: key } });
+    expect(broker.exports.B).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(broker.banner).toContain(`Docs:        ${broker.exports.B}/docs`);
   }, 120_000);
 });

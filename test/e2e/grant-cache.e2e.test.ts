@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GrantCache } from '../../src/grants/grant-cache.js';
 import { GrantChangeListener } from '../../src/grants/grant-cache-sync.js';
+import { ManualClock } from '../support/clock.js';
 import { postgresBaseUrl } from '../support/database.js';
 import { createNamespaces } from '../support/kube.js';
 import { startReplica, timeUntil, type Replica } from '../support/replica.js';
@@ -11,7 +11,8 @@ const kind = postgresBaseUrl() ? 'postgres' : 'sqlite';
 
 describe(`grants decided from memory (${kind})`, () => {
   // No periodic reload during these tests: whatever changes, changes without one.
-  const broker = useBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
+  const clock = new ManualClock();
+  const broker = useBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' }, { clock });
   let cache: GrantCache;
 
   beforeAll(async () => {
@@ -46,13 +47,15 @@ describe(`grants decided from memory (${kind})`, () => {
 
   it('stops honouring a grant at its expiry, without any reload', async () => {
     const reloads = vi.spyOn(cache, 'reload');
-    const expiresAt = new Date(Date.now() + 2_000);
+    const expiresAt = new Date(clock.now() + 2_000);
     await grant('bob', expiresAt);
     expect(await listSecrets('bob')).toBe(200);
     const review = () =>
       broker.as('bob').post('/v1/access-reviews').send({ verb: 'list', namespace: 'team-a', name: 'db' }).expect(200);
     expect((await review()).body.allowed).toBe(true);
-    await sleep(expiresAt.getTime() - Date.now() + 20);
+    clock.advance(1_999);
+    expect(await listSecrets('bob')).toBe(200);
+    clock.advance(1);
     expect(await listSecrets('bob')).toBe(403);
     expect((await review()).body.allowed).toBe(false);
     expect((await broker.as('bob').get('/v1/whoami').expect(200)).body.grants).toEqual([]);
@@ -64,7 +67,8 @@ describe(`the version check, when notifications are lost (${kind})`, () => {
   const CHECK_SECONDS = 1;
   // One check interval, plus a reload and a request.
   const WITHIN_MS = CHECK_SECONDS * 1000 + 500;
-  const broker = useBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' });
+  const clock = new ManualClock();
+  const broker = useBroker({ CACHE_VERSION_CHECK_SECONDS: '3600' }, { clock });
   let replica: Replica;
 
   beforeAll(async () => {

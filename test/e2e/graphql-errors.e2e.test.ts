@@ -4,7 +4,7 @@ import { ADMIN } from '../support/broker.js';
 import { useBroker } from '../support/use-broker.js';
 
 interface GraphqlErrorBody {
-  readonly errors: { message: string; extensions: { code: string; requestId: string } }[];
+  readonly errors: { message: string; extensions: { code: string; requestId: string; status: number } }[];
 }
 
 describe('GraphQL errors carry their real codes and the request id', () => {
@@ -44,7 +44,10 @@ describe('GraphQL errors carry their real codes and the request id', () => {
     const response = await post(body);
     expect(response.status).toBe(400);
     expect((response.body as GraphqlErrorBody).errors).toEqual([
-      expect.objectContaining({ message, extensions: expect.objectContaining({ code, requestId: 'graphql-error-1' }) }),
+      expect.objectContaining({
+        message,
+        extensions: expect.objectContaining({ code, status: 400, requestId: 'graphql-error-1' }),
+      }),
     ]);
   });
 
@@ -53,7 +56,10 @@ describe('GraphQL errors carry their real codes and the request id', () => {
       query: '{ secrets(namespace: "team-a", first: 500) { items { name consumers { name } versions { version } } } }',
     });
     expect(response.status).toBe(400);
-    expect((response.body as GraphqlErrorBody).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect((response.body as GraphqlErrorBody).errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      status: 400,
+    });
   });
 
   it('refuses a CSRF-style simple request with the request id', async () => {
@@ -65,6 +71,7 @@ describe('GraphQL errors carry their real codes and the request id', () => {
     expect(response.status).toBe(400);
     expect((response.body as GraphqlErrorBody).errors[0].extensions).toMatchObject({
       code: 'BAD_REQUEST',
+      status: 400,
       requestId: 'graphql-csrf-1',
     });
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kekIdOf } from '../../src/common/crypto/key-ring.js';
+import { kekIdOf } from '../../src/crypto/key-ring.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import { ADMIN, type TestBroker } from '../support/broker.js';
 import { buildIfStale } from '../support/dev-broker.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { kekIdOf } from '../../src/common/crypto/key-ring.js';
+import { kekIdOf } from '../../src/crypto/key-ring.js';
 import { KekRewrapService, KEK_REWRAP_SUBJECT } from '../../src/secrets/kek-rewrap.service.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import type { TestBroker } from '../support/broker.js';
@@ -183,7 +183,10 @@ describe('key-encryption key rotation', () => {
     await withBroker(ONLY_A, async (broker) => {
       const namespace = await createNamespace(broker);
       await secretsWithHistory(broker, namespace);
-      await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(/not configured/);
+      // Named as the operator configured it, with the id stored beside the data.
+      await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(
+        `key-encryption key key-a (stored id ${kekId(KEY_A)}), which is not configured`,
+      );
     });
     // The derivation root already re-wrapped, the data keys not yet: still refused, naming the key.
     await withBroker(ONLY_A, async (broker) => {
@@ -196,7 +199,7 @@ describe('key-encryption key rotation', () => {
         }),
       ).rejects.toThrow('killed');
       await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(
-        new RegExp(`key-encryption key ${kekIdOf(Buffer.from(KEY_A, 'base64'))}.*not configured`),
+        `key-encryption key key-a (stored id ${kekIdOf(Buffer.from(KEY_A, 'base64'))}), which is not configured`,
       );
     });
     // The run stopped after the secret versions: only a webhook signing secret is left under the missing key.
@@ -217,7 +220,7 @@ describe('key-encryption key rotation', () => {
       expect(await kekIdsInUse(broker)).not.toContain(kekId(KEY_A));
       expect(await signingSecretKekIds(broker)).toEqual([kekId(KEY_A)]);
       await expect(broker.restart(undefined, ONLY_B)).rejects.toThrow(
-        new RegExp(`key-encryption key ${kekId(KEY_A)}.*not configured`),
+        `key-encryption key key-a (stored id ${kekId(KEY_A)}), which is not configured`,
       );
     });
   });

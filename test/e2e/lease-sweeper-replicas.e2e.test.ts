@@ -13,7 +13,8 @@ import { startReplica, type Replica } from '../support/replica.js';
 import { useBroker } from '../support/use-broker.js';
 
 describe.skipIf(!postgresBaseUrl())('the lease sweeper across replicas (postgres)', () => {
-  const broker = useBroker({ LEASE_SWEEP_SECONDS: '0.1' });
+  // Twelve leases of one subject, above the default cap on live leases.
+  const broker = useBroker({ LEASE_SWEEP_SECONDS: '0.1', LEASE_MAX_ACTIVE_PER_SUBJECT: '20' });
   const replicas: Replica[] = [];
 
   beforeAll(async () => {

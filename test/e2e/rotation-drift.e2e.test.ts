@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DriftDetector } from '../../src/rotation/drift-detector.service.js';
+import { RotationScheduler } from '../../src/rotation/rotation-scheduler.service.js';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kubectl } from '../emulator/support.js';
 import { createNamespace, secretsPath, type SecretValuesBody } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
+import { ManualClock } from '../support/clock.js';
 import { kubeClients } from '../support/kube.js';
 import { timeUntil } from '../support/replica.js';
 import { createScheduled } from '../support/rotation.js';
@@ -42,16 +45,34 @@ async function livePassword(broker: Broker, namespace: string, name: string): Pr
   }
 }
 
+async function liveData(broker: Broker, namespace: string, name: string): Promise<Record<string, string>> {
+  const secret = await kubeClients(broker.emulator).core.readNamespacedSecret({ namespace, name });
+  return secret.data ?? {};
+}
+
 async function driftEvents(broker: Broker, namespace: string, name: string) {
   const body = (await broker.as('admin').get('/v1/audit-events').query({ verb: 'drift', namespace, name }).expect(200))
     .body as { items: Array<Record<string, unknown> & { subject: string; outcome: string; reason: string }> };
   return body.items;
 }
 
-function driftSuite(title: string, env: Record<string, string>): void {
+/**
+ * How the detector comes to look: the watch reports a change on its own (real time, within
+ * NOTICED_WITHIN_MS), while the periodic comparison runs when the test calls it.
+ */
+type Looking = 'watch' | 'sweep';
+
+function driftSuite(title: string, env: Record<string, string>, looking: Looking): void {
   describe(title, () => {
-    const broker = useBroker(env);
+    const clock = new ManualClock();
+    // Scheduler and sweep never run on their own timers: the test moves the clock and calls them.
+    const broker = useBroker({ ...env, ROTATION_TICK_SECONDS: '3600', DRIFT_CHECK_SECONDS: '3600' }, { clock });
     let kubectl: Kubectl;
+    /** Waits until `condition` holds, the sweep (if that is how this suite looks) having run first. */
+    const noticed = async (condition: () => Promise<boolean>, timeoutMs = NOTICED_WITHIN_MS) => {
+      if (looking === 'sweep') await broker.app.get(DriftDetector).checkAll();
+      return timeUntil(condition, timeoutMs, looking === 'sweep' ? 10 : 100);
+    };
 
     beforeAll(async () => {
       kubectl = await Kubectl.create(broker.emulator);
@@ -68,11 +89,7 @@ function driftSuite(title: string, env: Record<string, string>): void {
       await createScheduled(broker, namespace, 'db-main', {});
       const value = await password(broker, namespace, 'db-main');
       await tamper(namespace, 'db-main');
-      const elapsed = await timeUntil(
-        async () => (await view(broker, namespace, 'db-main')).drifted,
-        NOTICED_WITHIN_MS,
-        100,
-      );
+      const elapsed = await noticed(async () => (await view(broker, namespace, 'db-main')).drifted);
       expect(elapsed).toBeLessThan(NOTICED_WITHIN_MS);
       const drifted = await view(broker, namespace, 'db-main');
       expect(drifted).toMatchObject({ drifted: true, driftedKeys: ['password'] });
@@ -107,11 +124,7 @@ function driftSuite(title: string, env: Record<string, string>): void {
       await createScheduled(broker, namespace, 'restored', { onDrift: 'restore' });
       const value = await password(broker, namespace, 'restored');
       await tamper(namespace, 'restored');
-      await timeUntil(
-        async () => (await livePassword(broker, namespace, 'restored')) === value,
-        NOTICED_WITHIN_MS,
-        100,
-      );
+      await noticed(async () => (await livePassword(broker, namespace, 'restored')) === value);
       const events = await driftEvents(broker, namespace, 'restored');
       expect(events.map((event) => event.outcome).sort()).toEqual(['allowed', 'succeeded', 'succeeded']);
       await timeUntil(async () => !(await view(broker, namespace, 'restored')).drifted, 1_000, 50);
@@ -123,18 +136,14 @@ function driftSuite(title: string, env: Record<string, string>): void {
       await createScheduled(broker, namespace, 'deleted', { onDrift: 'restore' });
       const value = await password(broker, namespace, 'deleted');
       await kubectl.ok(['-n', namespace, 'delete', 'secret', 'deleted']);
-      await timeUntil(async () => (await livePassword(broker, namespace, 'deleted')) === value, NOTICED_WITHIN_MS, 100);
+      await noticed(async () => (await livePassword(broker, namespace, 'deleted')) === value);
     });
 
     it('onDrift adopt makes the live value a new version', async () => {
       const namespace = await createNamespace(broker);
       await createScheduled(broker, namespace, 'adopted', { onDrift: 'adopt' });
       await tamper(namespace, 'adopted');
-      await timeUntil(
-        async () => (await view(broker, namespace, 'adopted')).currentVersion === 2,
-        NOTICED_WITHIN_MS,
-        100,
-      );
+      await noticed(async () => (await view(broker, namespace, 'adopted')).currentVersion === 2);
       expect(await password(broker, namespace, 'adopted')).toBe('tampered-value');
       const versions = (
         await broker
@@ -160,16 +169,19 @@ function driftSuite(title: string, env: Record<string, string>): void {
         .expect(200);
       await broker.as('admin').post(`${path}/rollback`).send({ version: 5 }).expect(200);
       await broker.as('admin').post(`${path}/rotate`).send({}).expect(200);
-      await sleep(2_500);
+      // The grace period ends (a broker write too), then every change the watch reported has
+      // settled (SETTLE_MS) and a full comparison has run after them.
+      clock.advance(1_000);
+      await broker.app.get(RotationScheduler).tick();
+      expect(Object.keys(await liveData(broker, namespace, 'busy'))).toEqual(['password']);
+      await sleep(150);
+      await broker.app.get(DriftDetector).check(namespace, 'busy');
+      await broker.app.get(DriftDetector).checkAll();
       expect(await driftEvents(broker, namespace, 'busy')).toHaveLength(0);
       expect((await view(broker, namespace, 'busy')).drifted).toBe(false);
     });
   });
 }
 
-driftSuite('drift detection from the watch', { ROTATION_TICK_SECONDS: '0.2' });
-driftSuite('drift detection by periodic comparison (no watch)', {
-  WATCH_SECRETS: 'false',
-  DRIFT_CHECK_SECONDS: '1',
-  ROTATION_TICK_SECONDS: '0.2',
-});
+driftSuite('drift detection from the watch', {}, 'watch');
+driftSuite('drift detection by periodic comparison (no watch)', { WATCH_SECRETS: 'false' }, 'sweep');

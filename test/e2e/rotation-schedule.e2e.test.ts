@@ -1,38 +1,47 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { createNamespace, secretsPath } from '../factories/index.js';
-import { timeUntil } from '../support/replica.js';
+import { SecretRecordEntity } from '../../src/secrets/entities/secret-record.entity.js';
+import { RotationScheduler } from '../../src/rotation/rotation-scheduler.service.js';
+import { ManualClock } from '../support/clock.js';
 import { useBroker } from '../support/use-broker.js';
 import type { Broker } from '../support/broker.js';
 import { createScheduled, currentVersion, schedulerEvents } from '../support/rotation.js';
 
+// The scheduler runs when a test moves the clock and calls it, never on its own timer.
 const SCHEDULE = {
   ROTATION_MIN_INTERVAL_SECONDS: '1',
-  ROTATION_TICK_SECONDS: '0.1',
+  ROTATION_TICK_SECONDS: '3600',
   ROTATION_JITTER_SECONDS: '0',
   ROTATION_RETRY_BASE_SECONDS: '0.5',
 };
 
 describe('scheduled rotation', () => {
-  const broker = useBroker(SCHEDULE);
+  const clock = new ManualClock();
+  const broker = useBroker(SCHEDULE, { clock });
+  /** Moves the clock by `ms`, then lets the scheduler look for due work at that time. */
+  const pass = async (ms: number) => {
+    clock.advance(ms);
+    await broker.app.get(RotationScheduler).tick();
+  };
 
   it('shows nextRotationAt and rotates on the interval, audited as system:scheduler', async () => {
     const namespace = await createNamespace(broker);
-    const before = Date.now();
+    const before = clock.now();
     await createScheduled(broker, namespace, 'db-main', { intervalSeconds: 1 });
     const view = (await broker.as('admin').get(secretsPath(namespace, 'db-main')).expect(200)).body as {
       nextRotationAt: string;
     };
     const next = new Date(view.nextRotationAt).getTime();
     expect(next).toBeGreaterThanOrEqual(before + 1_000);
-    expect(next).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(next).toBeLessThanOrEqual(clock.now() + 1_000);
 
-    await sleep(4_300);
+    await pass(999);
+    expect(await currentVersion(broker, namespace, 'db-main')).toBe(1);
+    for (let interval = 0; interval < 4; interval += 1) await pass(interval === 0 ? 1 : 1_000);
     const version = await currentVersion(broker, namespace, 'db-main');
-    // Version 1 was the create; four intervals, four rotations (±1).
-    expect(version - 1).toBeGreaterThanOrEqual(3);
-    expect(version - 1).toBeLessThanOrEqual(5);
+    // Version 1 was the create; four intervals, four rotations.
+    expect(version).toBe(5);
     const events = await schedulerEvents(broker, namespace, 'db-main');
     const succeeded = events.filter((event) => event.action === 'rotate' && event.outcome === 'succeeded');
     expect(succeeded).toHaveLength(version - 1);
@@ -64,7 +73,7 @@ describe('scheduled rotation', () => {
     const next = new Date(secret.nextRotationAt);
     expect(next.getUTCHours()).toBe(3);
     expect(next.getUTCMinutes()).toBe(0);
-    expect(next.getTime()).toBeGreaterThan(Date.now());
+    expect(next.getTime()).toBeGreaterThan(clock.now());
   });
 
   it('refuses an interval below the configured minimum and a bad cron expression', async () => {
@@ -90,9 +99,16 @@ describe('scheduled rotation', () => {
     await createScheduled(broker, namespace, 'flaky', { intervalSeconds: 30 });
     const path = new RegExp(`^/api/v1/namespaces/${namespace}/secrets/flaky$`);
     broker.emulator.faults.inject({ method: 'PUT', path, status: 422, times: 2 });
-    await dueNow(broker, namespace, 'flaky');
+    await dueNow(broker, clock, namespace, 'flaky');
     // Fails at once, then after 0.5 s, then after 1 s: the third try succeeds.
-    await timeUntil(async () => (await currentVersion(broker, namespace, 'flaky')) === 2, 5_000, 100);
+    await pass(0);
+    await pass(499);
+    expect(await currentVersion(broker, namespace, 'flaky')).toBe(1);
+    await pass(1);
+    await pass(999);
+    expect(await currentVersion(broker, namespace, 'flaky')).toBe(1);
+    await pass(1);
+    expect(await currentVersion(broker, namespace, 'flaky')).toBe(2);
     const failed = await broker.app
       .get(DataSource)
       .query<Array<{ type: string; subject: string; details: string }>>(
@@ -106,37 +122,32 @@ describe('scheduled rotation', () => {
     const view = (await broker.as('admin').get(secretsPath(namespace, 'flaky')).expect(200)).body as {
       nextRotationAt: string;
     };
-    expect(new Date(view.nextRotationAt).getTime()).toBeGreaterThan(Date.now() + 20_000);
+    expect(new Date(view.nextRotationAt).getTime()).toBeGreaterThan(clock.now() + 20_000);
   });
 
   it('catches up after downtime with one rotation, not one per missed slot', async () => {
     const namespace = await createNamespace(broker);
     await createScheduled(broker, namespace, 'sleeper', { intervalSeconds: 1 });
-    await timeUntil(async () => (await currentVersion(broker, namespace, 'sleeper')) >= 2, 3_000, 50);
+    await pass(1_000);
     const beforeDowntime = await currentVersion(broker, namespace, 'sleeper');
+    expect(beforeDowntime).toBe(2);
     // Three and a half slots pass while no broker runs.
-    await broker.restart(() => sleep(3_500));
-    await sleep(600);
+    await broker.restart(async () => clock.advance(3_500));
+    await pass(0);
     const caughtUp = await currentVersion(broker, namespace, 'sleeper');
-    // One catch-up run (plus at most one that ran just before the stop), not one per missed slot.
-    expect(caughtUp - beforeDowntime).toBeGreaterThanOrEqual(1);
-    expect(caughtUp - beforeDowntime).toBeLessThanOrEqual(2);
+    // One catch-up run, not one per missed slot.
+    expect(caughtUp - beforeDowntime).toBe(1);
     const view = (await broker.as('admin').get(secretsPath(namespace, 'sleeper')).expect(200)).body as {
       nextRotationAt: string;
     };
-    expect(new Date(view.nextRotationAt).getTime()).toBeGreaterThan(Date.now() - 200);
+    expect(new Date(view.nextRotationAt).getTime()).toBeGreaterThan(clock.now());
   });
 });
 
-/** Moves the secret's slot to now, as if its time had come. */
-async function dueNow(broker: Broker, namespace: string, name: string): Promise<void> {
+/** Moves the secret's slot to the clock's time, as if its time had come. */
+async function dueNow(broker: Broker, clock: ManualClock, namespace: string, name: string): Promise<void> {
   await broker.app
     .get(DataSource)
-    .query(
-      `UPDATE secrets SET next_rotation_at = ${nowSql(broker)} WHERE namespace = '${namespace}' AND name = '${name}'`,
-    );
-}
-
-function nowSql(broker: Broker): string {
-  return broker.app.get(DataSource).options.type === 'postgres' ? 'now()' : `strftime('%Y-%m-%d %H:%M:%f', 'now')`;
+    .getRepository(SecretRecordEntity)
+    .update({ namespace, name }, { nextRotationAt: new Date(clock.now()) });
 }

@@ -1,10 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
+import { RotationScheduler } from '../../src/rotation/rotation-scheduler.service.js';
 import { VERSION_ANNOTATION } from '../../src/secrets/secret-labels.js';
 import { SecretVersionStore } from '../../src/secrets/secret-version.store.js';
 import { createNamespace, secretsPath, type SecretValuesBody } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
+import { ManualClock } from '../support/clock.js';
 import { createConsumerDeployment, kubeClients } from '../support/kube.js';
 import { timeUntil } from '../support/replica.js';
 import { createScheduled } from '../support/rotation.js';
@@ -52,7 +53,13 @@ const rotate = (broker: Broker, namespace: string, name: string) =>
     .expect(200);
 
 describe('two-phase rotation', () => {
-  const broker = useBroker({ ROTATION_TICK_SECONDS: '0.1' });
+  // The scheduler ends grace periods when the test moves the clock and calls it.
+  const clock = new ManualClock();
+  const broker = useBroker({ ROTATION_TICK_SECONDS: '3600' }, { clock });
+  const pass = async (ms: number) => {
+    clock.advance(ms);
+    await broker.app.get(RotationScheduler).tick();
+  };
 
   it('keeps the previous value beside the new one for the grace period, then removes it in an audited step', async () => {
     const namespace = await createNamespace(broker);
@@ -71,12 +78,12 @@ describe('two-phase rotation', () => {
     });
     expect(await versionStates(broker, namespace, 'db-main')).toEqual({ 1: 'previous', 2: 'current' });
 
-    const elapsed = await timeUntil(
-      async () => !('password.previous' in (await clusterData(broker, namespace, 'db-main'))),
-      GRACE_SECONDS * 1000 + 1_500,
-      100,
-    );
-    expect(elapsed).toBeGreaterThan(GRACE_SECONDS * 1000 - 500);
+    await pass(GRACE_SECONDS * 1000 - 1);
+    expect(Object.keys(await clusterData(broker, namespace, 'db-main')).sort()).toEqual([
+      'password',
+      'password.previous',
+    ]);
+    await pass(1);
     expect(await clusterData(broker, namespace, 'db-main')).toEqual({ password: during.password });
     expect(await versionStates(broker, namespace, 'db-main')).toEqual({ 1: 'deprecated', 2: 'current' });
     const view = (await broker.as('admin').get(secretsPath(namespace, 'db-main')).expect(200)).body as {
@@ -116,6 +123,7 @@ describe('two-phase rotation', () => {
     });
     await createConsumerDeployment(broker.emulator, namespace, 'api', 'shared');
     await createConsumerDeployment(broker.emulator, namespace, 'worker', 'shared');
+    const rotatedAt = Date.now();
     const rotated = await rotate(broker, namespace, 'shared');
     expect(rotated.body.restarted).toHaveLength(1);
     const { apps } = kubeClients(broker.emulator);
@@ -126,21 +134,22 @@ describe('two-phase rotation', () => {
       ).length;
     };
     expect(await restartedCount()).toBe(1);
-    await sleep(500);
-    expect(await restartedCount()).toBe(1);
-    await timeUntil(async () => (await restartedCount()) === 2, 2_000, 100);
+    // The second batch waits restartIntervalSeconds of real time (a timer, not a clock reading).
+    await timeUntil(async () => (await restartedCount()) === 2, 2_000, 50);
+    expect(Date.now() - rotatedAt).toBeGreaterThanOrEqual(1_000);
   });
 });
 
 describe('two-phase rotation interrupted between its phases', () => {
   // No scheduler: only the reconciler at start can finish the second phase.
-  const broker = useBroker({ ROTATION_SCHEDULER: 'false', RECONCILE_GRACE_SECONDS: '0' });
+  const clock = new ManualClock();
+  const broker = useBroker({ ROTATION_SCHEDULER: 'false', RECONCILE_GRACE_SECONDS: '0' }, { clock });
 
   it('is completed by the reconciler when the broker starts again', async () => {
     const namespace = await createNamespace(broker);
     await createScheduled(broker, namespace, 'db-main', TWO_PHASE);
     await rotate(broker, namespace, 'db-main');
-    await broker.restart(() => sleep(GRACE_SECONDS * 1000 + 200));
+    await broker.restart(async () => clock.advance(GRACE_SECONDS * 1000));
     const after = await clusterData(broker, namespace, 'db-main');
     expect(Object.keys(after)).toEqual(['password']);
     expect(await versionStates(broker, namespace, 'db-main')).toEqual({ 1: 'deprecated', 2: 'current' });
@@ -175,7 +184,7 @@ describe('two-phase rotation interrupted between its phases', () => {
       },
       live.resourceVersion,
     );
-    await broker.restart(() => sleep(GRACE_SECONDS * 1000 + 200));
+    await broker.restart(async () => clock.advance(GRACE_SECONDS * 1000));
     expect(await clusterData(broker, namespace, 'cut')).toEqual({ password: 'the-new-value' });
     expect(await versionStates(broker, namespace, 'cut')).toEqual({ 1: 'deprecated', 2: 'current' });
   });
@@ -184,7 +193,7 @@ describe('two-phase rotation interrupted between its phases', () => {
     const namespace = await createNamespace(broker);
     await createScheduled(broker, namespace, 'waiting', TWO_PHASE);
     await rotate(broker, namespace, 'waiting');
-    await sleep(GRACE_SECONDS * 1000 + 300);
+    clock.advance(GRACE_SECONDS * 1000);
     expect(Object.keys(await clusterData(broker, namespace, 'waiting')).sort()).toEqual([
       'password',
       'password.previous',

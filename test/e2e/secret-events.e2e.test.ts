@@ -92,6 +92,16 @@ describe('live secret events over GraphQL WebSocket', () => {
     };
   };
 
+  /**
+   * An admin's subscription to `namespace`, in place: once it has received an event, every other
+   * subscriber has been offered that event too (a test waits on it instead of sleeping).
+   */
+  const witness = async (namespace: string): Promise<Subscriber> => {
+    const subscriber = subscribe(tokenFor('admin'), { namespace });
+    await warmUp(subscriber, namespace);
+    return subscriber;
+  };
+
   /** Once an event of a fresh secret arrives, the subscription is certainly in place. */
   const warmUp = async (subscriber: Subscriber, namespace: string, name = uniqueName('warm')) => {
     await createSecret(broker, namespace, { name });
@@ -132,7 +142,8 @@ describe('live secret events over GraphQL WebSocket', () => {
     await createSecret(broker, namespace, { name: 'db-hidden' });
     await createSecret(broker, namespace, { name: 'app-visible' });
     await subscriber.waitForEvents(2);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // A later visible event arrives after any earlier one would have: one subscription delivers in order.
+    await warmUp(subscriber, namespace, uniqueName('app-marker'));
     expect(subscriber.events.map((event) => event.name)).not.toContain('db-hidden');
     expect(subscriber.events[1].name).toBe('app-visible');
   });
@@ -143,8 +154,9 @@ describe('live secret events over GraphQL WebSocket', () => {
     await grantRole(broker, { subject: `user:${stranger}`, role: 'reader', namespace, namePattern: 'app-*' });
     const subscriber = subscribe(tokenFor(stranger), { namespace, name: 'db-main' });
     await subscriber.ended;
+    const admin = await witness(namespace);
     await createSecret(broker, namespace, { name: 'db-main' });
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await admin.waitForEvents(2);
     expect(subscriber.events).toEqual([]);
     expect(JSON.stringify(subscriber.errors)).toMatch(/Permission denied/);
     expect(JSON.stringify(subscriber.errors)).toMatch(/"code":"FORBIDDEN"/);
@@ -158,14 +170,18 @@ describe('live secret events over GraphQL WebSocket', () => {
       connectionParams: { authorization: `Bearer ${tokenFor('admin')}` },
     });
     clients.push(client);
-    const aliases = Array.from({ length: 16 }, (_, index) => `a${index}: whoami { subject }`).join(' ');
+    const aliases = Array.from({ length: 16 }, (_, index) => `a${index}: secretEvents(namespace: "x") { id }`).join(
+      ' ',
+    );
     const errors = await new Promise<unknown>((resolve) => {
       client.subscribe(
-        { query: `{ ${aliases} }` },
+        { query: `subscription { ${aliases} }` },
         { next: () => undefined, error: resolve, complete: () => resolve([]) },
       );
     });
     expect(JSON.stringify(errors)).toMatch(/aliases/i);
+    // A validation error over WebSocket carries its status, as over HTTP.
+    expect(errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ status: 400 }) })]);
   });
 
   it('refuses a connection without a valid token (4401)', async () => {
@@ -195,8 +211,9 @@ describe('live secret events over GraphQL WebSocket', () => {
     expect(JSON.stringify(subscriber.errors)).toMatch(/withdrawn/);
     expect(JSON.stringify(subscriber.errors)).toMatch(/"code":"FORBIDDEN"/);
     const count = subscriber.events.length;
+    const admin = await witness(namespace);
     await createSecret(broker, namespace);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await admin.waitForEvents(2);
     expect(subscriber.events).toHaveLength(count);
   });
 });

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { EnvelopeCipher } from '../../src/common/crypto/envelope-cipher.js';
+import { EnvelopeCipher } from '../../src/crypto/envelope-cipher.js';
 import {
   createNamespace,
   createSecret,

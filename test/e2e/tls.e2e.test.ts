@@ -65,7 +65,10 @@ describe('TLS', () => {
 
       // As a renewal writes them: the certificate first, its key a moment later.
       writeFileSync(certFile, second.cert);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The key is written once a check has seen the certificate without its key, and kept the old pair.
+      await expect
+        .poll(() => broker.logLines.some((line) => line.includes('new serving certificate does not load yet')))
+        .toBe(true);
       writeFileSync(keyFile, second.key);
       const expected = new X509Certificate(second.cert).fingerprint256;
       const deadline = Date.now() + 10_000;

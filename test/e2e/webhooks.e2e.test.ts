@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { DataSource } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
+import { LifecycleEventEntity } from '../../src/webhooks/entities/lifecycle-event.entity.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
+import { createNamespace, createSecret, gql, graphql, secretsPath } from '../factories/index.js';
 import { RotationPolicyWebhooks1765200100000 } from '../../migrations/1765200100000-rotation-policy-webhooks.js';
 import { SecretRecordEntity } from '../../src/secrets/entities/secret-record.entity.js';
 import type { RotationPolicy } from '../../src/secrets/rotation-policy.js';
@@ -29,6 +30,13 @@ interface DeliveryBody {
   lastStatusCode: number | null;
   attemptLog: Array<{ statusCode: number | null; error: string | null }>;
 }
+
+const WEBHOOK_DELIVERIES = gql<
+  { webhookDeliveries: { items: Array<{ eventType: string; state: string }>; continue: string | null } },
+  { id: string; first?: number }
+>(
+  'query Deliveries($id: ID!, $first: Int) { webhookDeliveries(id: $id, first: $first) { items { eventType state } continue } }',
+);
 
 // The receivers are plain http:// on this machine, which only development behaviour accepts;
 // production (any other NODE_ENV) refuses them: test/e2e/production-defaults.e2e.test.ts.
@@ -137,11 +145,56 @@ describe('lifecycle webhooks', () => {
     await expect.poll(async () => (await deliveriesOf(webhook.id))[0]?.state).toBe('delivered');
   });
 
+  it('lists the delivery log through GraphQL webhookDeliveries, paged', async () => {
+    receiver = await startFlakyReceiver(0);
+    const namespace = await createNamespace(broker);
+    const webhook = await subscribe({ url: receiver.url, eventTypes: ['secret.created'], namespace });
+    await createSecret(broker, namespace);
+    await createSecret(broker, namespace);
+    await receiver.waitFor(2);
+    const first = await graphql(broker, 'admin', WEBHOOK_DELIVERIES, { id: webhook.id, first: 1 });
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.webhookDeliveries.items).toEqual([{ eventType: 'secret.created', state: expect.any(String) }]);
+    expect(first.data?.webhookDeliveries.continue).toEqual(expect.any(String));
+    const all = await graphql(broker, 'admin', WEBHOOK_DELIVERIES, { id: webhook.id });
+    expect(all.data?.webhookDeliveries.items).toHaveLength(2);
+    const invalid = await graphql(broker, 'admin', WEBHOOK_DELIVERIES, { id: 'not-a-uuid' });
+    expect(invalid.errors?.[0]?.message).toMatch(/id must be a UUID/);
+  });
+
+  it('lists deliveries newest first, even within one second (timestamps in milliseconds on both databases)', async () => {
+    receiver = await startFlakyReceiver(0);
+    const namespace = await createNamespace(broker);
+    const webhook = await subscribe({ url: receiver.url, eventTypes: ['secret.created', 'secret.rotated'], namespace });
+    const secret = await createSecret(broker, namespace);
+    await expect.poll(async () => (await deliveriesOf(webhook.id)).length).toBe(1);
+    await broker
+      .as('admin')
+      .post(`${secretsPath(namespace, secret.secret.name)}/rotate`)
+      .expect(200);
+    await expect.poll(async () => (await deliveriesOf(webhook.id)).length).toBe(2);
+    expect((await deliveriesOf(webhook.id)).map((delivery) => delivery.eventType)).toEqual([
+      'secret.rotated',
+      'secret.created',
+    ]);
+    const stored = await broker.app
+      .get(DataSource)
+      .query<{ created_at: string | Date }[]>('SELECT created_at FROM webhook_deliveries');
+    for (const { created_at: createdAt } of stored) {
+      if (typeof createdAt === 'string') expect(createdAt).toMatch(/\.\d{3}$/);
+    }
+  });
+
   it('sends only what the filter asks for: event type, namespace and name pattern', async () => {
     receiver = await startFlakyReceiver(0);
     const namespace = await createNamespace(broker);
     const other = await createNamespace(broker);
-    await subscribe({ url: receiver.url, eventTypes: ['secret.revoked'], namespace, namePattern: 'db-*' });
+    const webhook = await subscribe({
+      url: receiver.url,
+      eventTypes: ['secret.revoked'],
+      namespace,
+      namePattern: 'db-*',
+    });
     await createSecret(broker, namespace, { name: 'api-key' });
     await createSecret(broker, namespace, { name: 'db-one' });
     await createSecret(broker, other, { name: 'db-one' });
@@ -157,7 +210,16 @@ describe('lifecycle webhooks', () => {
         .expect(200);
     }
     await receiver.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Every event of both namespaces has been dispatched, and made one delivery, delivered: no more will come.
+    const undispatched = () =>
+      broker.app
+        .get(DataSource)
+        .getRepository(LifecycleEventEntity)
+        .countBy({ namespace: In([namespace, other]), dispatchedAt: IsNull() });
+    await expect.poll(undispatched).toBe(0);
+    await expect
+      .poll(async () => (await deliveriesOf(webhook.id)).map((delivery) => delivery.state))
+      .toEqual(['delivered']);
     expect(receiver.requests.map((request) => JSON.parse(request.body) as { type: string; data: object })).toEqual([
       expect.objectContaining({ type: 'secret.revoked', data: expect.objectContaining({ namespace, name: 'db-one' }) }),
     ]);

@@ -7,7 +7,9 @@ export interface GrantBody {
   readonly verbs: string[];
   readonly namespace: string;
   readonly namePattern: string;
+  readonly notBefore: string | null;
   readonly expiresAt: string | null;
+  readonly source?: { readonly kind: 'access-request'; readonly requestId: string };
   readonly reason: string | null;
   readonly maxLeaseTtlSeconds: number | null;
   readonly createdBy: string;

@@ -6,3 +6,4 @@ export * from './names.js';
 export * from './namespaces.js';
 export * from './secrets.js';
 export * from './leases.js';
+export * from './access.js';

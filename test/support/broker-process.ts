@@ -1,59 +1,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { transformFile } from '@swc/core';
+import { inject } from 'vitest';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
+import { compileBrokerInto, LOAD_GENERATOR } from './broker-build.js';
 import { ADMIN, TEST_ENCRYPTION_KEY } from './broker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import type { LoadJob, LoadReport } from './load-generator.js';
 import { HS256_SECRET } from './tokens.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const LOAD_GENERATOR = 'test/support/load-generator.ts';
 // Generous: a loaded machine was seen taking 40 s to start a broker beside two busy ones.
 const START_TIMEOUT_MS = 90_000;
 let compiled: Promise<string> | undefined;
 
 /**
- * The broker compiled for `node` (src and migrations, with SWC as the tests compile them, and
- * the load generator), once per test process, into a temporary directory: a child process runs
- * the sources under test, never a possibly stale `dist/`. Returns the path of main.js.
+ * The broker compiled for `node` (see broker-build.ts): the build the run's global setup made,
+ * or, where none was made (a lane without it), one compiled once per test process. Returns the
+ * path of main.js.
  */
 export function compiledBroker(): Promise<string> {
-  compiled ??= compile();
-  return compiled;
-}
-
-async function compile(): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'broker-build-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
-  writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module' }));
-  const sources = [
-    ...['src', 'migrations'].flatMap((folder) => typescriptFiles(join(ROOT, folder))),
-    join(ROOT, LOAD_GENERATOR),
-  ];
-  await Promise.all(
-    sources.map(async (source) => {
-      const { code } = await transformFile(source, {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-          target: 'es2022',
-          keepClassNames: true,
-        },
-        module: { type: 'es6' },
-        sourceMaps: false,
-      });
-      const target = join(out, relative(ROOT, source)).replace(/\.ts$/, '.js');
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, code);
-    }),
+  compiled ??= Promise.resolve(
+    inject('brokerBuild') ?? compileBrokerInto(mkdtempSync(join(tmpdir(), 'broker-build-'))),
   );
-  return join(out, 'src/main.js');
+  return compiled;
 }
 
 /** The load generator (test/support/load-generator.ts) running in its own process. */
@@ -77,12 +50,6 @@ export async function startLoad(job: LoadJob): Promise<RunningLoad> {
       return JSON.parse(output) as LoadReport;
     },
   };
-}
-
-function typescriptFiles(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts'))
-    .map((entry) => join(entry.parentPath, entry.name));
 }
 
 /** A broker running as a child process (`node main.js`), as in production. */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 
 export interface TestDatabase {
   /** A DATABASE_URL for the broker. */
@@ -17,19 +18,31 @@ export function postgresBaseUrl(): string | undefined {
   return url?.startsWith('postgres') ? url : undefined;
 }
 
-/** A fresh, empty database per suite: its own PostgreSQL database, or a new SQLite file. */
+/**
+ * A database of the suite's own: its own PostgreSQL database, or a new SQLite file. Where the
+ * run's global setup migrated a template (test/support/global-setup.ts), it is a clone of that,
+ * already migrated; otherwise it is empty and the broker migrates it on start.
+ */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = postgresBaseUrl();
   if (!base) {
     const directory = mkdtempSync(join(tmpdir(), 'secrets-broker-test-'));
+    const file = join(directory, 'broker.sqlite');
+    const template = inject('sqliteTemplate');
+    if (template) copyFileSync(template, file);
     return {
-      url: `sqlite:${join(directory, 'broker.sqlite')}`,
+      url: `sqlite:${file}`,
       kind: 'sqlite',
       drop: async () => rmSync(directory, { recursive: true, force: true }),
     };
   }
   const name = `broker_test_${randomBytes(6).toString('hex')}`;
-  await withClient(base, (client) => client.query(`CREATE DATABASE ${name}`));
+  const template = inject('postgresTemplate');
+  await withClient(base, async (client) => {
+    await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+    // A test database is thrown away: its commits need not wait for the WAL flush.
+    await client.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
+  });
   const url = new URL(base);
   url.pathname = `/${name}`;
   return {

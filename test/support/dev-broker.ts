@@ -30,9 +30,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts dev mode and resolves once its banner (printed after the server listens) is complete. */
-export async function startDevBroker(dataDir: string, port: number): Promise<DevBroker> {
-  const child = spawn(process.execPath, ['dist/src/cli/dev.js'], {
+export interface DevStartOptions {
+  /** Arguments after `npm run dev --`. */
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+function spawnDev(dataDir: string, port: number, options: DevStartOptions) {
+  return spawn(process.execPath, ['dist/src/cli/dev.js', ...(options.args ?? [])], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -40,9 +45,29 @@ export async function startDevBroker(dataDir: string, port: number): Promise<Dev
       PORT: String(port),
       // No kubeconfig: dev mode starts its bundled emulator, keeping its objects in dataDir.
       KUBECONFIG: join(dataDir, 'no-kubeconfig'),
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Runs dev mode expecting it to refuse to start: its exit code and what it printed. */
+export async function refusedDevStart(
+  dataDir: string,
+  port: number,
+  options: DevStartOptions = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnDev(dataDir, port, options);
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output };
+}
+
+/** Starts dev mode and resolves once its banner (printed after the server listens) is complete. */
+export async function startDevBroker(dataDir: string, port: number, options: DevStartOptions = {}): Promise<DevBroker> {
+  const child = spawnDev(dataDir, port, options);
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -5,7 +5,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import type { AppConfig, CacheConfig } from '../../src/config/app-config.js';
-import type { Broker } from './broker.js';
+import { doubleOverrides, type Broker, type BrokerDoubles } from './broker.js';
 import { tokenFor } from './tokens.js';
 
 /** A second broker process sharing a test broker's database and cluster. */
@@ -20,15 +20,22 @@ export interface Replica {
   close(): Promise<void>;
 }
 
-/** Starts another application on `broker`'s configuration (its DATABASE_URL included), with `cache` changed. */
-export async function startReplica(broker: Broker, cache: Partial<CacheConfig> = {}): Promise<Replica> {
+/**
+ * Starts another application on `broker`'s configuration (its DATABASE_URL included), with `cache`
+ * changed; `doubles` as for startBroker (pass the suite's ManualClock to share its time).
+ */
+export async function startReplica(
+  broker: Broker,
+  cache: Partial<CacheConfig> = {},
+  doubles: BrokerDoubles = {},
+): Promise<Replica> {
   const config: AppConfig = Object.freeze({
     ...broker.config,
     cache: Object.freeze({ ...broker.config.cache, ...cache }),
   });
   const logLines: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logLines.push(line) });
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, { overrides: doubleOverrides(doubles) });
   return {
     app,
     config,

@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SecretCacheStatus } from '../../src/cluster/secret-cache-status.js';
 import type { Broker } from './broker.js';
 
 export interface SecretsCacheIndicator {
   readonly status: string;
-  readonly cachedSecrets?: number;
   readonly message?: string;
+}
+
+/** How many Secrets the broker holds in its watch cache (in-process: /readyz does not tell anonymous callers). */
+export function cachedSecrets(broker: Broker): number {
+  return broker.app.get(SecretCacheStatus).state().cachedSecrets;
 }
 
 /** /readyz's answer and its `secrets-cache` indicator (a 503 problem only names what is down). */

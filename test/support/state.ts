@@ -29,7 +29,17 @@ export interface AuditRow {
 }
 
 // The broker's own tables, except the audit trail (checked separately: a refusal is recorded).
-const TABLES = ['secrets', 'secret_versions', 'grants', 'roles', 'leases', 'webhook_subscriptions'] as const;
+const TABLES = [
+  'secrets',
+  'secret_versions',
+  'grants',
+  'roles',
+  'leases',
+  'webhook_subscriptions',
+  'access_policies',
+  'access_requests',
+  'access_request_reviews',
+] as const;
 
 export async function captureState(broker: Broker): Promise<BrokerState> {
   const { core } = kubeClients(broker.emulator);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startBroker, type Broker, type TestBroker } from './broker.js';
+import { startBroker, type Broker, type BrokerDoubles, type TestBroker } from './broker.js';
 
 type Settings = Record<string, string>;
 
@@ -9,14 +9,14 @@ type Settings = Record<string, string>;
  * a broker of their own; used outside a test or hook (before it started), it throws. Settings that
  * are known only once earlier hooks ran (a receiver's port) are passed as a function.
  */
-export function useBroker(env: Settings | (() => Settings) = {}): Broker {
+export function useBroker(env: Settings | (() => Settings) = {}, doubles: BrokerDoubles = {}): Broker {
   let started: TestBroker | undefined;
   const current = (): TestBroker => {
     if (!started) throw new Error('useBroker(): the broker runs only inside the tests and hooks of its suite');
     return started;
   };
   beforeAll(async () => {
-    started = await startBroker(typeof env === 'function' ? env() : env);
+    started = await startBroker(typeof env === 'function' ? env() : env, doubles);
   });
   afterAll(async () => {
     await started?.close();
@@ -49,8 +49,12 @@ export function useBroker(env: Settings | (() => Settings) = {}): Broker {
 }
 
 /** A broker of the test's own (its own settings, or a second one beside the suite's), closed afterwards. */
-export async function withBroker<T>(env: Settings, work: (broker: TestBroker) => Promise<T>): Promise<T> {
-  const broker = await startBroker(env);
+export async function withBroker<T>(
+  env: Settings,
+  work: (broker: TestBroker) => Promise<T>,
+  doubles: BrokerDoubles = {},
+): Promise<T> {
+  const broker = await startBroker(env, doubles);
   try {
     return await work(broker);
   } finally {

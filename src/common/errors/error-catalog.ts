@@ -66,6 +66,11 @@ export function describeError(code: ErrorCode): ErrorDescription {
   }
 }
 
+/** The problem+json `type` of a code: a URN, stable where the detail text is not. */
+export function problemTypeOf(code: ErrorCode): string {
+  return `urn:secrets-broker:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
 /** Maps an HTTP status raised by framework code (routing, body parsing) to a domain code. */
 export function codeForHttpStatus(status: number): ErrorCode {
   switch (status) {

@@ -9,11 +9,14 @@ const INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR';
 /**
  * The single GraphQL mapping of domain errors to `extensions.code` (the request id is added by
  * a plugin that sees the request). Errors raised by GraphQL itself (syntax, validation, variable
- * coercion) keep the codes Apollo gives them and graphql-js's message.
+ * coercion) keep the codes Apollo gives them and graphql-js's message, with the HTTP status
+ * their request answers (400, or 500 for a fault of ours) as `extensions.status`, as every error has.
  */
 export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = thrownBehind(error);
-  if (original === undefined) return formatted;
+  if (original === undefined) {
+    return { ...formatted, extensions: { ...formatted.extensions, status: graphqlOwnStatus(formatted) } };
+  }
   const domainError = toDomainError(original);
   const { graphqlCode, status } = describeError(domainError.code);
   return {
@@ -26,6 +29,15 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
       ...(domainError instanceof DomainError && domainError.details ? { details: domainError.details } : {}),
     },
   };
+}
+
+/** The status of an error GraphQL or Apollo raised: the HTTP status it set, else 400 for the request's fault. */
+export function graphqlOwnStatus(formatted: GraphQLFormattedError): number {
+  const extensions = formatted.extensions ?? {};
+  if (typeof extensions.status === 'number') return extensions.status;
+  const http = extensions.http as { status?: unknown } | undefined;
+  if (typeof http?.status === 'number') return http.status;
+  return extensions.code === INTERNAL_SERVER_ERROR ? 500 : 400;
 }
 
 /** Whether the error reaches the caller as INTERNAL_SERVER_ERROR: a fault of ours, to be logged. */

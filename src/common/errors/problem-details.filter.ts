@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorCode } from './domain-error.js';
-import { describeError } from './error-catalog.js';
+import { describeError, problemTypeOf } from './error-catalog.js';
 import { toDomainError } from './to-domain-error.js';
 import { ROOT_LOGGER } from '../logging/logger.js';
 import { requestIdOf } from '../http/request-id.js';
@@ -40,7 +40,7 @@ export function writeProblem(request: FastifyRequest, reply: FastifyReply, excep
     .type(PROBLEM_JSON)
     .send(
       JSON.stringify({
-        type: `urn:secrets-broker:problem:${error.code.toLowerCase().replaceAll('_', '-')}`,
+        type: problemTypeOf(error.code),
         title,
         status,
         detail: error.message,

@@ -1,33 +1,20 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerOptions } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
-import depthLimit from 'graphql-depth-limit';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
-import {
-  GraphQLError,
-  getVariableValues,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { formatGraphqlError, isUnexpectedGraphqlError } from '../errors/graphql-error.formatter.js';
 import { requestIdOf } from '../http/request-id.js';
 import { withOpenApiDescriptions } from './openapi-descriptions.js';
-import type { WebSocketAuthentication } from './websocket-authentication.js';
+import { checkSocketOperation, costRefusal, limitRules } from './graphql-limits.js';
+import {
+  ConnectionRefused,
+  type AuthenticatedConnection,
+  type WebSocketAuthentication,
+} from './websocket-authentication.js';
 
-export const MAX_QUERY_DEPTH = 8;
-export const MAX_QUERY_COMPLEXITY = 5_000;
-/** Aliases per operation: each aliased root field runs its resolver (and its audit) again. */
-export const MAX_ALIASES = 15;
 /** A field resolved per parent item that costs cluster or database calls (and audit events). */
 export const EXPENSIVE_FIELD_COST = 50;
 
@@ -42,11 +29,11 @@ interface BrokerGraphqlContext {
   readonly res?: FastifyReply;
 }
 
-/** What `graphql-ws` (over `ws`) hands the hooks of a connection; `request` is set once it is authenticated. */
+/** What `graphql-ws` (over `ws`) hands the hooks of a connection; `connection` is set once it is authenticated. */
 interface SocketExtra {
   readonly socket: { close(code: number, reason: string): void; once(event: 'close', listener: () => void): void };
   readonly request: IncomingMessage;
-  brokerRequest?: FastifyRequest;
+  connection?: AuthenticatedConnection;
 }
 
 interface SocketContext {
@@ -54,17 +41,14 @@ interface SocketContext {
   readonly extra: SocketExtra;
 }
 
+interface SubscribePayload {
+  readonly query: string;
+  readonly operationName?: string | null;
+  readonly variables?: Readonly<Record<string, unknown>> | null;
+}
+
 /** Close codes of the `graphql-transport-ws` protocol's family: 4401 is its Unauthorized. */
 const UNAUTHORIZED = 4401;
-// setTimeout's limit; a token valid for longer is still checked again by each subscription's guard.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const webSocketOnlyOptions: Pick<ServerOptions, 'validate' | 'onError'> = {
-  // graphql-ws validates with graphql-js's rules only; the limits apply here too.
-  validate: (schema: GraphQLSchema, document: DocumentNode) =>
-    validate(schema, document, [...specifiedRules, ...LIMIT_RULES]),
-  onError: (_context, _id, _payload, errors) => errors.map(formatOne),
-};
 
 function formatOne(error: GraphQLError) {
   return formatGraphqlError(error.toJSON(), error);
@@ -76,33 +60,59 @@ function isSocketContext(value: unknown): value is SocketContext {
 
 /**
  * Subscriptions over WebSocket (`graphql-ws`, on the same port and path): a connection opens only
- * with a valid bearer token in `connectionParams.authorization`, and is closed when it expires.
+ * with a valid bearer token in `connectionParams.authorization` and stays open while that
+ * credential passes. Only subscriptions run over it, each checked by the rules of graphql-limits.ts
+ * (as Apollo checks HTTP operations) and counted against its subject's cap.
  */
-function webSocketSubscriptions(authentication: WebSocketAuthentication): ApolloDriverConfig['subscriptions'] {
+function webSocketSubscriptions(
+  authentication: WebSocketAuthentication,
+  production: boolean,
+  schema: () => GraphQLSchema,
+): ApolloDriverConfig['subscriptions'] {
+  const connectionOf = (context: { extra: unknown }) => (context.extra as SocketExtra).connection;
+  // Nest's type lists only some graphql-ws options but hands them all to graphql-ws.
+  const moreHooks = {
+    onError: (_context: unknown, _id: string, _payload: unknown, errors: readonly GraphQLError[]) =>
+      errors.map(formatOne),
+    onSubscribe: (
+      context: { extra: unknown },
+      id: string,
+      payload: SubscribePayload,
+    ): ExecutionArgs | readonly GraphQLError[] => {
+      const checked = checkSocketOperation(schema(), production, payload);
+      if (checked.errors) return checked.errors;
+      if (!connectionOf(context)?.startOperation(id)) {
+        return [
+          new GraphQLError('Too many live subscriptions for this subject', { extensions: { code: 'RATE_LIMITED' } }),
+        ];
+      }
+      return {
+        schema: schema(),
+        document: checked.document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+      };
+    },
+    onComplete: (context: { extra: unknown }, id: string) => connectionOf(context)?.endOperation(id),
+  };
   return {
     'graphql-ws': {
       path: '/graphql',
       // Errors leave a WebSocket with the same codes as over HTTP.
       onNext: (_context: unknown, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
         result.errors ? { ...result, errors: result.errors.map(formatOne) } : undefined,
-      // Nest's type lists only some graphql-ws options but hands them all to graphql-ws.
-      ...webSocketOnlyOptions,
+      ...moreHooks,
       // graphql-ws types `extra` as unknown; over `ws` it is the socket and its upgrade request.
       onConnect: async (context: { connectionParams?: Readonly<Record<string, unknown>>; extra: unknown }) => {
-        const { socket, request: upgrade } = context.extra as SocketExtra;
+        const extra = context.extra as SocketExtra;
         try {
-          const { request, expiresAt } = await authentication.authenticate(context.connectionParams, upgrade);
-          (context.extra as SocketExtra).brokerRequest = request;
-          if (expiresAt !== undefined) {
-            const timer = setTimeout(
-              () => socket.close(UNAUTHORIZED, 'Token expired'),
-              Math.min(MAX_TIMER_MS, Math.max(0, expiresAt.getTime() - Date.now())),
-            );
-            socket.once('close', () => clearTimeout(timer));
-          }
+          const connection = await authentication.open(context.connectionParams, extra.request, extra.socket);
+          extra.connection = connection;
+          extra.socket.once('close', () => connection.closed());
           return true;
-        } catch {
-          socket.close(UNAUTHORIZED, 'Unauthorized');
+        } catch (error) {
+          if (error instanceof ConnectionRefused) extra.socket.close(error.closeCode, error.closeReason);
+          else extra.socket.close(UNAUTHORIZED, 'Unauthorized');
           return false;
         }
       },
@@ -114,22 +124,9 @@ function webSocketSubscriptions(authentication: WebSocketAuthentication): Apollo
 const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
   requestDidStart: () =>
     Promise.resolve({
-      didResolveOperation: ({ request, document, schema, operation }) => {
-        // Variables that do not coerce are refused by execution (BAD_USER_INPUT) before any resolver runs.
-        const variables = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {});
-        if (variables.errors) return Promise.resolve();
-        const complexity = getComplexity({
-          schema,
-          query: document,
-          operationName: request.operationName,
-          variables: request.variables,
-          estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-        });
-        if (complexity > MAX_QUERY_COMPLEXITY) {
-          throw new GraphQLError(`Query cost ${complexity} exceeds the limit of ${MAX_QUERY_COMPLEXITY}`, {
-            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-          });
-        }
+      didResolveOperation: ({ request, document, schema }) => {
+        const refusal = costRefusal(schema, document, request.operationName, request.variables);
+        if (refusal) throw refusal;
         return Promise.resolve();
       },
     }),
@@ -170,40 +167,35 @@ function unexpectedErrorLog(logger: Logger): ApolloServerPlugin<BrokerGraphqlCon
   };
 }
 
-// As a validation rule the context is always there; the null case (armor's plugin form) fails closed.
-function reportRejection(context: ValidationContext | null, error: GraphQLError): void {
-  if (context === null) throw error;
-  context.reportError(error);
-}
-
-/** Depth and alias limits, over HTTP and WebSocket alike. */
-const LIMIT_RULES: readonly ValidationRule[] = [
-  depthLimit(MAX_QUERY_DEPTH),
-  // Reported as a validation error (GRAPHQL_VALIDATION_FAILED) rather than thrown out of validation.
-  maxAliasesRule({ n: MAX_ALIASES, propagateOnRejection: false, onReject: [reportRejection] }),
-];
-
 export function graphqlOptions(
   production: boolean,
   authentication: WebSocketAuthentication,
   logger: Logger,
 ): Omit<ApolloDriverConfig, 'driver'> {
+  let served: GraphQLSchema | undefined;
   return {
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
-    transformSchema: withOpenApiDescriptions,
+    // The schema both transports serve, kept for the WebSocket's own validation.
+    transformSchema: (schema: GraphQLSchema) => (served = withOpenApiDescriptions(schema)),
     playground: false,
     introspection: !production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [...LIMIT_RULES],
+    validationRules: limitRules(production),
     plugins: [complexityLimit, requestIdOnErrors, unexpectedErrorLog(logger)],
-    subscriptions: webSocketSubscriptions(authentication),
+    subscriptions: webSocketSubscriptions(authentication, production, () => {
+      if (!served) throw new Error('GraphQL schema not built yet');
+      return served;
+    }),
     // The Fastify integration calls the context function with the request and the reply;
-    // graphql-ws with its connection context, whose stand-in request onConnect authenticated.
+    // graphql-ws with its connection context, once per operation: each gets a new stand-in
+    // request, so its guards authenticate it again instead of trusting the connection's first check.
     context: (req: FastifyRequest | SocketContext, res: FastifyReply): BrokerGraphqlContext =>
-      isSocketContext(req) ? { req: req.extra.brokerRequest as FastifyRequest } : { req, res },
+      isSocketContext(req)
+        ? { req: (req.extra.connection as AuthenticatedConnection).operationRequest() }
+        : { req, res },
     formatError: (formatted, error) => formatGraphqlError(formatted, error),
   };
 }

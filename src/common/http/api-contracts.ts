@@ -1,7 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { printSchema } from 'graphql';
+import { GRAPHQL_SDL_URL_PATH, withGraphqlOperation } from './graphql-operation.js';
+import { completeOpenApiDocument, operationIdOf } from './openapi-completion.js';
 
 export const OPENAPI_PATH = 'openapi/openapi.yaml';
 export const GRAPHQL_SDL_PATH = 'src/schema.gql';
@@ -27,19 +30,23 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     // Every route needs the token unless it says otherwise (`security: []` on the probes and metrics).
     .addSecurityRequirements('bearer')
     .build();
-  return SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
-  });
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationIdOf });
+  return completeOpenApiDocument(app, withGraphqlOperation(document));
 }
 
 export const API_DOCS_PATH = 'docs';
 export const OPENAPI_JSON_PATH = 'openapi.json';
 
 /**
- * Serves the document at /openapi.json and Swagger UI at /docs. Registered on Fastify directly,
- * outside Nest's guards: both are public, and exist only when API_DOCS is on. Call before init.
+ * Serves the document at /openapi.json, Swagger UI at /docs and the GraphQL SDL the document
+ * links to at /schema.graphql. Registered on Fastify directly, outside Nest's guards: all are
+ * public, and exist only when API_DOCS is on. Call before init.
  */
 export function serveApiDocs(app: INestApplication): void {
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  fastify.get(`/${GRAPHQL_SDL_URL_PATH}`, (_request, reply) => {
+    void reply.type('text/plain; charset=utf-8').send(printGraphqlSchema(app));
+  });
   SwaggerModule.setup(API_DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     raw: ['json'],

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { codeForHttpStatus, describeError, problemTypeOf } from '../errors/error-catalog.js';
 
 /** The problem+json body (RFC 9457) every error response carries. */
 export class ProblemDocument {
@@ -53,6 +54,34 @@ const PROBLEM_DESCRIPTIONS = {
 
 export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;
 
+/** A `detail` each status really answers with, for the example of that status. */
+const PROBLEM_EXAMPLE_DETAILS: Record<ProblemStatus, string> = {
+  400: 'name: name must be a Kubernetes name (DNS-1123)',
+  401: 'missing bearer token',
+  403: 'Permission denied: no grant gives read on team-a/db-main',
+  404: 'Secret team-a/db-main not found',
+  409: 'Secret team-a/db-main is at version 4, not 3',
+  410: 'Secret team-a/db-main was revoked',
+  413: 'Request body too large',
+  415: 'Content-Type text/plain is not accepted; send application/json',
+  422: 'No generator for key password; pass generate',
+  429: 'Too many failed authentications from this address; retry in 12 s',
+  502: 'The Kubernetes API refused the request',
+  503: 'The audit log cannot be written; nothing was done',
+};
+
+/** The problem body an answer with this status carries, as an example. */
+function problemExample(status: ProblemStatus): ProblemDocument {
+  const code = codeForHttpStatus(status);
+  return {
+    type: problemTypeOf(code),
+    title: describeError(code).title,
+    status,
+    detail: PROBLEM_EXAMPLE_DETAILS[status],
+    requestId: '4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11',
+  };
+}
+
 /** Every authenticated route can answer these: authentication, rate limits and fail-closed audit. */
 export const AUTHENTICATED_PROBLEMS: readonly ProblemStatus[] = [401, 429, 503];
 
@@ -101,7 +130,12 @@ export function ApiProblemResponses(statuses: readonly ProblemStatus[]): MethodD
       ApiResponse({
         status,
         description: PROBLEM_DESCRIPTIONS[status],
-        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDocument) } } },
+        content: {
+          'application/problem+json': {
+            schema: { $ref: getSchemaPath(ProblemDocument) },
+            example: problemExample(status),
+          },
+        },
       }),
     ),
   );

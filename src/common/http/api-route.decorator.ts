@@ -1,4 +1,4 @@
-import { applyDecorators, type Type } from '@nestjs/common';
+import { applyDecorators, SetMetadata, type Type } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOperation, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ApiProblemResponses, ROUTE_PROBLEMS, type RouteKind } from './api-problem.decorator.js';
 
@@ -15,9 +15,21 @@ export interface ApiRouteOptions {
   readonly status?: 200 | 201 | 202;
   /** The kind of route, which decides the problem responses it declares. */
   readonly kind: RouteKind;
-  /** The JSON body it takes, if any; `required: false` where the route also accepts none. */
-  readonly body?: { readonly type: Type<unknown>; readonly description: string; readonly required?: boolean };
+  /**
+   * The JSON body it takes, if any; `required: false` where the route also accepts none. `example`
+   * is what Swagger UI's "Try it out" pre-fills: give one where the sample built from the schema
+   * would be refused (placeholder keys, a date already past).
+   */
+  readonly body?: {
+    readonly type: Type<unknown>;
+    readonly description: string;
+    readonly required?: boolean;
+    readonly example?: object;
+  };
 }
+
+/** Metadata holding a route's request body example, written into the document by its completion. */
+export const REQUEST_BODY_EXAMPLE = 'secrets-broker:request-body-example';
 
 /** Documents one authenticated REST route: its operation, its success body and the problems its kind can answer. */
 export function ApiRoute(options: ApiRouteOptions): MethodDecorator {
@@ -26,8 +38,22 @@ export function ApiRoute(options: ApiRouteOptions): MethodDecorator {
     ApiOperation({ summary: options.summary, description: options.description }),
     ApiResponse({ status: options.status ?? 200, type, isArray, description: options.returnsDescription }),
     ApiProblemResponses(ROUTE_PROBLEMS[options.kind]),
-    ...(options.body ? [ApiBody({ required: true, ...options.body })] : []),
+    ...(options.body
+      ? [
+          ApiBody({
+            required: true,
+            type: options.body.type,
+            description: options.body.description,
+            ...required(options.body),
+          }),
+          SetMetadata(REQUEST_BODY_EXAMPLE, options.body.example),
+        ]
+      : []),
   );
+}
+
+function required(body: NonNullable<ApiRouteOptions['body']>): { required?: boolean } {
+  return body.required === undefined ? {} : { required: body.required };
 }
 
 /** The JSON Fastify answers itself, before routing, when the request line or headers are too large. */

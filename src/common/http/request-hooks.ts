@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { pathWithoutQuery } from '../logging/logger.js';
+import { requireJsonBody } from './content-type.js';
 import { rejectDeepJson } from './json-depth.js';
 
 /** Label for requests that matched no route: their paths are caller-chosen and unbounded. */
@@ -12,7 +13,8 @@ export interface RequestObserver {
 
 /**
  * The per-request work every request needs, as Fastify hooks and nothing more: the request id
- * echoed, GraphQL answers marked uncacheable (they may carry values), too-deep JSON refused after
+ * echoed, GraphQL answers marked uncacheable (they may carry values), a body that is not JSON
+ * refused before it is read (415), too-deep JSON refused after
  * parsing, and on the way out one log line (from the root logger: no child logger per request)
  * and one histogram observation labelled by route pattern, never by raw URL.
  */
@@ -24,9 +26,13 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
     if (request.url.startsWith('/graphql')) reply.header('Cache-Control', 'no-store');
     done();
   });
+  fastify.addHook('onRequest', (request: FastifyRequest) => requireJsonBody(request));
   fastify.addHook('preValidation', (request: FastifyRequest) => rejectDeepJson(request));
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
-    done(null, isRefusedGraphqlRequest(request, reply, payload) ? withRequestId(payload, request.id) : payload);
+    done(
+      null,
+      isRefusedGraphqlRequest(request, reply, payload) ? withRequestId(payload, request.id, reply.statusCode) : payload,
+    );
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const seconds = reply.elapsedTime / 1000;
@@ -51,7 +57,7 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
 
 /**
  * Apollo refuses some requests before its plugins run (the CSRF check, a request that is not a
- * GraphQL request at all); those errors get the request id here, as every other error has it.
+ * GraphQL request at all); those errors get the request id and status here, as every other error has them.
  */
 function isRefusedGraphqlRequest(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string {
   return (
@@ -63,8 +69,8 @@ function isRefusedGraphqlRequest(request: FastifyRequest, reply: FastifyReply, p
   );
 }
 
-function withRequestId(payload: string, requestId: string): string {
+function withRequestId(payload: string, requestId: string, status: number): string {
   const body = JSON.parse(payload) as { errors: { extensions?: Record<string, unknown> }[] };
-  const errors = body.errors.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } }));
+  const errors = body.errors.map((error) => ({ ...error, extensions: { ...error.extensions, status, requestId } }));
   return JSON.stringify({ ...body, errors });
 }

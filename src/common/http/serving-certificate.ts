@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import type { TlsConfig } from '../../config/app-config.js';
+import { PeriodicTask } from '../scheduling/periodic-task.js';
 
 export interface CertificatePair {
   readonly cert: string;
@@ -20,7 +21,11 @@ export function readCertificatePair(tls: Pick<TlsConfig, 'certFile' | 'keyFile'>
  * that does not load (the certificate written, its key not yet) is retried at the next check.
  */
 export class ServingCertificateReloader {
-  private timer: NodeJS.Timeout | undefined;
+  // check() logs its own failures.
+  private readonly task = new PeriodicTask(
+    () => Promise.resolve(this.check()),
+    () => undefined,
+  );
   private loaded: string;
 
   constructor(
@@ -33,13 +38,12 @@ export class ServingCertificateReloader {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.check(), this.tls.reloadSeconds * 1000).unref();
-    this.server.once('close', () => this.stop());
+    this.task.start(this.tls.reloadSeconds);
+    this.server.once('close', () => void this.stop());
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private check(): void {

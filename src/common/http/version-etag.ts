@@ -1,4 +1,11 @@
-import { CallHandler, ExecutionContext, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { type Observable, tap } from 'rxjs';
 
@@ -6,8 +13,11 @@ import { type Observable, tap } from 'rxjs';
  * `ETag: "<version>"` from the answer's version, so `If-Match` can send back exactly what a read
  * or write gave. The version is the entity tag: no body hashes anywhere.
  */
+/** Marks a handler that sends ETag, so the OpenAPI document declares the header on its answer. */
+export const SENDS_VERSION_ETAG = 'secrets-broker:sends-version-etag';
+
 export function VersionEtag<T>(versionOf: (body: T) => number | null) {
-  return UseInterceptors(new VersionEtagInterceptor(versionOf));
+  return applyDecorators(SetMetadata(SENDS_VERSION_ETAG, true), UseInterceptors(new VersionEtagInterceptor(versionOf)));
 }
 
 class VersionEtagInterceptor<T> implements NestInterceptor<T, T> {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DerivedKeys } from '../crypto/derived-keys.js';
+import { DerivedKeys } from '../../crypto/derived-keys.js';
 import { CursorCodec } from './cursor-codec.js';
 
 /** The broker's sealed paging cursors, for every listing. */

@@ -18,6 +18,12 @@ local count = redis.call('GET', KEYS[1])
 if not count then return false end
 return {tonumber(count), redis.call('PTTL', KEYS[1])}`;
 
+// Only inside an open window, and never below zero.
+const RELEASE = `
+local count = redis.call('GET', KEYS[1])
+if count and tonumber(count) > 0 then redis.call('DECR', KEYS[1]) end
+return 0`;
+
 /**
  * The same fixed windows as InMemoryWindowCounter, kept in Redis so every replica counts into
  * one window per key. Keys are `prefix + key`; they expire with their window.
@@ -40,5 +46,9 @@ export class RedisWindowCounter extends WindowCounter {
     const found = (await this.redis.eval(PEEK, 1, this.prefix + key)) as [number, number] | null;
     if (found === null || found[1] < 0) return undefined;
     return { count: found[0], closesAt: this.clock.now() + found[1] };
+  }
+
+  async release(key: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.prefix + key);
   }
 }

@@ -22,6 +22,21 @@ describe('InMemoryWindowCounter', () => {
     expect(await counter.hit('a', 60_000)).toEqual({ count: 1, closesAt: 1_120_000 });
   });
 
+  it('takes a hit back within the open window, never below zero and never into a closed one', async () => {
+    const clock = new ManualClock();
+    const counter = new InMemoryWindowCounter(clock, 10);
+    await counter.hit('a', 60_000);
+    await counter.hit('a', 60_000);
+    await counter.release('a');
+    expect(await counter.peek('a')).toEqual({ count: 1, closesAt: 1_060_000 });
+    await counter.release('a');
+    await counter.release('a');
+    expect(await counter.peek('a')).toEqual({ count: 0, closesAt: 1_060_000 });
+    clock.time += 60_000;
+    await counter.release('a');
+    expect(await counter.peek('a')).toBeUndefined();
+  });
+
   it('holds at most maxKeys windows, dropping closed ones first, then the oldest open one', async () => {
     const clock = new ManualClock();
     const counter = new InMemoryWindowCounter(clock, 3);

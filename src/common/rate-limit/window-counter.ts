@@ -15,6 +15,8 @@ export abstract class WindowCounter {
   abstract hit(key: string, windowMs: number): Promise<CounterWindow>;
   /** The key's open window, if any. */
   abstract peek(key: string): Promise<CounterWindow | undefined>;
+  /** Takes back one hit from the key's open window (a reservation that was not used up). */
+  abstract release(key: string): Promise<void>;
 }
 
 /**
@@ -43,6 +45,12 @@ export class InMemoryWindowCounter extends WindowCounter {
 
   peek(key: string): Promise<CounterWindow | undefined> {
     return Promise.resolve(this.open(key, this.clock.now()));
+  }
+
+  release(key: string): Promise<void> {
+    const open = this.open(key, this.clock.now());
+    if (open && open.count > 0) this.windows.set(key, { count: open.count - 1, closesAt: open.closesAt });
+    return Promise.resolve();
   }
 
   get size(): number {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PeriodicTask } from './periodic-task.js';
 
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -24,6 +24,25 @@ describe('PeriodicTask', () => {
     release.open();
     await first;
     await task.runOnce();
+    expect(runs).toBe(2);
+  });
+
+  it('runNext() waits for the run under way, then runs once more', async () => {
+    const release = gate();
+    let runs = 0;
+    const task = new PeriodicTask(
+      async () => {
+        runs += 1;
+        if (runs === 1) await release.promise;
+      },
+      () => {},
+    );
+    const under = task.runOnce();
+    const next = task.runNext();
+    expect(runs).toBe(1);
+    release.open();
+    await under;
+    await next;
     expect(runs).toBe(2);
   });
 
@@ -74,9 +93,15 @@ describe('PeriodicTask', () => {
       },
       () => {},
     );
-    task.start(0.01);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await task.stop();
-    expect(runs).toBeGreaterThan(1);
+    vi.useFakeTimers();
+    try {
+      task.start(1);
+      await vi.advanceTimersByTimeAsync(3_000);
+      await task.stop();
+      await vi.advanceTimersByTimeAsync(3_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(runs).toBe(3);
   });
 });

@@ -28,4 +28,11 @@ export class FailoverWindowCounter extends WindowCounterBase {
       () => this.local.peek(key),
     );
   }
+
+  release(key: string): Promise<void> {
+    return this.redis.orLocal(
+      () => this.shared.release(key),
+      () => this.local.release(key),
+    );
+  }
 }

@@ -9,6 +9,8 @@ export const VERBS = [
   'revoke',
   // Short-lived ServiceAccount tokens (leases) on ServiceAccount names.
   'lease',
+  // Reviewing other subjects' access requests over a scope.
+  'approve',
   'audit:read',
   'grants:manage',
   'webhooks:manage',

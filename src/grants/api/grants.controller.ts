@@ -37,7 +37,18 @@ export class GrantsController {
     returnsDescription: 'The new grant',
     status: 201,
     kind: 'submission',
-    body: { type: CreateGrantInput, description: 'Who gets which role where' },
+    body: {
+      type: CreateGrantInput,
+      description: 'Who gets which role where',
+      example: {
+        subject: 'user:alice',
+        role: 'reader',
+        namespace: 'team-a',
+        namePattern: 'db-*',
+        expiresAt: '2030-01-01T00:00:00Z',
+        reason: 'on-call',
+      },
+    },
   })
   create(@CurrentActor() actor: Actor, @Body() input: CreateGrantInput): Promise<GrantView> {
     return this.grants.create(actor, input);

@@ -1,5 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
+export type GrantSourceKind = 'access-request';
+
 @Entity({ name: 'grants' })
 export class GrantEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -18,8 +20,19 @@ export class GrantEntity {
   @Column({ name: 'name_pattern', type: 'varchar', length: 253 })
   namePattern: string;
 
+  /** When it starts applying; null: at once. */
+  @Column({ name: 'not_before', type: Date, nullable: true })
+  notBefore: Date | null;
+
   @Column({ name: 'expires_at', type: Date, nullable: true })
   expiresAt: Date | null;
+
+  /** What made it: null by hand, `access-request` for an approved request (`sourceId` its id). */
+  @Column({ name: 'source_kind', type: 'varchar', length: 32, nullable: true })
+  sourceKind: GrantSourceKind | null;
+
+  @Column({ name: 'source_id', type: 'varchar', length: 36, nullable: true })
+  sourceId: string | null;
 
   @Column({ type: 'varchar', length: 1024, nullable: true })
   reason: string | null;

@@ -1,6 +1,17 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 
+@ObjectType('GrantSource', { description: 'What made a grant' })
+export class GrantSourceView {
+  @ApiProperty({ enum: ['access-request'], description: 'access-request: an approved access request' })
+  @Field({ description: 'access-request: an approved access request' })
+  kind: 'access-request';
+
+  @ApiProperty({ format: 'uuid', description: 'The access request' })
+  @Field(() => ID)
+  requestId: string;
+}
+
 @ObjectType('Grant', { description: 'A subject bound to a role on a namespace and secret-name pattern' })
 export class GrantView {
   @ApiProperty({ format: 'uuid', description: 'The grant id' })
@@ -34,10 +45,27 @@ export class GrantView {
     type: String,
     format: 'date-time',
     nullable: true,
+    description: 'When it starts applying; null: from its creation',
+  })
+  @Field(() => GraphQLISODateTime, { nullable: true })
+  notBefore: Date | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
     description: 'When it stops applying; null: never',
   })
   @Field(() => GraphQLISODateTime, { nullable: true })
   expiresAt: Date | null;
+
+  @ApiProperty({
+    type: () => GrantSourceView,
+    required: false,
+    description: 'What made it (an approved access request); absent (GraphQL: null) when made by hand',
+  })
+  @Field(() => GrantSourceView, { nullable: true })
+  source?: GrantSourceView;
 
   @ApiProperty({ type: String, nullable: true, description: 'Why it exists, as given when it was created' })
   @Field(() => String, { nullable: true })

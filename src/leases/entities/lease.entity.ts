@@ -31,6 +31,10 @@ export class LeaseEntity {
   @Column({ type: 'varchar', length: 1024, nullable: true })
   reason: string | null;
 
+  /** The leaser's subject and groups when it leased; null on rows from before they were kept. */
+  @Column({ name: 'leaser_subjects', type: 'simple-json', nullable: true })
+  leaserSubjects: string[] | null;
+
   @Column({ type: 'varchar', length: 16 })
   state: LeaseState;
 

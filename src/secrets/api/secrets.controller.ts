@@ -84,7 +84,11 @@ export class SecretsController {
     returnsDescription: 'The new secret and its first version',
     status: 201,
     kind: 'secretCreation',
-    body: { type: CreateSecretInput, description: 'The name, and values and/or generators, of the new secret' },
+    body: {
+      type: CreateSecretInput,
+      description: 'The name, and values and/or generators, of the new secret',
+      example: { name: 'db-main', generate: { password: { type: 'password', length: 32 } }, reason: 'new database' },
+    },
   })
   create(
     @CurrentActor() actor: Actor,
@@ -120,7 +124,12 @@ export class SecretsController {
     returns: SecretValuesView,
     returnsDescription: 'The values and the version they belong to',
     kind: 'secretRequest',
-    body: { type: RequestSecretInput, description: 'Which keys, and why (optional)', required: false },
+    body: {
+      type: RequestSecretInput,
+      description: 'Which keys, and why (optional)',
+      required: false,
+      example: { keys: ['password'], reason: 'start-up' },
+    },
   })
   request(
     @CurrentActor() actor: Actor,
@@ -145,7 +154,11 @@ export class SecretsController {
     returns: SecretWriteResultView,
     returnsDescription: 'The secret and its new version',
     kind: 'secretChange',
-    body: { type: UpdateSecretInput, description: 'The new values, and why' },
+    body: {
+      type: UpdateSecretInput,
+      description: 'The new values, and why',
+      example: { data: { password: 'chosen-by-hand' }, reason: 'set by hand' },
+    },
   })
   update(
     @CurrentActor() actor: Actor,
@@ -168,7 +181,12 @@ export class SecretsController {
     returns: SecretWriteResultView,
     returnsDescription: 'The secret and its new version (and the values, if asked for and allowed)',
     kind: 'secretChange',
-    body: { type: RotateSecretInput, description: 'Which keys, how, and why (optional)', required: false },
+    body: {
+      type: RotateSecretInput,
+      description: 'Which keys, how, and why (optional)',
+      required: false,
+      example: { reason: 'scheduled', restartWorkloads: true },
+    },
   })
   rotate(
     @CurrentActor() actor: Actor,

@@ -38,7 +38,12 @@ const stringMap = { type: 'object', additionalProperties: { type: 'string' } } a
 const VALUES_DOC = 'Key → value (UTF-8, or base64 with dataEncoding)';
 const generatorMap = {
   type: 'object',
-  additionalProperties: { type: 'object', properties: { type: { type: 'string' } } },
+  additionalProperties: {
+    type: 'object',
+    required: ['type'],
+    properties: { type: { type: 'string' } },
+    additionalProperties: true,
+  },
   description: GENERATORS_DOC,
 } as const;
 

@@ -87,6 +87,17 @@ export class SecretView {
   @ApiProperty({ type: [String], description: 'Keys whose live value differs from the current version (names only)' })
   @Field(() => [String])
   driftedKeys: string[];
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    example: { generators: { password: { type: 'password', length: 32 } }, intervalSeconds: 2592000 },
+    description:
+      'The rotation policy: generators per key, schedule, strategy, restarts, drift handling; never a value. Null when none is set',
+  })
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  rotationPolicy: Record<string, unknown> | null;
 }
 
 @ObjectType('SecretPage', { description: 'A page of secrets' })

@@ -36,7 +36,17 @@ export class WebhooksController {
     returnsDescription: 'The subscription and its signing secret, shown only now',
     status: 201,
     kind: 'submission',
-    body: { type: CreateWebhookInput, description: 'Where to deliver, which events, for which secrets' },
+    body: {
+      type: CreateWebhookInput,
+      description: 'Where to deliver, which events, for which secrets',
+      example: {
+        url: 'https://hooks.example.com/broker',
+        eventTypes: ['secret.rotated', 'secret.revoked'],
+        namespace: 'team-a',
+        namePattern: 'db-*',
+        description: 'deploy notifications',
+      },
+    },
   })
   create(@CurrentActor() actor: Actor, @Body() input: CreateWebhookInput): Promise<WebhookWithSecretView> {
     return this.webhooks.create(actor, input);

@@ -1,9 +1,9 @@
 import { Args, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import type { Actor } from '../../common/actor.js';
 import { CurrentActor, RequireVerb } from '../../common/http/route-decorators.js';
-import { pageOf, PageArgs } from '../../common/paging/page.js';
+import { pageOf } from '../../common/paging/page.js';
 import { CreateWebhookInput } from '../dto/create-webhook.input.js';
-import { WebhookDeliveryParams, WebhookIdParams } from '../dto/params.js';
+import { WebhookDeliveriesArgs, WebhookDeliveryParams, WebhookIdParams } from '../dto/params.js';
 import { SecretEventsArgs } from '../dto/secret-events.args.js';
 import {
   DeliveryPage,
@@ -40,12 +40,8 @@ export class WebhooksResolver {
     description: 'The delivery log of a subscription: attempts, status codes, next attempt; newest first',
   })
   @RequireVerb('webhooks:manage')
-  webhookDeliveries(
-    @CurrentActor() actor: Actor,
-    @Args() { id }: WebhookIdParams,
-    @Args() page: PageArgs,
-  ): Promise<DeliveryPage> {
-    return this.webhooksService.listDeliveries(actor, id, pageOf(page));
+  webhookDeliveries(@CurrentActor() actor: Actor, @Args() args: WebhookDeliveriesArgs): Promise<DeliveryPage> {
+    return this.webhooksService.listDeliveries(actor, args.id, pageOf(args));
   }
 
   @Mutation(() => WebhookWithSecretView, {

@@ -13,7 +13,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { MAX_REASON_LENGTH, NoControlCharacters } from '../../common/dto/fields.js';
-import { LIFECYCLE_EVENT_TYPES, type LifecycleEventType } from '../../common/events/lifecycle-events.js';
+import { LIFECYCLE_EVENT_TYPES, type LifecycleEventType } from '../../lifecycle-events/lifecycle-events.js';
 import { NAME_PATTERN, NAMESPACE_SCOPE } from '../../common/vocabulary/scope.js';
 import { MAX_WEBHOOK_URL_LENGTH } from '../webhook-rules.js';
 

@@ -1,6 +1,7 @@
 import { ArgsType, Field, ID } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
+import { PageArgs } from '../../common/paging/page.js';
 
 /** `{id}` of a webhook subscription, for REST paths and GraphQL arguments alike. */
 @ArgsType()
@@ -18,4 +19,12 @@ export class WebhookDeliveryParams extends WebhookIdParams {
   @Field(() => ID, { description: 'A delivery id' })
   @IsUUID('all', { message: 'deliveryId must be a UUID' })
   deliveryId: string;
+}
+
+/** GraphQL `webhookDeliveries`: one class for all its arguments, as the validation pipe sees them together. */
+@ArgsType()
+export class WebhookDeliveriesArgs extends PageArgs {
+  @Field(() => ID, { description: 'A webhook subscription id' })
+  @IsUUID('all', { message: 'id must be a UUID' })
+  id: string;
 }

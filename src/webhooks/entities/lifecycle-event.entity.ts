@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { LifecycleEventDetails, LifecycleEventType } from '../../common/events/lifecycle-events.js';
+import type { LifecycleEventDetails, LifecycleEventType } from '../../lifecycle-events/lifecycle-events.js';
 
 /** One row of the lifecycle outbox (written with the change; delivered afterwards, in `sequence` order). */
 @Entity({ name: 'lifecycle_events' })

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
-import type { LifecycleEventType } from '../../common/events/lifecycle-events.js';
+import type { LifecycleEventType } from '../../lifecycle-events/lifecycle-events.js';
 
 /** `pending` until a 2xx answer (`delivered`) or the last allowed attempt failed (`failed`). */
 export type DeliveryState = 'pending' | 'delivered' | 'failed';

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { SealedValues } from '../../common/crypto/envelope-cipher.js';
-import type { LifecycleEventType } from '../../common/events/lifecycle-events.js';
+import type { SealedValues } from '../../crypto/envelope-cipher.js';
+import type { LifecycleEventType } from '../../lifecycle-events/lifecycle-events.js';
 
 /** A lifecycle webhook: where matching events are POSTed, and the key that signs them. */
 @Entity({ name: 'webhook_subscriptions' })
@@ -34,6 +34,17 @@ export class WebhookSubscriptionEntity {
 
   @Column({ name: 'created_by', type: 'varchar', length: 320 })
   createdBy: string;
+
+  /** The owner's subjects (user and groups) when subscribing, whose grants must keep covering it; null: `createdBy` alone. */
+  @Column({ name: 'owner_subjects', type: 'simple-json', nullable: true })
+  ownerSubjects: string[] | null;
+
+  /** Set once the owner's grants no longer covered it: nothing more is delivered. */
+  @Column({ name: 'suspended_at', type: Date, nullable: true })
+  suspendedAt: Date | null;
+
+  @Column({ name: 'suspended_reason', type: 'varchar', length: 256, nullable: true })
+  suspendedReason: string | null;
 
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;

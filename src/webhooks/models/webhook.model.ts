@@ -1,6 +1,6 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
-import { LIFECYCLE_EVENT_TYPES } from '../../common/events/lifecycle-events.js';
+import { LIFECYCLE_EVENT_TYPES } from '../../lifecycle-events/lifecycle-events.js';
 
 @ObjectType('Webhook', { description: 'A lifecycle webhook subscription (its signing secret is shown only once)' })
 export class WebhookView {
@@ -44,6 +44,22 @@ export class WebhookView {
   @ApiProperty({ type: String, format: 'date-time', description: 'When it was created' })
   @Field(() => GraphQLISODateTime)
   createdAt: Date;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "When the owner's grants stopped covering it; nothing is delivered since. null: active",
+  })
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: "When the owner's grants stopped covering it; nothing is delivered since",
+  })
+  suspendedAt: Date | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why it was suspended' })
+  @Field(() => String, { nullable: true, description: 'Why it was suspended' })
+  suspendedReason: string | null;
 }
 
 @ObjectType('WebhookWithSecret', { description: 'A subscription with its signing secret, returned once' })
