@@ -28,6 +28,7 @@ COPY --chown=node:node package.json ./
 RUN mkdir -p /var/lib/secrets-broker && chown node:node /var/lib/secrets-broker
 USER node
 EXPOSE 8080
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# HTTPS when TLS_CERT_FILE is set, plain HTTP otherwise (src/cli/healthcheck.ts).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "dist/src/cli/healthcheck.js"]
 CMD ["node", "dist/src/main.js"]

@@ -18,6 +18,7 @@ import { KeyExposure1765650100000 } from './1765650100000-key-exposure.js';
 import { ApproveVerb1765700000000 } from './1765700000000-approve-verb.js';
 import { GrantStartAndSource1765700100000 } from './1765700100000-grant-start-and-source.js';
 import { AccessRequests1765700200000 } from './1765700200000-access-requests.js';
+import { RestartBatches1765800000000 } from './1765800000000-restart-batches.js';
 import { KekNames1765900000000 } from './1765900000000-kek-names.js';
 
 /** Every migration, in order. Listed explicitly so the build and the tests load the same set. */
@@ -42,5 +43,6 @@ export const MIGRATIONS = [
   ApproveVerb1765700000000,
   GrantStartAndSource1765700100000,
   AccessRequests1765700200000,
+  RestartBatches1765800000000,
   KekNames1765900000000,
 ];

@@ -25,6 +25,7 @@ import { RotationModule } from './rotation/rotation.module.js';
 import { SecretsModule } from './secrets/secrets.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
@@ -44,7 +45,7 @@ export class AppModule {
           imports: [AuthModule],
           inject: [WebSocketAuthentication],
           useFactory: (authentication: WebSocketAuthentication) => ({
-            ...graphqlOptions(config.nodeEnv === 'production', authentication, logger),
+            ...graphqlOptions(config.production, authentication, logger),
           }),
         }),
         SharedStateModule,
@@ -58,6 +59,7 @@ export class AppModule {
         MetricsModule,
         AuditQueryModule,
         WebhooksModule,
+        RetentionModule,
         AccessModule,
       ],
       providers: [

@@ -7,6 +7,7 @@ import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
 import { GrantEntity } from './grants/entities/grant.entity.js';
 import { RoleEntity } from './grants/entities/role.entity.js';
 import { LeaseEntity } from './leases/entities/lease.entity.js';
+import { RestartBatchEntity } from './secrets/entities/restart-batch.entity.js';
 import { SecretRecordEntity } from './secrets/entities/secret-record.entity.js';
 import { SecretVersionEntity } from './secrets/entities/secret-version.entity.js';
 import { LifecycleEventEntity } from './webhooks/entities/lifecycle-event.entity.js';
@@ -29,4 +30,5 @@ export const ENTITIES = [
   AccessRequestEntity,
   AccessRequestReviewEntity,
   KekNameEntity,
+  RestartBatchEntity,
 ];

@@ -11,6 +11,7 @@ import { ANY } from '../common/vocabulary/scope.js';
 import { ChainVerifier } from '../audit/audit-chain.js';
 import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
 import { AuditKeys } from '../audit/audit-keys.js';
+import { acknowledgedRestoreOf, RESTORE_ACKNOWLEDGED, type AcknowledgedRestore } from '../audit/audit-restores.js';
 import { validCheckpoints, verificationReport } from './audit-verification.js';
 import { auditVisibility, restrictTo, type AuditVisibility } from './audit-visibility.js';
 import type { AuditEventFilter, AuditTimeRange } from './dto/audit-event-filter.input.js';
@@ -83,14 +84,19 @@ export class AuditQueryService {
       hasher,
       validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id),
     );
+    const acknowledged: AcknowledgedRestore[] = [];
     for await (const event of this.walk(
       () => undefined,
       (row) => row,
-    ))
+    )) {
       verifier.accept(event);
+      const restore = event.action === RESTORE_ACKNOWLEDGED ? acknowledgedRestoreOf(event) : undefined;
+      if (restore) acknowledged.push(restore);
+    }
     return verificationReport(verifier, readings, {
       lastWrittenTo: (location) => this.checkpoints.lastWrittenTo(location),
       keyEpoch: { reached: hasher.epoch, newest: this.keys.epoch },
+      acknowledged,
     });
   }
 

@@ -53,7 +53,47 @@ describe('the verify report', () => {
       firstBrokenId: null,
       checkpoint: { id: '5', count: 5, writtenAt: new Date('2025-01-01T00:00:00Z'), location: 'configmap' },
       findings: [],
+      acknowledgedGaps: [],
     });
+  });
+
+  it('lists a gap acknowledged as lost to a restore instead of reporting its checkpoint truncated', () => {
+    const lost = checkpointAt(5);
+    const readings: LocationReading[] = [{ location: 'configmap', reading: { state: 'valid', checkpoint: lost } }];
+    const verifier = new ChainVerifier(link, [5]);
+    events.slice(0, 3).forEach((event) => verifier.accept(event));
+    const acknowledgedAt = new Date('2025-01-02T00:00:00Z');
+    const gap = {
+      eventId: 3,
+      fromId: 3,
+      toId: 5,
+      lostEvents: 3,
+      checkpoint: lost,
+      location: 'configmap',
+      acknowledgedBy: 'user:ops',
+      acknowledgedAt,
+      reason: 'restored',
+    };
+    expect(verificationReport(verifier, readings).ok).toBe(false);
+    const result = verificationReport(verifier, readings, { acknowledged: [gap] });
+    expect(result.ok).toBe(true);
+    expect(result.acknowledgedGaps).toEqual([
+      {
+        fromId: '3',
+        toId: '5',
+        lostEvents: 3,
+        checkpoint: { id: '5', count: 5, writtenAt: lost.writtenAt, location: 'configmap' },
+        eventId: '3',
+        acknowledgedBy: 'user:ops',
+        acknowledgedAt,
+        reason: 'restored',
+      },
+    ]);
+    // Another checkpoint, not acknowledged, is still compared.
+    const other: LocationReading = { location: 'file', reading: { state: 'valid', checkpoint: checkpointAt(4) } };
+    expect(
+      verificationReport(verifier, [...readings, other], { acknowledged: [gap] }).findings.map((found) => found.kind),
+    ).toEqual(['truncated', 'checkpoint-behind']);
   });
 
   it('refuses a location behind another, and one older than this broker wrote there', () => {

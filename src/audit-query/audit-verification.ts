@@ -1,7 +1,9 @@
 import type { ChainFinding, ChainVerifier } from '../audit/audit-chain.js';
-import { truncationFindings, type AuditCheckpoint } from '../audit/audit-checkpoint.js';
+import { truncationFindings, type AuditCheckpoint, type CheckpointHead } from '../audit/audit-checkpoint.js';
 import type { LocationReading } from '../audit/audit-checkpoints.js';
+import type { AcknowledgedRestore } from '../audit/audit-restores.js';
 import {
+  AcknowledgedAuditGap,
   AuditChainFinding,
   AuditChainVerification,
   AuditCheckpointReference,
@@ -18,27 +20,33 @@ export function validCheckpoints(
     .sort((a, b) => b.checkpoint.id - a.checkpoint.id);
 }
 
-/** What else verify knows: what this process wrote where, and which key epoch the walk reached. */
+/** What else verify knows: what this process wrote where, which key epoch the walk reached, and acknowledged restores. */
 export interface VerificationContext {
   /** The sequence this process last wrote to a location, if any. */
   readonly lastWrittenTo?: (location: LocationReading['location']) => number | undefined;
   readonly keyEpoch?: { readonly reached: number; readonly newest: number };
+  /** The gaps the chain acknowledges as lost to a database restore. */
+  readonly acknowledged?: readonly AcknowledgedRestore[];
 }
 
 /** What verify answers, from a finished walk and the checkpoints read before it started. */
 export function verificationReport(
   verifier: ChainVerifier,
   readings: readonly LocationReading[],
-  { lastWrittenTo = () => undefined, keyEpoch }: VerificationContext = {},
+  { lastWrittenTo = () => undefined, keyEpoch, acknowledged = [] }: VerificationContext = {},
 ): AuditChainVerification {
   const anchors = validCheckpoints(readings);
+  const lostToRestore = (checkpoint: AuditCheckpoint) =>
+    acknowledged.some((gap) => gap.checkpoint.id === checkpoint.id && gap.checkpoint.hash === checkpoint.hash);
   const findings = [
     ...verifier.findings.map(chainFinding),
-    ...anchors.flatMap(({ location, checkpoint }) =>
-      truncationFindings(checkpoint, verifier.head, verifier.anchor(checkpoint.id)).map((found) =>
-        finding('truncated', found.message, { fromId: found.fromId, toId: found.toId, location }),
+    ...anchors
+      .filter(({ checkpoint }) => !lostToRestore(checkpoint))
+      .flatMap(({ location, checkpoint }) =>
+        truncationFindings(checkpoint, verifier.head, verifier.anchor(checkpoint.id)).map((found) =>
+          finding('truncated', found.message, { fromId: found.fromId, toId: found.toId, location }),
+        ),
       ),
-    ),
     ...readings.flatMap(checkpointFindings),
     ...anchorFindings(anchors, lastWrittenTo),
     ...(keyEpoch && keyEpoch.reached < keyEpoch.newest
@@ -57,16 +65,32 @@ export function verificationReport(
     checked: verifier.checked,
     anchors: anchors.length,
     firstBrokenId: verifier.firstBrokenId === null ? null : String(verifier.firstBrokenId),
-    checkpoint:
-      newest === undefined
-        ? null
-        : Object.assign(new AuditCheckpointReference(), {
-            id: String(newest.checkpoint.id),
-            count: newest.checkpoint.count,
-            writtenAt: newest.checkpoint.writtenAt,
-            location: newest.location,
-          }),
+    checkpoint: newest === undefined ? null : checkpointReference(newest.checkpoint, newest.location),
     findings,
+    acknowledgedGaps: acknowledged.map((gap) =>
+      Object.assign(new AcknowledgedAuditGap(), {
+        fromId: String(gap.fromId),
+        toId: String(gap.toId),
+        lostEvents: gap.lostEvents,
+        checkpoint: checkpointReference(gap.checkpoint, gap.location as LocationReading['location']),
+        eventId: String(gap.eventId),
+        acknowledgedBy: gap.acknowledgedBy,
+        acknowledgedAt: gap.acknowledgedAt,
+        reason: gap.reason,
+      }),
+    ),
+  });
+}
+
+function checkpointReference(
+  checkpoint: CheckpointHead,
+  location: LocationReading['location'],
+): AuditCheckpointReference {
+  return Object.assign(new AuditCheckpointReference(), {
+    id: String(checkpoint.id),
+    count: checkpoint.count,
+    writtenAt: checkpoint.writtenAt,
+    location,
   });
 }
 

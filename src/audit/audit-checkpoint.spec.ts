@@ -170,4 +170,14 @@ describe('advancing a checkpoint', () => {
       refusal: expect.stringContaining('no longer extends'),
     });
   });
+
+  it('replaces a checkpoint the chain acknowledges as lost to a database restore, even one further ahead', () => {
+    const ahead: CheckpointReading = { state: 'valid', checkpoint: { ...checkpoint, id: 30, count: 30 } };
+    expect(advanceDecision(ahead, next, { seenBefore: true, hashAtCurrent: undefined, lostToRestore: true })).toEqual({
+      write: true,
+    });
+    expect(advanceDecision(ahead, next, { seenBefore: true, hashAtCurrent: undefined })).toMatchObject({
+      write: false,
+    });
+  });
 });

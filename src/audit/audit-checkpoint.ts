@@ -176,6 +176,8 @@ export function advanceDecision(
     readonly hashAtCurrent: string | undefined;
     /** The sequence this process last wrote to the location, if it did. */
     readonly lastWritten?: number;
+    /** The chain acknowledges the current checkpoint as lost to a database restore: it is replaced. */
+    readonly lostToRestore?: boolean;
   },
 ): AdvanceDecision {
   if (current.state === 'invalid') {
@@ -196,6 +198,7 @@ export function advanceDecision(
       refusal: `it holds checkpoint ${checkpoint.sequence}, older than checkpoint ${context.lastWritten} this broker wrote there (put back)`,
     };
   }
+  if (context.lostToRestore) return { write: true };
   if (checkpoint.id > 0 && context.hashAtCurrent !== checkpoint.hash) {
     return { write: false, refusal: `the chain no longer extends its checkpoint at event ${checkpoint.id}` };
   }

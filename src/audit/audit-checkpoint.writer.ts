@@ -10,6 +10,7 @@ import type { CheckpointHead } from './audit-checkpoint.js';
 import { AuditCheckpoints, type WriteOutcome } from './audit-checkpoints.js';
 import { AuditEventStore } from './audit-event.store.js';
 import { AuditKeys } from './audit-keys.js';
+import { AuditRestores } from './audit-restores.js';
 import { AuditService } from './audit.service.js';
 import { LegacyChainRekeying } from './legacy-chain.js';
 
@@ -32,6 +33,7 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
     private readonly store: AuditEventStore,
     private readonly checkpoints: AuditCheckpoints,
     private readonly rekeying: LegacyChainRekeying,
+    private readonly restores: AuditRestores,
     private readonly audit: AuditService,
     private readonly keys: AuditKeys,
     private readonly metrics: MetricsService,
@@ -85,7 +87,11 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
         count: await this.countUpTo(id),
         writtenAt: new Date(),
       };
-      const outcomes = await this.checkpoints.write(checkpoint, (at) => this.store.hashAt(at));
+      const outcomes = await this.checkpoints.write(
+        checkpoint,
+        (at) => this.store.hashAt(at),
+        (current) => this.restores.acknowledges(current),
+      );
       outcomes.forEach((outcome) => this.report(outcome, checkpoint));
       if (outcomes.every((outcome) => outcome.result === 'written' || outcome.result === 'current'))
         this.anchoredId = id;

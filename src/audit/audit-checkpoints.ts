@@ -89,15 +89,20 @@ export class AuditCheckpoints {
 
   /**
    * Advances every location to `head`, chained after the newest valid checkpoint any location
-   * holds; never throws. `hashAt` looks an event's hash up in the database.
+   * holds; never throws. `hashAt` looks an event's hash up in the database; `acknowledged` tells
+   * whether the chain acknowledges a checkpoint as lost to a restore.
    */
-  write(head: CheckpointHead, hashAt: (id: number) => Promise<string | undefined>): Promise<WriteOutcome[]> {
+  write(
+    head: CheckpointHead,
+    hashAt: (id: number) => Promise<string | undefined>,
+    acknowledged: (checkpoint: CheckpointHead) => Promise<boolean> = () => Promise.resolve(false),
+  ): Promise<WriteOutcome[]> {
     return this.inTurn(async () => {
       const next = this.chainedAfter(head, await this.readEach());
       return Promise.all(
         this.locations.map(async (location): Promise<WriteOutcome> => {
           try {
-            return await this.advance(location, next, hashAt);
+            return await this.advance(location, next, hashAt, acknowledged);
           } catch (error) {
             return { location: location.name, result: 'failed', error };
           }
@@ -128,6 +133,7 @@ export class AuditCheckpoints {
     location: CheckpointLocation,
     next: AuditCheckpoint,
     hashAt: (id: number) => Promise<string | undefined>,
+    acknowledged: (checkpoint: CheckpointHead) => Promise<boolean>,
   ): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
       const stored = await location.read();
@@ -135,10 +141,15 @@ export class AuditCheckpoints {
       const held =
         current.state === 'valid' ? current.checkpoint : current.state === 'invalid' ? current.superseded : undefined;
       const hashAtCurrent = held !== undefined && held.id > 0 ? await hashAt(held.id) : undefined;
+      const lostToRestore =
+        current.state === 'valid' &&
+        hashAtCurrent !== current.checkpoint.hash &&
+        (await acknowledged(current.checkpoint));
       const decision = advanceDecision(current, next, {
         seenBefore: this.seen.has(location.name),
         hashAtCurrent,
         lastWritten: this.lastWritten.get(location.name),
+        lostToRestore,
       });
       if (!decision.write) {
         return decision.refusal === undefined

@@ -1,4 +1,4 @@
-import { Between, type DataSource, type EntityManager } from 'typeorm';
+import { Between, LessThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
 import {
   ChainVerifier,
   EMPTY_CHAIN,
@@ -44,6 +44,25 @@ export abstract class AuditEventStore {
   /** Events with `afterId` < id ≤ `upToId`. */
   countBetween(afterId: number, upToId: number): Promise<number> {
     return this.dataSource.getRepository(AuditEventEntity).count({ where: { id: Between(afterId + 1, upToId) } });
+  }
+
+  /** The details of every event of `action` (the restore acknowledgments). */
+  async detailsOfAction(action: string): Promise<Array<string | null>> {
+    const rows = await this.dataSource
+      .getRepository(AuditEventEntity)
+      .find({ where: { action }, select: { id: true, details: true } });
+    return rows.map((row) => row.details);
+  }
+
+  /** The id of the newest event with id ≤ `id` written at or before `time`; 0 when there is none. */
+  async newestUpTo(id: number, time: Date): Promise<number> {
+    const [event] = await this.dataSource.getRepository(AuditEventEntity).find({
+      where: { id: LessThanOrEqual(id), time: LessThanOrEqual(time) },
+      order: { id: 'DESC' },
+      take: 1,
+      select: { id: true },
+    });
+    return event?.id ?? 0;
   }
 }
 

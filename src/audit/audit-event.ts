@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'access_request.revoke',
   'access_request.break_glass',
   'access_request.post_review',
+  // The events a database restore lost, acknowledged by an operator (audit-restores.ts).
+  'restore_acknowledged',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

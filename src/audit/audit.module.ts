@@ -13,6 +13,7 @@ import { AuditCheckpointWriter } from './audit-checkpoint.writer.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditEventStore, PostgresAuditEventStore, SqliteAuditEventStore } from './audit-event.store.js';
 import { AuditKeys, beginKeyEpoch } from './audit-keys.js';
+import { AuditRestores } from './audit-restores.js';
 import { AuditService } from './audit.service.js';
 import { ConfigMapCheckpointLocation, FileCheckpointLocation } from './checkpoint-locations.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
@@ -82,8 +83,9 @@ const MAX_TRACKED_ACTORS = 20_000;
         new AlertWebhook(config.alertWebhook, logger.child({ component: 'alert-webhook' })),
     },
     AuditService,
+    AuditRestores,
     AuditCheckpointWriter,
   ],
-  exports: [AuditService, AuditCheckpoints, AuditKeys, TypeOrmModule],
+  exports: [AuditService, AuditCheckpoints, AuditKeys, AuditRestores, AuditCheckpointWriter, TypeOrmModule],
 })
 export class AuditModule {}

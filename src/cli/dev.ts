@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     API_DOCS: 'true',
     CONSOLE: 'true',
     ...process.env,
+    // The only place development behaviour is chosen: everything else runs as production.
+    NODE_ENV: 'development',
     BROKER_DEV_MODE: 'true',
     JWT_HS256_SECRET: signingSecret,
     ...(process.env.ENCRYPTION_KEY ? {} : { ENCRYPTION_KEY_FILE: encryptionKeyFile }),

@@ -25,7 +25,14 @@ export function loadKubeConfig(config: AppConfig): KubeConfig {
 }
 
 const CACHE_OFF: SecretCacheStatus = {
-  state: (): SecretCacheState => ({ enabled: false, watches: 0, listed: 0, watching: 0, cachedSecrets: 0 }),
+  state: (): SecretCacheState => ({
+    enabled: false,
+    watches: 0,
+    listed: 0,
+    watching: 0,
+    cachedSecrets: 0,
+    silentWatchesDropped: 0,
+  }),
   servesFromCache: () => false,
 };
 
@@ -80,6 +87,7 @@ const CACHE_OFF: SecretCacheStatus = {
             namespaces: config.managedNamespaces,
             labelSelector: config.cache.watchLabelSelector,
             maxStalenessMs: config.cache.maxStalenessSeconds * 1000,
+            heartbeatMs: config.cache.watchHeartbeatSeconds * 1000,
           },
           logger.child({ component: 'secret-cache' }),
         ),

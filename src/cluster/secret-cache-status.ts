@@ -12,6 +12,8 @@ export interface SecretCacheState {
   /** Watches watching now; reads of a namespace whose watch is not go to the API server. */
   readonly watching: number;
   readonly cachedSecrets: number;
+  /** Watches dropped (and listed again) since start because nothing, not even a bookmark, arrived within the heartbeat deadline. */
+  readonly silentWatchesDropped: number;
 }
 
 /** What readiness needs to know of the secret cache (DI token). */

@@ -1,16 +1,19 @@
 import {
   ApiException,
-  makeInformer,
+  ListWatch,
   type CoreV1Api,
   type Informer,
   type KubeConfig,
   type V1Secret,
   type V1SecretList,
 } from '@kubernetes/client-node';
+import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import { SecretCacheStatus, type SecretCacheState, type WatchState } from './secret-cache-status.js';
 import type { SecretChangeListener } from './secret-changes.js';
 import type { SecretStore } from './secret-store.js';
+import { kubeConfigForWatch } from './watch-connections.js';
+import { HeartbeatWatch } from './heartbeat-watch.js';
 
 /** Items per list page: large lists are read in pages, as client-go's reflector reads them. */
 const LIST_PAGE = 500;
@@ -29,6 +32,11 @@ export interface SecretWatchOptions {
   readonly backoff?: Backoff;
   /** How long a lost watch's secrets may still be served when the API server cannot be read. */
   readonly maxStalenessMs: number;
+  /**
+   * A watch that hears nothing (no event, no bookmark) for this long is taken for a dead
+   * connection: dropped, and the secrets listed again.
+   */
+  readonly heartbeatMs: number;
 }
 
 interface Scope {
@@ -40,6 +48,10 @@ interface Scope {
   /** When the watch last stopped watching (its secrets are current up to then). */
   lostAt: number | undefined;
   informer: Informer<V1Secret> | undefined;
+  /** The agent of the informer's current watch request, destroyed when the informer is dropped. */
+  connection: Agent | undefined;
+  /** When the watch last heard from the server (its list, an event or a bookmark). */
+  heardAt: number;
   restart: NodeJS.Timeout | undefined;
 }
 
@@ -54,6 +66,8 @@ export class SecretWatcher extends SecretCacheStatus {
   private readonly listeners = new Set<SecretChangeListener>();
   private readonly backoff: Backoff;
   private stopped = false;
+  private liveness: NodeJS.Timeout | undefined;
+  private silentDropped = 0;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -72,22 +86,28 @@ export class SecretWatcher extends SecretCacheStatus {
       failures: 0,
       lostAt: undefined,
       informer: undefined,
+      connection: undefined,
+      heardAt: 0,
       restart: undefined,
     }));
   }
 
   start(): void {
     for (const scope of this.scopes) this.watch(scope);
+    // Checked several times per deadline, so a silent watch is dropped soon after it passes.
+    this.liveness = setInterval(() => this.dropSilentWatches(), Math.max(this.options.heartbeatMs / 4, 50)).unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.liveness);
     await Promise.all(
       this.scopes.map(async (scope) => {
         clearTimeout(scope.restart);
         const informer = scope.informer;
         scope.informer = undefined;
         await informer?.stop();
+        this.disconnect(scope);
       }),
     );
   }
@@ -140,6 +160,7 @@ export class SecretWatcher extends SecretCacheStatus {
       listed: this.scopes.filter((scope) => scope.synced).length,
       watching: this.scopes.filter((scope) => scope.state === 'watching').length,
       cachedSecrets: this.store.size,
+      silentWatchesDropped: this.silentDropped,
     };
   }
 
@@ -158,10 +179,18 @@ export class SecretWatcher extends SecretCacheStatus {
   private watch(scope: Scope): void {
     if (this.stopped) return;
     const path = scope.namespace === undefined ? '/api/v1/secrets' : `/api/v1/namespaces/${scope.namespace}/secrets`;
-    const informer: Informer<V1Secret> = makeInformer(
-      this.kubeConfig,
+    const onConnection = (agent: Agent) => {
+      if (scope.informer !== informer || this.stopped) agent.destroy();
+      else scope.connection = agent;
+    };
+    const heard = () => {
+      if (scope.informer === informer) scope.heardAt = Date.now();
+    };
+    const informer: Informer<V1Secret> = new ListWatch(
       path,
+      new HeartbeatWatch(kubeConfigForWatch(this.kubeConfig, onConnection), heard),
       () => this.list(scope, informer),
+      false,
       this.options.labelSelector,
     );
     const current = () => scope.informer === informer && !this.stopped;
@@ -200,13 +229,31 @@ export class SecretWatcher extends SecretCacheStatus {
     if (scope.informer !== informer || this.stopped) throw new Error('secret watch stopped');
     this.store.relisted(scope.namespace, items, resourceVersion ?? '');
     if (scope.failures > 0) this.logger.info({ watch: scope.namespace ?? '*' }, 'secret watch recovered');
-    Object.assign(scope, { state: 'watching', synced: true, failures: 0, lostAt: undefined });
+    Object.assign(scope, { state: 'watching', synced: true, failures: 0, lostAt: undefined, heardAt: Date.now() });
     return { apiVersion: 'v1', kind: 'SecretList', metadata: { resourceVersion }, items };
+  }
+
+  /** A watch past its heartbeat deadline: the connection may be open with nothing coming (a hung proxy, a stalled server). */
+  private dropSilentWatches(): void {
+    const now = Date.now();
+    for (const scope of this.scopes) {
+      const informer = scope.informer;
+      if (this.stopped || !informer || scope.state !== 'watching' || now - scope.heardAt <= this.options.heartbeatMs)
+        continue;
+      this.silentDropped++;
+      this.lost(scope, informer, new Error(`nothing heard for ${Math.round((now - scope.heardAt) / 1000)} s`));
+    }
+  }
+
+  private disconnect(scope: Scope): void {
+    scope.connection?.destroy();
+    scope.connection = undefined;
   }
 
   private lost(scope: Scope, informer: Informer<V1Secret>, error: unknown): void {
     scope.informer = undefined;
     void informer.stop();
+    this.disconnect(scope);
     if (scope.state === 'watching') scope.lostAt = Date.now();
     scope.state = scope.synced ? 'lost' : 'listing';
     const ceiling = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** scope.failures++);

@@ -7,9 +7,26 @@ const KEY_BYTES = Buffer.from('9f1c3a7e52d40b86e1f7a93c0d5b2e68a4c71f09b3e8d256c
 const KEY = KEY_BYTES.toString('base64');
 
 describe('loadConfig', () => {
+  it.each([
+    [undefined, true],
+    ['production', true],
+    ['test', true],
+    ['staging', true],
+    ['Development', true],
+    ['development', false],
+  ])('NODE_ENV=%s behaves as production: %s', (nodeEnv, production) => {
+    const env = {
+      JWT_HS256_SECRET: SECRET,
+      ENCRYPTION_KEY: KEY,
+      ...(nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv }),
+    };
+    expect(loadConfig(env).production).toBe(production);
+  });
+
   it('applies the documented defaults', () => {
     const config = loadConfig({ JWT_HS256_SECRET: SECRET, ENCRYPTION_KEY: KEY, HOME: '/nonexistent' });
     expect(config).toMatchObject({
+      production: true,
       port: 8080,
       host: '0.0.0.0',
       database: { kind: 'sqlite', path: './data/broker.sqlite' },

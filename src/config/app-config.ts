@@ -16,16 +16,19 @@ import { alertWebhook, type AlertWebhookConfig, type SuspiciousActivityConfig } 
 import { encryptionKeys, type EncryptionKeys } from './encryption-key-config.js';
 import { leaseConfig, type LeaseConfig } from './lease-config.js';
 import { exposureConfig, exposureEnvironment, type ExposureConfig } from './exposure-config.js';
+import { retentionConfig, retentionEnvironment, type RetentionConfig } from './retention-config.js';
 
 export { ConfigError } from './config-error.js';
 export { databaseConfig } from './connection-config.js';
 export type { DatabaseConfig, JwtConfig, TlsConfig } from './connection-config.js';
 export type { AlertWebhookConfig } from './alerting-config.js';
 export { SINGLE_KEY_ID, type EncryptionKeys } from './encryption-key-config.js';
+export type { RetentionConfig } from './retention-config.js';
 
 /** Runtime configuration, read once from the environment and frozen. */
 export interface AppConfig {
-  readonly nodeEnv: string;
+  /** Production behaviour (GraphQL introspection closed, https:// webhooks only): anything but NODE_ENV=development. */
+  readonly production: boolean;
   readonly devMode: boolean;
   /** Serve the OpenAPI document at /openapi.json and its rendering at /docs, without authentication. */
   readonly apiDocs: boolean;
@@ -71,6 +74,7 @@ export interface AppConfig {
   readonly shutdownGraceSeconds: number;
   /** The broker's own objects, lease audiences, per-subject caps on leases and sockets, `/metrics` access. */
   readonly exposure: ExposureConfig;
+  readonly retention: RetentionConfig;
 }
 
 export interface ConsoleConfig {
@@ -123,6 +127,8 @@ export interface CacheConfig {
   readonly verifiedTokens: number;
   /** While a watch is lost (API server unreachable), its cached secrets are served for this long; then reads fail. */
   readonly maxStalenessSeconds: number;
+  /** A watch that hears nothing, not even a bookmark, for this long is dropped and its secrets listed again. */
+  readonly watchHeartbeatSeconds: number;
 }
 
 /** Where and how often signed checkpoints of the audit chain head are written outside the database. */
@@ -165,7 +171,7 @@ const booleanFlag = z
   .transform((value) => value === 'true' || value === '1');
 
 const environmentSchema = z.object({
-  NODE_ENV: z.string().default('development'),
+  NODE_ENV: z.string().default('production'),
   BROKER_DEV_MODE: booleanFlag,
   API_DOCS: booleanFlag,
   CONSOLE: booleanFlag,
@@ -251,7 +257,9 @@ const environmentSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('secrets-broker:'),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(20),
   CACHE_MAX_STALENESS_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  WATCH_HEARTBEAT_SECONDS: z.coerce.number().min(0.5).max(3_600).default(120),
   ...exposureEnvironment,
+  ...retentionEnvironment,
 });
 
 /** Validates the environment; throws ConfigError naming the first bad variable. */
@@ -272,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('Invalid configuration: JWT_HS256_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL must be set');
   }
   return Object.freeze({
-    nodeEnv: values.NODE_ENV,
+    production: values.NODE_ENV !== 'development',
     devMode: values.BROKER_DEV_MODE,
     apiDocs: values.API_DOCS,
     console: values.CONSOLE ? consoleConfig(values) : undefined,
@@ -309,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       versionCheckSeconds: values.CACHE_VERSION_CHECK_SECONDS,
       verifiedTokens: values.VERIFIED_TOKEN_CACHE_SIZE,
       maxStalenessSeconds: values.CACHE_MAX_STALENESS_SECONDS,
+      watchHeartbeatSeconds: values.WATCH_HEARTBEAT_SECONDS,
     }),
     rotation: Object.freeze({
       schedulerEnabled: values.ROTATION_SCHEDULER === 'true',
@@ -335,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tls: tlsConfig(values),
     leases: leaseConfig(values),
     exposure: exposureConfig(values, tokenReviewAudiences),
+    retention: retentionConfig(values, env),
   });
 }
 

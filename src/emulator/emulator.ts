@@ -236,6 +236,11 @@ export class KubernetesEmulator {
         req.socket.destroy();
         return;
       }
+      if (fault?.stall) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+        res.flushHeaders();
+        return;
+      }
       if (fault?.status)
         throw statusForCode(fault.status, fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined));
       await this.serve(req, res, url, method, record);

@@ -11,6 +11,8 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   delayMs?: number;
   drop?: boolean;
+  /** Answer 200 with the headers of a watch, then nothing: the connection stays open until the client closes it. */
+  stall?: boolean;
 }
 
 export class Faults {

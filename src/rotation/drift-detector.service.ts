@@ -109,7 +109,7 @@ export class DriftDetector implements OnApplicationBootstrap, OnModuleDestroy {
   private async compareAll(): Promise<void> {
     let after = '';
     for (;;) {
-      const records = await this.rotation.activeRecords(after, PAGE);
+      const records = await this.store.activeRecords(after, PAGE);
       for (const record of records) {
         if (this.stopped) return;
         await this.check(record.namespace, record.name);

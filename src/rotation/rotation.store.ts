@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, LessThanOrEqual, MoreThan, Not, Repository } from 'typeorm';
+import { DataSource, LessThanOrEqual, Repository } from 'typeorm';
 import { LifecycleEvents, type LifecycleEventInput } from '../lifecycle-events/lifecycle-events.js';
 import { SecretRecordEntity } from '../secrets/entities/secret-record.entity.js';
 import { SecretVersionEntity } from '../secrets/entities/secret-version.entity.js';
@@ -17,15 +17,6 @@ export class RotationStore {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: LifecycleEvents,
   ) {}
-
-  /** Active records with a current version, a page at a time (drift comparison). */
-  activeRecords(afterId: string, take: number): Promise<SecretRecordEntity[]> {
-    return this.records.find({
-      where: { state: 'active', currentVersion: Not(IsNull()), id: MoreThan(afterId) },
-      order: { id: 'ASC' },
-      take,
-    });
-  }
 
   /** Records whose scheduled rotation slot has come (jitter is applied by the caller). */
   dueRotations(now: Date, take: number): Promise<SecretRecordEntity[]> {

@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { Injectable } from '@nestjs/common';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
-import { ROOT_LOGGER } from '../common/logging/logger.js';
-import { Clock } from '../common/time/clock.js';
 import { findConsumers, type SecretConsumer } from './consumers.js';
+import { RestartBatches } from './restart-batches.js';
 import type { RotationPolicy } from './rotation-policy.js';
 
 /** Restarts of the workloads that consume a secret, after a write that asks for them. */
@@ -11,14 +9,14 @@ import type { RotationPolicy } from './rotation-policy.js';
 export class ConsumerRestarts {
   constructor(
     private readonly cluster: ClusterGateway,
-    private readonly clock: Clock,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly batches: RestartBatches,
   ) {}
 
   /**
    * Restarts run after the version is current; a failed restart is logged, not fatal. With
    * `restartBatchSize`, the first batch is restarted before the answer and the others follow,
-   * `restartIntervalSeconds` apart, so the consumers do not all restart at once.
+   * `restartIntervalSeconds` apart, so the consumers do not all restart at once; those are stored,
+   * and resumed by another process if this one stops (RestartBatches).
    */
   async restart(namespace: string, name: string, policy: RotationPolicy | null): Promise<SecretConsumer[]> {
     const consumers = findConsumers(await this.cluster.listWorkloads(namespace), name);
@@ -26,28 +24,6 @@ export class ConsumerRestarts {
     const batches = Array.from({ length: Math.ceil(consumers.length / Math.max(size, 1)) }, (_, index) =>
       consumers.slice(index * size, (index + 1) * size),
     );
-    const [first = [], ...later] = batches;
-    const intervalMs = (policy?.restartIntervalSeconds ?? 0) * 1000;
-    later.forEach((batch, index) => {
-      setTimeout(() => void this.restartBatch(namespace, batch), intervalMs * (index + 1)).unref();
-    });
-    return this.restartBatch(namespace, first);
-  }
-
-  private async restartBatch(namespace: string, consumers: readonly SecretConsumer[]): Promise<SecretConsumer[]> {
-    const now = new Date(this.clock.now());
-    const restarted: SecretConsumer[] = [];
-    for (const consumer of consumers) {
-      try {
-        await this.cluster.restartWorkload(consumer.kind, namespace, consumer.name, now);
-        restarted.push(consumer);
-      } catch (error) {
-        this.logger.warn(
-          { err: error, workload: `${consumer.kind}/${namespace}/${consumer.name}` },
-          'workload restart failed',
-        );
-      }
-    }
-    return restarted;
+    return this.batches.restartInBatches(namespace, name, batches, (policy?.restartIntervalSeconds ?? 0) * 1000);
   }
 }

@@ -34,9 +34,9 @@ export function planCreate(input: CreateSecretInput, limits: GeneratorLimits, mi
   };
 }
 
-/** Generated keys are remembered, so a later rotate needs no body. */
-function rotationPolicyOf(
-  input: CreateSecretInput,
+/** Generated keys are remembered, so a later rotate needs no body. Also checks a policy changed after create. */
+export function rotationPolicyOf(
+  input: Pick<CreateSecretInput, 'rotationPolicy'>,
   generators: Readonly<Record<string, GeneratorSpec>>,
   limits: GeneratorLimits,
   minIntervalSeconds: number,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuditEventView } from '../audit/models/audit-event.model.js';
 import { ClusterGateway } from '../cluster/cluster.gateway.js';
+import { systemActor } from '../common/actor.js';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -10,11 +11,14 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { SecretRecordEntity } from './entities/secret-record.entity.js';
 import type { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { withoutPreviousKeys } from './previous-keys.js';
-import { VERSION_ANNOTATION } from './secret-labels.js';
+import { VERSION_ANNOTATION, versionOf } from './secret-labels.js';
+import { SecretSystemWrites } from './secret-system-writes.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { RevocationStore } from './revocation.store.js';
 
 export const RECONCILER_SUBJECT = 'system:reconciler';
+// Records read per query while looking for secrets the cluster holds newer versions of.
+const PAGE = 100;
 
 interface Conclusion {
   readonly text: string;
@@ -40,6 +44,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
     @Inject(ROOT_LOGGER) rootLogger: Logger,
     private readonly clock: Clock,
     private readonly revocations: RevocationStore,
+    private readonly writes: SecretSystemWrites,
   ) {
     this.logger = rootLogger.child({ component: 'reconciler' });
   }
@@ -59,6 +64,7 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
         await this.recordConclusion({ namespace: record.namespace, name: record.name }, conclusion);
       });
     }
+    await this.catchUpWithCluster();
     for (const intent of await this.audit.findPendingIntents()) {
       if (new Date(intent.time).getTime() > settledBefore) continue;
       await this.attempt(`intent ${intent.id}`, async () => {
@@ -69,6 +75,45 @@ export class SecretReconcilerService implements OnApplicationBootstrap {
           (await this.settleIntent(intent, namespace, name));
         await this.recordConclusion({ namespace, name }, conclusion, intent);
       });
+    }
+  }
+
+  /**
+   * After the database was restored from a backup, the cluster may hold versions the records do
+   * not know (the version annotation is ahead of the current version). What the cluster holds
+   * becomes a new version with reason `restore`, numbered above both, so no number repeats.
+   */
+  private async catchUpWithCluster(): Promise<void> {
+    const actor = systemActor(RECONCILER_SUBJECT, 'reconcile-restore');
+    let after = '';
+    for (;;) {
+      const records = await this.store.activeRecords(after, PAGE);
+      for (const record of records) {
+        await this.attempt(`cluster version of ${record.namespace}/${record.name}`, async () => {
+          const live = await this.cluster.getSecret(record.namespace, record.name);
+          const clusterVersion = live && versionOf(live.annotations);
+          const recorded = record.currentVersion ?? 0;
+          if (!live || clusterVersion === null || clusterVersion === undefined || clusterVersion <= recorded) return;
+          const target = { namespace: record.namespace, name: record.name };
+          const reason = `the cluster holds version ${clusterVersion}, the records only ${recorded} (database restored from a backup): its values become a new version`;
+          const intent = await this.audit.record({ actor, action: 'reconcile', outcome: 'allowed', target, reason });
+          await this.audit.recordOutcome(
+            { actor, action: 'reconcile', target, intentId: intent.id },
+            () =>
+              this.writes.adoptDecided(actor, record, live, {
+                reason: 'restore',
+                note: `restored database: the cluster held version ${clusterVersion}`,
+              }),
+            (result) => ({ target: { ...target, version: result.version.version } }),
+          );
+          this.logger.warn(
+            { namespace: record.namespace, name: record.name, clusterVersion, recorded },
+            'the cluster is ahead of the records (restored database): its values became a new version',
+          );
+        });
+      }
+      if (records.length < PAGE) return;
+      after = records[records.length - 1].id;
     }
   }
 

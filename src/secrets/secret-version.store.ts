@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, MoreThan, Not, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, In, IsNull, MoreThan, Not, QueryFailedError, Repository } from 'typeorm';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import {
   LifecycleEvents,
@@ -32,6 +32,8 @@ export interface NewVersion {
   readonly createdBy: string;
   readonly note?: string;
   readonly sourceVersion?: number;
+  /** The version the cluster object carries: the new number goes above it too, so none repeats after a restore. */
+  readonly clusterVersion?: number | null;
 }
 
 /**
@@ -112,7 +114,7 @@ export class SecretVersionStore {
   /** Stores a sealed pending version; a concurrent writer that took the number gets CONFLICT. */
   async addPending(record: SecretRecordEntity, next: NewVersion): Promise<SecretVersionEntity> {
     const highest = await this.versions.maximum('version', { secretId: record.id });
-    const version = (highest ?? 0) + 1;
+    const version = Math.max(highest ?? 0, next.clusterVersion ?? 0) + 1;
     const sealed = this.cipher.seal(next.values, sealContext(record, version));
     const entity = this.versions.create({
       id: randomUUID(),
@@ -322,6 +324,24 @@ export class SecretVersionStore {
     const since = new Date(this.clock.now() - maxAgeSeconds * 1000);
     return (await this.versions.countBy({ secretId: record.id, state: 'pending', createdAt: MoreThan(since) })) > 0;
   }
+
+  /** Active records with a current version, a page at a time (drift comparison, catching up after a restore). */
+  activeRecords(afterId: string, take: number): Promise<SecretRecordEntity[]> {
+    return this.records.find({
+      where: { state: 'active', currentVersion: Not(IsNull()), id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take,
+    });
+  }
+
+  /** A changed rotation policy, and the first rotation it schedules (failures of the old one forgotten). */
+  async setRotationPolicy(
+    record: SecretRecordEntity,
+    policy: RotationPolicy,
+    nextRotationAt: Date | null,
+  ): Promise<void> {
+    await this.records.update({ id: record.id }, { rotationPolicy: policy, nextRotationAt, rotationFailures: 0 });
+  }
 }
 
 const EVENT_OF_REASON: Readonly<Record<VersionReason, LifecycleEventType | undefined>> = {
@@ -329,8 +349,9 @@ const EVENT_OF_REASON: Readonly<Record<VersionReason, LifecycleEventType | undef
   update: 'secret.updated',
   rotate: 'secret.rotated',
   rollback: 'secret.rolled_back',
-  // Adoption records what the cluster already held; nothing changed.
+  // Adoption and restore record what the cluster already held; nothing changed.
   adopt: undefined,
+  restore: undefined,
 };
 
 /** The lifecycle event a version becoming current announces, whoever settles it (writer or reconciler). */

@@ -33,8 +33,8 @@ import type { SecretView } from './models/secret.model.js';
 import { withoutPreviousKeys, withPreviousKeys } from './previous-keys.js';
 import { firstRotationAt } from './rotation-schedule.js';
 import { assertDataKey, assertWithinSizeLimit, decodeValues } from './secret-input.js';
-import { managedLabels, VERSION_ANNOTATION } from './secret-labels.js';
-import { SecretSystemWrites } from './secret-system-writes.js';
+import { managedLabels, VERSION_ANNOTATION, versionOf } from './secret-labels.js';
+import { DRIFT_ADOPTION, SecretSystemWrites, type Adoption } from './secret-system-writes.js';
 import { SecretVersionStore } from './secret-version.store.js';
 import { toConsumerView, toRevokedSecretView, toSecretView, toValueViews, toVersionView } from './secret-views.js';
 import { SecretLoader, secretNotFound } from './secret-loader.js';
@@ -116,11 +116,16 @@ export class SecretWriterService implements SecretSystemWrites {
   }
 
   /** What the cluster now holds becomes a new version (drift policy `adopt`, audited by the caller). */
-  adoptDecided(actor: Actor, record: SecretRecordEntity, live: ClusterSecret): Promise<SecretWriteResultView> {
+  adoptDecided(
+    actor: Actor,
+    record: SecretRecordEntity,
+    live: ClusterSecret,
+    adoption: Adoption = DRIFT_ADOPTION,
+  ): Promise<SecretWriteResultView> {
     return this.commit(actor, live, record, {
       values: record.graceEndsAt ? withoutPreviousKeys(live.data) : live.data,
-      reason: 'adopt',
-      note: 'drift adopted',
+      reason: adoption.reason,
+      note: adoption.note,
     });
   }
 
@@ -346,6 +351,7 @@ export class SecretWriterService implements SecretSystemWrites {
       createdBy: actor.subject,
       note: change.note,
       sourceVersion: change.sourceVersion,
+      clusterVersion: versionOf(secret.annotations),
     });
     let written: ClusterSecret;
     try {

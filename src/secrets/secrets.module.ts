@@ -6,6 +6,7 @@ import { GrantsModule } from '../grants/grants.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { SecretsController } from './api/secrets.controller.js';
 import { SecretsResolver } from './api/secrets.resolver.js';
+import { RestartBatchEntity } from './entities/restart-batch.entity.js';
 import { SecretRecordEntity } from './entities/secret-record.entity.js';
 import { SecretVersionEntity } from './entities/secret-version.entity.js';
 import { ConsumerRestarts } from './consumer-restarts.js';
@@ -17,12 +18,15 @@ import { SecretLoader } from './secret-loader.js';
 import { SecretReconcilerService } from './secret-reconciler.service.js';
 import { SecretSystemWrites } from './secret-system-writes.js';
 import { SecretVersionStore } from './secret-version.store.js';
+import { RestartBatchStore } from './restart-batch.store.js';
+import { RestartBatches } from './restart-batches.js';
+import { RotationPolicyService } from './rotation-policy.service.js';
 import { SecretWriterService } from './secret-writer.service.js';
 import { SecretsService } from './secrets.service.js';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SecretRecordEntity, SecretVersionEntity]),
+    TypeOrmModule.forFeature([SecretRecordEntity, SecretVersionEntity, RestartBatchEntity]),
     GrantsModule,
     AuditModule,
     PagingModule,
@@ -35,6 +39,9 @@ import { SecretsService } from './secrets.service.js';
     SecretLoader,
     SecretsService,
     SecretWriterService,
+    RotationPolicyService,
+    RestartBatchStore,
+    RestartBatches,
     ConsumerRestarts,
     FailedWrites,
     { provide: SecretSystemWrites, useExisting: SecretWriterService },

@@ -10,9 +10,15 @@ class FixedResolver extends HostResolver {
   }
 }
 
-const policy = (nodeEnv: string, allowedNetworks: string[] = [], addresses: ResolvedAddress[] = []) =>
+const policy = (
+  nodeEnv: 'production' | 'development',
+  allowedNetworks: string[] = [],
+  addresses: ResolvedAddress[] = [],
+) =>
   new DestinationPolicy(
-    { nodeEnv, webhooks: { allowedNetworks } } as unknown as ConstructorParameters<typeof DestinationPolicy>[0],
+    { production: nodeEnv !== 'development', webhooks: { allowedNetworks } } as unknown as ConstructorParameters<
+      typeof DestinationPolicy
+    >[0],
     new FixedResolver(addresses),
   );
 

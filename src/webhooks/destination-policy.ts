@@ -65,15 +65,12 @@ export class DestinationPolicy {
   private readonly allowed = new BlockList();
 
   constructor(
-    @Inject(APP_CONFIG) config: Pick<AppConfig, 'nodeEnv' | 'webhooks'>,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'production' | 'webhooks'>,
     private readonly resolver: HostResolver,
   ) {
     for (const [network, bits] of DENIED_V4) this.denied.addSubnet(network, bits, 'ipv4');
     for (const [network, bits] of DENIED_V6) this.denied.addSubnet(network, bits, 'ipv6');
-    const allowed = [
-      ...config.webhooks.allowedNetworks,
-      ...(config.nodeEnv === 'production' ? [] : ['127.0.0.0/8', '::1/128']),
-    ];
+    const allowed = [...config.webhooks.allowedNetworks, ...(config.production ? [] : ['127.0.0.0/8', '::1/128'])];
     for (const cidr of allowed) {
       const [network, bits] = cidr.split('/');
       const family = isIP(network) === 6 ? 'ipv6' : 'ipv4';

@@ -50,7 +50,7 @@ export class WebhooksService {
     private readonly sender: WebhookSender,
     private readonly cursors: CursorCodec,
     private readonly destinations: DestinationPolicy,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'nodeEnv' | 'webhooks'>,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'production' | 'webhooks'>,
     private readonly clock: Clock,
   ) {}
 
@@ -75,7 +75,7 @@ export class WebhooksService {
       scope,
       lifetime: { expiresAt: input.expiresAt ?? null },
     });
-    const urlProblem = webhookUrlProblem(input.url, this.config.nodeEnv === 'production');
+    const urlProblem = webhookUrlProblem(input.url, this.config.production);
     if (urlProblem) throw new DomainError(ErrorCode.Unprocessable, urlProblem);
     if (!this.destinations.allowsLiteral(input.url)) {
       throw new DomainError(

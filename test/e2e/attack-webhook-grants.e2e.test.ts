@@ -16,7 +16,9 @@ import { useBroker } from '../support/use-broker.js';
 const DELIVERY = {
   WEBHOOK_DISPATCH_SECONDS: '0.1',
   WEBHOOK_TICK_SECONDS: '0.1',
-  // The receivers of these tests listen on 127.0.0.1: allowed explicitly, as an operator would.
+  // The receivers of these tests listen on 127.0.0.1 over plain http://, which only development
+  // behaviour accepts; the network is allowed explicitly too, as an operator would.
+  NODE_ENV: 'development',
   WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
   KUBERNETES_TOKEN_REVIEW: 'true',
 };

@@ -75,7 +75,8 @@ async function signingSecretKekIds(broker: TestBroker): Promise<string[]> {
   return [...new Set(rows.map((row) => (JSON.parse(row.signing_secret) as { kekId: string }).kekId))].sort();
 }
 
-const FAST_DELIVERY = { WEBHOOK_DISPATCH_SECONDS: '0.1', WEBHOOK_TICK_SECONDS: '0.1' };
+// The receiver is plain http:// on this machine: accepted in development behaviour only.
+const FAST_DELIVERY = { NODE_ENV: 'development', WEBHOOK_DISPATCH_SECONDS: '0.1', WEBHOOK_TICK_SECONDS: '0.1' };
 const kekId = (key: string) => kekIdOf(Buffer.from(key, 'base64'));
 
 const rewrap = (broker: TestBroker, onBatch?: () => void) =>

@@ -13,6 +13,8 @@ import { useBroker } from '../support/use-broker.js';
 /** Two replicas on one PostgreSQL database: each event is dispatched and delivered once, and seen live on both. */
 describe.skipIf(!postgresBaseUrl())('lifecycle events across replicas (postgres)', () => {
   const broker = useBroker({
+    // The receiver is plain http:// on this machine: accepted in development behaviour only.
+    NODE_ENV: 'development',
     WEBHOOK_DISPATCH_SECONDS: '0.05',
     WEBHOOK_TICK_SECONDS: '0.1',
     WEBHOOK_RETRY_BASE_SECONDS: '0.2',

@@ -38,7 +38,10 @@ const WEBHOOK_DELIVERIES = gql<
   'query Deliveries($id: ID!, $first: Int) { webhookDeliveries(id: $id, first: $first) { items { eventType state } continue } }',
 );
 
+// The receivers are plain http:// on this machine, which only development behaviour accepts;
+// production (any other NODE_ENV) refuses them: test/e2e/production-defaults.e2e.test.ts.
 const FAST_DELIVERY = {
+  NODE_ENV: 'development',
   WEBHOOK_DISPATCH_SECONDS: '0.1',
   WEBHOOK_TICK_SECONDS: '0.1',
   WEBHOOK_RETRY_BASE_SECONDS: '0.2',

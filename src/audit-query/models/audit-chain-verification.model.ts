@@ -72,6 +72,33 @@ export class AuditCheckpointReference {
   location: (typeof CHECKPOINT_LOCATIONS)[number];
 }
 
+/** Events lost to a database restore, which an operator acknowledged (an event in the chain says so). */
+export class AcknowledgedAuditGap {
+  @ApiProperty({ example: '4', description: 'First lost event id, in the chain as it was before the restore' })
+  fromId: string;
+
+  @ApiProperty({ example: '9', description: 'Last lost event id (the id of the checkpoint it was measured against)' })
+  toId: string;
+
+  @ApiProperty({ example: 6, description: 'How many events the checkpoint proves were lost' })
+  lostEvents: number;
+
+  @ApiProperty({ type: AuditCheckpointReference, description: 'The checkpoint the loss was measured against' })
+  checkpoint: AuditCheckpointReference;
+
+  @ApiProperty({ example: '12', description: 'The restore_acknowledged event' })
+  eventId: string;
+
+  @ApiProperty({ example: 'user:ops', description: 'Who acknowledged it' })
+  acknowledgedBy: string;
+
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it was acknowledged' })
+  acknowledgedAt: Date;
+
+  @ApiProperty({ example: 'restored from the 02:00 backup after disk loss', description: 'Why, as given' })
+  reason: string;
+}
+
 export class AuditChainVerification {
   @ApiProperty({
     description:
@@ -110,4 +137,11 @@ export class AuditChainVerification {
     description: 'What was found, chain findings in id order first (at most 100 of those)',
   })
   findings: AuditChainFinding[];
+
+  @ApiProperty({
+    type: [AcknowledgedAuditGap],
+    description:
+      'Gaps acknowledged as lost to a database restore: the checkpoints they were measured against are not reported as truncated',
+  })
+  acknowledgedGaps: AcknowledgedAuditGap[];
 }

@@ -1,4 +1,4 @@
-import { Body, Get, Header, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Get, Header, Headers, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { Actor } from '../../common/actor.js';
 import { DomainError, ErrorCode } from '../../common/errors/domain-error.js';
@@ -14,6 +14,7 @@ import {
   RevokeSecretInput,
   RollbackSecretInput,
   RotateSecretInput,
+  RotationPolicyInput,
   UpdateSecretInput,
 } from '../dto/secret-inputs.js';
 import { NamespaceParams, SecretParams } from '../dto/secret-params.js';
@@ -22,6 +23,7 @@ import { SecretValuesView } from '../models/secret-values.model.js';
 import { SecretVersionView } from '../models/secret-version.model.js';
 import { SecretWriteResultView } from '../models/secret-write.model.js';
 import { SecretPageView, SecretView } from '../models/secret.model.js';
+import { RotationPolicyService } from '../rotation-policy.service.js';
 import { SecretWriterService } from '../secret-writer.service.js';
 import { SecretsService } from '../secrets.service.js';
 
@@ -30,7 +32,28 @@ export class SecretsController {
   constructor(
     private readonly secrets: SecretsService,
     private readonly writer: SecretWriterService,
+    private readonly rotationPolicies: RotationPolicyService,
   ) {}
+
+  @Patch(':name/rotation-policy')
+  @RequireVerb('update')
+  @ApiRoute({
+    summary: "Change a secret's rotation policy",
+    description:
+      'Needs `update`. Replaces the settings of the policy (interval or schedule, strategy, restarts, drift); generators given ' +
+      'are added to the ones the secret has. The next scheduled rotation counts from now. Audited with the old and new policy.',
+    returns: SecretView,
+    returnsDescription: 'The secret, with its next scheduled rotation',
+    kind: 'secretChange',
+    body: { type: RotationPolicyInput, description: 'The new rotation policy' },
+  })
+  updateRotationPolicy(
+    @CurrentActor() actor: Actor,
+    @Param() secret: SecretParams,
+    @Body() input: RotationPolicyInput,
+  ): Promise<SecretView> {
+    return this.rotationPolicies.update(actor, secret, input);
+  }
 
   @Get()
   @RequireVerb('list')

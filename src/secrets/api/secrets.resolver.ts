@@ -10,6 +10,7 @@ import {
   RevokeSecretInput,
   RollbackSecretInput,
   RotateSecretInput,
+  RotationPolicyInput,
   SecretsArgs,
   UpdateSecretInput,
 } from '../dto/secret-inputs.js';
@@ -19,6 +20,7 @@ import { SecretValuesView } from '../models/secret-values.model.js';
 import { SecretVersionView } from '../models/secret-version.model.js';
 import { SecretWriteResultView } from '../models/secret-write.model.js';
 import { SecretPageView, SecretView } from '../models/secret.model.js';
+import { RotationPolicyService } from '../rotation-policy.service.js';
 import { SecretWriterService } from '../secret-writer.service.js';
 import { SecretsService } from '../secrets.service.js';
 
@@ -39,6 +41,8 @@ class RotateSecretArgs extends ArgsWithInput(SecretParams, RotateSecretInput, { 
 @ArgsType()
 class RollbackSecretArgs extends ArgsWithInput(SecretParams, RollbackSecretInput, { optional: false }) {}
 @ArgsType()
+class UpdateRotationPolicyArgs extends ArgsWithInput(SecretParams, RotationPolicyInput, { optional: false }) {}
+@ArgsType()
 class RevokeSecretArgs extends ArgsWithInput(SecretParams, RevokeSecretInput, { optional: false }) {}
 
 @Resolver(() => SecretView)
@@ -46,6 +50,7 @@ export class SecretsResolver {
   constructor(
     private readonly secretsService: SecretsService,
     private readonly writer: SecretWriterService,
+    private readonly rotationPolicies: RotationPolicyService,
   ) {}
 
   @Query(() => SecretPageView, {
@@ -132,5 +137,17 @@ export class SecretsResolver {
   @RequireVerb('revoke')
   revokeSecret(@CurrentActor() actor: Actor, @Args() { input, ...secret }: RevokeSecretArgs): Promise<SecretView> {
     return this.writer.revoke(actor, secret, input);
+  }
+
+  @Mutation(() => SecretView, {
+    description:
+      "Change a secret's rotation policy (needs update); generators given are added to the ones it has. Audited with the old and new policy",
+  })
+  @RequireVerb('update')
+  updateRotationPolicy(
+    @CurrentActor() actor: Actor,
+    @Args() { input, ...secret }: UpdateRotationPolicyArgs,
+  ): Promise<SecretView> {
+    return this.rotationPolicies.update(actor, secret, input);
   }
 }

@@ -5,7 +5,8 @@ export type VersionState = 'pending' | 'current' | 'previous' | 'deprecated';
 /** The fingerprint scheme new versions are written with. */
 export const FINGERPRINT_SCHEME = 2;
 
-export type VersionReason = 'create' | 'adopt' | 'update' | 'rotate' | 'rollback';
+/** `restore`: the cluster held a newer version than the records of a database restored from a backup. */
+export type VersionReason = 'create' | 'adopt' | 'update' | 'rotate' | 'rollback' | 'restore';
 
 @Entity({ name: 'secret_versions' })
 @Unique('uq_secret_versions_secret_version', ['secretId', 'version'])

@@ -29,7 +29,10 @@ export class SecretVersionView {
   @Field()
   state: string;
 
-  @ApiProperty({ enum: ['create', 'adopt', 'update', 'rotate', 'rollback'], description: 'What made this version' })
+  @ApiProperty({
+    enum: ['create', 'adopt', 'update', 'rotate', 'rollback', 'restore'],
+    description: 'What made this version (restore: the cluster was ahead of a database restored from a backup)',
+  })
   @Field()
   reason: string;
 
