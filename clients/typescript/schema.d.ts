@@ -136,26 +136,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/namespaces/{namespace}/secrets/{name}/rotation-policy": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /**
-         * Change a secret's rotation policy
-         * @description Needs `update`. Replaces the settings of the policy (interval or schedule, strategy, restarts, drift); generators given are added to the ones the secret has. The next scheduled rotation counts from now. Audited with the old and new policy.
-         */
-        patch: operations["Secrets_updateRotationPolicy"];
-        trace?: never;
-    };
     "/v1/namespaces/{namespace}/secrets": {
         parameters: {
             query?: never;
@@ -262,6 +242,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/namespaces/{namespace}/secrets/{name}/rotation-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a secret's rotation policy
+         * @description Needs `update`. Replaces the settings of the policy (interval or schedule, strategy, restarts, drift); generators given are added to the ones the secret has. The next scheduled rotation counts from now. Audited with the old and new policy.
+         */
+        patch: operations["Secrets_updateRotationPolicy"];
         trace?: never;
     };
     "/v1/namespaces/{namespace}/secrets/{name}/revoke": {
@@ -3207,309 +3207,6 @@ export interface operations {
             };
         };
     };
-    Secrets_updateRotationPolicy: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A Kubernetes namespace */
-                namespace: string;
-                /** @description A Secret name */
-                name: string;
-            };
-            cookie?: never;
-        };
-        /** @description The new rotation policy */
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
-                    generators?: {
-                        [key: string]: {
-                            type: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                    /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
-                    intervalSeconds?: number;
-                    /**
-                     * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
-                     * @example 0 3 * * *
-                     */
-                    schedule?: string;
-                    /**
-                     * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
-                     * @default replace
-                     * @enum {string}
-                     */
-                    strategy?: "replace" | "two-phase";
-                    /** @description Two-phase: how long the previous values stay (seconds) */
-                    graceSeconds?: number;
-                    /** @description Restart at most this many consumer workloads at once */
-                    restartBatchSize?: number;
-                    /** @description Seconds to wait between restart batches */
-                    restartIntervalSeconds?: number;
-                    /**
-                     * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
-                     * @default record
-                     * @enum {string}
-                     */
-                    onDrift?: "record" | "restore" | "adopt";
-                    /** @description Restart the workloads that use the secret once the new version is live */
-                    restartWorkloads?: boolean;
-                    /**
-                     * @deprecated
-                     * @description Refused (422): subscribe with POST /v1/webhooks instead
-                     */
-                    webhooks?: string[];
-                };
-            };
-        };
-        responses: {
-            /** @description The secret, with its next scheduled rotation */
-            200: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SecretView"];
-                };
-            };
-            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:invalid-input",
-                     *       "title": "Bad Request",
-                     *       "status": 400,
-                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
-            401: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "missing bearer token",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
-            403: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:forbidden",
-                     *       "title": "Forbidden",
-                     *       "status": 403,
-                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "Secret team-a/db-main not found",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:conflict",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Gone: the secret was revoked; its history remains */
-            410: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:gone",
-                     *       "title": "Gone",
-                     *       "status": 410,
-                     *       "detail": "Secret team-a/db-main was revoked",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:payload-too-large",
-                     *       "title": "Content Too Large",
-                     *       "status": 413,
-                     *       "detail": "Request body too large",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Unsupported content type: send application/json */
-            415: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
-                     *       "title": "Unsupported Media Type",
-                     *       "status": 415,
-                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Well-formed but semantically invalid input */
-            422: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:unprocessable",
-                     *       "title": "Unprocessable Content",
-                     *       "status": 422,
-                     *       "detail": "No generator for key password; pass generate",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
-            429: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:rate-limited",
-                     *       "title": "Too Many Requests",
-                     *       "status": 429,
-                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description The Kubernetes API refused the broker or answered unexpectedly */
-            502: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:cluster-refused",
-                     *       "title": "Bad Gateway",
-                     *       "status": 502,
-                     *       "detail": "The Kubernetes API refused the request",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
-            503: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:secrets-broker:problem:unavailable",
-                     *       "title": "Service Unavailable",
-                     *       "status": 503,
-                     *       "detail": "The audit log cannot be written; nothing was done",
-                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
     Secrets_list: {
         parameters: {
             query?: {
@@ -5023,6 +4720,316 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SecretWriteResultView"];
+                };
+            };
+            /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:invalid-input",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "name: name must be a Kubernetes name (DNS-1123)",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing or invalid bearer token (sent with WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "missing bearer token",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No grant allows this; answered before any existence check, so it tells nothing about the resource */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "Permission denied: no grant gives read on team-a/db-main",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Secret team-a/db-main not found",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: the resource already exists, is in use, or the If-Match version is stale */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "Secret team-a/db-main is at version 4, not 3",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Gone: the secret was revoked; its history remains */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "Secret team-a/db-main was revoked",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:payload-too-large",
+                     *       "title": "Content Too Large",
+                     *       "status": 413,
+                     *       "detail": "Request body too large",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Content-Type text/plain is not accepted; send application/json",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Well-formed but semantically invalid input */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "No generator for key password; pass generate",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Rate limited: too many requests from this subject, or failed authentications from this address (sent with Retry-After) */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:rate-limited",
+                     *       "title": "Too Many Requests",
+                     *       "status": 429,
+                     *       "detail": "Too many failed authentications from this address; retry in 12 s",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Kubernetes API refused the broker or answered unexpectedly */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:cluster-refused",
+                     *       "title": "Bad Gateway",
+                     *       "status": 502,
+                     *       "detail": "The Kubernetes API refused the request",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unavailable: the database, the audit log or the Kubernetes API cannot be reached; retry later */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:secrets-broker:problem:unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "The audit log cannot be written; nothing was done",
+                     *       "requestId": "4f9c2a6e-1b7d-4e55-9a43-2f1f7c0b9d11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    Secrets_updateRotationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A Kubernetes namespace */
+                namespace: string;
+                /** @description A Secret name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description The new rotation policy */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "intervalSeconds": 2592000,
+                 *       "strategy": "replace",
+                 *       "onDrift": "restore"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Key → generator: {type: password, length?, alphabet?} | {type: bytes, length?, encoding?: hex|base64} | {type: uuid} | {type: rsa, bits?} | {type: ec, curve?} | {type: supplied} */
+                    generators?: {
+                        [key: string]: {
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /** @description Rotate on this interval, in seconds (at least ROTATION_MIN_INTERVAL_SECONDS); exclusive with schedule */
+                    intervalSeconds?: number;
+                    /**
+                     * @description Rotate on this cron expression (UTC; five fields, or six with seconds); exclusive with intervalSeconds
+                     * @example 0 3 * * *
+                     */
+                    schedule?: string;
+                    /**
+                     * @description two-phase: the previous values stay in the Secret as <key>.previous for graceSeconds
+                     * @default replace
+                     * @enum {string}
+                     */
+                    strategy?: "replace" | "two-phase";
+                    /** @description Two-phase: how long the previous values stay (seconds) */
+                    graceSeconds?: number;
+                    /** @description Restart at most this many consumer workloads at once */
+                    restartBatchSize?: number;
+                    /** @description Seconds to wait between restart batches */
+                    restartIntervalSeconds?: number;
+                    /**
+                     * @description When the Secret changes outside the broker: record it, restore the current version, or adopt the live values
+                     * @default record
+                     * @enum {string}
+                     */
+                    onDrift?: "record" | "restore" | "adopt";
+                    /** @description Restart the workloads that use the secret once the new version is live */
+                    restartWorkloads?: boolean;
+                    /**
+                     * @deprecated
+                     * @description Refused (422): subscribe with POST /v1/webhooks instead
+                     */
+                    webhooks?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The secret, with its next scheduled rotation */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretView"];
                 };
             };
             /** @description Malformed input: a path or query parameter, header or body field fails validation, or the body is not valid JSON */

@@ -81,17 +81,17 @@ export class HealthController {
    */
   private secretsCacheHealth(): HealthIndicatorResult {
     const indicator = this.indicators.check('secrets-cache');
-    const { enabled, watches, listed, watching, silentWatchesDropped } = this.secretsCache.state();
+    const { enabled, watches, listed, watching } = this.secretsCache.state();
     if (!enabled) return indicator.up({ enabled });
     if (listed < watches) {
       const message = `${watches - listed} of ${watches} watches have not completed their first list`;
-      return indicator.down({ message, silentWatchesDropped });
+      return indicator.down({ message });
     }
     if (watching < watches) {
       const message = `${watches - watching} of ${watches} watches are reconnecting; their secrets are read from the API server`;
-      return indicator.degraded({ message, silentWatchesDropped });
+      return indicator.degraded({ message });
     }
-    return indicator.up({ silentWatchesDropped });
+    return indicator.up();
   }
 
   /** Degraded, still ready, while Redis is unreachable: limits then hold per replica (stricter per replica, looser overall). */

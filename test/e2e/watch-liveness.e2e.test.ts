@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.factory.js';
+import { SecretCacheStatus } from '../../src/cluster/secret-cache-status.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { KubernetesEmulator } from '../../src/emulator/index.js';
@@ -61,8 +62,13 @@ describe('watch liveness: a watch that hangs with its connection open', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  const cache = async (): Promise<CacheIndicator | undefined> =>
-    ((await http().get('/readyz')).body as { info?: Record<string, CacheIndicator> }).info?.['secrets-cache'];
+  // The state as /readyz tells anyone; the count of dropped watches only in process (/readyz gives no counts).
+  const cache = async (): Promise<CacheIndicator | undefined> => {
+    const ready = (await http().get('/readyz')).body as { info?: Record<string, { status: string }> };
+    const status = ready.info?.['secrets-cache']?.status;
+    const silentWatchesDropped = app.get(SecretCacheStatus).state().silentWatchesDropped;
+    return status === undefined ? undefined : { status, silentWatchesDropped };
+  };
 
   const read = async (): Promise<string> => {
     const answer = await http()

@@ -35,26 +35,6 @@ export class SecretsController {
     private readonly rotationPolicies: RotationPolicyService,
   ) {}
 
-  @Patch(':name/rotation-policy')
-  @RequireVerb('update')
-  @ApiRoute({
-    summary: "Change a secret's rotation policy",
-    description:
-      'Needs `update`. Replaces the settings of the policy (interval or schedule, strategy, restarts, drift); generators given ' +
-      'are added to the ones the secret has. The next scheduled rotation counts from now. Audited with the old and new policy.',
-    returns: SecretView,
-    returnsDescription: 'The secret, with its next scheduled rotation',
-    kind: 'secretChange',
-    body: { type: RotationPolicyInput, description: 'The new rotation policy' },
-  })
-  updateRotationPolicy(
-    @CurrentActor() actor: Actor,
-    @Param() secret: SecretParams,
-    @Body() input: RotationPolicyInput,
-  ): Promise<SecretView> {
-    return this.rotationPolicies.update(actor, secret, input);
-  }
-
   @Get()
   @RequireVerb('list')
   @ApiRoute({
@@ -214,6 +194,30 @@ export class SecretsController {
     @Body() input: RollbackSecretInput,
   ): Promise<SecretWriteResultView> {
     return this.writer.rollback(actor, secret, input);
+  }
+
+  @Patch(':name/rotation-policy')
+  @RequireVerb('update')
+  @ApiRoute({
+    summary: "Change a secret's rotation policy",
+    description:
+      'Needs `update`. Replaces the settings of the policy (interval or schedule, strategy, restarts, drift); generators given ' +
+      'are added to the ones the secret has. The next scheduled rotation counts from now. Audited with the old and new policy.',
+    returns: SecretView,
+    returnsDescription: 'The secret, with its next scheduled rotation',
+    kind: 'secretChange',
+    body: {
+      type: RotationPolicyInput,
+      description: 'The new rotation policy',
+      example: { intervalSeconds: 2592000, strategy: 'replace', onDrift: 'restore' },
+    },
+  })
+  updateRotationPolicy(
+    @CurrentActor() actor: Actor,
+    @Param() secret: SecretParams,
+    @Body() input: RotationPolicyInput,
+  ): Promise<SecretView> {
+    return this.rotationPolicies.update(actor, secret, input);
   }
 
   @Post(':name/revoke')
