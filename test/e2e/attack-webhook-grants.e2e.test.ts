@@ -43,7 +43,19 @@ describe('webhook subscriptions follow their owner’s grants at dispatch (findi
     return started;
   };
 
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
+  // Deliveries are made only when the outbox is dispatched: once nothing is left undispatched, a
+  // subscription without a delivery row can receive nothing more.
+  const settle = () =>
+    expect
+      .poll(async () => {
+        const [outbox] = await broker.app
+          .get(DataSource)
+          .query<Array<{ n: number | string }>>(
+            'SELECT COUNT(*) AS n FROM lifecycle_events WHERE dispatched_at IS NULL',
+          );
+        return Number(outbox.n);
+      })
+      .toBe(0);
 
   it('suspends a subscription once its owner’s grant is deleted, and delivers nothing more', async () => {
     const namespace = await createNamespace(broker);
