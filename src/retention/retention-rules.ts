@@ -1,7 +1,7 @@
 /**
  * A table whose finished rows are removed once they are older than a setting. The list is the
- * whole configuration of retention: another table (the access requests, when they arrive) joins
- * with one more entry, and its RETENTION_<NAME>_DAYS setting is read for it.
+ * whole configuration of retention: another table joins with one more entry, and its
+ * RETENTION_<NAME>_DAYS setting is read for it.
  */
 export interface RetentionRule {
   /** `RETENTION_<NAME>_DAYS` sets it (upper-case), and logs and metrics name it. */
@@ -15,6 +15,8 @@ export interface RetentionRule {
   readonly finished?: string;
   /** Kept this long unless the setting says otherwise; 0 keeps rows forever. */
   readonly defaultDays: number;
+  /** Rows of other tables that belong to a removed row (by their foreign key), removed with it. */
+  readonly dependents?: readonly { readonly table: string; readonly foreignKey: string }[];
 }
 
 export const RETENTION_RULES: readonly RetentionRule[] = [
@@ -31,6 +33,18 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   },
   // Revoked or expired leases (their tokens died with their owner objects).
   { name: 'leases', table: 'leases', key: 'id', finishedAt: 'ended_at', defaultDays: 30 },
+  // Ended access requests: resolved without a grant, or their grant revoked or past its expiry.
+  // They are who-held-what history, so kept forever unless set; a break-glass use still waiting
+  // for its post-review is never removed.
+  {
+    name: 'access_requests',
+    table: 'access_requests',
+    key: 'id',
+    finishedAt: 'COALESCE(revoked_at, grant_expires_at, resolved_at)',
+    finished: "state <> 'pending' AND (break_glass = FALSE OR post_review_outcome IS NOT NULL)",
+    defaultDays: 0,
+    dependents: [{ table: 'access_request_reviews', foreignKey: 'request_id' }],
+  },
 ];
 
 /** The setting of a rule: `RETENTION_WEBHOOK_DELIVERIES_DAYS` for `webhook_deliveries`. */

@@ -68,16 +68,33 @@ export class RetentionSweeper implements OnApplicationBootstrap, OnModuleDestroy
     const finished = rule.finished === undefined ? '' : ` AND ${rule.finished}`;
     let removed = 0;
     for (;;) {
-      const result = await this.dataSource
-        .createQueryBuilder()
-        .delete()
-        .from(rule.table)
-        .where(
-          `${rule.key} IN (SELECT ${rule.key} FROM ${rule.table} WHERE ${rule.finishedAt} < :before${finished} LIMIT ${BATCH})`,
-          { before },
-        )
-        .execute();
-      const count = result.affected ?? 0;
+      // One transaction per batch: a row and the rows that depend on it go together.
+      const count = await this.dataSource.transaction(async (manager) => {
+        const rows = await manager
+          .createQueryBuilder()
+          .select(rule.key, 'key')
+          .from(rule.table, rule.table)
+          .where(`${rule.finishedAt} < :before${finished}`, { before })
+          .limit(BATCH)
+          .getRawMany<{ key: unknown }>();
+        const keys = rows.map((row) => row.key);
+        if (keys.length === 0) return 0;
+        for (const dependent of rule.dependents ?? []) {
+          await manager
+            .createQueryBuilder()
+            .delete()
+            .from(dependent.table)
+            .where(`${dependent.foreignKey} IN (:...keys)`, { keys })
+            .execute();
+        }
+        await manager
+          .createQueryBuilder()
+          .delete()
+          .from(rule.table)
+          .where(`${rule.key} IN (:...keys)`, { keys })
+          .execute();
+        return keys.length;
+      });
       removed += count;
       if (count < BATCH || this.task.isStopped) return removed;
     }

@@ -2,7 +2,16 @@ import { DataSource } from 'typeorm';
 import { describe, expect, it, vi } from 'vitest';
 import { Clock } from '../../src/common/time/clock.js';
 import { RetentionSweeper } from '../../src/retention/retention.sweeper.js';
-import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
+import {
+  askForAccess,
+  createAccessPolicy,
+  createNamespace,
+  createRole,
+  createSecret,
+  grantRole,
+  reviewAccess,
+  secretsPath,
+} from '../factories/index.js';
 import { createServiceAccount, leaseRequest } from '../factories/leases.js';
 import type { TestBroker } from '../support/broker.js';
 import { startFlakyReceiver } from '../support/flaky-receiver.js';
@@ -61,6 +70,48 @@ const tables = async (broker: TestBroker) => ({
   leases: await count(broker, 'SELECT COUNT(*) AS n FROM leases'),
 });
 
+/** Requests in a namespace of their own, by id: denied, approved for an hour, approved for 30 days, a break-glass use. */
+async function accessRequests(broker: TestBroker) {
+  const namespace = await createNamespace(broker);
+  const approver = (await createRole(broker, { verbs: ['approve'] })).name;
+  for (const subject of ['user:bob', 'user:carol']) await grantRole(broker, { subject, role: approver, namespace });
+  const { name: policy } = await createAccessPolicy(broker, {
+    namespace,
+    requesters: ['user:alice', 'user:erin'],
+    maxDurationSeconds: 30 * 86_400,
+    breakGlass: { subjects: ['user:oncall'], maxDurationSeconds: 900 },
+  });
+  const ask = async (sub: string, durationSeconds: number, extra: Record<string, unknown> = {}) =>
+    (
+      await askForAccess(broker, sub, {
+        policy,
+        namespace,
+        role: 'reader',
+        durationSeconds,
+        reason: 'r',
+        ...extra,
+      }).expect(201)
+    ).body.id as string;
+  const review = (id: string, sub: string, body: Record<string, unknown>) =>
+    reviewAccess(broker, sub, id, body).expect(201);
+
+  const denied = await ask('alice', 3600);
+  await review(denied, 'bob', { decision: 'deny', reason: 'not now' });
+  const hour = await ask('alice', 3600);
+  await review(hour, 'bob', { decision: 'approve' });
+  await review(hour, 'carol', { decision: 'approve' });
+  const month = await ask('erin', 30 * 86_400);
+  await review(month, 'bob', { decision: 'approve' });
+  await review(month, 'carol', { decision: 'approve' });
+  const breakGlass = await ask('oncall', 900, { breakGlass: true });
+  return { denied, hour, month, breakGlass };
+}
+
+const requestIds = async (broker: TestBroker) =>
+  (await broker.app.get(DataSource).query<Array<{ id: string }>>('SELECT id FROM access_requests ORDER BY id')).map(
+    (row) => row.id,
+  );
+
 describe('retention of finished rows', () => {
   it('removes delivered outbox rows, finished deliveries and ended leases once older than their setting, nothing else', async () => {
     const receiver = await startFlakyReceiver(0);
@@ -94,14 +145,49 @@ describe('retention of finished rows', () => {
     }
   });
 
+  it('removes ended access requests with their reviews once set, keeping live grants and unreviewed break-glass', async () => {
+    await withBroker({ RETENTION_ACCESS_REQUESTS_DAYS: '10' }, async (broker) => {
+      const { denied, hour, month, breakGlass } = await accessRequests(broker);
+      const reviews = () => count(broker, 'SELECT COUNT(*) AS n FROM access_request_reviews');
+      expect(await reviews()).toBe(5);
+      const sweeper = broker.app.get(RetentionSweeper);
+      await sweeper.sweepOnce();
+      expect(await requestIds(broker)).toEqual([denied, hour, month, breakGlass].sort());
+
+      // Eleven days on: the denial and the hour-long grant ended more than ten days ago; the
+      // 30-day grant is still live and the break-glass use waits for its post-review.
+      const clock = vi.spyOn(broker.app.get(Clock), 'now');
+      clock.mockImplementation(() => Date.now() + 11 * DAY_MS);
+      await sweeper.sweepOnce();
+      expect(await requestIds(broker)).toEqual([month, breakGlass].sort());
+      expect(await reviews()).toBe(2);
+      await broker.as('bob').get(`/v1/access-requests/${denied}`).expect(404);
+
+      // Post-reviewed, the break-glass use goes like any other; 41 days on, the month's grant has too.
+      clock.mockRestore();
+      await broker
+        .as('bob')
+        .post(`/v1/access-requests/${breakGlass}/post-review`)
+        .send({ outcome: 'acknowledged' })
+        .expect(200);
+      vi.spyOn(broker.app.get(Clock), 'now').mockImplementation(() => Date.now() + 41 * DAY_MS);
+      await sweeper.sweepOnce();
+      expect(await requestIds(broker)).toEqual([]);
+      expect(await reviews()).toBe(0);
+    });
+  });
+
   it('keeps rows forever with 0, and refuses to start on a setting for a table it does not know', async () => {
     await withBroker({ RETENTION_OUTBOX_DAYS: '0' }, async (broker) => {
       const namespace = await createNamespace(broker);
       await createSecret(broker, namespace, { name: 'db', data: { password: 'one' } });
+      // Access requests have no setting here: their default keeps them forever.
+      const requests = Object.values(await accessRequests(broker)).sort();
       const outbox = await count(broker, 'SELECT COUNT(*) AS n FROM lifecycle_events');
       vi.spyOn(broker.app.get(Clock), 'now').mockImplementation(() => Date.now() + 3650 * DAY_MS);
       await broker.app.get(RetentionSweeper).sweepOnce();
       expect(await count(broker, 'SELECT COUNT(*) AS n FROM lifecycle_events')).toBe(outbox);
+      expect(await requestIds(broker)).toEqual(requests);
     });
     await expect(withBroker({ RETENTION_AUDIT_DAYS: '30' }, () => Promise.resolve())).rejects.toThrow(
       /RETENTION_AUDIT_DAYS names no table with retention/,

@@ -35,9 +35,9 @@ export function readmeBlocks(heading: string): string[] {
   return [...body.matchAll(/```sh\n([\s\S]*?)\n```/g)].map(([, block]) => block);
 }
 
-const STEP_START = /^(curl |kubectl |(export )?[A-Z_]+=)/;
+const STEP_START = /^(curl |kubectl |sleep |(export )?[A-Z_]+=)/;
 
-/** One step per command (curl, kubectl or a variable assignment) with its continuation lines. */
+/** One step per command (curl, kubectl, sleep or a variable assignment) with its continuation lines. */
 export function stepsOf(block: string): TourStep[] {
   const steps: TourStep[] = [];
   let expected: string | undefined;

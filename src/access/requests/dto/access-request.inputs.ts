@@ -192,13 +192,14 @@ export class ReviewAccessRequestInput {
   reason?: string;
 
   @ApiPropertyOptional({
-    minimum: 60,
+    minimum: 1,
     maximum: MAX_ACCESS_SECONDS,
     description: 'The longest access you agree to, in seconds: it can only shorten',
   })
   @IsOptional()
   @IsInt({ message: 'maxDurationSeconds must be an integer' })
-  @Min(60)
+  // Any positive cap only narrows what was asked, so it needs no floor beyond one second.
+  @Min(1)
   @Max(MAX_ACCESS_SECONDS)
   maxDurationSeconds?: number;
 }
@@ -220,7 +221,7 @@ export class ReviewAccessRequestArgs extends AccessRequestIdParams {
   @Field(() => Int, { nullable: true, description: 'The longest access you agree to, in seconds: it can only shorten' })
   @IsOptional()
   @IsInt({ message: 'maxDurationSeconds must be an integer' })
-  @Min(60)
+  @Min(1)
   @Max(MAX_ACCESS_SECONDS)
   maxDurationSeconds?: number;
 }
