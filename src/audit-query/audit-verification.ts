@@ -33,14 +33,25 @@ export interface VerificationContext {
   /** Pruned ranges the walk found, and which of them were checked against their archive. */
   readonly archived?: ReadonlyArray<{ readonly range: PrunedRange; readonly checked: boolean }>;
   /** What checking the archive files given found. */
-  readonly archiveFindings?: ReadonlyArray<{ kind: 'archive-invalid' | 'archive-missing' | 'archive-unmatched'; message: string; fromId?: number; toId?: number }>;
+  readonly archiveFindings?: ReadonlyArray<{
+    kind: 'archive-invalid' | 'archive-missing' | 'archive-unmatched';
+    message: string;
+    fromId?: number;
+    toId?: number;
+  }>;
 }
 
 /** What verify answers, from a finished walk and the checkpoints read before it started. */
 export function verificationReport(
   verifier: ChainVerifier,
   readings: readonly LocationReading[],
-  { lastWrittenTo = () => undefined, keyEpoch, acknowledged = [], archived = [], archiveFindings = [] }: VerificationContext = {},
+  {
+    lastWrittenTo = () => undefined,
+    keyEpoch,
+    acknowledged = [],
+    archived = [],
+    archiveFindings = [],
+  }: VerificationContext = {},
 ): AuditChainVerification {
   const anchors = validCheckpoints(readings);
   const lostToRestore = (checkpoint: AuditCheckpoint) =>

@@ -131,15 +131,13 @@ export async function* readArchive(path: string): AsyncGenerator<ArchiveEntry> {
     }
     if (parsed.type === 'audit-archive') {
       if (number !== 1) throw new ArchiveFormatError(`line ${number} is a second header`);
-      const { type: _type, ...header } = parsed;
-      yield { kind: 'header', header };
+      // The line's `type` stays on the objects: every reader picks the fields it names.
+      yield { kind: 'header', header: parsed };
     } else if (parsed.type === 'audit-archive-end') {
       ended = true;
-      const { type: _type, ...trailer } = parsed;
-      yield { kind: 'trailer', trailer };
+      yield { kind: 'trailer', trailer: parsed };
     } else {
-      const { type: _type, time, ...fields } = parsed;
-      yield { kind: 'event', event: { ...fields, time: new Date(time) }, line: number };
+      yield { kind: 'event', event: { ...parsed, time: new Date(parsed.time) }, line: number };
     }
   }
   if (number === 0) throw new ArchiveFormatError('the file is empty');
@@ -185,7 +183,8 @@ export class ArchiveSegmentCheck {
     const expected = this.previous.id + 1;
     this.previous = { id: event.id, hash: event.hash };
     this.count++;
-    if (event.id > this.header.lastId) return `event ${event.id} is after the header's last event ${this.header.lastId}`;
+    if (event.id > this.header.lastId)
+      return `event ${event.id} is after the header's last event ${this.header.lastId}`;
     if (event.id !== expected) return `event ${expected} is missing`;
     return undefined;
   }
@@ -198,13 +197,18 @@ export class ArchiveSegmentCheck {
   finish(): string[] {
     const { header, trailer } = this;
     const problems: string[] = [];
-    if (header.count !== header.lastId - header.firstId + 1) problems.push('its header counts another number of events than its range holds');
+    if (header.count !== header.lastId - header.firstId + 1)
+      problems.push('its header counts another number of events than its range holds');
     if (this.count !== header.count) problems.push(`it holds ${this.count} events, its header says ${header.count}`);
     if (this.previous.id !== header.lastId || this.previous.hash !== header.tailHash) {
       problems.push(`it ends at event ${this.previous.id}, not at the header's tail event ${header.lastId}`);
     }
     if (trailer === undefined) problems.push('its last line is missing (the file was cut short)');
-    else if (trailer.lastId !== header.lastId || trailer.count !== header.count || trailer.tailHash !== header.tailHash) {
+    else if (
+      trailer.lastId !== header.lastId ||
+      trailer.count !== header.count ||
+      trailer.tailHash !== header.tailHash
+    ) {
       problems.push('its last line does not repeat its header');
     }
     return problems;
@@ -246,7 +250,8 @@ export function prunedRangeOf(
     (key) => details[key],
   );
   const numbers = [fromId, toId, count, countUpTo, keyEpoch];
-  if (!numbers.every((value) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) return undefined;
+  if (!numbers.every((value) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
+    return undefined;
   const hashes = [details.headHash, details.tailHash, details.archiveSha256];
   if (!hashes.every((value) => typeof value === 'string' && HEX_64.safeParse(value).success)) return undefined;
   if ((toId as number) >= event.id || (fromId as number) > (toId as number)) return undefined;

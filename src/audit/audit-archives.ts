@@ -100,7 +100,14 @@ export class AuditArchives {
     } finally {
       await rm(temporary, { force: true });
     }
-    const summary = { file: out, firstId, lastId, count: header.count, headHash: header.headHash, tailHash: header.tailHash };
+    const summary = {
+      file: out,
+      firstId,
+      lastId,
+      count: header.count,
+      headHash: header.headHash,
+      tailHash: header.tailHash,
+    };
     return { ...summary, checkpointId: covering.checkpoint.id, sha256: await sha256OfFile(out) };
   }
 
@@ -122,16 +129,23 @@ export class AuditArchives {
     const problems = [...walk.problems, ...verifier.findings.map(findingText)];
     if (header !== undefined) {
       if (header.firstId !== (start?.toId ?? 0) + 1 || header.countBefore !== (start?.countUpTo ?? 0)) {
-        problems.push(`starts at event ${header.firstId}, but the chain in the database starts at event ${(start?.toId ?? 0) + 1}`);
+        problems.push(
+          `starts at event ${header.firstId}, but the chain in the database starts at event ${(start?.toId ?? 0) + 1}`,
+        );
       }
       for (const { location, reading } of await this.checkpoints.readAll()) {
         if (reading?.state === 'valid' && reading.checkpoint.id < header.lastId) {
-          problems.push(`ends after the ${location} checkpoint (event ${reading.checkpoint.id}): let the broker write a checkpoint first`);
+          problems.push(
+            `ends after the ${location} checkpoint (event ${reading.checkpoint.id}): let the broker write a checkpoint first`,
+          );
         }
       }
     }
     if (header === undefined || problems.length > 0) {
-      throw new DomainError(ErrorCode.InvalidInput, `Not pruned, nothing changed: ${basename(path)} ${problems.join('; ')}`);
+      throw new DomainError(
+        ErrorCode.InvalidInput,
+        `Not pruned, nothing changed: ${basename(path)} ${problems.join('; ')}`,
+      );
     }
     const event = await this.audit.record({
       actor,
@@ -154,7 +168,10 @@ export class AuditArchives {
     // Recorded before the rows go: a prune cut short leaves its range archived, and the next prune removes the rest.
     await this.store.deleteBetween(range.fromId, range.toId);
     await this.writer.writeNow();
-    this.logger.warn({ by: actor.subject, fromId: range.fromId, toId: range.toId, sha256 }, 'archived audit events pruned');
+    this.logger.warn(
+      { by: actor.subject, fromId: range.fromId, toId: range.toId, sha256 },
+      'archived audit events pruned',
+    );
     return range;
   }
 
@@ -209,22 +226,29 @@ export class AuditArchives {
   /** The checkpoint an archive holds, when signed under this broker's key (or an earlier epoch's). */
   checkpointOf(header: ArchiveHeader): AuditCheckpoint | undefined {
     const reading = decodeCheckpoint(header.checkpoint, this.keys.checkpoint, this.keys.retiredCheckpointKeys);
-    return reading.state === 'valid' ? reading.checkpoint : reading.state === 'invalid' ? reading.superseded : undefined;
+    return reading.state === 'valid'
+      ? reading.checkpoint
+      : reading.state === 'invalid'
+        ? reading.superseded
+        : undefined;
   }
 
   private async checkpointProblems(header: ArchiveHeader): Promise<string[]> {
     const checkpoint = this.checkpointOf(header);
     if (checkpoint === undefined) return ['holds a checkpoint whose signature does not verify'];
-    if (checkpoint.id < header.lastId) return [`holds a checkpoint of event ${checkpoint.id}, before its tail event ${header.lastId}`];
+    if (checkpoint.id < header.lastId)
+      return [`holds a checkpoint of event ${checkpoint.id}, before its tail event ${header.lastId}`];
     const hash = checkpoint.id === header.lastId ? header.tailHash : await this.store.hashAt(checkpoint.id);
     // Once that event was pruned too, a later archive holds it, and verify over both compares it.
-    if (hash !== undefined && hash !== checkpoint.hash) return [`holds a checkpoint of event ${checkpoint.id} with another hash than the chain`];
+    if (hash !== undefined && hash !== checkpoint.hash)
+      return [`holds a checkpoint of event ${checkpoint.id} with another hash than the chain`];
     return [];
   }
 
   private async compareWithDatabase(events: readonly ChainedEvent[]): Promise<string[]> {
     const stored = new Map<number, string>();
-    for await (const event of this.store.eventsBetween(events[0].id, events[events.length - 1].id)) stored.set(event.id, event.hash);
+    for await (const event of this.store.eventsBetween(events[0].id, events[events.length - 1].id))
+      stored.set(event.id, event.hash);
     const differing = events.filter((event) => stored.get(event.id) !== event.hash);
     return differing.slice(0, 10).map((event) => `event ${event.id} is not the one the database holds`);
   }
@@ -234,9 +258,13 @@ export class AuditArchives {
     await this.writer.writeNow();
     for (const { location, reading } of await this.checkpoints.readAll()) {
       if (reading?.state !== 'valid' || reading.checkpoint.id < lastId) continue;
-      if ((await this.store.hashAt(reading.checkpoint.id)) === reading.checkpoint.hash) return { checkpoint: reading.checkpoint, location };
+      if ((await this.store.hashAt(reading.checkpoint.id)) === reading.checkpoint.hash)
+        return { checkpoint: reading.checkpoint, location };
     }
-    throw new DomainError(ErrorCode.Unavailable, `No signed checkpoint covers event ${lastId}, and none could be written (see the log)`);
+    throw new DomainError(
+      ErrorCode.Unavailable,
+      `No signed checkpoint covers event ${lastId}, and none could be written (see the log)`,
+    );
   }
 
   private async writeFile(path: string, header: ArchiveHeader): Promise<void> {

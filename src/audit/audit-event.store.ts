@@ -54,7 +54,9 @@ export abstract class AuditEventStore {
   async countUpTo(id: number): Promise<number> {
     const start = await this.chainStart();
     if (start === undefined) return this.countBetween(0, id);
-    return id <= start.toId ? Math.min(id, start.countUpTo) : start.countUpTo + (await this.countBetween(start.toId, id));
+    return id <= start.toId
+      ? Math.min(id, start.countUpTo)
+      : start.countUpTo + (await this.countBetween(start.toId, id));
   }
 
   /**
@@ -70,7 +72,10 @@ export abstract class AuditEventStore {
     return rows
       .map(prunedRangeOf)
       .filter((range) => range !== undefined)
-      .reduce<PrunedRange | undefined>((newest, range) => (newest && newest.toId >= range.toId ? newest : range), undefined);
+      .reduce<PrunedRange | undefined>(
+        (newest, range) => (newest && newest.toId >= range.toId ? newest : range),
+        undefined,
+      );
   }
 
   /** The id of the newest event after `afterId` written before `time`; undefined when there is none. */
@@ -86,7 +91,7 @@ export abstract class AuditEventStore {
 
   /** Events with `fromId` ≤ id ≤ `toId`, oldest first, read in batches. */
   async *eventsBetween(fromId: number, toId: number): AsyncGenerator<ChainedEvent> {
-    for (let afterId = fromId - 1; ; ) {
+    for (let afterId = fromId - 1; ;) {
       const rows = await this.dataSource
         .getRepository(AuditEventEntity)
         .createQueryBuilder('event')

@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditArchives } from '../../src/audit/audit-archives.js';
 import { AuditCheckpointWriter } from '../../src/audit/audit-checkpoint.writer.js';
+import { AuditQueryService } from '../../src/audit-query/audit-query.service.js';
+import { KekRewrapService } from '../../src/secrets/kek-rewrap.service.js';
 import { CHECKPOINT_CONFIGMAP, CHECKPOINT_KEY } from '../../src/audit/checkpoint-locations.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import { ADMIN, TEST_ENCRYPTION_KEY, type TestBroker } from '../support/broker.js';
@@ -17,7 +21,14 @@ import { withBroker } from '../support/use-broker.js';
 interface Verification {
   ok: boolean;
   findings: Array<{ kind: string; fromId: string | null; toId: string | null; message: string }>;
-  archived: Array<{ fromId: string; toId: string; count: number; archiveSha256: string; prunedBy: string; checked: boolean }>;
+  archived: Array<{
+    fromId: string;
+    toId: string;
+    count: number;
+    archiveSha256: string;
+    prunedBy: string;
+    checked: boolean;
+  }>;
   unchecked: Array<{ fromId: string; toId: string }>;
 }
 
@@ -58,8 +69,15 @@ function environment(broker: TestBroker): Record<string, string> {
 const run = (broker: TestBroker, script: string, args: string[]): Promise<ScriptRun> =>
   runNpmScript(script, args, environment(broker), 120_000);
 
-async function verifyCommand(broker: TestBroker, archives: string[]): Promise<{ run: ScriptRun; report: Verification }> {
-  const result = await run(broker, 'audit:verify', archives.flatMap((file) => ['--archive', file]));
+async function verifyCommand(
+  broker: TestBroker,
+  archives: string[],
+): Promise<{ run: ScriptRun; report: Verification }> {
+  const result = await run(
+    broker,
+    'audit:verify',
+    archives.flatMap((file) => ['--archive', file]),
+  );
   expect(result.stderr).toBe('');
   return { run: result, report: JSON.parse(result.stdout) as Verification };
 }
@@ -118,7 +136,9 @@ describe('audit archive and prune', () => {
       expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ type: 'audit-archive-end', lastId: summary.lastId });
       const overwrite = await run(broker, 'audit:archive', ['--before', cutoff.toISOString(), '--out', archive]);
       expect(overwrite.code).toBe(1);
-      expect(overwrite.stderr.trim()).toBe(`audit:archive failed: ${archive} exists; an archive never overwrites a file`);
+      expect(overwrite.stderr.trim()).toBe(
+        `audit:archive failed: ${archive} exists; an archive never overwrites a file`,
+      );
 
       // Not a verified archive: refused, and nothing changes.
       const holed = tamperedCopy(archive, 2, () => undefined);
@@ -141,7 +161,9 @@ describe('audit archive and prune', () => {
       expect(alone.findings).toEqual([]);
       expect(alone.ok).toBe(true);
       expect(alone.unchecked).toEqual([{ fromId: '1', toId: String(summary.lastId) }]);
-      expect(alone.archived).toMatchObject([{ fromId: '1', toId: String(summary.lastId), prunedBy: 'user:ops', checked: false }]);
+      expect(alone.archived).toMatchObject([
+        { fromId: '1', toId: String(summary.lastId), prunedBy: 'user:ops', checked: false },
+      ]);
 
       // Checkpoints advance after the prune.
       await broker.as('admin').post(`${path}/request`).send({}).expect(200);
@@ -196,4 +218,44 @@ describe('audit archive and prune', () => {
       expect(again.stderr).toContain('Not pruned, nothing changed');
     });
   }, 600_000);
+
+  it('a prune past a key epoch marker keeps the epoch: no second marker at start, and verify walks on under the new key', async () => {
+    const keyA = randomBytes(32).toString('base64');
+    const keyB = randomBytes(32).toString('base64');
+    const onlyB = { ENCRYPTION_KEYS: `key-b:${keyB}` };
+    await withBroker({ ENCRYPTION_KEYS: `key-a:${keyA}` }, async (broker) => {
+      await broker.as('admin').get('/v1/audit-events').query({ limit: 1 }).expect(200);
+      await broker.restart(undefined, {
+        ENCRYPTION_KEYS: `key-a:${keyA},key-b:${keyB}`,
+        ENCRYPTION_KEY_ACTIVE: 'key-b',
+      });
+      await broker.app.get(KekRewrapService).run({ batchSize: 10 });
+      await broker.restart(undefined, onlyB);
+      const markers = () =>
+        broker.app.get(DataSource).query<unknown[]>(`SELECT id FROM audit_events WHERE subject = 'system:key-epoch'`);
+      expect(await markers()).toHaveLength(1);
+      for (let read = 0; read < 2; read++) await broker.as('admin').get('/v1/audit-events').query({ limit: 1 });
+      await sleep(5);
+      const cutoff = new Date();
+      await sleep(5);
+      await broker.as('admin').get('/v1/audit-events').query({ limit: 1 }).expect(200);
+
+      const archive = join(directory, 'epochs.ndjson');
+      const archives = broker.app.get(AuditArchives);
+      await archives.write(cutoff, archive);
+      const actor = { subject: 'user:ops', request: { requestId: 'test', sourceIp: undefined, userAgent: 'test' } };
+      await archives.prune(actor, archive);
+      expect(await markers()).toEqual([]);
+
+      await broker.restart(undefined, onlyB);
+      expect(await markers()).toEqual([]);
+      await broker.as('admin').get('/v1/audit-events').query({ limit: 1 }).expect(200);
+      await broker.app.get(AuditCheckpointWriter).writeNow();
+      const alone = await routeVerify(broker);
+      expect(alone.findings).toEqual([]);
+      const whole = await broker.app.get(AuditQueryService).verifyChain([archive]);
+      expect(whole.findings).toEqual([]);
+      expect(whole.ok).toBe(true);
+    });
+  }, 300_000);
 });

@@ -115,7 +115,10 @@ export class ArchivedAuditRange {
   @ApiProperty({ example: 5000, description: 'How many events the archive holds' })
   count: number;
 
-  @ApiProperty({ example: 'a3f1…', description: 'SHA-256 of the archive file, as it was pruned' })
+  @ApiProperty({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'SHA-256 of the archive file, as it was pruned',
+  })
   archiveSha256: string;
 
   @ApiProperty({ example: '5123', description: 'The audit_pruned event' })
