@@ -166,7 +166,7 @@ export class AuditArchives {
     const range = prunedRangeOf({ ...event, id: Number(event.id), details: JSON.stringify(event.details) });
     if (range === undefined) throw new DomainError(ErrorCode.Internal, 'The prune event does not read back as a prune');
     // Recorded before the rows go: a prune cut short leaves its range archived, and the next prune removes the rest.
-    await this.store.deleteBetween(range.fromId, range.toId);
+    await this.store.deleteUpTo(range.toId);
     await this.writer.writeNow();
     this.logger.warn(
       { by: actor.subject, fromId: range.fromId, toId: range.toId, sha256 },

@@ -105,9 +105,15 @@ export abstract class AuditEventStore {
     }
   }
 
-  /** Removes the events `fromId`..`toId`, a batch at a time so no statement holds the table long. */
-  async deleteBetween(fromId: number, toId: number): Promise<void> {
-    for (let first = fromId; first <= toId; first += DELETE_BATCH) {
+  /**
+   * Removes every event up to `toId` (a range pruned before and left behind by an interrupted
+   * prune too), a batch at a time so no statement holds the table long.
+   */
+  async deleteUpTo(toId: number): Promise<void> {
+    const [oldest] = await this.dataSource
+      .getRepository(AuditEventEntity)
+      .find({ order: { id: 'ASC' }, take: 1, select: { id: true } });
+    for (let first = oldest?.id ?? toId + 1; first <= toId; first += DELETE_BATCH) {
       await this.dataSource
         .getRepository(AuditEventEntity)
         .delete({ id: Between(first, Math.min(first + DELETE_BATCH - 1, toId)) });

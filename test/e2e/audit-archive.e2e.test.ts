@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -140,6 +140,10 @@ describe('audit archive and prune', () => {
         `audit:archive failed: ${archive} exists; an archive never overwrites a file`,
       );
 
+      const nothing = await run(broker, 'audit:archive', ['--before', '2000-01-01', '--out', join(directory, 'none')]);
+      expect(nothing.code).toBe(1);
+      expect(nothing.stderr.trim()).toBe('audit:archive failed: No events before 2000-01-01T00:00:00.000Z to archive');
+
       // Not a verified archive: refused, and nothing changes.
       const holed = tamperedCopy(archive, 2, () => undefined);
       const refused = await run(broker, 'audit:prune', ['--archive', holed]);
@@ -170,6 +174,10 @@ describe('audit archive and prune', () => {
       await broker.app.get(AuditCheckpointWriter).writeNow();
       expect(await configMapCheckpointId(broker)).toBe((await ids(broker)).head);
       expect((await routeVerify(broker)).ok).toBe(true);
+
+      const commandAlone = await verifyCommand(broker, []);
+      expect(commandAlone.run.code).toBe(0);
+      expect(commandAlone.report.unchecked).toEqual(alone.unchecked);
 
       // The database and the archive as one chain.
       const whole = await verifyCommand(broker, [archive]);
@@ -216,6 +224,17 @@ describe('audit archive and prune', () => {
       const again = await run(broker, 'audit:prune', ['--archive', archive]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('Not pruned, nothing changed');
+
+      // A chain broken in the database is not archived, and no file is left.
+      for (let read = 0; read < 3; read++) await broker.as('admin').post(`${path}/request`).send({}).expect(200);
+      await broker.app.get(AuditCheckpointWriter).writeNow();
+      const { head } = await ids(broker);
+      await broker.app.get(DataSource).query(`DELETE FROM audit_events WHERE id = ${head - 1}`);
+      const broken = join(directory, 'broken.ndjson');
+      const refusedBroken = await run(broker, 'audit:archive', ['--before', new Date().toISOString(), '--out', broken]);
+      expect(refusedBroken.code).toBe(1);
+      expect(refusedBroken.stderr).toContain(`Not archived: event ${head - 1} missing; run verify`);
+      expect(existsSync(broken)).toBe(false);
     });
   }, 600_000);
 
