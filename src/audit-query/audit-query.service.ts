@@ -18,7 +18,7 @@ import {
   type PrunedRange,
 } from '../audit/audit-archive.js';
 import { AuditArchives } from '../audit/audit-archives.js';
-import { ChainVerifier, type ChainedEvent } from '../audit/audit-chain.js';
+import { ChainVerifier, GENESIS_HASH, type ChainedEvent } from '../audit/audit-chain.js';
 import { AuditEventStore } from '../audit/audit-event.store.js';
 import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
 import { AuditKeys } from '../audit/audit-keys.js';
@@ -137,9 +137,10 @@ export class AuditQueryService {
     }
     const startId = start?.toId ?? 0;
     if (walked.length > 0 && verifier.head.id < startId) findings.missing(verifier.head.id + 1, startId);
-    if (start && verifier.head.id !== startId) {
-      verifier.jumpTo({ id: startId, hash: start.tailHash }, start.countUpTo);
-      hasher.resume(start.keyEpoch);
+    // Back to where the database's chain starts when an archive given reached past it (one not pruned).
+    if (verifier.head.id !== startId) {
+      verifier.jumpTo({ id: startId, hash: start?.tailHash ?? GENESIS_HASH }, start?.countUpTo ?? 0);
+      hasher.resume(start?.keyEpoch ?? 0);
     }
     for await (const event of this.walk(
       (query) => query.andWhere('event.id > :startId', { startId }),

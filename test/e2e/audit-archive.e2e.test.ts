@@ -152,6 +152,11 @@ describe('audit archive and prune', () => {
       expect(refused.stderr).toContain('event 2 is missing');
       expect(await ids(broker)).toEqual(before);
 
+      // Before the prune, the archive is no prune's: reported as such, the database's chain still whole.
+      const early = await verifyCommand(broker, [archive]);
+      expect(early.run.code).toBe(1);
+      expect(early.report.findings.map((finding) => finding.kind)).toEqual(['archive-unmatched']);
+
       // The prune: exactly the archived events go, attributed in the chain.
       const pruned = await run(broker, 'audit:prune', ['--archive', archive, '--by', 'user:ops']);
       expect(pruned.stderr).toBe('');
