@@ -85,6 +85,9 @@ describe('audit archive files', () => {
       "it ends at event 3, not at the header's tail event 5",
       'its last line is missing (the file was cut short)',
     ]);
+    const empty = new ArchiveSegmentCheck({ ...header, lastId: 0, count: 0, tailHash: GENESIS_HASH });
+    empty.end({ lastId: 0, count: 0, tailHash: GENESIS_HASH });
+    expect(empty.finish()).toEqual(['holds no events']);
     const junk = file('junk.ndjson', [headerLineOf(header), '{"type":"event","id":1}\n']);
     await expect(entries(junk)).rejects.toThrow(new ArchiveFormatError('line 2 is not an archive line'));
     const headless = file('headless.ndjson', [eventLineOf(events[0])]);

@@ -197,6 +197,7 @@ export class ArchiveSegmentCheck {
   finish(): string[] {
     const { header, trailer } = this;
     const problems: string[] = [];
+    if (header.lastId < header.firstId) problems.push('holds no events');
     if (header.count !== header.lastId - header.firstId + 1)
       problems.push('its header counts another number of events than its range holds');
     if (this.count !== header.count) problems.push(`it holds ${this.count} events, its header says ${header.count}`);

@@ -133,6 +133,8 @@ export class AuditArchives {
           `starts at event ${header.firstId}, but the chain in the database starts at event ${(start?.toId ?? 0) + 1}`,
         );
       }
+      // What was checked is what the prune records: the file must not have changed while it was read.
+      if ((await sha256OfFile(path)) !== sha256) problems.push('changed while it was being checked');
       for (const { location, reading } of await this.checkpoints.readAll()) {
         if (reading?.state === 'valid' && reading.checkpoint.id < header.lastId) {
           problems.push(
