@@ -1418,7 +1418,7 @@ export interface components {
             count: number;
             /**
              * @description SHA-256 of the archive file, as it was pruned
-             * @example a3f1…
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
              */
             archiveSha256: string;
             /**
