@@ -1336,10 +1336,10 @@ export interface components {
         };
         AuditChainFinding: {
             /**
-             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back); key-epoch-missing: the chain lacks the marker of the newest audit key epoch
+             * @description gap: events missing from the ids; broken-link: an event that does not link to the one before it; hash-mismatch: events whose hash does not match their fields under the key (modified, or re-hashed without the key); truncated: events a checkpoint recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back); key-epoch-missing: the chain lacks the marker of the newest audit key epoch; archive-invalid: an archive file given to verify is damaged, altered, or not the file its prune recorded; archive-missing: events between the archives given, or between them and the database, are in none of them; archive-unmatched: an archive file covers no range that was pruned
              * @enum {string}
              */
-            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable" | "checkpoint-behind" | "checkpoint-rolled-back" | "key-epoch-missing";
+            kind: "gap" | "broken-link" | "hash-mismatch" | "truncated" | "checkpoint-missing" | "checkpoint-invalid" | "checkpoint-unreadable" | "checkpoint-behind" | "checkpoint-rolled-back" | "key-epoch-missing" | "archive-invalid" | "archive-missing" | "archive-unmatched";
             /**
              * @description First event id concerned (null for checkpoint findings)
              * @example 41
@@ -1400,6 +1400,51 @@ export interface components {
              */
             reason: string;
         };
+        ArchivedAuditRange: {
+            /**
+             * @description First archived event id
+             * @example 1
+             */
+            fromId: string;
+            /**
+             * @description Last archived event id
+             * @example 5000
+             */
+            toId: string;
+            /**
+             * @description How many events the archive holds
+             * @example 5000
+             */
+            count: number;
+            /**
+             * @description SHA-256 of the archive file, as it was pruned
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            archiveSha256: string;
+            /**
+             * @description The audit_pruned event
+             * @example 5123
+             */
+            eventId: string;
+            /**
+             * @description Who pruned it
+             * @example user:ops
+             */
+            prunedBy: string;
+            /**
+             * Format: date-time
+             * @description When it was pruned
+             */
+            prunedAt: string;
+            /** @description Whether its archive file was given to this verify and checked as part of the chain */
+            checked: boolean;
+        };
+        AuditEventRange: {
+            /** @example 1 */
+            fromId: string;
+            /** @example 5000 */
+            toId: string;
+        };
         AuditChainVerification: {
             /** @description True when nothing was found: the chain is whole, links and hashes match, and it still holds what the checkpoints recorded */
             ok: boolean;
@@ -1421,6 +1466,10 @@ export interface components {
             findings: components["schemas"]["AuditChainFinding"][];
             /** @description Gaps acknowledged as lost to a database restore: the checkpoints they were measured against are not reported as truncated */
             acknowledgedGaps: components["schemas"]["AcknowledgedAuditGap"][];
+            /** @description Ranges archived and pruned from the database, as far as the chain walked still records their prunes */
+            archived: components["schemas"]["ArchivedAuditRange"][];
+            /** @description Archived events this verify did not check, because their archive files were not given to it (the route checks the database alone; `npm run audit:verify -- --archive FILE…` checks archives with it) */
+            unchecked: components["schemas"]["AuditEventRange"][];
         };
         WebhookView: {
             /**
@@ -6764,7 +6813,7 @@ export interface operations {
                 /** @description Only events of this subject */
                 subject?: string;
                 /** @description The action (verb) of the event */
-                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift" | "access_request.create" | "access_request.review" | "access_request.approve" | "access_request.deny" | "access_request.withdraw" | "access_request.expire" | "access_request.invalidate" | "access_request.revoke" | "access_request.break_glass" | "access_request.post_review" | "restore_acknowledged";
+                verb?: "read" | "list" | "create" | "update" | "rotate" | "rollback" | "revoke" | "lease" | "approve" | "audit:read" | "grants:manage" | "webhooks:manage" | "authenticate" | "suspicious_activity" | "reconcile" | "rewrap" | "drift" | "access_request.create" | "access_request.review" | "access_request.approve" | "access_request.deny" | "access_request.withdraw" | "access_request.expire" | "access_request.invalidate" | "access_request.revoke" | "access_request.break_glass" | "access_request.post_review" | "restore_acknowledged" | "audit_pruned";
                 /** @description Only events of this namespace */
                 namespace?: string;
                 /** @description Only events about this name */

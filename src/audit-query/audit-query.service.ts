@@ -8,10 +8,22 @@ import type { PageRequest } from '../common/paging/page.js';
 import type { AccessRequest } from '../grants/decision.js';
 import { PolicyService } from '../grants/policy.service.js';
 import { ANY } from '../common/vocabulary/scope.js';
-import { ChainVerifier } from '../audit/audit-chain.js';
+import { basename } from 'node:path';
+import {
+  archiveHeader,
+  ArchiveFormatError,
+  prunedRangeOf,
+  sha256OfFile,
+  type ArchiveHeader,
+  type PrunedRange,
+} from '../audit/audit-archive.js';
+import { AuditArchives } from '../audit/audit-archives.js';
+import { ChainVerifier, GENESIS_HASH, type ChainedEvent } from '../audit/audit-chain.js';
+import { AuditEventStore } from '../audit/audit-event.store.js';
 import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
 import { AuditKeys } from '../audit/audit-keys.js';
 import { acknowledgedRestoreOf, RESTORE_ACKNOWLEDGED, type AcknowledgedRestore } from '../audit/audit-restores.js';
+import { ArchiveFindings, type GivenArchive } from './archive-findings.js';
 import { validCheckpoints, verificationReport } from './audit-verification.js';
 import { auditVisibility, restrictTo, type AuditVisibility } from './audit-visibility.js';
 import type { AuditEventFilter, AuditTimeRange } from './dto/audit-event-filter.input.js';
@@ -36,6 +48,8 @@ export class AuditQueryService {
     private readonly checkpoints: AuditCheckpoints,
     private readonly keys: AuditKeys,
     private readonly cursors: CursorCodec,
+    private readonly store: AuditEventStore,
+    private readonly archives: AuditArchives,
   ) {}
 
   /**
@@ -69,7 +83,8 @@ export class AuditQueryService {
   /**
    * Walks the whole chain in id order, checking every link under the key, and compares it with
    * the checkpoints kept outside the database. Only an auditor of everything may: the chain spans
-   * every namespace, and a narrower auditor would learn of events it cannot see.
+   * every namespace, and a narrower auditor would learn of events it cannot see. Archived events
+   * are listed, not checked: `verifyChain` with their files checks them.
    */
   async verify(actor: Actor): Promise<AuditChainVerification> {
     await this.policy.authorize(actor, {
@@ -77,27 +92,88 @@ export class AuditQueryService {
       verbs: ['audit:read'],
       scope: { namespace: ANY, namePattern: ANY },
     });
+    return this.verifyChain();
+  }
+
+  /**
+   * The chain as one: the archive files given (the operator's command reads them from its disk),
+   * then the database from where its chain starts. Ranges pruned but not given are reported as
+   * unchecked, except between the archives given and the database, where the chain must connect.
+   */
+  async verifyChain(archivePaths: readonly string[] = []): Promise<AuditChainVerification> {
     // Read first: a checkpoint never names an event the walk that follows could miss.
     const readings = await this.checkpoints.readAll();
+    const start = await this.store.chainStart();
+    const archives = await this.archiveHeaders(archivePaths);
     const hasher = this.keys.walk();
-    const verifier = new ChainVerifier(
-      hasher,
-      validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id),
-    );
+    const verifier = new ChainVerifier(hasher, [
+      ...validCheckpoints(readings).map(({ checkpoint }) => checkpoint.id),
+      ...archives.flatMap(({ checkpoint }) => (checkpoint ? [checkpoint.id] : [])),
+    ]);
     const acknowledged: AcknowledgedRestore[] = [];
+    const pruned = new Map<number, PrunedRange>();
+    const visit = (event: ChainedEvent) => {
+      const restore = event.action === RESTORE_ACKNOWLEDGED ? acknowledgedRestoreOf(event) : undefined;
+      if (restore) acknowledged.push(restore);
+      const range = prunedRangeOf(event);
+      if (range) pruned.set(range.fromId, range);
+    };
+    const findings = new ArchiveFindings();
+    const walked: typeof archives = [];
+    for (const archive of archives) {
+      const { header, path } = archive;
+      if (header.firstId <= verifier.head.id) {
+        findings.add('archive-invalid', `${basename(path)} overlaps the archive before it`);
+        continue;
+      }
+      if (header.firstId > verifier.head.id + 1) {
+        if (verifier.head.id > 0) findings.missing(verifier.head.id + 1, header.firstId - 1);
+        verifier.jumpTo({ id: header.firstId - 1, hash: header.headHash }, header.countBefore);
+        hasher.resume(header.keyEpoch);
+      }
+      const walk = await this.archives.walk(path, verifier, { visit });
+      walk.problems.forEach((problem) => findings.add('archive-invalid', `${basename(path)} ${problem}`));
+      walked.push(archive);
+    }
+    const startId = start?.toId ?? 0;
+    if (walked.length > 0 && verifier.head.id < startId) findings.missing(verifier.head.id + 1, startId);
+    // Back to where the database's chain starts when an archive given reached past it (one not pruned).
+    if (verifier.head.id !== startId) {
+      verifier.jumpTo({ id: startId, hash: start?.tailHash ?? GENESIS_HASH }, start?.countUpTo ?? 0);
+      hasher.resume(start?.keyEpoch ?? 0);
+    }
     for await (const event of this.walk(
-      () => undefined,
+      (query) => query.andWhere('event.id > :startId', { startId }),
       (row) => row,
     )) {
       verifier.accept(event);
-      const restore = event.action === RESTORE_ACKNOWLEDGED ? acknowledgedRestoreOf(event) : undefined;
-      if (restore) acknowledged.push(restore);
+      visit(event);
     }
+    const checked = findings.matchArchives(walked, [...pruned.values()], verifier);
     return verificationReport(verifier, readings, {
       lastWrittenTo: (location) => this.checkpoints.lastWrittenTo(location),
       keyEpoch: { reached: hasher.epoch, newest: this.keys.epoch },
       acknowledged,
+      archived: [...pruned.values()]
+        .sort((a, b) => a.fromId - b.fromId)
+        .map((range) => ({ range, checked: checked.has(range.fromId) })),
+      archiveFindings: findings.all,
     });
+  }
+
+  private async archiveHeaders(paths: readonly string[]): Promise<GivenArchive[]> {
+    const archives: GivenArchive[] = [];
+    for (const path of paths) {
+      let header: ArchiveHeader;
+      try {
+        header = await archiveHeader(path);
+      } catch (error) {
+        const why = error instanceof ArchiveFormatError ? error.message : 'it cannot be read';
+        throw new DomainError(ErrorCode.InvalidInput, `${basename(path)} is not an audit archive: ${why}`);
+      }
+      archives.push({ path, header, checkpoint: this.archives.checkpointOf(header), sha256: await sha256OfFile(path) });
+    }
+    return archives.sort((a, b) => a.header.firstId - b.header.firstId);
   }
 
   private async *walk<T>(

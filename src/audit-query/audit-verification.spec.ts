@@ -54,7 +54,25 @@ describe('the verify report', () => {
       checkpoint: { id: '5', count: 5, writtenAt: new Date('2025-01-01T00:00:00Z'), location: 'configmap' },
       findings: [],
       acknowledgedGaps: [],
+      archived: [],
+      unchecked: [],
     });
+  });
+
+  it('after a prune, lists the archived range as unchecked and compares a checkpoint at its tail by the hash the prune recorded', () => {
+    const readings: LocationReading[] = [
+      { location: 'configmap', reading: { state: 'valid', checkpoint: checkpointAt(3) } },
+    ];
+    const verifier = new ChainVerifier(link, [3]);
+    verifier.jumpTo({ id: 3, hash: events[2].hash }, 3);
+    events.slice(3).forEach((event) => verifier.accept(event));
+    const result = verificationReport(verifier, readings, { archiveFindings: [] });
+    expect(result.ok).toBe(true);
+    expect(result.unchecked).toEqual([{ fromId: '1', toId: '3' }]);
+    // The same checkpoint against another hash at the tail: truncated, as without a prune.
+    const forged = new ChainVerifier(link, [3]);
+    forged.jumpTo({ id: 3, hash: events[1].hash }, 3);
+    expect(verificationReport(forged, readings).findings.map((found) => found.kind)).toContain('truncated');
   });
 
   it('lists a gap acknowledged as lost to a restore instead of reporting its checkpoint truncated', () => {

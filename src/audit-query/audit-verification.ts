@@ -2,8 +2,11 @@ import type { ChainFinding, ChainVerifier } from '../audit/audit-chain.js';
 import { truncationFindings, type AuditCheckpoint, type CheckpointHead } from '../audit/audit-checkpoint.js';
 import type { LocationReading } from '../audit/audit-checkpoints.js';
 import type { AcknowledgedRestore } from '../audit/audit-restores.js';
+import type { PrunedRange } from '../audit/audit-archive.js';
 import {
   AcknowledgedAuditGap,
+  ArchivedAuditRange,
+  AuditEventRange,
   AuditChainFinding,
   AuditChainVerification,
   AuditCheckpointReference,
@@ -27,13 +30,28 @@ export interface VerificationContext {
   readonly keyEpoch?: { readonly reached: number; readonly newest: number };
   /** The gaps the chain acknowledges as lost to a database restore. */
   readonly acknowledged?: readonly AcknowledgedRestore[];
+  /** Pruned ranges the walk found, and which of them were checked against their archive. */
+  readonly archived?: ReadonlyArray<{ readonly range: PrunedRange; readonly checked: boolean }>;
+  /** What checking the archive files given found. */
+  readonly archiveFindings?: ReadonlyArray<{
+    kind: 'archive-invalid' | 'archive-missing' | 'archive-unmatched';
+    message: string;
+    fromId?: number;
+    toId?: number;
+  }>;
 }
 
 /** What verify answers, from a finished walk and the checkpoints read before it started. */
 export function verificationReport(
   verifier: ChainVerifier,
   readings: readonly LocationReading[],
-  { lastWrittenTo = () => undefined, keyEpoch, acknowledged = [] }: VerificationContext = {},
+  {
+    lastWrittenTo = () => undefined,
+    keyEpoch,
+    acknowledged = [],
+    archived = [],
+    archiveFindings = [],
+  }: VerificationContext = {},
 ): AuditChainVerification {
   const anchors = validCheckpoints(readings);
   const lostToRestore = (checkpoint: AuditCheckpoint) =>
@@ -41,12 +59,14 @@ export function verificationReport(
   const findings = [
     ...verifier.findings.map(chainFinding),
     ...anchors
-      .filter(({ checkpoint }) => !lostToRestore(checkpoint))
+      // A checkpoint of archived events not given to this walk is not compared.
+      .filter(({ checkpoint }) => !lostToRestore(checkpoint) && !verifier.wasSkipped(checkpoint.id))
       .flatMap(({ location, checkpoint }) =>
         truncationFindings(checkpoint, verifier.head, verifier.anchor(checkpoint.id)).map((found) =>
           finding('truncated', found.message, { fromId: found.fromId, toId: found.toId, location }),
         ),
       ),
+    ...archiveFindings.map(({ kind, message, fromId, toId }) => finding(kind, message, { fromId, toId })),
     ...readings.flatMap(checkpointFindings),
     ...anchorFindings(anchors, lastWrittenTo),
     ...(keyEpoch && keyEpoch.reached < keyEpoch.newest
@@ -78,6 +98,21 @@ export function verificationReport(
         acknowledgedAt: gap.acknowledgedAt,
         reason: gap.reason,
       }),
+    ),
+    archived: archived.map(({ range, checked }) =>
+      Object.assign(new ArchivedAuditRange(), {
+        fromId: String(range.fromId),
+        toId: String(range.toId),
+        count: range.count,
+        archiveSha256: range.archiveSha256,
+        eventId: String(range.eventId),
+        prunedBy: range.prunedBy,
+        prunedAt: range.prunedAt,
+        checked,
+      }),
+    ),
+    unchecked: verifier.skipped.map(({ fromId, toId }) =>
+      Object.assign(new AuditEventRange(), { fromId: String(fromId), toId: String(toId) }),
     ),
   });
 }

@@ -129,6 +129,8 @@ export class ChainVerifier {
   firstBrokenId: number | null = null;
   readonly findings: ChainFinding[] = [];
   head: ChainHead = EMPTY_CHAIN;
+  /** Ranges the walk did not see (archived events not given to it): checkpoints there are not compared. */
+  readonly skipped: Array<{ readonly fromId: number; readonly toId: number }> = [];
   private readonly anchors = new Map<number, { hash: string | undefined; count: number }>();
 
   /** `anchorIds`: ids whose hash and preceding count the caller wants to compare (checkpoints). */
@@ -156,6 +158,24 @@ export class ChainVerifier {
       if (event.id === id) anchor.hash = event.hash;
     }
     this.head = { id: event.id, hash: event.hash };
+  }
+
+  /**
+   * Continues the walk after `head`, whose chain held `countUpTo` events, without seeing the
+   * events before it (they were archived): the next event must link to `head`.
+   */
+  jumpTo(head: ChainHead, countUpTo: number): void {
+    if (head.id > this.head.id) this.skipped.push({ fromId: this.head.id + 1, toId: head.id });
+    for (const [id, anchor] of this.anchors) {
+      if (id >= head.id) anchor.count = countUpTo;
+      if (id === head.id) anchor.hash = head.hash;
+    }
+    this.head = head;
+  }
+
+  /** Whether the walk skipped the event at `id` without knowing its hash (the last one skipped is known by it). */
+  wasSkipped(id: number): boolean {
+    return this.skipped.some((range) => range.fromId <= id && id < range.toId);
   }
 
   get intact(): boolean {

@@ -102,10 +102,11 @@ export class AuditCheckpointWriter implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async countUpTo(id: number): Promise<number> {
+    // Counted in full (pruned events included) at first, then only what was added since.
     const count =
-      id >= this.counted.id
+      id >= this.counted.id && this.counted.id > 0
         ? this.counted.count + (await this.store.countBetween(this.counted.id, id))
-        : await this.store.countBetween(0, id);
+        : await this.store.countUpTo(id);
     this.counted = { id, count };
     return count;
   }

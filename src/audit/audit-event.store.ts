@@ -1,4 +1,5 @@
-import { Between, LessThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
+import { Between, LessThan, LessThanOrEqual, MoreThan, type DataSource, type EntityManager } from 'typeorm';
+import { AUDIT_PRUNED, prunedRangeOf, type PrunedRange } from './audit-archive.js';
 import {
   ChainVerifier,
   EMPTY_CHAIN,
@@ -34,16 +35,89 @@ export abstract class AuditEventStore {
     return event;
   }
 
+  /** The hash of the event at `id`; the tail of the pruned prefix is remembered by the prune's event. */
   async hashAt(id: number): Promise<string | undefined> {
+    const start = await this.chainStart();
+    if (start !== undefined && id <= start.toId) return id === start.toId ? start.tailHash : undefined;
     const event = await this.dataSource
       .getRepository(AuditEventEntity)
       .findOne({ where: { id }, select: { id: true, hash: true } });
     return event?.hash;
   }
 
-  /** Events with `afterId` < id ≤ `upToId`. */
+  /** Events with `afterId` < id ≤ `upToId` still in the database. */
   countBetween(afterId: number, upToId: number): Promise<number> {
     return this.dataSource.getRepository(AuditEventEntity).count({ where: { id: Between(afterId + 1, upToId) } });
+  }
+
+  /** Events up to and including `id` over the chain's whole history: archived and pruned ones too. */
+  async countUpTo(id: number): Promise<number> {
+    const start = await this.chainStart();
+    if (start === undefined) return this.countBetween(0, id);
+    return id <= start.toId
+      ? Math.min(id, start.countUpTo)
+      : start.countUpTo + (await this.countBetween(start.toId, id));
+  }
+
+  /**
+   * Where the chain in the database starts: the newest prune (its events archived and removed),
+   * or undefined while nothing was pruned. Its event is in the chain after the pruned range, so a
+   * walk from the start checks it under the key.
+   */
+  async chainStart(): Promise<PrunedRange | undefined> {
+    const rows = await this.dataSource.getRepository(AuditEventEntity).find({
+      where: { action: AUDIT_PRUNED },
+      select: { id: true, action: true, subject: true, time: true, details: true },
+    });
+    return rows
+      .map(prunedRangeOf)
+      .filter((range) => range !== undefined)
+      .reduce<PrunedRange | undefined>(
+        (newest, range) => (newest && newest.toId >= range.toId ? newest : range),
+        undefined,
+      );
+  }
+
+  /** The id of the newest event after `afterId` written before `time`; undefined when there is none. */
+  async newestBefore(afterId: number, time: Date): Promise<number | undefined> {
+    const [event] = await this.dataSource.getRepository(AuditEventEntity).find({
+      where: { id: MoreThan(afterId), time: LessThan(time) },
+      order: { id: 'DESC' },
+      take: 1,
+      select: { id: true },
+    });
+    return event?.id;
+  }
+
+  /** Events with `fromId` ≤ id ≤ `toId`, oldest first, read in batches. */
+  async *eventsBetween(fromId: number, toId: number): AsyncGenerator<ChainedEvent> {
+    for (let afterId = fromId - 1; ;) {
+      const rows = await this.dataSource
+        .getRepository(AuditEventEntity)
+        .createQueryBuilder('event')
+        .where('event.id > :afterId AND event.id <= :toId', { afterId, toId })
+        .orderBy('event.id', 'ASC')
+        .limit(READ_BATCH)
+        .getMany();
+      yield* rows;
+      if (rows.length < READ_BATCH) return;
+      afterId = rows[rows.length - 1].id;
+    }
+  }
+
+  /**
+   * Removes every event up to `toId` (a range pruned before and left behind by an interrupted
+   * prune too), a batch at a time so no statement holds the table long.
+   */
+  async deleteUpTo(toId: number): Promise<void> {
+    const [oldest] = await this.dataSource
+      .getRepository(AuditEventEntity)
+      .find({ order: { id: 'ASC' }, take: 1, select: { id: true } });
+    for (let first = oldest?.id ?? toId + 1; first <= toId; first += DELETE_BATCH) {
+      await this.dataSource
+        .getRepository(AuditEventEntity)
+        .delete({ id: Between(first, Math.min(first + DELETE_BATCH - 1, toId)) });
+    }
   }
 
   /** The details of every event of `action` (the restore acknowledgments). */
@@ -91,6 +165,8 @@ const HEAD_QUERY = 'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1';
 const CHAIN_LOCK_KEY = 0x5ec7e75;
 // Rows read and rewritten at a time while re-keying: bounded memory and statement size.
 const REKEY_BATCH = 500;
+const READ_BATCH = 1_000;
+const DELETE_BATCH = 10_000;
 
 function rowValues(event: ChainedEvent, time: string | Date): unknown[] {
   return [

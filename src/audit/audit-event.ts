@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS = [
   'access_request.post_review',
   // The events a database restore lost, acknowledged by an operator (audit-restores.ts).
   'restore_acknowledged',
+  // Archived events removed from the database (audit-archives.ts).
+  'audit_pruned',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

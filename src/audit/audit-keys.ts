@@ -4,6 +4,8 @@ import { keyedLinkHasher, type ChainedEvent, type LinkHasher, type UnsealedEvent
 import { toUnsealedEvent } from './audit-event.js';
 import type { AuditEventStore } from './audit-event.store.js';
 
+export type EpochWalk = LinkHasher & { readonly epoch: number; resume(epoch: number): void };
+
 /** Who records the start of a key epoch in the chain. */
 export const KEY_EPOCH_SUBJECT = 'system:key-epoch';
 
@@ -37,17 +39,22 @@ export class AuditKeys {
   }
 
   /**
-   * A hasher for a walk of the chain from its first event: epoch 0's key until a marker of a later
-   * epoch, that epoch's key from the marker on. `epoch` tells where the walk has got to.
+   * A hasher for a walk of the chain from its first event (or from a point where `from` was in
+   * effect, such as the start of a pruned chain): epoch 0's key until a marker of a later epoch,
+   * that epoch's key from the marker on. `epoch` tells where the walk has got to; `resume` moves
+   * it to a point where another epoch was in effect (the walk skipped a segment).
    */
-  walk(): LinkHasher & { readonly epoch: number } {
-    let epoch = 0;
+  walk(from = 0): EpochWalk {
+    let epoch = from;
     const hasher = (event: Omit<ChainedEvent, 'hash'>): string => {
       const marked = markerEpoch(event);
       if (marked !== undefined && marked > epoch && marked < this.links.length) epoch = marked;
-      return this.links[epoch](event);
+      return (this.links[epoch] ?? this.link)(event);
     };
-    return Object.defineProperty(hasher, 'epoch', { get: () => epoch }) as LinkHasher & { readonly epoch: number };
+    return Object.defineProperties(hasher, {
+      epoch: { get: () => epoch },
+      resume: { value: (at: number) => (epoch = at) },
+    }) as EpochWalk;
   }
 }
 
@@ -89,5 +96,7 @@ export async function beginKeyEpoch(dataSource: DataSource, store: AuditEventSto
   const found = await dataSource.query<unknown[]>(
     `SELECT id FROM audit_events WHERE subject = '${KEY_EPOCH_SUBJECT}' AND details LIKE '%"keyEpoch":${keys.epoch}}%'`,
   );
-  if (found.length === 0) await store.append([epochMarker(keys.epoch, new Date())]);
+  // A marker archived and pruned since is recorded by the prune, which names the epoch at its end.
+  const pruned = (await store.chainStart())?.keyEpoch ?? 0;
+  if (found.length === 0 && pruned < keys.epoch) await store.append([epochMarker(keys.epoch, new Date())]);
 }

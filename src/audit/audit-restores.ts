@@ -64,7 +64,7 @@ export class AuditRestores {
     const acknowledged: AcknowledgedRestore[] = [];
     for (const { checkpoint, location } of unextended) {
       const restoredHead = await this.restoredHead(checkpoint);
-      const kept = await this.store.countBetween(0, restoredHead);
+      const kept = await this.store.countUpTo(restoredHead);
       const event = await this.audit.record({
         actor,
         action: RESTORE_ACKNOWLEDGED,

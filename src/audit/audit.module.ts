@@ -9,6 +9,7 @@ import { WindowCounters } from '../common/shared-state/window-counters.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AlertWebhook } from './alert-webhook.js';
+import { AuditArchives } from './audit-archives.js';
 import { AuditCheckpointWriter } from './audit-checkpoint.writer.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import { AuditEventStore, PostgresAuditEventStore, SqliteAuditEventStore } from './audit-event.store.js';
@@ -85,7 +86,17 @@ const MAX_TRACKED_ACTORS = 20_000;
     AuditService,
     AuditRestores,
     AuditCheckpointWriter,
+    AuditArchives,
   ],
-  exports: [AuditService, AuditCheckpoints, AuditKeys, AuditRestores, AuditCheckpointWriter, TypeOrmModule],
+  exports: [
+    AuditService,
+    AuditCheckpoints,
+    AuditKeys,
+    AuditRestores,
+    AuditCheckpointWriter,
+    AuditArchives,
+    AuditEventStore,
+    TypeOrmModule,
+  ],
 })
 export class AuditModule {}

@@ -139,6 +139,11 @@ describe('retention of finished rows', () => {
         await sweeper.sweepOnce();
         expect(await tables(broker)).toEqual({ outbox: 0, deliveries: 0, leases: 1 });
         await broker.as('admin').get(`/v1/leases/${activeLease}`).expect(200);
+        // Audit events are never swept: they leave only by archive and prune.
+        expect(await count(broker, 'SELECT MIN(id) AS n FROM audit_events')).toBe(1);
+        expect(await count(broker, 'SELECT COUNT(*) AS n FROM audit_events')).toBe(
+          await count(broker, 'SELECT MAX(id) AS n FROM audit_events'),
+        );
       });
     } finally {
       await receiver.close();

@@ -11,6 +11,9 @@ export const FINDING_KINDS = [
   'checkpoint-behind',
   'checkpoint-rolled-back',
   'key-epoch-missing',
+  'archive-invalid',
+  'archive-missing',
+  'archive-unmatched',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 export const CHECKPOINT_LOCATIONS = ['configmap', 'file'] as const;
@@ -24,7 +27,9 @@ export class AuditChainFinding {
       'recorded are gone or replaced; checkpoint-missing / checkpoint-invalid / checkpoint-unreadable: a checkpoint location holds ' +
       'none, one whose signature does not verify, or could not be read; checkpoint-behind: a location holds an older checkpoint ' +
       'than another location; checkpoint-rolled-back: a location holds an older checkpoint than this broker wrote there (put back); ' +
-      'key-epoch-missing: the chain lacks the marker of the newest audit key epoch',
+      'key-epoch-missing: the chain lacks the marker of the newest audit key epoch; archive-invalid: an archive file given to ' +
+      'verify is damaged, altered, or not the file its prune recorded; archive-missing: events between the archives given, or ' +
+      'between them and the database, are in none of them; archive-unmatched: an archive file covers no range that was pruned',
   })
   kind: FindingKind;
 
@@ -99,6 +104,45 @@ export class AcknowledgedAuditGap {
   reason: string;
 }
 
+/** Events archived to a file and removed from the database, as the prune's event records them. */
+export class ArchivedAuditRange {
+  @ApiProperty({ example: '1', description: 'First archived event id' })
+  fromId: string;
+
+  @ApiProperty({ example: '5000', description: 'Last archived event id' })
+  toId: string;
+
+  @ApiProperty({ example: 5000, description: 'How many events the archive holds' })
+  count: number;
+
+  @ApiProperty({
+    example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'SHA-256 of the archive file, as it was pruned',
+  })
+  archiveSha256: string;
+
+  @ApiProperty({ example: '5123', description: 'The audit_pruned event' })
+  eventId: string;
+
+  @ApiProperty({ example: 'user:ops', description: 'Who pruned it' })
+  prunedBy: string;
+
+  @ApiProperty({ type: String, format: 'date-time', description: 'When it was pruned' })
+  prunedAt: Date;
+
+  @ApiProperty({ description: 'Whether its archive file was given to this verify and checked as part of the chain' })
+  checked: boolean;
+}
+
+/** A range of event ids. */
+export class AuditEventRange {
+  @ApiProperty({ example: '1' })
+  fromId: string;
+
+  @ApiProperty({ example: '5000' })
+  toId: string;
+}
+
 export class AuditChainVerification {
   @ApiProperty({
     description:
@@ -144,4 +188,18 @@ export class AuditChainVerification {
       'Gaps acknowledged as lost to a database restore: the checkpoints they were measured against are not reported as truncated',
   })
   acknowledgedGaps: AcknowledgedAuditGap[];
+
+  @ApiProperty({
+    type: [ArchivedAuditRange],
+    description: 'Ranges archived and pruned from the database, as far as the chain walked still records their prunes',
+  })
+  archived: ArchivedAuditRange[];
+
+  @ApiProperty({
+    type: [AuditEventRange],
+    description:
+      'Archived events this verify did not check, because their archive files were not given to it (the route checks the ' +
+      'database alone; `npm run audit:verify -- --archive FILE…` checks archives with it)',
+  })
+  unchecked: AuditEventRange[];
 }
