@@ -11,11 +11,10 @@ import { AuditQueryService } from '../../src/audit-query/audit-query.service.js'
 import { KekRewrapService } from '../../src/secrets/kek-rewrap.service.js';
 import { CHECKPOINT_CONFIGMAP, CHECKPOINT_KEY } from '../../src/audit/checkpoint-locations.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
-import { ADMIN, TEST_ENCRYPTION_KEY, type TestBroker } from '../support/broker.js';
+import { sharedEnvironmentOf, type TestBroker } from '../support/broker.js';
 import { buildIfStale } from '../support/dev-broker.js';
 import { kubeClients } from '../support/kube.js';
 import { runNpmScript, type ScriptRun } from '../support/npm-script.js';
-import { HS256_SECRET } from '../support/tokens.js';
 import { withBroker } from '../support/use-broker.js';
 
 interface Verification {
@@ -55,19 +54,8 @@ async function configMapCheckpointId(broker: TestBroker): Promise<number> {
 const routeVerify = async (broker: TestBroker): Promise<Verification> =>
   (await broker.as('admin').get('/v1/audit-events/verify').expect(200)).body as Verification;
 
-function environment(broker: TestBroker): Record<string, string> {
-  return {
-    DATABASE_URL: broker.database.url,
-    KUBECONFIG: broker.config.kubeconfigPath ?? '',
-    JWT_HS256_SECRET: HS256_SECRET,
-    BOOTSTRAP_ADMINS: ADMIN,
-    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-    LOG_LEVEL: 'warn',
-  };
-}
-
 const run = (broker: TestBroker, script: string, args: string[]): Promise<ScriptRun> =>
-  runNpmScript(script, args, environment(broker), 120_000);
+  runNpmScript(script, args, sharedEnvironmentOf(broker), 120_000);
 
 async function verifyCommand(
   broker: TestBroker,
@@ -81,6 +69,12 @@ async function verifyCommand(
   expect(result.stderr).toBe('');
   return { run: result, report: JSON.parse(result.stdout) as Verification };
 }
+
+const OPERATOR = { subject: 'user:ops', request: { requestId: 'test', sourceIp: undefined, userAgent: 'test' } };
+
+/** The same verification as `audit:verify`, in process: each form of the command also runs as a child once. */
+const verifyInProcess = (broker: TestBroker, archives: string[]): Promise<Verification> =>
+  broker.app.get(AuditQueryService).verifyChain(archives);
 
 /** A copy of `file` with the line holding event `id` removed or changed by `change`. */
 function tamperedCopy(file: string, id: number, change: (line: string) => string | undefined): string {
@@ -140,9 +134,9 @@ describe('audit archive and prune', () => {
         `audit:archive failed: ${archive} exists; an archive never overwrites a file`,
       );
 
-      const nothing = await run(broker, 'audit:archive', ['--before', '2000-01-01', '--out', join(directory, 'none')]);
-      expect(nothing.code).toBe(1);
-      expect(nothing.stderr.trim()).toBe('audit:archive failed: No events before 2000-01-01T00:00:00.000Z to archive');
+      await expect(
+        broker.app.get(AuditArchives).write(new Date('2000-01-01'), join(directory, 'none')),
+      ).rejects.toThrow('No events before 2000-01-01T00:00:00.000Z to archive');
 
       // Not a verified archive: refused, and nothing changes.
       const holed = tamperedCopy(archive, 2, () => undefined);
@@ -153,9 +147,9 @@ describe('audit archive and prune', () => {
       expect(await ids(broker)).toEqual(before);
 
       // Before the prune, the archive is no prune's: reported as such, the database's chain still whole.
-      const early = await verifyCommand(broker, [archive]);
-      expect(early.run.code).toBe(1);
-      expect(early.report.findings.map((finding) => finding.kind)).toEqual(['archive-unmatched']);
+      const early = await verifyInProcess(broker, [archive]);
+      expect(early.ok).toBe(false);
+      expect(early.findings.map((finding) => finding.kind)).toEqual(['archive-unmatched']);
 
       // The prune: exactly the archived events go, attributed in the chain.
       const pruned = await run(broker, 'audit:prune', ['--archive', archive, '--by', 'user:ops']);
@@ -199,11 +193,11 @@ describe('audit archive and prune', () => {
         expect.objectContaining({ kind: 'gap', fromId: '3', toId: '3', message: 'Event 3 is missing' }),
       );
       expect(removed.report.findings.map((finding) => finding.kind)).toContain('archive-invalid');
-      const altered = await verifyCommand(broker, [
+      const altered = await verifyInProcess(broker, [
         tamperedCopy(archive, 2, (line) => line.replace('"subject":"user:admin"', '"subject":"user:someone"')),
       ]);
-      expect(altered.run.code).toBe(1);
-      expect(altered.report.findings).toContainEqual(
+      expect(altered.ok).toBe(false);
+      expect(altered.findings).toContainEqual(
         expect.objectContaining({ kind: 'hash-mismatch', fromId: '2', toId: '2' }),
       );
 
@@ -219,16 +213,18 @@ describe('audit archive and prune', () => {
       const both = await verifyCommand(broker, [second, archive]);
       expect(both.report.findings).toEqual([]);
       expect(both.report.archived.map((range) => range.checked)).toEqual([true, true]);
-      const onlySecond = await verifyCommand(broker, [second]);
-      expect(onlySecond.report.ok).toBe(true);
-      expect(onlySecond.report.unchecked).toEqual([{ fromId: '1', toId: String(summary.lastId) }]);
+      const onlySecond = await verifyInProcess(broker, [second]);
+      expect(onlySecond.ok).toBe(true);
+      expect(onlySecond.unchecked).toEqual([{ fromId: '1', toId: String(summary.lastId) }]);
       // The older archive alone does not connect to the database: the second's range lies between.
-      const onlyFirst = await verifyCommand(broker, [archive]);
-      expect(onlyFirst.report.findings.map((finding) => finding.kind)).toContain('archive-missing');
+      const onlyFirst = await verifyInProcess(broker, [archive]);
+      expect(onlyFirst.findings.map((finding) => finding.kind)).toContain('archive-missing');
       // The first archive again: its events are no longer where the database's chain starts.
-      const again = await run(broker, 'audit:prune', ['--archive', archive]);
-      expect(again.code).toBe(1);
-      expect(again.stderr).toContain('Not pruned, nothing changed');
+      const headBefore = await ids(broker);
+      await expect(broker.app.get(AuditArchives).prune(OPERATOR, archive)).rejects.toThrow(
+        'Not pruned, nothing changed',
+      );
+      expect(await ids(broker)).toEqual(headBefore);
 
       // A chain broken in the database is not archived, and no file is left.
       for (let read = 0; read < 3; read++) await broker.as('admin').post(`${path}/request`).send({}).expect(200);
@@ -267,8 +263,7 @@ describe('audit archive and prune', () => {
       const archive = join(directory, 'epochs.ndjson');
       const archives = broker.app.get(AuditArchives);
       await archives.write(cutoff, archive);
-      const actor = { subject: 'user:ops', request: { requestId: 'test', sourceIp: undefined, userAgent: 'test' } };
-      await archives.prune(actor, archive);
+      await archives.prune(OPERATOR, archive);
       expect(await markers()).toEqual([]);
 
       await broker.restart(undefined, onlyB);

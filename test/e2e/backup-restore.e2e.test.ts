@@ -6,12 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditCheckpointWriter } from '../../src/audit/audit-checkpoint.writer.js';
 import { CHECKPOINT_CONFIGMAP, CHECKPOINT_KEY } from '../../src/audit/checkpoint-locations.js';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
-import { ADMIN, TEST_ENCRYPTION_KEY, type TestBroker } from '../support/broker.js';
+import { sharedEnvironmentOf, type TestBroker } from '../support/broker.js';
 import { backUp, restore } from '../support/database-backup.js';
 import { buildIfStale } from '../support/dev-broker.js';
 import { kubeClients } from '../support/kube.js';
 import { runNpmScript } from '../support/npm-script.js';
-import { HS256_SECRET } from '../support/tokens.js';
 import { withBroker } from '../support/use-broker.js';
 
 interface Verification {
@@ -122,14 +121,7 @@ describe('backup and restore', () => {
       const acknowledged = await runNpmScript(
         'audit:acknowledge-restore',
         ['--reason', 'restored the nightly backup after losing the disk', '--by', 'user:ops'],
-        {
-          DATABASE_URL: broker.database.url,
-          KUBECONFIG: broker.config.kubeconfigPath ?? '',
-          JWT_HS256_SECRET: HS256_SECRET,
-          BOOTSTRAP_ADMINS: ADMIN,
-          ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-          LOG_LEVEL: 'warn',
-        },
+        sharedEnvironmentOf(broker),
         120_000,
       );
       expect(acknowledged.stderr).toBe('');
@@ -178,13 +170,7 @@ describe('backup and restore', () => {
     expect(withoutOut.stderr.trim()).toBe('backup failed: --out FILE is required');
 
     await withBroker({}, async (broker) => {
-      const environment = {
-        DATABASE_URL: broker.database.url,
-        KUBECONFIG: broker.config.kubeconfigPath ?? '',
-        JWT_HS256_SECRET: HS256_SECRET,
-        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-        LOG_LEVEL: 'warn',
-      };
+      const environment = sharedEnvironmentOf(broker);
       const head = await headId(broker);
       const nothingLost = await runNpmScript('audit:acknowledge-restore', ['--reason', 'just in case'], environment);
       expect(nothingLost.code).toBe(1);

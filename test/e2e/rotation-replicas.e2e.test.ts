@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterGateway } from '../../src/cluster/cluster.gateway.js';
 import { RotationScheduler } from '../../src/rotation/rotation-scheduler.service.js';
 import { createNamespace } from '../factories/index.js';
-import { ADMIN, TEST_ENCRYPTION_KEY } from '../support/broker.js';
+import { sharedEnvironmentOf } from '../support/broker.js';
 import { freePort, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
 import { postgresBaseUrl } from '../support/database.js';
-import { HS256_SECRET } from '../support/tokens.js';
 import { useBroker } from '../support/use-broker.js';
 import { createScheduled, currentVersion, schedulerEvents } from '../support/rotation.js';
 
@@ -25,15 +24,7 @@ describe.skipIf(!postgresBaseUrl())('scheduled rotation on two replicas of one P
   let other: BrokerProcess | undefined;
 
   beforeAll(async () => {
-    const env = {
-      DATABASE_URL: broker.database.url,
-      KUBECONFIG: broker.config.kubeconfigPath ?? '',
-      JWT_HS256_SECRET: HS256_SECRET,
-      BOOTSTRAP_ADMINS: ADMIN,
-      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      LOG_LEVEL: 'warn',
-      ...CHILD_SCHEDULE,
-    };
+    const env = { ...sharedEnvironmentOf(broker), ...CHILD_SCHEDULE };
     other = await startBrokerProcess(env, await freePort());
   }, 120_000);
   afterAll(async () => {

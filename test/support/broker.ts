@@ -39,6 +39,18 @@ export interface TestBroker extends Broker {
   close(): Promise<void>;
 }
 
+/** The configuration another process (a second replica, an operator command) shares with `broker`: its database, cluster and keys. */
+export function sharedEnvironmentOf(broker: Broker): Record<string, string> {
+  return {
+    DATABASE_URL: broker.database.url,
+    KUBECONFIG: broker.config.kubeconfigPath ?? '',
+    JWT_HS256_SECRET: HS256_SECRET,
+    BOOTSTRAP_ADMINS: ADMIN,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    LOG_LEVEL: 'warn',
+  };
+}
+
 /** Test doubles for a broker: its clock, and other providers replaced (kept across restarts). */
 export interface BrokerDoubles {
   readonly clock?: Clock;
