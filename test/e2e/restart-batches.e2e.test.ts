@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { createNamespace, createSecret, secretsPath } from '../factories/index.js';
 import type { Broker } from '../support/broker.js';
+import { ManualClock } from '../support/clock.js';
 import { createConsumerDeployment, kubeClients } from '../support/kube.js';
 import { timeUntil } from '../support/replica.js';
 import { useBroker } from '../support/use-broker.js';
@@ -24,7 +25,8 @@ async function storedBatches(broker: Broker): Promise<number> {
 }
 
 describe('restart batches survive a restart of the broker that rotated', () => {
-  const broker = useBroker({ ROTATION_TICK_SECONDS: '0.2' });
+  const clock = new ManualClock();
+  const broker = useBroker({ ROTATION_TICK_SECONDS: '0.2' }, { clock });
 
   it('stores the batches after the first, and a broker started afterwards runs the overdue ones', async () => {
     const namespace = await createNamespace(broker);
@@ -45,7 +47,11 @@ describe('restart batches survive a restart of the broker that rotated', () => {
     expect(await storedBatches(broker)).toBe(2);
 
     // Stopped before the second batch was due: its timer dies with the process, the rows do not.
-    await broker.restart(() => new Promise((resolve) => setTimeout(resolve, 1_200)));
+    // Both batches fall due while it is down.
+    await broker.restart(() => {
+      clock.advance(2_500);
+      return Promise.resolve();
+    });
     await timeUntil(async () => (await restartedDeployments(broker, namespace)).length === 3, 5_000, 100);
     expect(await restartedDeployments(broker, namespace)).toEqual(['api', 'web', 'worker']);
     await timeUntil(async () => (await storedBatches(broker)) === 0, 2_000, 100);
