@@ -1440,9 +1440,15 @@ export interface components {
             checked: boolean;
         };
         AuditEventRange: {
-            /** @example 1 */
+            /**
+             * @description The first event of the range
+             * @example 1
+             */
             fromId: string;
-            /** @example 5000 */
+            /**
+             * @description The last event of the range, included
+             * @example 5000
+             */
             toId: string;
         };
         AuditChainVerification: {

@@ -136,10 +136,10 @@ export class ArchivedAuditRange {
 
 /** A range of event ids. */
 export class AuditEventRange {
-  @ApiProperty({ example: '1' })
+  @ApiProperty({ example: '1', description: 'The first event of the range' })
   fromId: string;
 
-  @ApiProperty({ example: '5000' })
+  @ApiProperty({ example: '5000', description: 'The last event of the range, included' })
   toId: string;
 }
 
