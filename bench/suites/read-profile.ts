@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,8 @@ const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
 const KIND = process.env.BENCH_PROFILE_DATABASE === 'sqlite' ? 'sqlite' : 'postgres';
 const SCENARIO: Scenario = process.env.BENCH_PROFILE_SCENARIO === 'graphql' ? 'graphql' : 'rest';
 const TOP = 20;
+// Where to keep the .cpuprofile files (to open in Chrome DevTools); discarded when unset.
+const KEEP = process.env.BENCH_PROFILE_OUT;
 
 const microseconds = () => Number(process.hrtime.bigint() / 1000n);
 const percent = (share: number | undefined) => (share === undefined ? '—' : `${(share * 100).toFixed(1)} %`);
@@ -30,7 +32,7 @@ async function profile(build: (typeof BUILDS)[number]): Promise<Profiled> {
       kind: KIND,
       tls: true,
       env: { REDIS_URL, REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:` },
-      nodeOptions: `--cpu-prof --cpu-prof-dir=${directory}`,
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${directory}`],
     });
     let window: [number, number];
     let requestsPerSecond: number;
@@ -46,6 +48,13 @@ async function profile(build: (typeof BUILDS)[number]): Promise<Profiled> {
     }
     const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error(`the broker wrote no CPU profile into ${directory}`);
+    if (KEEP) {
+      mkdirSync(KEEP, { recursive: true });
+      copyFileSync(
+        join(directory, file),
+        join(KEEP, `${build.label.replace(/\W+/g, '-')}-${SCENARIO}-${KIND}.cpuprofile`),
+      );
+    }
     return { label: build.label, requestsPerSecond, summary: summarizeProfile(join(directory, file), ...window, TOP) };
   } finally {
     rmSync(directory, { recursive: true, force: true });
@@ -69,7 +78,7 @@ function sideBySide(
 export const readProfileSuite: Suite = {
   name: 'read-profile',
   title: 'CPU profile of the read path (`node --cpu-prof`, PostgreSQL, Redis, TLS)',
-  description: `The built broker with REDIS_URL and TLS, started with \`--cpu-prof\` and loaded with the ${SCENARIO === 'rest' ? 'REST read' : 'GraphQL read'} scenario of the production suite for ${SECONDS} s (BENCH_PROFILE_SECONDS) after a 2 s warm-up; only the samples of the measured window count. Self time is where the CPU was when sampled (not including callees), as a share of the busy samples. With BENCH_COMPARE_MAIN, the compared build is profiled the same way right after (BENCH_PROFILE_DATABASE=sqlite and BENCH_PROFILE_SCENARIO=graphql profile the other cases). Run only when named: \`npm run bench -- --only read-profile\`.`,
+  description: `The built broker with REDIS_URL and TLS, started with \`--cpu-prof\` and loaded with the ${SCENARIO === 'rest' ? 'REST read' : 'GraphQL read'} scenario of the production suite for ${SECONDS} s (BENCH_PROFILE_SECONDS) after a 2 s warm-up; only the samples of the measured window count. Self time is where the CPU was when sampled (not including callees), as a share of the busy samples. With BENCH_COMPARE_MAIN, the compared build is profiled the same way right after (BENCH_PROFILE_DATABASE=sqlite and BENCH_PROFILE_SCENARIO=graphql profile the other cases; BENCH_PROFILE_OUT keeps the profiles). Run only when named: \`npm run bench -- --only read-profile\`.`,
   optIn: true,
   async run(): Promise<SuiteReport> {
     const profiled: Profiled[] = [];

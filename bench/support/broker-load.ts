@@ -64,8 +64,8 @@ export interface TargetSpec {
   readonly kind: 'sqlite' | 'postgres';
   readonly env?: Record<string, string>;
   readonly tls?: boolean;
-  /** Node options for the broker process, e.g. `--cpu-prof`. */
-  readonly nodeOptions?: string;
+  /** Options for node running the broker, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: string[];
 }
 
 export interface Target {
@@ -147,10 +147,10 @@ export async function startTarget(spec: TargetSpec): Promise<Target> {
       JWT_HS256_SECRET: SIGNING_SECRET,
       BOOTSTRAP_ADMINS: 'user:bench-admin',
       RATE_LIMIT_PER_MINUTE: '1000000',
-      ...(spec.nodeOptions ? { NODE_OPTIONS: spec.nodeOptions } : {}),
       ...spec.env,
     },
     spec.tls ? await certificateIn(directory) : undefined,
+    spec.nodeArgs,
   );
   await seed(broker.endpoint);
   return { spec, emulator, database, broker, directory };

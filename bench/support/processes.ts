@@ -11,8 +11,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Child {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+export function startChild(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  nodeArgs: string[] = [],
+): Child {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return {
     process: child,
     stop: () =>
@@ -83,25 +88,32 @@ export async function waitUntilReady(endpoint: Endpoint, path: string, timeoutMs
 /**
  * A built broker (`main`, e.g. dist/src/main.js) in its own process as in production, on a free
  * loopback port with a fresh key-encryption key; `env` names its database, cluster and tokens.
- * With `tls` (its certificate and key files, and the certificate to trust) it serves https.
+ * With `tls` (its certificate and key files, and the certificate to trust) it serves https;
+ * `nodeArgs` go to node itself (`--cpu-prof`, which NODE_OPTIONS does not take).
  * Resolves once /readyz answers 200 (a broker that never gets ready is stopped).
  */
 export async function startBuiltBroker(
   main: string,
   env: Record<string, string>,
   tls?: { certFile: string; keyFile: string; ca: string },
+  nodeArgs: string[] = [],
 ): Promise<{ child: Child; url: string; endpoint: Endpoint }> {
   const port = await freePort();
-  const child = startChild(main, [], {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-    ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
-    ...env,
-  });
+  const child = startChild(
+    main,
+    [],
+    {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+      ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
+      ...env,
+    },
+    nodeArgs,
+  );
   const endpoint: Endpoint = { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, ca: tls?.ca };
   try {
     await waitUntilReady(endpoint, '/readyz');

@@ -16,7 +16,10 @@ import { auditFailedAuthentication, bearerToken } from './failed-authentication.
 /**
  * Authenticates every request that is not marked @Public(); failures are 401 problem+json and
  * an audit event for `anonymous` (which feeds suspicious-activity detection). An address with
- * too many recent failures is refused with 429 before any of that work.
+ * too many recent failures is refused with 429: a failed attempt before its TokenReview and
+ * audit write (`reserve`), an authenticated one by SubjectRateLimitGuard in the step that also
+ * counts its rate limit. Only the local signature check (keys cached, JWKS refetches bounded)
+ * runs first.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
@@ -58,7 +61,6 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
   private async authenticate(context: ExecutionContext, request: FastifyRequest): Promise<Actor> {
     const address = sourceAddressOf(request);
-    await this.failures.refuseIfBlocked(address);
     try {
       await super.canActivate(context);
       return request.user as Actor;
