@@ -38,8 +38,8 @@ export class SubjectRateLimitGuard implements CanActivate {
     const request = requestOf(context);
     const actor = request.user;
     const tracker = actor ? actor.subject : `ip:${request.ip}`;
-    // The key @nestjs/throttler used (`throttler:throttler:tracker`): replicas of the previous
-    // release, during a rolling update, count into the same windows.
+    // The key the @nestjs/throttler guard used (its throttler name, `subject`, twice): replicas
+    // of the previous release, during a rolling update, count into the same windows.
     const window = await this.failures.admit(
       sourceAddressOf(request),
       this.rateLimit.counter,
