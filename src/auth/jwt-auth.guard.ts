@@ -10,6 +10,7 @@ import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { Actor } from '../common/actor.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { IS_PUBLIC, requestOf } from '../common/http/route-decorators.js';
+import { JwtStrategy } from './jwt.strategy.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 import { auditFailedAuthentication, bearerToken } from './failed-authentication.js';
 
@@ -32,6 +33,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     private readonly audit: AuditService,
     private readonly serviceAccounts: ServiceAccountAuthenticator,
     private readonly failures: AuthFailureLimiter,
+    private readonly jwt: JwtStrategy,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     super();
@@ -60,6 +62,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   private async authenticate(context: ExecutionContext, request: FastifyRequest): Promise<Actor> {
+    const recognised = this.jwt.recognised(request);
+    if (recognised) return recognised;
     const address = sourceAddressOf(request);
     try {
       await super.canActivate(context);
