@@ -16,16 +16,20 @@ compiles \`bench/\` with \`bench/tsconfig.json\` (into \`dist/bench/\`) and runs
 \`<!-- bench:NAME:start/end -->\` markers.
 
 \`\`\`sh
-npm run bench                       # every suite but the soak; updates BENCHMARKS.md
+npm run bench                       # every suite but soak and read-profile; updates BENCHMARKS.md
 npm run bench -- --only emulator    # one suite (repeat --only, or comma-separate, for several)
 npm run bench -- --only soak        # the 10-minute soak, run only when named
+npm run bench -- --only production  # PostgreSQL, Redis and TLS, as deployed
+npm run bench -- --only read-profile  # CPU profile of the read path, run only when named
 npm run bench -- --list             # suite names
 npm run bench -- --no-write         # print the markdown only
 \`\`\`
 
 The machine is shared and noisy: compare numbers measured side by side in one run (the ratio
 tables), not numbers from different runs. Peak RSS is the process's high-water mark, so it
-includes any suite that ran before in the same run; use \`--only\` for a suite's own figure.
+includes any suite that ran before in the same run; use \`--only\` for a suite's own figure. With
+\`BENCH_COMPARE_MAIN=path/to/dist/src/main.js\` (and \`BENCH_COMPARE_LABEL\`), the broker, production
+and read-profile suites run a second build beside this one in the same rounds.
 `;
 
 function main(): Promise<void> | void {

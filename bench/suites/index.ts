@@ -4,6 +4,8 @@ import { brokerSuite } from './broker.js';
 import { emulatorSuite } from './emulator.js';
 import { grantDecisionsSuite } from './grant-decisions.js';
 import { keygenSuite } from './keygen.js';
+import { productionSuite } from './production.js';
+import { readProfileSuite } from './read-profile.js';
 import { secretCacheSuite } from './secret-cache.js';
 import { soakSuite } from './soak.js';
 
@@ -11,9 +13,11 @@ import { soakSuite } from './soak.js';
 export const suites: Suite[] = [
   emulatorSuite,
   brokerSuite,
+  productionSuite,
   keygenSuite,
   auditQuerySuite,
   grantDecisionsSuite,
   secretCacheSuite,
   soakSuite,
+  readProfileSuite,
 ];

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Suite, type SuiteReport, mib } from '../harness.js';
 import type { LoadResult } from '../processes/load.js';
 import { runJson } from '../support/processes.js';
-import { BUILDS, job, startTarget, stopTarget, type Target } from './broker.js';
+import { BUILDS, job, startTarget, stopTarget, type Target } from '../support/broker-load.js';
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
 // RSS is compared with its value once the broker has warmed up: after the first minute (or the
@@ -47,7 +47,7 @@ export const soakSuite: Suite = {
   description: `The built broker in its own process on PostgreSQL, loaded by autocannon from another: first as fast as it goes for ${MAX_SECONDS} s (the measured maximum), then at ${LOAD_FRACTION * 100} % of that rate for ${SOAK_SECONDS} s (BENCH_SOAK_SECONDS; 600 for the recorded figure). Passes with 0 non-2xx answers and errors and a resident set size at the end within 10 % of the one after ${BASELINE_SECONDS} s. Run only when named: \`npm run bench -- --only soak\`.`,
   optIn: true,
   async run(): Promise<SuiteReport> {
-    const target = await startTarget('postgres', BUILDS[0]);
+    const target = await startTarget({ label: BUILDS[0].label, build: BUILDS[0], kind: 'postgres' });
     try {
       const pid = target.broker.child.process.pid as number;
       const maximum = await load(target, { durationSeconds: MAX_SECONDS });

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { send, type Endpoint } from './loopback-http.js';
 
 /** A child process the suite started; `stop()` ends it. */
 export interface Child {
@@ -10,8 +11,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Child {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+export function startChild(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  nodeArgs: string[] = [],
+): Child {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return {
     process: child,
     stop: () =>
@@ -65,47 +71,57 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `url` until it answers 200, for at most `timeoutMs`. */
-export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
+/** Polls `path` of `endpoint` until it answers 200, for at most `timeoutMs`. */
+export async function waitUntilReady(endpoint: Endpoint, path: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      if ((await fetch(url)).status === 200) return;
+      if ((await send(endpoint, path)).status === 200) return;
     } catch {
       // not listening yet
     }
     await sleep(100);
   }
-  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+  throw new Error(`${endpoint.url}${path} not ready after ${timeoutMs} ms`);
 }
 
 /**
  * A built broker (`main`, e.g. dist/src/main.js) in its own process as in production, on a free
  * loopback port with a fresh key-encryption key; `env` names its database, cluster and tokens.
+ * With `tls` (its certificate and key files, and the certificate to trust) it serves https;
+ * `nodeArgs` go to node itself (`--cpu-prof`, which NODE_OPTIONS does not take).
  * Resolves once /readyz answers 200 (a broker that never gets ready is stopped).
  */
 export async function startBuiltBroker(
   main: string,
   env: Record<string, string>,
-): Promise<{ child: Child; url: string }> {
+  tls?: { certFile: string; keyFile: string; ca: string },
+  nodeArgs: string[] = [],
+): Promise<{ child: Child; url: string; endpoint: Endpoint }> {
   const port = await freePort();
-  const child = startChild(main, [], {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const child = startChild(
+    main,
+    [],
+    {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+      ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
+      ...env,
+    },
+    nodeArgs,
+  );
+  const endpoint: Endpoint = { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, ca: tls?.ca };
   try {
-    await waitUntilReady(`${url}/readyz`);
+    await waitUntilReady(endpoint, '/readyz');
   } catch (error) {
     await child.stop();
     throw error;
   }
-  return { child, url };
+  return { child, url: endpoint.url, endpoint };
 }
 
 /** A process's peak resident set size (VmHWM), in MiB. */

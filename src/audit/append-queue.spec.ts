@@ -34,13 +34,13 @@ const event = (requestId: string) =>
   );
 
 describe('AppendQueue', () => {
-  it('groups events that arrive during an append and gives each caller its own event', async () => {
+  it('groups events that arrive in one event-loop turn or during an append, and gives each caller its own event', async () => {
     const store = new MemoryStore();
     const queue = new AppendQueue(store);
     const sealed = await Promise.all(Array.from({ length: 450 }, (_, index) => queue.append(event(`r${index}`))));
     expect(sealed.map((item) => item.requestId)).toEqual(Array.from({ length: 450 }, (_, index) => `r${index}`));
     expect(new Set(sealed.map((item) => item.id)).size).toBe(450);
-    expect(store.batches).toEqual([1, 200, 200, 49]);
+    expect(store.batches).toEqual([200, 200, 50]);
   });
 
   it('rejects only the batch whose append failed, then carries on', async () => {

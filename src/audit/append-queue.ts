@@ -14,6 +14,10 @@ const MAX_BATCH = 200;
  * Group commit: while one append is in flight, events that arrive wait and go together in the
  * next one, so concurrent requests share a lock, a head read and an insert instead of queueing
  * on the chain lock one by one. Each caller's promise settles only after its event committed.
+ * The first event after a pause waits for the end of its event-loop turn, so the requests whose
+ * input arrived together go in one transaction: on SQLite, where an append is synchronous,
+ * nothing could join an append in flight, and every event would cost a commit (a WAL sync) of
+ * its own.
  */
 export class AppendQueue {
   private waiting: Waiting[] = [];
@@ -24,13 +28,18 @@ export class AppendQueue {
   append(event: UnsealedEvent): Promise<ChainedEvent> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
-      this.flushing ??= this.flush();
+      this.flushing ??= this.flushAtEndOfTurn();
     });
   }
 
   /** Resolves once every event appended so far has settled (graceful shutdown). */
   async drained(): Promise<void> {
     while (this.flushing) await this.flushing;
+  }
+
+  private async flushAtEndOfTurn(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.flush();
   }
 
   private async flush(): Promise<void> {

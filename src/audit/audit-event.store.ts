@@ -1,3 +1,4 @@
+import type { PoolClient, QueryResult } from 'pg';
 import { Between, LessThan, LessThanOrEqual, MoreThan, type DataSource, type EntityManager } from 'typeorm';
 import { AUDIT_PRUNED, prunedRangeOf, type PrunedRange } from './audit-archive.js';
 import {
@@ -163,6 +164,10 @@ const COLUMNS = [
 const HEAD_QUERY = 'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1';
 // Any constant shared by every replica; names the chain in pg_locks.
 const CHAIN_LOCK_KEY = 0x5ec7e75;
+// One round trip (the simple protocol runs the statements in order): the transaction opens,
+// the lock is taken, and the head is read after it was granted (in READ COMMITTED each
+// statement has its own snapshot, so the read sees the previous holder's commit).
+const BEGIN_LOCK_AND_READ_HEAD = `BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY}); ${HEAD_QUERY}`;
 // Rows read and rewritten at a time while re-keying: bounded memory and statement size.
 const REKEY_BATCH = 500;
 const READ_BATCH = 1_000;
@@ -202,24 +207,37 @@ function relink(events: readonly ChainedEvent[], previousHash: string, hasher: L
 
 /**
  * PostgreSQL: a transaction-scoped advisory lock serialises appenders across replicas; under it,
- * one head read and one multi-row insert. READ COMMITTED sees the previous holder's commit
- * because it committed before releasing the lock. The id primary key is a second guard: a
- * writer that bypassed the lock would fail on a duplicate id rather than fork the chain.
+ * one head read and one multi-row insert, in three round trips on the pool's client (each a
+ * socket write and a server wake-up, the largest cost of a read once the rest is cheap). The id
+ * primary key is a second guard: a writer that bypassed the lock fails on a duplicate id.
  */
 export class PostgresAuditEventStore extends AuditEventStore {
   async append(events: readonly UnsealedEvent[]): Promise<ChainedEvent[]> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
-      const sealed = sealAfter(headOf(await manager.query(HEAD_QUERY)), events, this.hasher);
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    try {
+      const [, , head] = (await client.query(BEGIN_LOCK_AND_READ_HEAD)) as unknown as [
+        QueryResult,
+        QueryResult,
+        QueryResult<{ id: string; hash: string }>,
+      ];
+      const sealed = sealAfter(headOf(head.rows), events, this.hasher);
       const placeholders = sealed.map(
         (_event, row) => `(${COLUMNS.map((_column, column) => `$${row * COLUMNS.length + column + 1}`).join(', ')})`,
       );
-      await manager.query(
+      await client.query(
         `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${placeholders.join(', ')}`,
         sealed.flatMap((event) => rowValues(event, event.time)),
       );
+      await client.query('COMMIT');
       return sealed;
-    });
+    } catch (error) {
+      // Outside a transaction (BEGIN never ran) or on a broken connection this fails too; the error that counts is the first.
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   // One transaction holds the lock throughout: no append can chain to a half re-keyed head.

@@ -34,7 +34,10 @@ export class SuspiciousActivityDetector {
     const keys: Array<[SuspiciousActivity['by'], string]> = [];
     if (subject !== ANONYMOUS) keys.push(['subject', subject]);
     if (sourceIp !== null) keys.push(['sourceIp', sourceIp]);
-    const windows = await Promise.all(keys.map(([by, value]) => this.counter.hit(`${by}:${value}`, this.windowMs)));
+    const windows = await this.counter.hitAll(
+      keys.map(([by, value]) => `${by}:${value}`),
+      this.windowMs,
+    );
     const index = windows.findIndex((window) => window.count === this.threshold);
     if (index < 0) return undefined;
     const [by, value] = keys[index];

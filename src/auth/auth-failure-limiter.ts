@@ -17,6 +17,8 @@ export const AUTH_FAILURE_WINDOW_MS = 60_000;
  * An attempt that needs work beyond the local signature check (a TokenReview, an audit write)
  * is counted before that work (`reserve`) and taken back once it authenticates (`release`), so
  * concurrent attempts from one address never start more of that work than the limit allows.
+ * A request whose token passed the local check is refused in the same step that counts it
+ * for the per-subject rate limit (`admit`): one Redis round trip for an authenticated request.
  */
 export class AuthFailureLimiter {
   private readonly limit: number;
@@ -30,6 +32,21 @@ export class AuthFailureLimiter {
   ) {
     this.limit = config.authFailureLimitPerMinute;
     this.logger = logger.child({ component: 'auth' });
+  }
+
+  /**
+   * For an authenticated request: throws RATE_LIMITED while the address is blocked, otherwise
+   * adds a hit to `key` of `counter` (the per-subject rate limit) and returns its window.
+   */
+  async admit(
+    address: string | undefined,
+    counter: WindowCounter,
+    key: string,
+    windowMs: number,
+  ): Promise<CounterWindow> {
+    const { gate, hit } = await counter.hitUnlessGated(key, windowMs, this.counter, addressKey(address), this.limit);
+    if (hit === undefined) throw this.rateLimited(gate as CounterWindow);
+    return hit;
   }
 
   /** Throws RATE_LIMITED, with the seconds until the window closes, while the address is blocked. */

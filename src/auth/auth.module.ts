@@ -3,9 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../common/logging/logger.js';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { Clock } from '../common/time/clock.js';
-import { WindowThrottlerStorage } from '../common/rate-limit/window-throttler-storage.js';
 import { WindowCounters } from '../common/shared-state/window-counters.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -15,7 +13,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
-import { SubjectThrottlerGuard } from './subject-throttler.guard.js';
+import { SubjectRateLimit, SubjectRateLimitGuard } from './subject-rate-limit.guard.js';
 import { VerbGuard } from './verb.guard.js';
 import { WebSocketAuthenticator } from './websocket-authenticator.js';
 import { WebSocketAuthentication } from '../common/graphql/websocket-authentication.js';
@@ -27,20 +25,14 @@ const MAX_TRACKED_SUBJECTS = 100_000;
 
 /** Authentication, the per-subject rate limit, then route-level authorization, in that order. */
 @Module({
-  imports: [
-    PassportModule,
-    GrantsModule,
-    AuditModule,
-    ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG, WindowCounters, Clock],
-      useFactory: (config: Pick<AppConfig, 'rateLimitPerMinute'>, counters: WindowCounters, clock: Clock) => ({
-        throttlers: [{ name: 'subject', ttl: 60_000, limit: config.rateLimitPerMinute }],
-        setHeaders: false,
-        storage: new WindowThrottlerStorage(counters.counter('requests', MAX_TRACKED_SUBJECTS), clock),
-      }),
-    }),
-  ],
+  imports: [PassportModule, GrantsModule, AuditModule],
   providers: [
+    {
+      provide: SubjectRateLimit,
+      inject: [APP_CONFIG, WindowCounters],
+      useFactory: (config: Pick<AppConfig, 'rateLimitPerMinute'>, counters: WindowCounters) =>
+        new SubjectRateLimit(config.rateLimitPerMinute, counters.counter('requests', MAX_TRACKED_SUBJECTS)),
+    },
     {
       provide: AuthFailureLimiter,
       inject: [APP_CONFIG, WindowCounters, Clock, ROOT_LOGGER],
@@ -50,7 +42,7 @@ const MAX_TRACKED_SUBJECTS = 100_000;
     JwtStrategy,
     ServiceAccountAuthenticator,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
-    { provide: APP_GUARD, useClass: SubjectThrottlerGuard },
+    { provide: APP_GUARD, useClass: SubjectRateLimitGuard },
     { provide: APP_GUARD, useClass: VerbGuard },
     { provide: WebSocketAuthentication, useClass: WebSocketAuthenticator },
   ],

@@ -10,13 +10,17 @@ import { ROOT_LOGGER } from '../common/logging/logger.js';
 import type { Actor } from '../common/actor.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { IS_PUBLIC, requestOf } from '../common/http/route-decorators.js';
+import { JwtStrategy } from './jwt.strategy.js';
 import { ServiceAccountAuthenticator } from './service-account.authenticator.js';
 import { auditFailedAuthentication, bearerToken } from './failed-authentication.js';
 
 /**
  * Authenticates every request that is not marked @Public(); failures are 401 problem+json and
  * an audit event for `anonymous` (which feeds suspicious-activity detection). An address with
- * too many recent failures is refused with 429 before any of that work.
+ * too many recent failures is refused with 429: a failed attempt before its TokenReview and
+ * audit write (`reserve`), an authenticated one by SubjectRateLimitGuard in the step that also
+ * counts its rate limit. Only the local signature check (keys cached, JWKS refetches bounded)
+ * runs first.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
@@ -29,6 +33,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     private readonly audit: AuditService,
     private readonly serviceAccounts: ServiceAccountAuthenticator,
     private readonly failures: AuthFailureLimiter,
+    private readonly jwt: JwtStrategy,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {
     super();
@@ -57,8 +62,9 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   private async authenticate(context: ExecutionContext, request: FastifyRequest): Promise<Actor> {
+    const recognised = this.jwt.recognised(request);
+    if (recognised) return recognised;
     const address = sourceAddressOf(request);
-    await this.failures.refuseIfBlocked(address);
     try {
       await super.canActivate(context);
       return request.user as Actor;

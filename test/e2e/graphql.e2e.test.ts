@@ -114,6 +114,19 @@ describe('grants over GraphQL', () => {
     );
     expect(costly.errors?.[0].message).toMatch(/cost .* exceeds/);
     expect(costly.data).toBeUndefined();
+    // Sent again, the same text (one parsed document, its cost remembered) is refused again.
+    const again = await graphql(
+      broker,
+      'admin',
+      gql('{ secrets(namespace: "team-a", first: 500) { items { name consumers { name } versions { version } } } }'),
+    );
+    expect(again.errors?.[0].message).toMatch(/cost .* exceeds/);
+    // With variables the cost follows them, whatever was estimated for the same document before.
+    const paged = gql<unknown, { first: number }>(
+      'query($first: Int) { secrets(namespace: "team-a", first: $first) { items { name consumers { name } versions { version } } } }',
+    );
+    expect((await graphql(broker, 'admin', paged, { first: 1 })).errors?.[0]?.message ?? '').not.toMatch(/cost/);
+    expect((await graphql(broker, 'admin', paged, { first: 500 })).errors?.[0].message).toMatch(/cost .* exceeds/);
     const aliases = Array.from({ length: 3000 }, (_, i) => `w${i}: whoami { subject }`).join(' ');
     const aliased = await graphql(broker, 'admin', gql(`{ ${aliases} }`));
     expect(aliased.status).toBe(400);

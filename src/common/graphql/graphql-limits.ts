@@ -44,6 +44,30 @@ export function limitRules(production: boolean): ValidationRule[] {
   return rules;
 }
 
+// Without variables an operation's cost depends on its document alone, and Apollo hands the same
+// parsed document for the same query text (its document store): an operation sent again is
+// estimated once. One with variables is estimated every time, since its cost may depend on them
+// (and variables may carry secret values, which are never kept).
+const costsByDocument = new WeakMap<DocumentNode, Map<string, number>>();
+
+function constantCost(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  estimate: () => number,
+): number {
+  let costs = costsByDocument.get(document);
+  if (costs === undefined) {
+    costs = new Map();
+    costsByDocument.set(document, costs);
+  }
+  let cost = costs.get(operationName ?? '');
+  if (cost === undefined) {
+    cost = estimate();
+    costs.set(operationName ?? '', cost);
+  }
+  return cost;
+}
+
 /** The cost refusal of an operation whose estimated cost exceeds the limit; undefined when within it. */
 export function costRefusal(
   schema: GraphQLSchema,
@@ -54,13 +78,17 @@ export function costRefusal(
   const operation = getOperationAST(document, operationName);
   // Variables that do not coerce are refused by execution (BAD_USER_INPUT) before any resolver runs.
   if (getVariableValues(schema, operation?.variableDefinitions ?? [], variables ?? {}).errors) return undefined;
-  const complexity = getComplexity({
-    schema,
-    query: document,
-    operationName: operationName ?? undefined,
-    variables: variables ?? {},
-    estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-  });
+  const estimate = () =>
+    getComplexity({
+      schema,
+      query: document,
+      operationName: operationName ?? undefined,
+      variables: variables ?? {},
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    });
+  const complexity = operation?.variableDefinitions?.length
+    ? estimate()
+    : constantCost(document, operationName, estimate);
   if (complexity <= MAX_QUERY_COMPLEXITY) return undefined;
   return new GraphQLError(`Query cost ${complexity} exceeds the limit of ${MAX_QUERY_COMPLEXITY}`, {
     extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },

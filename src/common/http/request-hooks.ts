@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { pathWithoutQuery } from '../logging/logger.js';
 import { requireJsonBody } from './content-type.js';
 import { rejectDeepJson } from './json-depth.js';
+import { sendVersionEtag } from './version-etag.js';
 
 /** Label for requests that matched no route: their paths are caller-chosen and unbounded. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -15,7 +16,7 @@ export interface RequestObserver {
  * The per-request work every request needs, as Fastify hooks and nothing more: the request id
  * echoed, GraphQL answers marked uncacheable (they may carry values), a body that is not JSON
  * refused before it is read (415), too-deep JSON refused after
- * parsing, and on the way out one log line (from the root logger: no child logger per request)
+ * parsing, the ETag of VersionEtag routes, and on the way out one log line (from the root logger: no child logger per request)
  * and one histogram observation labelled by route pattern, never by raw URL.
  */
 export function installRequestHooks(fastify: FastifyInstance, logger: Logger, observer: RequestObserver): void {
@@ -28,6 +29,7 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
   });
   fastify.addHook('onRequest', (request: FastifyRequest) => requireJsonBody(request));
   fastify.addHook('preValidation', (request: FastifyRequest) => rejectDeepJson(request));
+  fastify.addHook('preSerialization', sendVersionEtag);
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
     done(
       null,

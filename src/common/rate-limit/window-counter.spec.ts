@@ -54,3 +54,28 @@ describe('InMemoryWindowCounter', () => {
     expect(await counter.peek('e')).toMatchObject({ count: 1 });
   });
 });
+
+describe('WindowCounter.hitUnlessGated and hitAll', () => {
+  it('hits the key only while the gate key has fewer hits than its limit', async () => {
+    const clock = new ManualClock();
+    const gate = new InMemoryWindowCounter(clock, 10);
+    const counter = new InMemoryWindowCounter(clock, 10);
+    expect(await counter.hitUnlessGated('s', 60_000, gate, 'g', 2)).toEqual({
+      gate: undefined,
+      hit: { count: 1, closesAt: 1_060_000 },
+    });
+    await gate.hit('g', 30_000);
+    await gate.hit('g', 30_000);
+    expect(await counter.hitUnlessGated('s', 60_000, gate, 'g', 2)).toEqual({
+      gate: { count: 2, closesAt: 1_030_000 },
+      hit: undefined,
+    });
+    expect(await counter.peek('s')).toEqual({ count: 1, closesAt: 1_060_000 });
+  });
+
+  it('hits every key, in order', async () => {
+    const counter = new InMemoryWindowCounter(new ManualClock(), 10);
+    await counter.hit('b', 60_000);
+    expect((await counter.hitAll(['a', 'b'], 60_000)).map((window) => window.count)).toEqual([1, 2]);
+  });
+});

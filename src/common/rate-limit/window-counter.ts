@@ -6,6 +6,12 @@ export interface CounterWindow {
   readonly closesAt: number;
 }
 
+/** What `hitUnlessGated` found: the gate's open window, and the hit's (none when the gate was shut). */
+export interface GatedHit {
+  readonly gate: CounterWindow | undefined;
+  readonly hit: CounterWindow | undefined;
+}
+
 /**
  * Counts hits per key in fixed windows. The in-memory implementation serves one replica; a
  * shared store (Redis: INCR, then PEXPIRE … NX, and PTTL) gives several replicas one count.
@@ -17,6 +23,27 @@ export abstract class WindowCounter {
   abstract peek(key: string): Promise<CounterWindow | undefined>;
   /** Takes back one hit from the key's open window (a reservation that was not used up). */
   abstract release(key: string): Promise<void>;
+
+  /** Adds a hit to each key (the windows in the keys' order); a shared store does all in one step. */
+  hitAll(keys: readonly string[], windowMs: number): Promise<CounterWindow[]> {
+    return Promise.all(keys.map((key) => this.hit(key, windowMs)));
+  }
+
+  /**
+   * Adds a hit to `key` unless `gateKey` of the `gate` counter already has `gateLimit` hits in
+   * its open window. A shared store does both in one step (one round trip per request).
+   */
+  async hitUnlessGated(
+    key: string,
+    windowMs: number,
+    gate: WindowCounter,
+    gateKey: string,
+    gateLimit: number,
+  ): Promise<GatedHit> {
+    const gateWindow = await gate.peek(gateKey);
+    if (gateWindow !== undefined && gateWindow.count >= gateLimit) return { gate: gateWindow, hit: undefined };
+    return { gate: gateWindow, hit: await this.hit(key, windowMs) };
+  }
 }
 
 /**

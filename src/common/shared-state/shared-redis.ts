@@ -32,6 +32,8 @@ export class SharedRedis extends SharedStateStatus {
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+      // The scripts of concurrent requests go out in one write per event-loop turn.
+      enableAutoPipelining: true,
     });
     // Errors are reported through `degraded`; without a listener ioredis prints every one.
     this.client.on('error', () => undefined);

@@ -1,8 +1,11 @@
 import { ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validate } from 'class-validator';
 import { DomainError, ErrorCode } from '../errors/domain-error.js';
 
 const RAW_JSON_FIELDS = Symbol('secrets-broker:raw-json-fields');
+// Path parameters that passed, per DTO class, before the memory is cleared and starts again.
+const MAX_REMEMBERED_PARAMS = 10_000;
 
 /**
  * Marks a DTO property as a free-form JSON object (values, generators, labels) that must reach
@@ -33,7 +36,34 @@ export class BrokerValidationPipe extends ValidationPipe {
     });
   }
 
+  // The rules are pure functions of the value, so a value that passed passes again: path
+  // parameters (`{namespace}/{name}` of every read; short, and never secret) and an absent or
+  // empty body are validated once per DTO class, then only transformed. Only values that passed
+  // are remembered; anything else is validated, and refused with its messages, every time.
+  private readonly passed = new WeakMap<object, Set<string>>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const { metatype } = metadata;
+    const key = this.toValidate(metadata) && rememberable(value, metadata) ? JSON.stringify(value ?? {}) : undefined;
+    if (key !== undefined && typeof metatype === 'function' && this.passed.get(metatype)?.has(key)) {
+      return plainToInstance(metatype, value ?? {});
+    }
+    const transformed = await this.validateAndTransform(value, metadata);
+    if (key !== undefined && typeof metatype === 'function') this.remember(metatype, key);
+    return transformed;
+  }
+
+  private remember(metatype: object, key: string): void {
+    let keys = this.passed.get(metatype);
+    if (keys === undefined) {
+      keys = new Set();
+      this.passed.set(metatype, keys);
+    }
+    if (keys.size >= MAX_REMEMBERED_PARAMS) keys.clear();
+    keys.add(key);
+  }
+
+  private async validateAndTransform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (typeof value !== 'object' || value === null || !reachesRawJson(metadata.metatype)) {
       return super.transform(value, metadata);
     }
@@ -49,6 +79,26 @@ export class BrokerValidationPipe extends ValidationPipe {
     if (errors.length > 0) throw invalidInput(errors);
     return entity;
   }
+}
+
+/** Path parameters of a DTO class, or an absent or empty body: values worth remembering once they passed. */
+function rememberable(value: unknown, metadata: ArgumentMetadata): boolean {
+  if (typeof metadata.metatype !== 'function' || metadata.data !== undefined || reachesRawJson(metadata.metatype)) {
+    return false;
+  }
+  if (metadata.type === 'param') return isPlainObjectOfStrings(value);
+  if (metadata.type === 'body')
+    return value === undefined || (isPlainObjectOfStrings(value) && Object.keys(value).length === 0);
+  return false;
+}
+
+function isPlainObjectOfStrings(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((entry) => typeof entry === 'string')
+  );
 }
 
 // Whether a DTO class holds raw JSON properties, itself or in a DTO nested in it; known once per class.
