@@ -1,5 +1,10 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
@@ -184,7 +189,17 @@ export function graphqlOptions(
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     validationRules: limitRules(production),
-    plugins: [complexityLimit, requestIdOnErrors, unexpectedErrorLog(logger)],
+    plugins: [
+      complexityLimit,
+      requestIdOnErrors,
+      unexpectedErrorLog(logger),
+      // Apollo adds these unless told not to. Cache hints: every response is no-store anyway,
+      // and the plugin wraps every field's resolver to collect them. Traces and usage reports go
+      // to Apollo's cloud, which an internal broker never calls (even with APOLLO_KEY set).
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+    ],
     subscriptions: webSocketSubscriptions(authentication, production, () => {
       if (!served) throw new Error('GraphQL schema not built yet');
       return served;

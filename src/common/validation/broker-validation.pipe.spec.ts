@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ArgsType } from '@nestjs/graphql';
 import { IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors/domain-error.js';
@@ -21,6 +22,11 @@ class Options {
 }
 
 const param = { type: 'param', metatype: Address } as const;
+// A resolver's arguments: Nest labels them a body.
+@ArgsType()
+class AddressArgs extends Address {}
+const graphqlArguments = { type: 'body', metatype: AddressArgs } as const;
+const restBody = { type: 'body', metatype: Address } as const;
 const body = { type: 'body', metatype: Options } as const;
 
 describe('BrokerValidationPipe', () => {
@@ -33,6 +39,22 @@ describe('BrokerValidationPipe', () => {
     expect(second).toBeInstanceOf(Address);
     expect(second).toEqual(first);
     expect(second).not.toBe(first);
+  });
+
+  it('remembers GraphQL arguments that passed as it does path parameters, and refuses others every time', async () => {
+    const pipe = new BrokerValidationPipe();
+    validations = 0;
+    await pipe.transform({ name: 'db' }, graphqlArguments);
+    expect(await pipe.transform({ name: 'db' }, graphqlArguments)).toBeInstanceOf(AddressArgs);
+    expect(validations).toBe(1);
+    for (let i = 0; i < 2; i++) {
+      await expect(pipe.transform({ name: 'DB' }, graphqlArguments)).rejects.toThrow('name must be lower-case letters');
+    }
+    expect(validations).toBe(3);
+    // The same strings in a REST body are validated every time (a body may carry a credential).
+    await pipe.transform({ name: 'db' }, restBody);
+    await pipe.transform({ name: 'db' }, restBody);
+    expect(validations).toBe(5);
   });
 
   it('refuses invalid path parameters with their messages every time', async () => {

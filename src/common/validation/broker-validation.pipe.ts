@@ -1,9 +1,12 @@
 import { ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { CLASS_TYPE_METADATA } from '@nestjs/graphql';
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validate } from 'class-validator';
 import { DomainError, ErrorCode } from '../errors/domain-error.js';
 
 const RAW_JSON_FIELDS = Symbol('secrets-broker:raw-json-fields');
+// What @ArgsType() records under CLASS_TYPE_METADATA (@nestjs/graphql's ClassType.ARGS, not exported).
+const GRAPHQL_ARGUMENTS_CLASS = 'args';
 // Path parameters that passed, per DTO class, before the memory is cleared and starts again.
 const MAX_REMEMBERED_PARAMS = 10_000;
 
@@ -37,8 +40,8 @@ export class BrokerValidationPipe extends ValidationPipe {
   }
 
   // The rules are pure functions of the value, so a value that passed passes again: path
-  // parameters (`{namespace}/{name}` of every read; short, and never secret) and an absent or
-  // empty body are validated once per DTO class, then only transformed. Only values that passed
+  // parameters and GraphQL arguments of strings (`namespace` and `name` of every read; short, and
+  // never secret) and an absent or empty body are validated once per DTO class, then only transformed. Only values that passed
   // are remembered; anything else is validated, and refused with its messages, every time.
   private readonly passed = new WeakMap<object, Set<string>>();
 
@@ -81,15 +84,27 @@ export class BrokerValidationPipe extends ValidationPipe {
   }
 }
 
-/** Path parameters of a DTO class, or an absent or empty body: values worth remembering once they passed. */
+/**
+ * Path parameters of a DTO class, the GraphQL arguments of an operation when all are strings
+ * (`namespace` and `name` of every read), or an absent or empty body: values worth remembering
+ * once they passed. A REST body of strings is not remembered: it may carry a credential.
+ */
 function rememberable(value: unknown, metadata: ArgumentMetadata): boolean {
-  if (typeof metadata.metatype !== 'function' || metadata.data !== undefined || reachesRawJson(metadata.metatype)) {
+  const { metatype } = metadata;
+  if (typeof metatype !== 'function' || metadata.data !== undefined || reachesRawJson(metatype)) {
     return false;
   }
-  if (metadata.type === 'param') return isPlainObjectOfStrings(value);
+  if (metadata.type === 'param' || (metadata.type === 'body' && isGraphqlArgumentsType(metatype))) {
+    return isPlainObjectOfStrings(value);
+  }
   if (metadata.type === 'body')
     return value === undefined || (isPlainObjectOfStrings(value) && Object.keys(value).length === 0);
   return false;
+}
+
+// Nest hands pipes the arguments of a resolver (an @ArgsType() class) labelled as a body.
+function isGraphqlArgumentsType(metatype: object): boolean {
+  return Reflect.getMetadata(CLASS_TYPE_METADATA, metatype) === GRAPHQL_ARGUMENTS_CLASS;
 }
 
 function isPlainObjectOfStrings(value: unknown): value is Record<string, string> {
