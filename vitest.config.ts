@@ -22,8 +22,9 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Unit specs, the emulator, contracts, the client, deploy and shared state need no database; the
-          // CLI's tests and the console's browser tests drive a broker on SQLite (dev mode), once per run.
+          // Unit specs, the emulator, contracts, the client, deploy and shared state need no database; dev
+          // mode (always SQLite), the CLI's tests and the console's browser tests drive a dev-mode broker,
+          // once per run rather than once per database lane.
           name: 'unit',
           include: ['src/**/*.spec.ts', 'test/**/*.test.ts', 'clients/cli/test/**/*.test.ts'],
           exclude: E2E,

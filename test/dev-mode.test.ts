@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_LEASE_TOUR, DEV_TOUR } from '../../src/cli/dev-tour.js';
-import { buildIfStale, type DevBroker, freePort, refusedDevStart, startDevBroker } from '../support/dev-broker.js';
-import { bodyOf, readmeBlocks, type StepResult, stepsOf, type TourStep, TourShell } from '../support/readme-tour.js';
+import { DEV_LEASE_TOUR, DEV_TOUR } from '../src/cli/dev-tour.js';
+import { buildIfStale, type DevBroker, freePort, refusedDevStart, startDevBroker } from './support/dev-broker.js';
+import { bodyOf, readmeBlocks, type StepResult, stepsOf, type TourStep, TourShell } from './support/readme-tour.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..');
 const LEASED_SUBJECT = 'serviceaccount:team-a/app-web';
 
 /** Every step of the README's API tour, then of its "Leases" section. */
