@@ -7,7 +7,7 @@ import { DomainError, ErrorCode } from '../errors/domain-error.js';
 const RAW_JSON_FIELDS = Symbol('secrets-broker:raw-json-fields');
 // What @ArgsType() records under CLASS_TYPE_METADATA (@nestjs/graphql's ClassType.ARGS, not exported).
 const GRAPHQL_ARGUMENTS_CLASS = 'args';
-// Path parameters that passed, per DTO class, before the memory is cleared and starts again.
+// Values that passed (path parameters, GraphQL arguments), per DTO class, before the memory is cleared and starts again.
 const MAX_REMEMBERED_PARAMS = 10_000;
 
 /**
