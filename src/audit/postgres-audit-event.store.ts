@@ -13,7 +13,7 @@ import { AuditEventStore, COLUMNS, HEAD_QUERY, REKEY_BATCH, headOf, relink, rowV
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 
 // Any constant shared by every replica; names the chain in pg_locks.
-const CHAIN_LOCK_KEY = 0x5ec7e75;
+export const CHAIN_LOCK_KEY = 0x5ec7e75;
 // One round trip (the simple protocol runs the statements in order): the transaction opens,
 // the lock is taken, and the head is read after it was granted (in READ COMMITTED each
 // statement has its own snapshot, so the read sees the previous holder's commit).

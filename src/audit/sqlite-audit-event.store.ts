@@ -1,10 +1,10 @@
 import {
+  ChainVerifier,
+  EMPTY_CHAIN,
   sealAfter,
   type ChainedEvent,
   type LinkHasher,
   type UnsealedEvent,
-  ChainVerifier,
-  EMPTY_CHAIN,
 } from './audit-chain.js';
 import { AuditEventStore, COLUMNS, HEAD_QUERY, REKEY_BATCH, headOf, relink, rowValues } from './audit-event.store.js';
 

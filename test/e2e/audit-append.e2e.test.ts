@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainVerifier, keyedLinkHasher, sealAfter, type ChainedEvent } from '../../src/audit/audit-chain.js';
 import { toUnsealedEvent } from '../../src/audit/audit-event.js';
 import { COLUMNS, rowValues } from '../../src/audit/audit-event.store.js';
-import { PostgresAuditEventStore } from '../../src/audit/postgres-audit-event.store.js';
+import { CHAIN_LOCK_KEY, PostgresAuditEventStore } from '../../src/audit/postgres-audit-event.store.js';
+import { AuditEventEntity } from '../../src/audit/entities/audit-event.entity.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
 import { databaseConfig } from '../../src/config/app-config.js';
 import { ENTITIES } from '../../src/entities.js';
@@ -61,27 +62,8 @@ describe.runIf(postgresBaseUrl())('audit append on PostgreSQL', () => {
     await database?.drop();
   });
 
-  const stored = async (): Promise<ChainedEvent[]> =>
-    (await dataSource.query('SELECT * FROM audit_events ORDER BY id')).map((row: Record<string, unknown>) => ({
-      id: Number(row.id),
-      time: row.time,
-      requestId: row.request_id,
-      subject: row.subject,
-      action: row.action,
-      outcome: row.outcome,
-      namespace: row.namespace,
-      name: row.name,
-      version: row.version,
-      matchedGrants: row.matched_grants,
-      reason: row.reason,
-      sourceIp: row.source_ip,
-      userAgent: row.user_agent,
-      latencyMs: row.latency_ms,
-      intentId: row.intent_id === null ? null : Number(row.intent_id),
-      details: row.details,
-      prevHash: row.prev_hash,
-      hash: row.hash,
-    }));
+  const stored = (): Promise<ChainedEvent[]> =>
+    dataSource.getRepository(AuditEventEntity).find({ order: { id: 'ASC' } });
 
   async function expectWholeChain(length: number): Promise<void> {
     const verifier = new ChainVerifier(hasher);
@@ -125,7 +107,7 @@ describe.runIf(postgresBaseUrl())('audit append on PostgreSQL', () => {
     const other = await ((dataSource.driver as PostgresDriver).master as Pool).connect();
     try {
       const [, , head] = (await other.query(
-        "BEGIN; SELECT pg_advisory_xact_lock(x'5ec7e75'::int); SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1",
+        `BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY}); SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1`,
       )) as unknown as Array<{ rows: Array<{ id: string; hash: string }> }>;
       const [event] = sealAfter({ id: Number(head.rows[0].id), hash: head.rows[0].hash }, events('d', 1), hasher);
       await other.query(
