@@ -23,14 +23,16 @@ const BEGIN_LOCK_AND_READ_HEAD = `BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LO
 // $3 is still the newest. Its snapshot may predate the lock, so a writer that committed while
 // this one waited passes the check unseen; its rows hold the ids this batch would take, and the
 // primary key refuses the batch (23505). Either refusal sends the batch the locked way.
-const INSERT_AFTER_HEAD = {
+// The newest event is read as HEAD_QUERY reads it, backwards along the primary key: a check
+// like `NOT EXISTS (… WHERE id > $2)` gets a sequential scan of the whole table in the generic
+// plan PostgreSQL caches for a prepared statement after five runs.
+export const INSERT_AFTER_HEAD = {
   name: 'audit-insert-after-head',
   text: `WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY}))
     INSERT INTO audit_events (${COLUMNS.join(', ')})
     SELECT ${COLUMNS.map((column) => `event.${column}`).join(', ')}
       FROM chain_lock, json_populate_recordset(NULL::audit_events, $1::json) AS event
-     WHERE EXISTS (SELECT 1 FROM audit_events WHERE id = $2 AND hash = $3)
-       AND NOT EXISTS (SELECT 1 FROM audit_events WHERE id > $2)`,
+     WHERE (SELECT newest.id = $2 AND newest.hash = $3 FROM (${HEAD_QUERY}) AS newest)`,
 };
 const UNIQUE_VIOLATION = '23505';
 

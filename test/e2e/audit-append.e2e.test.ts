@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainVerifier, keyedLinkHasher, sealAfter, type ChainedEvent } from '../../src/audit/audit-chain.js';
 import { toUnsealedEvent } from '../../src/audit/audit-event.js';
 import { COLUMNS, rowValues } from '../../src/audit/audit-event.store.js';
-import { CHAIN_LOCK_KEY, PostgresAuditEventStore } from '../../src/audit/postgres-audit-event.store.js';
+import { CHAIN_LOCK_KEY, INSERT_AFTER_HEAD, PostgresAuditEventStore } from '../../src/audit/postgres-audit-event.store.js';
 import { AuditEventEntity } from '../../src/audit/entities/audit-event.entity.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
 import { databaseConfig } from '../../src/config/app-config.js';
@@ -123,6 +123,31 @@ describe.runIf(postgresBaseUrl())('audit append on PostgreSQL', () => {
       other.release();
     }
     await expectWholeChain(18);
+  });
+
+  // PostgreSQL plans a prepared statement for its parameters five times, then may cache a generic
+  // plan, and a generic plan may scan the whole table where the custom ones used the index.
+  it('checks the head through the primary key in the generic plan too, however long the chain', async () => {
+    const client = await ((dataSource.driver as PostgresDriver).master as Pool).connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO audit_events (${COLUMNS.join(', ')})
+         SELECT ${COLUMNS.map((column) => (column === 'id' ? 'copies.id + 1000' : `event.${column}`)).join(', ')}
+           FROM audit_events AS event, generate_series(1, 20000) AS copies(id) WHERE event.id = 1`,
+      );
+      await client.query('ANALYZE audit_events');
+      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE append_after_head(json, bigint, text) AS ${INSERT_AFTER_HEAD.text}`);
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE append_after_head('[]', 1, '')`);
+      const lines = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(lines).toContain('Index Scan Backward using');
+      expect(lines).not.toMatch(/Seq Scan on audit_events/);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.query('DEALLOCATE ALL');
+      client.release();
+    }
   });
 
   async function waitForLockWaiter(): Promise<void> {
