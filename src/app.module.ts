@@ -1,4 +1,3 @@
-import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -11,6 +10,10 @@ import { databaseOptions } from './common/database/database-options.js';
 import { ENTITIES } from './entities.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { graphqlOptions } from './common/graphql/graphql-options.js';
+import {
+  MercuriusGraphqlWsDriver,
+  type MercuriusGraphqlWsConfig,
+} from './common/graphql/mercurius-graphql-ws.driver.js';
 import { WebSocketAuthentication } from './common/graphql/websocket-authentication.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
 import { ClockModule } from './common/time/clock.module.js';
@@ -40,8 +43,8 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
         ClockModule,
         CryptoModule,
-        GraphQLModule.forRootAsync<ApolloDriverConfig>({
-          driver: ApolloDriver,
+        GraphQLModule.forRootAsync<MercuriusGraphqlWsConfig>({
+          driver: MercuriusGraphqlWsDriver,
           imports: [AuthModule],
           inject: [WebSocketAuthentication],
           useFactory: (authentication: WebSocketAuthentication) => ({
