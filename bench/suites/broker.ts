@@ -3,6 +3,8 @@ import {
   auditMatchesEveryRun,
   BUILDS,
   CONNECTIONS,
+  cpuMicrosecondsPerRequest,
+  CPU_PER_REQUEST_NOTE,
   measure,
   medianRps,
   READ_SPREAD,
@@ -43,6 +45,13 @@ export const brokerSuite: Suite = {
             [`${kind}${which}: REST read ÷ /healthz (target ≥ 0.3)`, ratio(rps('rest') / rps('healthz'))],
             [`${kind}${which}: REST read ÷ bare node:http (target ≥ 0.1)`, ratio(rps('rest') / rps('bare'))],
             [`${kind}${which}: GraphQL read ÷ REST read (target ≥ 0.85)`, ratio(rps('graphql') / rps('rest'))],
+            [
+              `${kind}${which}: GraphQL read ÷ REST read by broker CPU (REST µs ÷ GraphQL µs per read)`,
+              ratio(
+                cpuMicrosecondsPerRequest(measured, spec, 'rest') /
+                  cpuMicrosecondsPerRequest(measured, spec, 'graphql'),
+              ),
+            ],
           );
         }
         if (labelled) {
@@ -65,6 +74,7 @@ export const brokerSuite: Suite = {
         notes: [
           'Kubernetes API calls per read counts the emulator requests for single secrets during the read runs, divided by the reads the broker served (its own count from /metrics).',
           'Audit events / reads served: every read writes exactly one audit event (its decision); a mismatch would mean lost or extra events.',
+          CPU_PER_REQUEST_NOTE,
           'Targets: SPEC §8 asks for REST ≥ 0.5 × /healthz and GraphQL ≥ 0.8 × REST; issue 25 for REST ≥ 0.3 × /healthz and ≥ 0.1 × bare, GraphQL ≥ 0.85 × REST on both databases.',
           'The emulators run in the benchmark process, the load generator in a process of its own, each broker in its own; all share the 2 cores.',
         ],

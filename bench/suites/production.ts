@@ -8,6 +8,8 @@ import {
   BUILDS,
   certificateIn,
   CONNECTIONS,
+  cpuMicrosecondsPerRequest,
+  CPU_PER_REQUEST_NOTE,
   measure,
   medianRps,
   READ_SPREAD,
@@ -57,6 +59,13 @@ export const productionSuite: Suite = {
               `${spec.label}: GraphQL read ÷ REST read (target ≥ 0.85)`,
               ratio(rps(spec, 'graphql') / rps(spec, 'rest')),
             ],
+            [
+              `${spec.label}: GraphQL read ÷ REST read by broker CPU (REST µs ÷ GraphQL µs per read)`,
+              ratio(
+                cpuMicrosecondsPerRequest(measured, spec, 'rest') /
+                  cpuMicrosecondsPerRequest(measured, spec, 'graphql'),
+              ),
+            ],
           );
         for (const scenario of ['rest', 'graphql', 'healthz'] as const)
           ratios.push([
@@ -82,6 +91,7 @@ export const productionSuite: Suite = {
         ],
         notes: [
           'Audit events / reads served: the rows of audit_events written during the read runs against the reads the broker counted as served (/metrics); every read waits for its committed event.',
+          CPU_PER_REQUEST_NOTE,
           'Redis is the local redis-server shared by every broker of the run (separate key prefixes); the round trip is loopback, so its share here is the CPU of the client and the script, not network latency.',
           'The emulators run in the benchmark process, the load generator in a process of its own, each broker in its own; all share the 2 cores.',
         ],

@@ -9,7 +9,15 @@ import { ms } from '../harness.js';
 import type { LoadJob, LoadResult } from '../processes/load.js';
 import { createBenchDatabase, type BenchDatabase } from './databases.js';
 import { send, type Endpoint } from './loopback-http.js';
-import { firstJsonLine, peakRssOfMiB, runJson, startBuiltBroker, startChild, type Child } from './processes.js';
+import {
+  cpuMillisecondsOf,
+  firstJsonLine,
+  peakRssOfMiB,
+  runJson,
+  startBuiltBroker,
+  startChild,
+  type Child,
+} from './processes.js';
 
 /**
  * The built broker under load, shared by the suites that measure its request path (broker,
@@ -82,6 +90,8 @@ export interface Run extends LoadResult {
   readonly auditEvents: number;
   /** 2xx answers the broker itself counted (autocannon misses those still in flight when a run ends). */
   readonly served: number;
+  /** CPU the broker process used during the run, in milliseconds (0 for the bare server, measured elsewhere). */
+  readonly brokerCpuMs: number;
 }
 
 export interface Measured {
@@ -257,12 +267,21 @@ async function measureRun(
   const servedBefore = route ? await servedCount(endpoint, route) : 0;
   const callsBefore = target.emulator.requests.length;
   const eventsBefore = await target.database.count('audit_events');
+  const pid = target.broker.child.process.pid as number;
+  const cpuBefore = cpuMillisecondsOf(pid);
   const result = await load(target, scenario, bareUrl, amount === undefined ? { durationSeconds: 1 } : { amount });
+  const brokerCpuMs = route ? cpuMillisecondsOf(pid) - cpuBefore : 0;
   const served = route ? (await settledCount(endpoint, route)) - servedBefore : result.ok;
   const clusterCalls = target.emulator.requests
     .slice(callsBefore)
     .filter((request) => request.path.includes('/secrets/')).length;
-  return { ...result, served, clusterCalls, auditEvents: (await target.database.count('audit_events')) - eventsBefore };
+  return {
+    ...result,
+    served,
+    clusterCalls,
+    brokerCpuMs,
+    auditEvents: (await target.database.count('audit_events')) - eventsBefore,
+  };
 }
 
 /**
@@ -303,6 +322,23 @@ export async function measure(
   }
 }
 
+export const CPU_PER_REQUEST_NOTE =
+  'Broker CPU per request: the user and system time of the broker process during the runs (/proc/<pid>/stat), divided by the requests it served. Unlike req/s it does not move with what else the machine runs, so the CPU ratio is the steadier reading of what GraphQL costs beside REST.';
+
+/**
+ * The broker's CPU per request of a scenario on a target, in microseconds, over all its rounds.
+ * Less noisy than req/s on a shared machine: it does not move with what else is running.
+ */
+export function cpuMicrosecondsPerRequest(measured: readonly Measured[], spec: TargetSpec, scenario: Scenario): number {
+  const pair = measured.find((p) => p.scenario === scenario && p.target.spec === spec);
+  return cpuPerRequestOf(pair?.runs ?? []);
+}
+
+function cpuPerRequestOf(runs: readonly Run[]): number {
+  const served = runs.reduce((sum, run) => sum + run.served, 0);
+  return (runs.reduce((sum, run) => sum + run.brokerCpuMs, 0) * 1000) / Math.max(1, served);
+}
+
 /** The median req/s of a scenario on a target (the bare server's whatever the target). */
 export function medianRps(measured: readonly Measured[], spec: TargetSpec, scenario: Scenario): number {
   const pair = measured.find((p) => p.scenario === scenario && (scenario === 'bare' || p.target.spec === spec));
@@ -326,6 +362,7 @@ export const RUN_COLUMNS = [
   'non-2xx + errors',
   'Kubernetes API calls per read',
   'audit events / reads served',
+  'broker CPU per request',
 ];
 
 /** A row of RUN_COLUMNS: medians of the rounds, totals of the counts. */
@@ -342,5 +379,6 @@ export function runRow(pair: Measured, bareLabel: string, withTargetLabel: boole
     runs.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
     isRead(scenario) ? (runs.reduce((sum, run) => sum + run.clusterCalls, 0) / Math.max(1, served)).toFixed(2) : '—',
     isRead(scenario) ? `${runs.reduce((sum, run) => sum + run.auditEvents, 0)} / ${served}` : '—',
+    scenario === 'bare' ? '—' : `${cpuPerRequestOf(runs).toFixed(0)} µs`,
   ];
 }

@@ -129,3 +129,14 @@ export function peakRssOfMiB(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
+
+// Linux reports process times in clock ticks of USER_HZ, 100 per second on every architecture Node runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user and system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
+export function cpuMillisecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at the state, field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
