@@ -76,8 +76,11 @@ export function costRefusal(
   variables: Readonly<Record<string, unknown>> | null | undefined,
 ): GraphQLError | undefined {
   const operation = getOperationAST(document, operationName);
+  const variableDefinitions = operation?.variableDefinitions ?? [];
   // Variables that do not coerce are refused by execution (BAD_USER_INPUT) before any resolver runs.
-  if (getVariableValues(schema, operation?.variableDefinitions ?? [], variables ?? {}).errors) return undefined;
+  if (variableDefinitions.length > 0 && getVariableValues(schema, variableDefinitions, variables ?? {}).errors) {
+    return undefined;
+  }
   const estimate = () =>
     getComplexity({
       schema,
@@ -86,9 +89,7 @@ export function costRefusal(
       variables: variables ?? {},
       estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
     });
-  const complexity = operation?.variableDefinitions?.length
-    ? estimate()
-    : constantCost(document, operationName, estimate);
+  const complexity = variableDefinitions.length ? estimate() : constantCost(document, operationName, estimate);
   if (complexity <= MAX_QUERY_COMPLEXITY) return undefined;
   return new GraphQLError(`Query cost ${complexity} exceeds the limit of ${MAX_QUERY_COMPLEXITY}`, {
     extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },

@@ -39,6 +39,13 @@ describe('BrokerValidationPipe', () => {
     expect(second).toBeInstanceOf(Address);
     expect(second).toEqual(first);
     expect(second).not.toBe(first);
+    // What one handler does to its instance reaches no other request's.
+    (first as Address).name = 'changed';
+    (second as Address).name = 'changed';
+    const third = await pipe.transform({ name: 'db' }, param);
+    expect(third).toBeInstanceOf(Address);
+    expect((third as Address).name).toBe('db');
+    expect(validations).toBe(1);
   });
 
   it('remembers GraphQL arguments that passed as it does path parameters, and refuses others every time', async () => {

@@ -1,6 +1,5 @@
 import { ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { CLASS_TYPE_METADATA } from '@nestjs/graphql';
-import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validate } from 'class-validator';
 import { DomainError, ErrorCode } from '../errors/domain-error.js';
 
@@ -43,27 +42,33 @@ export class BrokerValidationPipe extends ValidationPipe {
   // parameters and GraphQL arguments of strings (`namespace` and `name` of every read; short, and
   // never secret) and an absent or empty body are validated once per DTO class, then only transformed. Only values that passed
   // are remembered; anything else is validated, and refused with its messages, every time.
-  private readonly passed = new WeakMap<object, Set<string>>();
+  // The transformation is a pure function of the value too: what it gave is kept with the value,
+  // and each request gets a shallow copy of it (its own object, so a handler cannot change another's).
+  private readonly passed = new WeakMap<object, Map<string, object>>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype } = metadata;
     const key = this.toValidate(metadata) && rememberable(value, metadata) ? JSON.stringify(value ?? {}) : undefined;
-    if (key !== undefined && typeof metatype === 'function' && this.passed.get(metatype)?.has(key)) {
-      return plainToInstance(metatype, value ?? {});
-    }
+    const remembered =
+      key !== undefined && typeof metatype === 'function' ? this.passed.get(metatype)?.get(key) : undefined;
+    if (remembered !== undefined)
+      return Object.assign(Object.create(Object.getPrototypeOf(remembered) as object), remembered);
     const transformed = await this.validateAndTransform(value, metadata);
-    if (key !== undefined && typeof metatype === 'function') this.remember(metatype, key);
+    if (key !== undefined && typeof metatype === 'function' && isObject(transformed)) {
+      this.remember(metatype, key, transformed);
+    }
     return transformed;
   }
 
-  private remember(metatype: object, key: string): void {
-    let keys = this.passed.get(metatype);
-    if (keys === undefined) {
-      keys = new Set();
-      this.passed.set(metatype, keys);
+  private remember(metatype: object, key: string, transformed: object): void {
+    let values = this.passed.get(metatype);
+    if (values === undefined) {
+      values = new Map();
+      this.passed.set(metatype, values);
     }
-    if (keys.size >= MAX_REMEMBERED_PARAMS) keys.clear();
-    keys.add(key);
+    if (values.size >= MAX_REMEMBERED_PARAMS) values.clear();
+    // A copy: the handler that gets `transformed` may change it.
+    values.set(key, Object.assign(Object.create(Object.getPrototypeOf(transformed) as object), transformed));
   }
 
   private async validateAndTransform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -105,6 +110,10 @@ function rememberable(value: unknown, metadata: ArgumentMetadata): boolean {
 // Nest hands pipes the arguments of a resolver (an @ArgsType() class) labelled as a body.
 function isGraphqlArgumentsType(metatype: object): boolean {
   return Reflect.getMetadata(CLASS_TYPE_METADATA, metatype) === GRAPHQL_ARGUMENTS_CLASS;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function isPlainObjectOfStrings(value: unknown): value is Record<string, string> {
