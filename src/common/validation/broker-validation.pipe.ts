@@ -51,8 +51,7 @@ export class BrokerValidationPipe extends ValidationPipe {
     const key = this.toValidate(metadata) && rememberable(value, metadata) ? JSON.stringify(value ?? {}) : undefined;
     const remembered =
       key !== undefined && typeof metatype === 'function' ? this.passed.get(metatype)?.get(key) : undefined;
-    if (remembered !== undefined)
-      return Object.assign(Object.create(Object.getPrototypeOf(remembered) as object), remembered);
+    if (remembered !== undefined) return copyOf(remembered);
     const transformed = await this.validateAndTransform(value, metadata);
     if (key !== undefined && typeof metatype === 'function' && isObject(transformed)) {
       this.remember(metatype, key, transformed);
@@ -68,7 +67,7 @@ export class BrokerValidationPipe extends ValidationPipe {
     }
     if (values.size >= MAX_REMEMBERED_PARAMS) values.clear();
     // A copy: the handler that gets `transformed` may change it.
-    values.set(key, Object.assign(Object.create(Object.getPrototypeOf(transformed) as object), transformed));
+    values.set(key, copyOf(transformed));
   }
 
   private async validateAndTransform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -110,6 +109,12 @@ function rememberable(value: unknown, metadata: ArgumentMetadata): boolean {
 // Nest hands pipes the arguments of a resolver (an @ArgsType() class) labelled as a body.
 function isGraphqlArgumentsType(metatype: object): boolean {
   return Reflect.getMetadata(CLASS_TYPE_METADATA, metatype) === GRAPHQL_ARGUMENTS_CLASS;
+}
+
+/** A shallow copy of a DTO instance: an object of its own, of the same class. */
+function copyOf(instance: object): object {
+  const copy = Object.create(Object.getPrototypeOf(instance) as object | null) as object;
+  return Object.assign(copy, instance);
 }
 
 function isObject(value: unknown): value is object {
