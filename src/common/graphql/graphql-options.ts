@@ -144,7 +144,7 @@ function refuseJsonSyntaxTree(_schema: GraphQLSchema, document: DocumentNode): v
 
 /**
  * Refuses an operation whose estimated cost exceeds the limit before any resolver runs. Thrown,
- * so it is answered as a validation error is, by writeError (problem-details.filter.ts).
+ * so Mercurius answers it as it answers a validation error (ProblemDetailsFilter writes it).
  * Mercurius hands the hook no operation name; Nest's own Mercurius hooks read it from the body too.
  */
 function refuseCostly(schema: GraphQLSchema, document: DocumentNode, context: MercuriusContext, variables: unknown) {
