@@ -29,12 +29,6 @@ describe('GraphQL errors carry their real codes and the request id', () => {
       'Field "requestSecret" argument "name" of type "String!" is required, but it was not provided.',
     ],
     [
-      'a query that is JSON, not GraphQL',
-      { query: '5' },
-      'GRAPHQL_PARSE_FAILED',
-      'Syntax Error: the query is not GraphQL text.',
-    ],
-    [
       'a variable of the wrong type',
       { query: 'query($ns: String!) { secret(namespace: $ns, name: "db") { name } }', variables: { ns: 5 } },
       'BAD_USER_INPUT',
@@ -55,36 +49,6 @@ describe('GraphQL errors carry their real codes and the request id', () => {
         extensions: expect.objectContaining({ code, status: 400, requestId: 'graphql-error-1' }),
       }),
     ]);
-  });
-
-  it.each([
-    ['a body without a query', {}],
-    ['a query that is not a string', { query: { text: '{ whoami { subject } }' } }],
-    ['a batch of operations', [{ query: '{ whoami { subject } }' }, { query: '{ whoami { subject } }' }]],
-  ])('answers %s with 400 BAD_REQUEST and the request id, running nothing', async (_case, body) => {
-    const response = await post(body);
-    expect(response.status).toBe(400);
-    expect(response.body).not.toHaveProperty('data');
-    expect((response.body as GraphqlErrorBody).errors).toEqual([
-      expect.objectContaining({
-        extensions: expect.objectContaining({ code: 'BAD_REQUEST', status: 400, requestId: 'graphql-error-1' }),
-      }),
-    ]);
-  });
-
-  it('answers a mutation sent as GET with 405, even with a preflight header', async () => {
-    const response = await broker
-      .as(ADMIN)
-      .get('/graphql')
-      .set('Mercurius-Require-Preflight', 'true')
-      .set('X-Request-Id', 'graphql-get-1')
-      .query({ query: 'mutation { requestSecret(namespace: "default", name: "db") { version } }' });
-    expect(response.status).toBe(405);
-    expect((response.body as GraphqlErrorBody).errors[0].extensions).toMatchObject({
-      code: 'BAD_REQUEST',
-      status: 405,
-      requestId: 'graphql-get-1',
-    });
   });
 
   it('answers an over-cost query with 400 BAD_USER_INPUT', async () => {

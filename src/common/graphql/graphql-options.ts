@@ -1,15 +1,9 @@
+import type { SubscriptionConfig } from '@nestjs/graphql';
 import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import type { ComplexityEstimatorArgs, SubscriptionConfig } from '@nestjs/graphql';
-import {
-  GraphQLError,
-  Location,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from 'graphql';
+import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import type { Logger } from 'pino';
 import { formatGraphqlError, isUnexpectedGraphqlError } from '../errors/graphql-error.formatter.js';
@@ -130,19 +124,6 @@ function webSocketSubscriptions(
 }
 
 /**
- * Mercurius takes a query that does not parse as GraphQL but does as JSON for a ready-made
- * syntax tree (`"5"` included, which then fails inside graphql-js as a fault of ours). The
- * broker takes GraphQL text only: a tree graphql-js's parser did not build is a syntax error.
- * Runs once per new query text, before validation.
- */
-function refuseJsonSyntaxTree(_schema: GraphQLSchema, document: DocumentNode): void {
-  if (document.loc instanceof Location) return;
-  throw new GraphQLError('Syntax Error: the query is not GraphQL text.', {
-    extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } },
-  });
-}
-
-/**
  * Refuses an operation whose estimated cost exceeds the limit before any resolver runs. Thrown,
  * so Mercurius answers it as it answers a validation error (ProblemDetailsFilter writes it).
  * Mercurius hands the hook no operation name; Nest's own Mercurius hooks read it from the body too.
@@ -200,7 +181,7 @@ export function graphqlOptions(
     },
     // Parsed and validated documents are kept per query text, so limitRules run once per text.
     validationRules: limitRules(production),
-    hooks: { preValidation: refuseJsonSyntaxTree, preExecution: refuseCostly },
+    hooks: { preExecution: refuseCostly },
     errorFormatter: executionErrors(logger),
     // Refusals before execution (syntax, validation, variables, CSRF) reach Nest's exception
     // filter, which answers them as GraphQL errors; Mercurius's own handler would take over every route's errors.
