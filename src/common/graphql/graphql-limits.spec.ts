@@ -36,7 +36,7 @@ describe('checkSocketOperation', () => {
     expect(messages(query)).toMatch(expected);
   });
 
-  it('gives the codes the same refusals get over HTTP', () => {
+  it('gives the codes Apollo gives the same refusals over HTTP', () => {
     const [error] = checkSocketOperation(schema, true, { query: 'subscription { events { nope } }' }).errors ?? [];
     expect(error.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });

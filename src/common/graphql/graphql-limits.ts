@@ -18,7 +18,7 @@ import {
 
 /**
  * Every rule a GraphQL operation passes before any resolver runs, whichever transport carries
- * it: depth, aliases, estimated cost and (in production) no introspection. Mercurius (HTTP) and
+ * it: depth, aliases, estimated cost and (in production) no introspection. Apollo (HTTP) and
  * graphql-ws (WebSocket) both take them from here, so a limit cannot hold on one and not the other.
  */
 export const MAX_QUERY_DEPTH = 8;
@@ -44,8 +44,8 @@ export function limitRules(production: boolean): ValidationRule[] {
   return rules;
 }
 
-// Without variables an operation's cost depends on its document alone, and Mercurius hands the same
-// parsed document for the same query text (its query cache): an operation sent again is
+// Without variables an operation's cost depends on its document alone, and Apollo hands the same
+// parsed document for the same query text (its document store): an operation sent again is
 // estimated once. One with variables is estimated every time, since its cost may depend on them
 // (and variables may carry secret values, which are never kept).
 const costsByDocument = new WeakMap<DocumentNode, Map<string, number>>();
@@ -128,7 +128,7 @@ export function checkSocketOperation(
     };
   }
   const invalid = validate(schema, document, [...specifiedRules, ...limitRules(production)]);
-  // The codes the same refusals get over HTTP (graphqlRefusal).
+  // The codes Apollo gives the same refusals over HTTP.
   if (invalid.length > 0) return { errors: invalid.map(withCode('GRAPHQL_VALIDATION_FAILED')) };
   const tooCostly = costRefusal(schema, document, payload.operationName, payload.variables);
   return tooCostly ? { errors: [tooCostly] } : { document };
