@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GqlSubscriptionService, type GqlSubscriptionServiceOptions, type SubscriptionConfig } from '@nestjs/graphql';
+import { GqlSubscriptionService, type SubscriptionConfig } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { GraphQLSchema } from 'graphql';
 
@@ -25,13 +25,7 @@ export class MercuriusGraphqlWsDriver extends MercuriusDriver {
     if (!(options.schema instanceof GraphQLSchema))
       throw new Error('GraphQL schema not built before the driver started');
     this.subscriptionService = new GqlSubscriptionService(
-      {
-        schema: options.schema,
-        path: options.path,
-        // Nest types the context option loosely; graphql-ws calls it with its connection context.
-        context: options.context as GqlSubscriptionServiceOptions['context'],
-        ...subscriptions,
-      },
+      { schema: options.schema, path: options.path, context: options.context, ...subscriptions },
       this.httpAdapterHost.httpAdapter.getHttpServer(),
     );
   }
