@@ -9,7 +9,6 @@ import { serveApiDocs } from './common/http/api-contracts.js';
 import { requestIdFor } from './common/http/request-id.js';
 import { readCertificatePair, ServingCertificateReloader } from './common/http/serving-certificate.js';
 import { installRequestHooks } from './common/http/request-hooks.js';
-import { writeError } from './common/errors/problem-details.filter.js';
 import { trustProxySetting } from './common/http/source-address.js';
 import { serveConsole } from './console/serve-console.js';
 import { PinoNestLogger } from './common/logging/logger.js';
@@ -63,16 +62,6 @@ export async function createApp(
     ? await withOverrides(root, options.overrides, adapter, nestLogger, nestOptions)
     : await NestFactory.create<NestFastifyApplication>(root, adapter, nestOptions);
   installRequestHooks(app.getHttpAdapter().getInstance(), logger, app.get(MetricsService));
-  // Errors Fastify raises outside Nest's handlers (hooks, body parsing, GraphQL refusals) get the
-  // answer the exception filter gives, set on each route as it is added: Nest sets its root error
-  // handler only at the end of init, a route keeps the root handler of when it was built, and
-  // the GraphQL driver's start builds the routes registered so far.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRoute', (route) => {
-      route.errorHandler ??= (error, request, reply) => writeError(request, reply, error, logger);
-    });
   app.useGlobalPipes(new BrokerValidationPipe());
   if (config.apiDocs) serveApiDocs(app);
   if (config.console) await serveConsole(app, config.console);

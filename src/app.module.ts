@@ -1,3 +1,4 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -10,10 +11,6 @@ import { databaseOptions } from './common/database/database-options.js';
 import { ENTITIES } from './entities.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { graphqlOptions } from './common/graphql/graphql-options.js';
-import {
-  MercuriusGraphqlWsDriver,
-  type MercuriusGraphqlWsConfig,
-} from './common/graphql/mercurius-graphql-ws.driver.js';
 import { WebSocketAuthentication } from './common/graphql/websocket-authentication.js';
 import { ROOT_LOGGER } from './common/logging/logger.js';
 import { ClockModule } from './common/time/clock.module.js';
@@ -43,8 +40,8 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...databaseOptions(config.database, ENTITIES), retryAttempts: 0 }),
         ClockModule,
         CryptoModule,
-        GraphQLModule.forRootAsync<MercuriusGraphqlWsConfig>({
-          driver: MercuriusGraphqlWsDriver,
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
           imports: [AuthModule],
           inject: [WebSocketAuthentication],
           useFactory: (authentication: WebSocketAuthentication) => ({

@@ -10536,7 +10536,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A syntax, validation or variable error, or a request refused by CSRF prevention */
+            /** @description A syntax, validation or variable error, or a request Apollo refuses (CSRF prevention) */
             400: {
                 headers: {
                     "Cache-Control": components["headers"]["Cache-Control"];

@@ -24,7 +24,7 @@ describe('tokens in a query string', () => {
     expect(rest.body.detail).toContain('missing bearer token');
     const missing = await broker.http().get('/v1/no-such-route').query({ access_token: token, page: '2' }).expect(404);
     expect(missing.body.detail).toBe('Cannot GET /v1/no-such-route');
-    // A GET without a preflight header is refused (CSRF) before anything else…
+    // Apollo refuses a GET without a preflight header (CSRF) before anything else…
     await broker.http().get('/graphql').query({ query: WHOAMI.query, access_token: token }).expect(400);
     // …and with one, the query runs unauthenticated.
     const graphql = await broker

@@ -1,17 +1,19 @@
-import type { SubscriptionConfig } from '@nestjs/graphql';
-import type { MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { ComplexityEstimatorArgs } from '@nestjs/graphql';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import type { MercuriusContext } from 'mercurius';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { formatGraphqlError, isUnexpectedGraphqlError } from '../errors/graphql-error.formatter.js';
-import { GRAPHQL_PATH } from '../http/graphql-operation.js';
 import { requestIdOf } from '../http/request-id.js';
 import { withOpenApiDescriptions } from './openapi-descriptions.js';
 import { checkSocketOperation, costRefusal, limitRules } from './graphql-limits.js';
-import type { MercuriusGraphqlWsConfig } from './mercurius-graphql-ws.driver.js';
 import {
   ConnectionRefused,
   type AuthenticatedConnection,
@@ -65,13 +67,13 @@ function isSocketContext(value: unknown): value is SocketContext {
  * Subscriptions over WebSocket (`graphql-ws`, on the same port and path): a connection opens only
  * with a valid bearer token in `connectionParams.authorization` and stays open while that
  * credential passes. Only subscriptions run over it, each checked by the rules of graphql-limits.ts
- * (as Mercurius checks HTTP operations) and counted against its subject's cap.
+ * (as Apollo checks HTTP operations) and counted against its subject's cap.
  */
 function webSocketSubscriptions(
   authentication: WebSocketAuthentication,
   production: boolean,
   schema: () => GraphQLSchema,
-): SubscriptionConfig {
+): ApolloDriverConfig['subscriptions'] {
   const connectionOf = (context: { extra: unknown }) => (context.extra as SocketExtra).connection;
   // Nest's type lists only some graphql-ws options but hands them all to graphql-ws.
   const moreHooks = {
@@ -123,36 +125,50 @@ function webSocketSubscriptions(
   };
 }
 
-/**
- * Refuses an operation whose estimated cost exceeds the limit before any resolver runs. Thrown,
- * so Mercurius answers it as it answers a validation error (ProblemDetailsFilter writes it).
- * Mercurius hands the hook no operation name; Nest's own Mercurius hooks read it from the body too.
- */
-function refuseCostly(schema: GraphQLSchema, document: DocumentNode, context: MercuriusContext, variables: unknown) {
-  const request = context.reply.request;
-  const operationName =
-    (request.body as { operationName?: string } | undefined)?.operationName ??
-    (request.query as { operationName?: string } | undefined)?.operationName;
-  const refusal = costRefusal(schema, document, operationName, variables as Record<string, unknown> | undefined);
-  if (refusal) throw refusal;
-}
+/** Rejects operations whose estimated cost exceeds the limit before any resolver runs. */
+const complexityLimit: ApolloServerPlugin<BrokerGraphqlContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didResolveOperation: ({ request, document, schema }) => {
+        const refusal = costRefusal(schema, document, request.operationName, request.variables);
+        if (refusal) throw refusal;
+        return Promise.resolve();
+      },
+    }),
+};
 
-/**
- * Errors of an operation that ran: each mapped by formatGraphqlError with the request id, as
- * problem+json bodies carry it, and answered 200 beside `data`. Unexpected ones are logged with
- * the request id; the caller sees only a fixed message.
- */
-function executionErrors(logger: Logger): MercuriusDriverConfig['errorFormatter'] {
-  return (execution, context) => {
-    const requestId = requestIdOf(context.reply.request);
-    for (const error of execution.errors.filter(isUnexpectedGraphqlError)) {
-      logger.error({ requestId, path: error.path, err: error.originalError ?? error }, 'GraphQL request failed');
-    }
-    const errors = execution.errors.map((error) => {
-      const formatted = formatOne(error);
-      return { ...formatted, extensions: { ...formatted.extensions, requestId } };
-    });
-    return { statusCode: 200, response: { data: execution.data ?? null, errors } };
+/** Every error leaves with the request id, as problem+json bodies do. */
+const requestIdOnErrors: ApolloServerPlugin<BrokerGraphqlContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse: ({ response, contextValue }) => {
+        if (response.body.kind === 'single' && response.body.singleResult.errors) {
+          const requestId = requestIdOf(contextValue.req);
+          response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
+            ...error,
+            extensions: { ...error.extensions, requestId },
+          }));
+        }
+        return Promise.resolve();
+      },
+    }),
+};
+
+/** Unexpected errors are logged with the request id; the caller sees only a fixed message. */
+function unexpectedErrorLog(logger: Logger): ApolloServerPlugin<BrokerGraphqlContext> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didEncounterErrors: ({ errors, contextValue }) => {
+          for (const error of errors.filter(isUnexpectedGraphqlError)) {
+            logger.error(
+              { requestId: requestIdOf(contextValue.req), path: error.path, err: error.originalError ?? error },
+              'GraphQL request failed',
+            );
+          }
+          return Promise.resolve();
+        },
+      }),
   };
 }
 
@@ -160,42 +176,41 @@ export function graphqlOptions(
   production: boolean,
   authentication: WebSocketAuthentication,
   logger: Logger,
-): Omit<MercuriusGraphqlWsConfig, 'driver'> {
+): Omit<ApolloDriverConfig, 'driver'> {
   let served: GraphQLSchema | undefined;
   return {
-    path: GRAPHQL_PATH,
+    path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
     // The schema both transports serve, kept for the WebSocket's own validation.
     transformSchema: (schema: GraphQLSchema) => (served = withOpenApiDescriptions(schema)),
-    graphiql: false,
-    // A GET must carry a preflight header, which a page on another origin cannot send without
-    // CORS allowing it. Apollo's names are accepted too: the broker served GraphQL with Apollo before.
-    csrfPrevention: {
-      requiredHeaders: [
-        'mercurius-require-preflight',
-        'x-mercurius-operation-name',
-        'apollo-require-preflight',
-        'x-apollo-operation-name',
-      ],
-    },
-    // Parsed and validated documents are kept per query text, so limitRules run once per text.
+    playground: false,
+    introspection: !production,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
     validationRules: limitRules(production),
-    hooks: { preExecution: refuseCostly },
-    errorFormatter: executionErrors(logger),
-    // Refusals before execution (syntax, validation, variables, CSRF) reach Nest's exception
-    // filter, which answers them as GraphQL errors; Mercurius's own handler would take over every route's errors.
-    errorHandler: false,
+    plugins: [
+      complexityLimit,
+      requestIdOnErrors,
+      unexpectedErrorLog(logger),
+      // Apollo adds these unless told not to. Cache hints: every response is no-store anyway,
+      // and the plugin wraps every field's resolver to collect them. Traces and usage reports go
+      // to Apollo's cloud, which an internal broker never calls (even with APOLLO_KEY set).
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+    ],
     subscriptions: webSocketSubscriptions(authentication, production, () => {
       if (!served) throw new Error('GraphQL schema not built yet');
       return served;
     }),
-    // Mercurius calls the context function with the request and the reply; graphql-ws with its
-    // connection context, once per operation: each gets a new stand-in request, so its guards
-    // authenticate it again instead of trusting the connection's first check.
+    // The Fastify integration calls the context function with the request and the reply;
+    // graphql-ws with its connection context, once per operation: each gets a new stand-in
+    // request, so its guards authenticate it again instead of trusting the connection's first check.
     context: (req: FastifyRequest | SocketContext, res: FastifyReply): BrokerGraphqlContext =>
       isSocketContext(req)
         ? { req: (req.extra.connection as AuthenticatedConnection).operationRequest() }
         : { req, res },
+    formatError: (formatted, error) => formatGraphqlError(formatted, error),
   };
 }

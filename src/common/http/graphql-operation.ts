@@ -79,7 +79,7 @@ const GRAPHQL_PATH_ITEM: PathItemObject = {
         content: { 'application/json': { schema: GRAPHQL_RESPONSE } },
       },
       '400': {
-        description: 'A syntax, validation or variable error, or a request refused by CSRF prevention',
+        description: 'A syntax, validation or variable error, or a request Apollo refuses (CSRF prevention)',
         headers: NO_STORE,
         content: {
           'application/json': {

@@ -30,6 +30,12 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
   fastify.addHook('onRequest', (request: FastifyRequest) => requireJsonBody(request));
   fastify.addHook('preValidation', (request: FastifyRequest) => rejectDeepJson(request));
   fastify.addHook('preSerialization', sendVersionEtag);
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
+    done(
+      null,
+      isRefusedGraphqlRequest(request, reply, payload) ? withRequestId(payload, request.id, reply.statusCode) : payload,
+    );
+  });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const seconds = reply.elapsedTime / 1000;
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
@@ -49,4 +55,24 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger, ob
     }
     done();
   });
+}
+
+/**
+ * Apollo refuses some requests before its plugins run (the CSRF check, a request that is not a
+ * GraphQL request at all); those errors get the request id and status here, as every other error has them.
+ */
+function isRefusedGraphqlRequest(request: FastifyRequest, reply: FastifyReply, payload: unknown): payload is string {
+  return (
+    reply.statusCode === 400 &&
+    typeof payload === 'string' &&
+    request.url.startsWith('/graphql') &&
+    payload.startsWith('{"errors":') &&
+    !payload.includes('"requestId"')
+  );
+}
+
+function withRequestId(payload: string, requestId: string, status: number): string {
+  const body = JSON.parse(payload) as { errors: { extensions?: Record<string, unknown> }[] };
+  const errors = body.errors.map((error) => ({ ...error, extensions: { ...error.extensions, status, requestId } }));
+  return JSON.stringify({ ...body, errors });
 }
