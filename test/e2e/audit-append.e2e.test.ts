@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainVerifier, keyedLinkHasher, sealAfter, type ChainedEvent } from '../../src/audit/audit-chain.js';
 import { toUnsealedEvent } from '../../src/audit/audit-event.js';
 import { COLUMNS, rowValues } from '../../src/audit/audit-event.store.js';
-import { CHAIN_LOCK_KEY, INSERT_AFTER_HEAD, PostgresAuditEventStore } from '../../src/audit/postgres-audit-event.store.js';
+import {
+  CHAIN_LOCK_KEY,
+  INSERT_AFTER_HEAD,
+  PostgresAuditEventStore,
+} from '../../src/audit/postgres-audit-event.store.js';
 import { AuditEventEntity } from '../../src/audit/entities/audit-event.entity.js';
 import { databaseOptions } from '../../src/common/database/database-options.js';
 import { databaseConfig } from '../../src/config/app-config.js';
