@@ -5,6 +5,9 @@ import {
   CONNECTIONS,
   cpuMicrosecondsPerRequest,
   CPU_PER_REQUEST_NOTE,
+  GRAPHQL_FLOOR_NOTE,
+  graphqlFixedCost,
+  bareApolloCost,
   measure,
   medianRps,
   READ_SPREAD,
@@ -12,7 +15,8 @@ import {
   RUN_COLUMNS,
   runRow,
   SECONDS,
-  startBare,
+  startBareServers,
+  stopBareServers,
   type TargetSpec,
 } from '../support/broker-load.js';
 
@@ -21,14 +25,14 @@ export const brokerSuite: Suite = {
   title: 'Broker request path (`dist/src/main.js`, SQLite and PostgreSQL)',
   description: `The built broker in its own process (NODE_ENV=production) against an in-process Kubernetes API emulator (one per broker), loaded by autocannon from a third process with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run, so none is left in flight), the scenarios alternating (bare node:http, /healthz, REST read, GraphQL read) for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${READ_SPREAD} holding real HS256 JWTs and reader grants; every read is authorised and audited. With BENCH_COMPARE_MAIN, a second build runs beside this one in the same rounds.`,
   async run(): Promise<SuiteReport> {
-    const bare = await startBare();
+    const bares = await startBareServers();
     try {
       const tables: SuiteReport['tables'] = [];
       const ratios: Array<[string, string]> = [];
       let auditMatches = true;
       for (const kind of ['sqlite', 'postgres'] as const) {
         const specs: TargetSpec[] = BUILDS.map((build) => ({ label: build.label, build, kind }));
-        const { measured, peakRss } = await measure(specs, bare.endpoint.url);
+        const { measured, peakRss } = await measure(specs, bares);
         auditMatches &&= auditMatchesEveryRun(measured);
         const labelled = specs.length > 1;
         const database = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
@@ -52,8 +56,11 @@ export const brokerSuite: Suite = {
                   cpuMicrosecondsPerRequest(measured, spec, 'graphql'),
               ),
             ],
+            graphqlFixedCost(measured, spec, `${kind}${which}`),
           );
         }
+        const [apolloLabel, apolloCost] = bareApolloCost(measured);
+        ratios.push([`${kind}: ${apolloLabel}`, apolloCost]);
         if (labelled) {
           for (const scenario of ['healthz', 'rest', 'graphql'] as const) {
             ratios.push([
@@ -75,12 +82,13 @@ export const brokerSuite: Suite = {
           'Kubernetes API calls per read counts the emulator requests for single secrets during the read runs, divided by the reads the broker served (its own count from /metrics).',
           'Audit events / reads served: every read writes exactly one audit event (its decision); a mismatch would mean lost or extra events.',
           CPU_PER_REQUEST_NOTE,
+          GRAPHQL_FLOOR_NOTE,
           'Targets: SPEC §8 asks for REST ≥ 0.5 × /healthz and GraphQL ≥ 0.8 × REST; issue 25 for REST ≥ 0.3 × /healthz and ≥ 0.1 × bare, GraphQL ≥ 0.85 × REST on both databases.',
           'The emulators run in the benchmark process, the load generator in a process of its own, each broker in its own; all share the 2 cores.',
         ],
       };
     } finally {
-      await bare.child.stop();
+      await stopBareServers(bares);
     }
   },
 };

@@ -5,11 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { type Suite, type SuiteReport, mib, ratio } from '../harness.js';
 import {
   auditMatchesEveryRun,
+  bareApolloCost,
   BUILDS,
   certificateIn,
   CONNECTIONS,
   cpuMicrosecondsPerRequest,
   CPU_PER_REQUEST_NOTE,
+  GRAPHQL_FLOOR_NOTE,
+  graphqlFixedCost,
   measure,
   medianRps,
   READ_SPREAD,
@@ -18,7 +21,8 @@ import {
   RUN_COLUMNS,
   runRow,
   SECONDS,
-  startBare,
+  startBareServers,
+  stopBareServers,
   type Scenario,
   type TargetSpec,
 } from '../support/broker-load.js';
@@ -41,10 +45,10 @@ export const productionSuite: Suite = {
   description: `The built broker as people deploy it: NODE_ENV=production on PostgreSQL, with REDIS_URL (${REDIS_URL}) and TLS (a self-signed certificate for 127.0.0.1 made at run time), beside the same broker without Redis and a bare node:https server answering the same JSON over the same certificate, all in one run. Loaded by autocannon from its own process over https with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run), the scenarios alternating for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${READ_SPREAD} holding real HS256 JWTs and reader grants; every read is authorised, rate-limited (through Redis when configured) and audited. With BENCH_COMPARE_MAIN, a second build's two brokers run beside in the same rounds.`,
   async run(): Promise<SuiteReport> {
     const directory = mkdtempSync(join(tmpdir(), 'broker-bench-tls-'));
-    const bare = await startBare(await certificateIn(directory));
+    const bares = await startBareServers(await certificateIn(directory));
     try {
       const specs = specsOf();
-      const { measured, peakRss } = await measure(specs, bare.endpoint.url);
+      const { measured, peakRss } = await measure(specs, bares);
       const rows = measured.map((pair) => runRow(pair, 'bare node:https `{"status":"ok"}`', true));
       const rps = (spec: TargetSpec, scenario: Scenario) => medianRps(measured, spec, scenario);
       const ratios: Array<[string, string]> = [];
@@ -66,6 +70,7 @@ export const productionSuite: Suite = {
                   cpuMicrosecondsPerRequest(measured, spec, 'graphql'),
               ),
             ],
+            graphqlFixedCost(measured, spec),
           );
         for (const scenario of ['rest', 'graphql', 'healthz'] as const)
           ratios.push([
@@ -79,6 +84,7 @@ export const productionSuite: Suite = {
             `${scenario}: ${specs[0].label} ÷ ${specs[2].label}`,
             ratio(rps(specs[0], scenario) / rps(specs[2], scenario)),
           ]);
+      ratios.push(bareApolloCost(measured));
       ratios.push(['audit events = reads served in every run', auditMatchesEveryRun(measured) ? 'yes' : 'NO']);
       return {
         tables: [
@@ -92,12 +98,13 @@ export const productionSuite: Suite = {
         notes: [
           'Audit events / reads served: the rows of audit_events written during the read runs against the reads the broker counted as served (/metrics); every read waits for its committed event.',
           CPU_PER_REQUEST_NOTE,
+          GRAPHQL_FLOOR_NOTE,
           'Redis is the local redis-server shared by every broker of the run (separate key prefixes); the round trip is loopback, so its share here is the CPU of the client and the script, not network latency.',
           'The emulators run in the benchmark process, the load generator in a process of its own, each broker in its own; all share the 2 cores.',
         ],
       };
     } finally {
-      await bare.child.stop();
+      await stopBareServers(bares);
       rmSync(directory, { recursive: true, force: true });
     }
   },

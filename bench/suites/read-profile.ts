@@ -37,10 +37,9 @@ async function profile(build: (typeof BUILDS)[number]): Promise<Profiled> {
     let window: [number, number];
     let requestsPerSecond: number;
     try {
-      await load(target, SCENARIO, target.broker.url, { durationSeconds: 2 });
+      await load(target, SCENARIO, { durationSeconds: 2 });
       const from = microseconds();
-      requestsPerSecond = (await load(target, SCENARIO, target.broker.url, { durationSeconds: SECONDS }))
-        .requestsPerSecond;
+      requestsPerSecond = (await load(target, SCENARIO, { durationSeconds: SECONDS })).requestsPerSecond;
       window = [from, microseconds()];
     } finally {
       // The profile is written when the broker exits.

@@ -23,7 +23,7 @@ function rssOfMiB(pid: number): number {
 
 async function load(target: Target, size: { durationSeconds: number; ratePerSecond?: number }): Promise<LoadResult> {
   const file = join(target.directory, `soak-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify({ ...job('rest', target.broker.url, target.broker.url, size), ...size }));
+  writeFileSync(file, JSON.stringify({ ...job('rest', target.broker.url, size), ...size }));
   return runJson<LoadResult>(resolve(HERE, 'processes/load.js'), [file]);
 }
 

@@ -38,19 +38,29 @@ const HERE = resolve(import.meta.dirname, '..');
 const MAIN = resolve(HERE, '../../src/main.js');
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export type Scenario = 'bare' | 'healthz' | 'rest' | 'graphql';
-export const SCENARIOS: Scenario[] = ['bare', 'healthz', 'rest', 'graphql'];
+/**
+ * The bare servers: a node:http(s) server answering the health check's JSON, and Apollo Server on
+ * Fastify answering `{ __typename }` (bench/processes). `graphql-floor` asks the broker the same
+ * `{ __typename }` without a token: GraphQL's fixed cost per request, no resolver run.
+ */
+export type BareScenario = 'bare' | 'bare-apollo';
+export type Scenario = BareScenario | 'healthz' | 'graphql-floor' | 'rest' | 'graphql';
+export const SCENARIOS: Scenario[] = ['bare', 'bare-apollo', 'healthz', 'graphql-floor', 'rest', 'graphql'];
+const isBare = (scenario: Scenario): scenario is BareScenario => scenario === 'bare' || scenario === 'bare-apollo';
 const LABELS: Record<Exclude<Scenario, 'bare'>, string> = {
+  'bare-apollo': 'bare Fastify + Apollo Server `{ __typename }`',
   healthz: 'broker `GET /healthz`',
+  'graphql-floor': 'broker `{ __typename }` (GraphQL, no token)',
   rest: 'broker `POST …/request` (REST)',
   graphql: 'broker `requestSecret` (GraphQL)',
 };
-const ROUTES: Record<Scenario, string | undefined> = {
-  bare: undefined,
+const ROUTES: Record<Exclude<Scenario, BareScenario>, string> = {
   healthz: '/healthz',
+  'graphql-floor': '/graphql',
   rest: '/v1/namespaces/:namespace/secrets/:name/request',
   graphql: '/graphql',
 };
+const TYPENAME_QUERY = JSON.stringify({ query: '{ __typename }' });
 
 /** A build of the broker to measure: this one, and optionally another (BENCH_COMPARE_MAIN) beside it. */
 export interface Build {
@@ -90,8 +100,8 @@ export interface Run extends LoadResult {
   readonly auditEvents: number;
   /** 2xx answers the broker itself counted (autocannon misses those still in flight when a run ends). */
   readonly served: number;
-  /** CPU the broker process used during the run, in milliseconds (0 for the bare server, measured elsewhere). */
-  readonly brokerCpuMs: number;
+  /** CPU the answering process (the broker, or the bare server) used during the run, in milliseconds. */
+  readonly serverCpuMs: number;
 }
 
 export interface Measured {
@@ -114,14 +124,27 @@ export async function certificateIn(directory: string): Promise<{ certFile: stri
   return { certFile, keyFile, ca: cert };
 }
 
-/** The bare server (`node:http`, or `node:https` with `tls`) the broker is compared with. */
-export async function startBare(tls?: { certFile: string; keyFile: string; ca: string }): Promise<{
-  child: Child;
-  endpoint: Endpoint;
-}> {
-  const child = startChild(resolve(HERE, 'processes/bare-server.js'), tls ? [tls.certFile, tls.keyFile] : []);
-  const { port } = await firstJsonLine<{ port: number }>(child);
-  return { child, endpoint: { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, ca: tls?.ca } };
+export interface BareServer {
+  readonly child: Child;
+  readonly endpoint: Endpoint;
+}
+export type BareServers = Record<BareScenario, BareServer>;
+
+/** The bare servers (over https with `tls`) the broker is compared with. */
+export async function startBareServers(tls?: { certFile: string; keyFile: string; ca: string }): Promise<BareServers> {
+  const start = async (script: string): Promise<BareServer> => {
+    const child = startChild(resolve(HERE, script), tls ? [tls.certFile, tls.keyFile] : []);
+    const { port } = await firstJsonLine<{ port: number }>(child);
+    return { child, endpoint: { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, ca: tls?.ca } };
+  };
+  return {
+    bare: await start('processes/bare-server.js'),
+    'bare-apollo': await start('processes/bare-apollo-server.js'),
+  };
+}
+
+export async function stopBareServers(bares: BareServers): Promise<void> {
+  await Promise.all(Object.values(bares).map((bare) => bare.child.stop()));
 }
 
 async function call(endpoint: Endpoint, path: string, body: unknown, sub = 'bench-admin'): Promise<void> {
@@ -173,28 +196,29 @@ export async function stopTarget(target: Target): Promise<void> {
   rmSync(target.directory, { recursive: true, force: true });
 }
 
-/** The autocannon job of `scenario`: reads cycle through every secret for every subject. */
-export function job(
-  scenario: Scenario,
-  brokerUrl: string,
-  bareUrl: string,
-  size: Pick<LoadJob, 'amount' | 'durationSeconds'>,
-): LoadJob {
+/** The autocannon job of `scenario` against `url`: reads cycle through every secret for every subject. */
+export function job(scenario: Scenario, url: string, size: Pick<LoadJob, 'amount' | 'durationSeconds'>): LoadJob {
   const tokens = Array.from({ length: SUBJECTS }, (_, s) => token(`app-${s}`));
   const reads = (build: (name: string, auth: string) => LoadJob['requests'][number]) =>
     Array.from({ length: SECRETS * SUBJECTS }, (_, i) =>
       build(secretName(i % SECRETS), `Bearer ${tokens[Math.floor(i / SECRETS)]}`),
     );
-  const base = { connections: CONNECTIONS, ...size };
+  const base = { connections: CONNECTIONS, url, ...size };
   switch (scenario) {
     case 'bare':
-      return { ...base, url: bareUrl, requests: [{ method: 'GET', path: '/healthz' }] };
     case 'healthz':
-      return { ...base, url: brokerUrl, requests: [{ method: 'GET', path: '/healthz' }] };
+      return { ...base, requests: [{ method: 'GET', path: '/healthz' }] };
+    case 'bare-apollo':
+    case 'graphql-floor':
+      return {
+        ...base,
+        requests: [
+          { method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: TYPENAME_QUERY },
+        ],
+      };
     case 'rest':
       return {
         ...base,
-        url: brokerUrl,
         requests: reads((name, authorization) => ({
           method: 'POST',
           path: `/v1/namespaces/${NAMESPACE}/secrets/${name}/request`,
@@ -205,7 +229,6 @@ export function job(
     case 'graphql':
       return {
         ...base,
-        url: brokerUrl,
         requests: reads((name, authorization) => ({
           method: 'POST',
           path: '/graphql',
@@ -218,15 +241,15 @@ export function job(
   }
 }
 
-/** Runs one autocannon job against `target` from its own process. */
+/** Runs one autocannon job against `target`'s broker (or `url`) from its own process. */
 export function load(
   target: Target,
   scenario: Scenario,
-  bareUrl: string,
   size: Pick<LoadJob, 'amount' | 'durationSeconds'>,
+  url = target.broker.url,
 ) {
   const jobFile = join(target.directory, `${scenario}-${Date.now()}.json`);
-  writeFileSync(jobFile, JSON.stringify(job(scenario, target.broker.url, bareUrl, size)));
+  writeFileSync(jobFile, JSON.stringify(job(scenario, url, size)));
   return runJson<LoadResult>(resolve(HERE, 'processes/load.js'), [jobFile]);
 }
 
@@ -255,22 +278,24 @@ async function settledCount(endpoint: Endpoint, route: string): Promise<number> 
   }
 }
 
-/** One measured run of `scenario` against `target` (the bare server when `scenario` is bare). */
+/** One measured run of `scenario` against `target` (its bare server when `scenario` is bare). */
 async function measureRun(
   target: Target,
   scenario: Scenario,
-  bareUrl: string,
+  bares: BareServers,
   amount: number | undefined,
 ): Promise<Run> {
   const endpoint = target.broker.endpoint;
-  const route = ROUTES[scenario];
+  const bare = isBare(scenario) ? bares[scenario] : undefined;
+  const route = isBare(scenario) ? undefined : ROUTES[scenario];
   const servedBefore = route ? await servedCount(endpoint, route) : 0;
   const callsBefore = target.emulator.requests.length;
   const eventsBefore = await target.database.count('audit_events');
-  const pid = target.broker.child.process.pid as number;
+  const pid = (bare?.child ?? target.broker.child).process.pid as number;
   const cpuBefore = cpuMillisecondsOf(pid);
-  const result = await load(target, scenario, bareUrl, amount === undefined ? { durationSeconds: 1 } : { amount });
-  const brokerCpuMs = route ? cpuMillisecondsOf(pid) - cpuBefore : 0;
+  const size = amount === undefined ? { durationSeconds: 1 } : { amount };
+  const result = await load(target, scenario, size, bare?.endpoint.url);
+  const serverCpuMs = cpuMillisecondsOf(pid) - cpuBefore;
   const served = route ? (await settledCount(endpoint, route)) - servedBefore : result.ok;
   const clusterCalls = target.emulator.requests
     .slice(callsBefore)
@@ -279,26 +304,26 @@ async function measureRun(
     ...result,
     served,
     clusterCalls,
-    brokerCpuMs,
+    serverCpuMs,
     auditEvents: (await target.database.count('audit_events')) - eventsBefore,
   };
 }
 
 /**
  * Every (target, scenario) pair, alternating round after round so machine noise hits them alike
- * (the bare server once, beside the first target). A warm-up run per pair sizes its measured
+ * (the bare servers once, beside the first target). A warm-up run per pair sizes its measured
  * runs: a fixed number of requests, about SECONDS long, so every request sent is answered and
  * counted before the next run starts. Returns each broker's peak RSS too.
  */
 export async function measure(
   specs: readonly TargetSpec[],
-  bareUrl: string,
+  bares: BareServers,
 ): Promise<{ measured: Measured[]; peakRss: Map<TargetSpec, number> }> {
   const targets: Target[] = [];
   try {
     for (const spec of specs) targets.push(await startTarget(spec));
     const pairs: Measured[] = targets.flatMap((target, index) =>
-      SCENARIOS.filter((scenario) => scenario !== 'bare' || index === 0).map((scenario) => ({
+      SCENARIOS.filter((scenario) => !isBare(scenario) || index === 0).map((scenario) => ({
         target,
         scenario,
         runs: [] as Run[],
@@ -306,12 +331,11 @@ export async function measure(
     );
     const amounts = new Map<Measured, number>();
     for (const pair of pairs) {
-      const warmUp = await measureRun(pair.target, pair.scenario, bareUrl, undefined);
+      const warmUp = await measureRun(pair.target, pair.scenario, bares, undefined);
       amounts.set(pair, Math.max(200, Math.round(warmUp.requestsPerSecond * SECONDS)));
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const pair of pairs)
-        pair.runs.push(await measureRun(pair.target, pair.scenario, bareUrl, amounts.get(pair)));
+      for (const pair of pairs) pair.runs.push(await measureRun(pair.target, pair.scenario, bares, amounts.get(pair)));
     }
     return {
       measured: pairs,
@@ -323,25 +347,50 @@ export async function measure(
 }
 
 export const CPU_PER_REQUEST_NOTE =
-  'Broker CPU per request: the user and system time of the broker process during the runs (/proc/<pid>/stat), divided by the requests it served. Unlike req/s it does not move with what else the machine runs, so the CPU ratio is the steadier reading of what GraphQL costs beside REST.';
+  'CPU per request: the user and system time of the process that answered (the broker, or the bare server) during the runs (/proc/<pid>/stat), divided by the requests it served. Unlike req/s it does not move with what else the machine runs, so the CPU ratio is the steadier reading of what GraphQL costs beside REST.';
+
+export const GRAPHQL_FLOOR_NOTE =
+  "GraphQL's fixed cost: `{ __typename }` runs no resolver, so what it costs beyond /healthz is the GraphQL layer alone (Apollo Server, its Fastify integration, the broker's plugins and context). The bare Fastify + Apollo Server beside the bare node:http(s) server shows Apollo's own part, with nothing of the broker around it. A GraphQL read pays that fixed cost on top of the work it shares with a REST read (authentication, grant decision, value, audit).";
 
 /**
- * The broker's CPU per request of a scenario on a target, in microseconds, over all its rounds.
- * Less noisy than req/s on a shared machine: it does not move with what else is running.
+ * The CPU per request of a scenario on a target (or of a bare server), in microseconds, over all
+ * its rounds. Less noisy than req/s on a shared machine: it does not move with what else is running.
  */
 export function cpuMicrosecondsPerRequest(measured: readonly Measured[], spec: TargetSpec, scenario: Scenario): number {
-  const pair = measured.find((p) => p.scenario === scenario && p.target.spec === spec);
+  const pair = measured.find((p) => p.scenario === scenario && (isBare(scenario) || p.target.spec === spec));
   return cpuPerRequestOf(pair?.runs ?? []);
+}
+
+/** GraphQL's fixed cost on a target (GRAPHQL_FLOOR_NOTE). */
+export function graphqlFixedCost(
+  measured: readonly Measured[],
+  spec: TargetSpec,
+  label = spec.label,
+): [string, string] {
+  const cpu = (scenario: Scenario) => cpuMicrosecondsPerRequest(measured, spec, scenario);
+  return [
+    `${label}: GraphQL fixed cost, broker \`{ __typename }\` − /healthz by CPU`,
+    `${(cpu('graphql-floor') - cpu('healthz')).toFixed(0)} µs`,
+  ];
+}
+
+/** Apollo Server's own fixed cost: the bare Fastify + Apollo answer beside the bare node:http(s) one. */
+export function bareApolloCost(measured: readonly Measured[]): [string, string] {
+  const cpu = (scenario: BareScenario) => cpuMicrosecondsPerRequest(measured, measured[0].target.spec, scenario);
+  return [
+    'Apollo Server fixed cost, bare Fastify + Apollo `{ __typename }` − bare node:http(s) by CPU',
+    `${(cpu('bare-apollo') - cpu('bare')).toFixed(0)} µs`,
+  ];
 }
 
 function cpuPerRequestOf(runs: readonly Run[]): number {
   const served = runs.reduce((sum, run) => sum + run.served, 0);
-  return (runs.reduce((sum, run) => sum + run.brokerCpuMs, 0) * 1000) / Math.max(1, served);
+  return (runs.reduce((sum, run) => sum + run.serverCpuMs, 0) * 1000) / Math.max(1, served);
 }
 
 /** The median req/s of a scenario on a target (the bare server's whatever the target). */
 export function medianRps(measured: readonly Measured[], spec: TargetSpec, scenario: Scenario): number {
-  const pair = measured.find((p) => p.scenario === scenario && (scenario === 'bare' || p.target.spec === spec));
+  const pair = measured.find((p) => p.scenario === scenario && (isBare(scenario) || p.target.spec === spec));
   return median(pair?.runs.map((run) => run.requestsPerSecond) ?? []);
 }
 
@@ -362,7 +411,7 @@ export const RUN_COLUMNS = [
   'non-2xx + errors',
   'Kubernetes API calls per read',
   'audit events / reads served',
-  'broker CPU per request',
+  'CPU per request',
 ];
 
 /** A row of RUN_COLUMNS: medians of the rounds, totals of the counts. */
@@ -370,7 +419,9 @@ export function runRow(pair: Measured, bareLabel: string, withTargetLabel: boole
   const { runs, scenario } = pair;
   const served = runs.reduce((sum, run) => sum + run.served, 0);
   const label =
-    scenario === 'bare' ? bareLabel : `${LABELS[scenario]}${withTargetLabel ? `, ${pair.target.spec.label}` : ''}`;
+    scenario === 'bare'
+      ? bareLabel
+      : `${LABELS[scenario]}${withTargetLabel && !isBare(scenario) ? `, ${pair.target.spec.label}` : ''}`;
   return [
     label,
     median(runs.map((run) => run.requestsPerSecond)).toFixed(0),
@@ -379,6 +430,6 @@ export function runRow(pair: Measured, bareLabel: string, withTargetLabel: boole
     runs.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
     isRead(scenario) ? (runs.reduce((sum, run) => sum + run.clusterCalls, 0) / Math.max(1, served)).toFixed(2) : '—',
     isRead(scenario) ? `${runs.reduce((sum, run) => sum + run.auditEvents, 0)} / ${served}` : '—',
-    scenario === 'bare' ? '—' : `${cpuPerRequestOf(runs).toFixed(0)} µs`,
+    `${cpuPerRequestOf(runs).toFixed(0)} µs`,
   ];
 }
