@@ -30,9 +30,6 @@ export default defineConfig({
           exclude: E2E,
           // Lanes with different parallelism run one after the other: unit first.
           sequence: { groupOrder: 0 },
-          // Files share their worker's loaded modules instead of importing everything again, a third
-          // of the lane's time; a spec that mocks a module loads what uses it afresh (grant-cache.spec).
-          isolate: false,
         },
       },
       {

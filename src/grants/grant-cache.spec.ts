@@ -1,20 +1,16 @@
 import { pino } from 'pino';
 import type { DataSource } from 'typeorm';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Row } from '../common/database/snapshot.js';
+import { readSnapshot, type Row } from '../common/database/snapshot.js';
 import type { GrantEntity } from './entities/grant.entity.js';
 import type { RoleEntity } from './entities/role.entity.js';
+import { GrantCache } from './grant-cache.js';
 
 // Rows stand in for entities: the snapshot read is the database's part, tested end to end.
 vi.mock('../common/database/snapshot.js', () => ({
   readSnapshot: vi.fn(),
   hydrate: (_dataSource: unknown, _entity: unknown, rows: unknown[]) => rows,
 }));
-// The unit lane shares modules between files (isolate: false): another file may have loaded the
-// cache with the real snapshot read, so both are loaded afresh here, the cache on the mock.
-vi.resetModules();
-const { readSnapshot } = await import('../common/database/snapshot.js');
-const { GrantCache } = await import('./grant-cache.js');
 
 const role = (name: string, verbs: string[]) => ({ name, verbs, builtIn: false }) as unknown as RoleEntity;
 const grant = (id: string, subject: string, roleName = 'reader') =>
@@ -54,7 +50,7 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('GrantCache', () => {
   let database: { version: number };
-  let cache: InstanceType<typeof GrantCache>;
+  let cache: GrantCache;
   let reads: ReturnType<typeof snapshots>;
   const idsOf = (...subjects: string[]) => cache.grantsOf(subjects).map((held) => held.id);
 

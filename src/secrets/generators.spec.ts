@@ -1,6 +1,18 @@
 import { createPrivateKey } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { GeneratorSpec } from './generators.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import {
+  entropyBits,
+  generateValues,
+  MAX_CONCURRENT_KEY_PAIRS,
+  MAX_GENERATED_BYTES,
+  MAX_GENERATED_KEYS,
+  MAX_KEY_PAIRS,
+  maxGeneratedBytes,
+  validateGenerator,
+  validateGeneratorMap,
+  type GeneratorSpec,
+} from './generators.js';
 
 /** Counts key-pair generations in flight; `failNext` makes the next one fail. */
 const keyPairs = vi.hoisted(() => ({ active: 0, peak: 0, calls: 0, failNext: false }));
@@ -20,33 +32,18 @@ vi.mock('node:crypto', async (importOriginal) => {
   };
   return { ...actual, generateKeyPair, generateKeyPairSync: vi.fn(actual.generateKeyPairSync) };
 });
-// The unit lane shares modules between files (isolate: false): another file may have loaded the
-// generators with the real node:crypto, so they are loaded afresh here, on the mock.
-vi.resetModules();
-const { DomainError, ErrorCode } = await import('../common/errors/domain-error.js');
-const {
-  entropyBits,
-  generateValues,
-  MAX_CONCURRENT_KEY_PAIRS,
-  MAX_GENERATED_BYTES,
-  MAX_GENERATED_KEYS,
-  MAX_KEY_PAIRS,
-  maxGeneratedBytes,
-  validateGenerator,
-  validateGeneratorMap,
-} = await import('./generators.js');
 
 const limits = { minEntropyBits: 64 };
 const valid = (spec: unknown, key = 'k') => validateGenerator(key, spec, limits);
 const generateOne = async (spec: unknown): Promise<string> => (await generateValues({ k: valid(spec) })).k.toString();
 
-function refusal(work: () => unknown): InstanceType<typeof DomainError> {
+function refusal(work: () => unknown): DomainError {
   try {
     work();
   } catch (error) {
     expect(error).toBeInstanceOf(DomainError);
-    expect((error as InstanceType<typeof DomainError>).code).toBe(ErrorCode.Unprocessable);
-    return error as InstanceType<typeof DomainError>;
+    expect((error as DomainError).code).toBe(ErrorCode.Unprocessable);
+    return error as DomainError;
   }
   throw new Error('expected a refusal');
 }
