@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KUSTOMIZE_ROOT, OVERLAYS, renderOverlay, validateObjects, type ManifestObject } from '../scripts/manifests.js';
+import { runNpmScript } from './support/npm-script.js';
 
 interface Container {
   env: Array<{ name: string; value?: string }>;
@@ -75,6 +76,13 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
 });
 
 describe('deploy:check', () => {
+  it('passes on the committed manifests, run as the README gives it', async () => {
+    const run = await runNpmScript('deploy:check', [], {}, 240_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^single-namespace: \d+ objects, 0 problems$/m);
+    expect(run.stdout).toMatch(/^multi-namespace: \d+ objects, 0 problems$/m);
+  }, 300_000);
+
   it('reports an object the Kubernetes schemas reject', () => {
     const copy = mkdtempSync(join(tmpdir(), 'kustomize-'));
     try {
