@@ -5,9 +5,10 @@ import {
   CONNECTIONS,
   cpuMicrosecondsPerRequest,
   CPU_PER_REQUEST_NOTE,
-  GRAPHQL_FLOOR_NOTE,
-  graphqlFixedCost,
-  bareApolloCost,
+  APOLLO_FIXED_COST,
+  fixedCostRow,
+  GRAPHQL_FIXED_COST,
+  GRAPHQL_FIXED_COST_NOTE,
   measure,
   medianRps,
   READ_SPREAD,
@@ -23,7 +24,7 @@ import {
 export const brokerSuite: Suite = {
   name: 'broker',
   title: 'Broker request path (`dist/src/main.js`, SQLite and PostgreSQL)',
-  description: `The built broker in its own process (NODE_ENV=production) against an in-process Kubernetes API emulator (one per broker), loaded by autocannon from a third process with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run, so none is left in flight), the scenarios alternating (bare node:http, /healthz, REST read, GraphQL read) for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${READ_SPREAD} holding real HS256 JWTs and reader grants; every read is authorised and audited. With BENCH_COMPARE_MAIN, a second build runs beside this one in the same rounds.`,
+  description: `The built broker in its own process (NODE_ENV=production) against an in-process Kubernetes API emulator (one per broker), loaded by autocannon from a third process with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run, so none is left in flight), the scenarios alternating (bare node:http, bare Fastify + Apollo Server, /healthz, the broker's \`{ __typename }\`, REST read, GraphQL read) for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${READ_SPREAD} holding real HS256 JWTs and reader grants; every read is authorised and audited. With BENCH_COMPARE_MAIN, a second build runs beside this one in the same rounds.`,
   async run(): Promise<SuiteReport> {
     const bares = await startBareServers();
     try {
@@ -56,11 +57,10 @@ export const brokerSuite: Suite = {
                   cpuMicrosecondsPerRequest(measured, spec, 'graphql'),
               ),
             ],
-            graphqlFixedCost(measured, spec, `${kind}${which}`),
+            fixedCostRow(measured, spec, `${kind}${which}: ${GRAPHQL_FIXED_COST}`, 'graphql-floor', 'healthz'),
           );
         }
-        const [apolloLabel, apolloCost] = bareApolloCost(measured);
-        ratios.push([`${kind}: ${apolloLabel}`, apolloCost]);
+        ratios.push(fixedCostRow(measured, specs[0], `${kind}: ${APOLLO_FIXED_COST}`, 'bare-apollo', 'bare'));
         if (labelled) {
           for (const scenario of ['healthz', 'rest', 'graphql'] as const) {
             ratios.push([
@@ -82,7 +82,7 @@ export const brokerSuite: Suite = {
           'Kubernetes API calls per read counts the emulator requests for single secrets during the read runs, divided by the reads the broker served (its own count from /metrics).',
           'Audit events / reads served: every read writes exactly one audit event (its decision); a mismatch would mean lost or extra events.',
           CPU_PER_REQUEST_NOTE,
-          GRAPHQL_FLOOR_NOTE,
+          GRAPHQL_FIXED_COST_NOTE,
           'Targets: SPEC §8 asks for REST ≥ 0.5 × /healthz and GraphQL ≥ 0.8 × REST; issue 25 for REST ≥ 0.3 × /healthz and ≥ 0.1 × bare, GraphQL ≥ 0.85 × REST on both databases.',
           'The emulators run in the benchmark process, the load generator in a process of its own, each broker in its own; all share the 2 cores.',
         ],

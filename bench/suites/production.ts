@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Suite, type SuiteReport, mib, ratio } from '../harness.js';
 import {
+  APOLLO_FIXED_COST,
   auditMatchesEveryRun,
-  bareApolloCost,
   BUILDS,
   certificateIn,
   CONNECTIONS,
   cpuMicrosecondsPerRequest,
   CPU_PER_REQUEST_NOTE,
-  GRAPHQL_FLOOR_NOTE,
-  graphqlFixedCost,
+  fixedCostRow,
+  GRAPHQL_FIXED_COST,
+  GRAPHQL_FIXED_COST_NOTE,
   measure,
   medianRps,
   READ_SPREAD,
@@ -42,7 +43,7 @@ function specsOf(): TargetSpec[] {
 export const productionSuite: Suite = {
   name: 'production',
   title: 'Production configuration (PostgreSQL, Redis, TLS)',
-  description: `The built broker as people deploy it: NODE_ENV=production on PostgreSQL, with REDIS_URL (${REDIS_URL}) and TLS (a self-signed certificate for 127.0.0.1 made at run time), beside the same broker without Redis and a bare node:https server answering the same JSON over the same certificate, all in one run. Loaded by autocannon from its own process over https with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run), the scenarios alternating for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${READ_SPREAD} holding real HS256 JWTs and reader grants; every read is authorised, rate-limited (through Redis when configured) and audited. With BENCH_COMPARE_MAIN, a second build's two brokers run beside in the same rounds.`,
+  description: `The built broker as people deploy it: NODE_ENV=production on PostgreSQL, with REDIS_URL (${REDIS_URL}) and TLS (a self-signed certificate for 127.0.0.1 made at run time), beside the same broker without Redis, a bare node:https server answering the same JSON and a bare Fastify + Apollo Server answering \`{ __typename }\` over the same certificate, all in one run. Loaded by autocannon from its own process over https with ${CONNECTIONS} keep-alive connections for runs of about ${SECONDS} s (a fixed number of requests sized by a warm-up run), the scenarios alternating for ${ROUNDS} rounds; medians of the rounds. Reads spread over ${READ_SPREAD} holding real HS256 JWTs and reader grants; every read is authorised, rate-limited (through Redis when configured) and audited. With BENCH_COMPARE_MAIN, a second build's two brokers run beside in the same rounds.`,
   async run(): Promise<SuiteReport> {
     const directory = mkdtempSync(join(tmpdir(), 'broker-bench-tls-'));
     const bares = await startBareServers(await certificateIn(directory));
@@ -70,7 +71,7 @@ export const productionSuite: Suite = {
                   cpuMicrosecondsPerRequest(measured, spec, 'graphql'),
               ),
             ],
-            graphqlFixedCost(measured, spec),
+            fixedCostRow(measured, spec, `${spec.label}: ${GRAPHQL_FIXED_COST}`, 'graphql-floor', 'healthz'),
           );
         for (const scenario of ['rest', 'graphql', 'healthz'] as const)
           ratios.push([
@@ -84,7 +85,7 @@ export const productionSuite: Suite = {
             `${scenario}: ${specs[0].label} ÷ ${specs[2].label}`,
             ratio(rps(specs[0], scenario) / rps(specs[2], scenario)),
           ]);
-      ratios.push(bareApolloCost(measured));
+      ratios.push(fixedCostRow(measured, specs[0], APOLLO_FIXED_COST, 'bare-apollo', 'bare'));
       ratios.push(['audit events = reads served in every run', auditMatchesEveryRun(measured) ? 'yes' : 'NO']);
       return {
         tables: [
@@ -98,7 +99,7 @@ export const productionSuite: Suite = {
         notes: [
           'Audit events / reads served: the rows of audit_events written during the read runs against the reads the broker counted as served (/metrics); every read waits for its committed event.',
           CPU_PER_REQUEST_NOTE,
-          GRAPHQL_FLOOR_NOTE,
+          GRAPHQL_FIXED_COST_NOTE,
           'Redis is the local redis-server shared by every broker of the run (separate key prefixes); the round trip is loopback, so its share here is the CPU of the client and the script, not network latency.',
           'The emulators run in the benchmark process, the load generator in a process of its own, each broker in its own; all share the 2 cores.',
         ],

@@ -349,7 +349,7 @@ export async function measure(
 export const CPU_PER_REQUEST_NOTE =
   'CPU per request: the user and system time of the process that answered (the broker, or the bare server) during the runs (/proc/<pid>/stat), divided by the requests it served. Unlike req/s it does not move with what else the machine runs, so the CPU ratio is the steadier reading of what GraphQL costs beside REST.';
 
-export const GRAPHQL_FLOOR_NOTE =
+export const GRAPHQL_FIXED_COST_NOTE =
   "GraphQL's fixed cost: `{ __typename }` runs no resolver, so what it costs beyond /healthz is the GraphQL layer alone (Apollo Server, its Fastify integration, the broker's plugins and context). The bare Fastify + Apollo Server beside the bare node:http(s) server shows Apollo's own part, with nothing of the broker around it. A GraphQL read pays that fixed cost on top of the work it shares with a REST read (authentication, grant decision, value, audit).";
 
 /**
@@ -361,27 +361,24 @@ export function cpuMicrosecondsPerRequest(measured: readonly Measured[], spec: T
   return cpuPerRequestOf(pair?.runs ?? []);
 }
 
-/** GraphQL's fixed cost on a target (GRAPHQL_FLOOR_NOTE). */
-export function graphqlFixedCost(
+/**
+ * A fixed cost as a ratio row: what `scenario` costs per request beyond `baseline`, by CPU
+ * (GRAPHQL_FIXED_COST_NOTE). Bare scenarios are the same whichever target `spec` names.
+ */
+export function fixedCostRow(
   measured: readonly Measured[],
   spec: TargetSpec,
-  label = spec.label,
+  label: string,
+  scenario: Scenario,
+  baseline: Scenario,
 ): [string, string] {
-  const cpu = (scenario: Scenario) => cpuMicrosecondsPerRequest(measured, spec, scenario);
-  return [
-    `${label}: GraphQL fixed cost, broker \`{ __typename }\` − /healthz by CPU`,
-    `${(cpu('graphql-floor') - cpu('healthz')).toFixed(0)} µs`,
-  ];
+  const cpu = (measuredScenario: Scenario) => cpuMicrosecondsPerRequest(measured, spec, measuredScenario);
+  return [label, `${(cpu(scenario) - cpu(baseline)).toFixed(0)} µs`];
 }
 
-/** Apollo Server's own fixed cost: the bare Fastify + Apollo answer beside the bare node:http(s) one. */
-export function bareApolloCost(measured: readonly Measured[]): [string, string] {
-  const cpu = (scenario: BareScenario) => cpuMicrosecondsPerRequest(measured, measured[0].target.spec, scenario);
-  return [
-    'Apollo Server fixed cost, bare Fastify + Apollo `{ __typename }` − bare node:http(s) by CPU',
-    `${(cpu('bare-apollo') - cpu('bare')).toFixed(0)} µs`,
-  ];
-}
+export const APOLLO_FIXED_COST =
+  'Apollo Server fixed cost, bare Fastify + Apollo `{ __typename }` − bare node:http(s) by CPU';
+export const GRAPHQL_FIXED_COST = 'GraphQL fixed cost, broker `{ __typename }` − /healthz by CPU';
 
 function cpuPerRequestOf(runs: readonly Run[]): number {
   const served = runs.reduce((sum, run) => sum + run.served, 0);
